@@ -1,0 +1,213 @@
+// The wire contract between the browser and the proxy: routes, bodies, limits, error codes, validators.
+// Imported by both runtimes, so it must stay free of DOM and Node APIs.
+
+/** Header that carries one UUID per submission, reused on every retry of it. */
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+
+/** Routes, relative to the proxy's base URL. */
+export const ROUTES = {
+  leads: '/leads',
+  messages: '/messages',
+  convert: '/convert',
+  health: '/health',
+} as const;
+
+/** The fields a visitor can fill in. */
+export const LEAD_FIELDS = ['name', 'email', 'phone', 'message'] as const;
+export type LeadField = (typeof LEAD_FIELDS)[number];
+
+/** Limits on what the browser may send. One definition: the widget sets `maxlength` from these, the proxy enforces them. */
+export const LIMITS = {
+  name: { max: 200 },
+  email: { max: 254 },
+  phone: { max: 32, minDigits: 5, maxDigits: 15 },
+  message: { max: 5000 },
+  phoneCountry: { max: 2 },
+  consentText: { max: 1000 },
+  url: { max: 2048 },
+  title: { max: 300 },
+  utmValue: { max: 200 },
+  leadToken: { max: 2048 },
+  avatar: { max: 2048 },
+  /** Proxy refuses bodies above this many bytes (413 body_too_large). */
+  bodyBytes: 32 * 1024,
+  /** A human takes at least this long from first keystroke to submit; faster is a bot. */
+  minFillMs: 1500,
+} as const;
+
+/** UTM parameters the widget reads from the page URL and the proxy records on the lead. */
+export const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
+export type UtmKey = (typeof UTM_KEYS)[number];
+
+/** Codes for a single field, in `error.fields`. The widget has a sentence for each in every locale. */
+export const FIELD_ERROR_CODES = [
+  'required',
+  'too_long',
+  'invalid_email',
+  'invalid_phone',
+  'invalid_type',
+  'invalid_url',
+  'unknown_field',
+  'consent_required',
+] as const;
+export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
+
+/** Codes for a whole request, in `error.code`. */
+export const ERROR_CODES = [
+  'invalid_field',
+  'invalid_json',
+  'missing_idempotency_key',
+  'invalid_idempotency_key',
+  'idempotency_key_reused',
+  'idempotency_in_progress',
+  'origin_not_allowed',
+  'body_too_large',
+  'unsupported_media_type',
+  'method_not_allowed',
+  'not_found',
+  'rate_limited',
+  'spam_suspected',
+  'captcha_failed',
+  'invalid_lead_token',
+  'identity_unverified',
+  'upstream_unavailable',
+  'upstream_rejected',
+  'network_error',
+  'internal_error',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface WireError {
+  error: {
+    code: ErrorCode;
+    message: string;
+    fields?: Partial<Record<string, FieldErrorCode>>;
+  };
+}
+
+export interface PageContext {
+  url?: string;
+  referrer?: string;
+  title?: string;
+}
+
+/** Body of `POST /leads`. */
+export interface LeadRequest {
+  name?: string;
+  email?: string;
+  phone?: string;
+  /** ISO 3166-1 alpha-2 country used to read a phone number written without `+`. */
+  phoneCountry?: string;
+  message?: string;
+  consent?: { given: boolean; text: string };
+  page?: PageContext;
+  utm?: Partial<Record<UtmKey, string>>;
+  /** Honeypot: always empty for people. */
+  hp: string;
+  /** Milliseconds from first interaction to submit. */
+  elapsedMs: number;
+  /** A lead token from an earlier submission in this browser. */
+  leadToken?: string;
+}
+
+export type LeadResponse =
+  | { status: 'created'; leadToken: string; conversationId: string }
+  | { status: 'queued'; leadToken: string };
+
+/** Body of `POST /messages`. */
+export interface MessageRequest {
+  leadToken: string;
+  body: string;
+}
+export interface MessageResponse {
+  conversationId: string;
+}
+
+export interface Identity {
+  userId?: string;
+  email?: string;
+  userHash?: string;
+  jwt?: string;
+  /** An image URL to set on the user once the lead is merged (leads cannot show avatars). */
+  avatar?: string;
+}
+
+/** Body of `POST /convert`. */
+export interface ConvertRequest {
+  leadToken?: string;
+  visitorId?: string;
+  identity: Identity;
+}
+export interface ConvertResponse {
+  status: 'merged' | 'created' | 'converted';
+  contactId: string;
+}
+
+// ---- Validators: pure `(value) → code | undefined`, the same codes the proxy returns. ----
+
+// The WHATWG HTML "valid e-mail address" production, which is what <input type=email> accepts.
+const EMAIL_PATTERN =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+
+function length(value: string): number {
+  // Count code points, not UTF-16 units, so an emoji counts once (as `maxlength` does not, but people do).
+  return [...value].length;
+}
+
+export function validateText(value: unknown, max: number): FieldErrorCode | undefined {
+  if (typeof value !== 'string') return 'invalid_type';
+  if (length(value) > max) return 'too_long';
+  return undefined;
+}
+
+export function validateEmail(value: unknown): FieldErrorCode | undefined {
+  const base = validateText(value, LIMITS.email.max);
+  if (base) return base;
+  return EMAIL_PATTERN.test((value as string).trim()) ? undefined : 'invalid_email';
+}
+
+/**
+ * A cheap shape check for a phone number, shared by the widget (which cannot afford a full
+ * numbering-plan library) and the proxy (which then parses it properly into E.164).
+ */
+export function validatePhoneShape(value: unknown): FieldErrorCode | undefined {
+  const base = validateText(value, LIMITS.phone.max);
+  if (base) return base;
+  const text = (value as string).trim();
+  if (!/^\+?[0-9 ().\-/]+$/.test(text)) return 'invalid_phone';
+  const digits = text.replace(/\D/g, '').length;
+  if (digits < LIMITS.phone.minDigits || digits > LIMITS.phone.maxDigits) return 'invalid_phone';
+  return undefined;
+}
+
+export function validateUrl(value: unknown): FieldErrorCode | undefined {
+  const base = validateText(value, LIMITS.url.max);
+  if (base) return base;
+  try {
+    const url = new URL(value as string);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? undefined : 'invalid_url';
+  } catch {
+    return 'invalid_url';
+  }
+}
+
+/** Validators for the visitor-facing fields, by field name. */
+export const FIELD_VALIDATORS: Record<LeadField, (value: unknown) => FieldErrorCode | undefined> = {
+  name: (v) => validateText(v, LIMITS.name.max),
+  email: validateEmail,
+  phone: validatePhoneShape,
+  message: (v) => validateText(v, LIMITS.message.max),
+};
+
+/** True for a string, after trimming, with something in it. */
+export function isFilled(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '';
+}
+
+/** Every lead needs a way to reach the person: an email or a phone number. */
+export function contactFieldMissing(body: { email?: unknown; phone?: unknown }): boolean {
+  return !isFilled(body.email) && !isFilled(body.phone);
+}
+
+/** UUID (any version) as sent in the Idempotency-Key header. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
