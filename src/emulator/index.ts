@@ -1,0 +1,65 @@
+// The Intercom emulator's public API (`leadrelay/emulator`): a fetch handler, and a server on a loopback port.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createApiApp } from './app.js';
+import { createHooksApp } from './hooks.js';
+import { EmulatorState } from './state.js';
+
+export interface EmulatorOptions {
+  /** When set, only `Authorization: Bearer <token>` is accepted; otherwise any non-empty bearer token is. */
+  token?: string;
+}
+
+export interface Emulator {
+  /** Answers one request like Intercom would (or a `/_emulator/` hook). Pass Node's bindings as `env` so `drop` faults can cut the socket. */
+  fetch(request: Request, env?: unknown): Promise<Response>;
+  /** Forgets everything: contacts, conversations, visitors, data attributes, requests, faults, config. */
+  reset(): void;
+}
+
+export interface RunningEmulator {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  emulator: Emulator;
+  close(): Promise<void>;
+}
+
+export function createEmulator(options: EmulatorOptions = {}): Emulator {
+  const state = new EmulatorState();
+  const api = createApiApp(state, options);
+  const hooks = createHooksApp(state);
+  return {
+    async fetch(request: Request, env?: unknown): Promise<Response> {
+      const path = new URL(request.url).pathname;
+      const app = path === '/_emulator' || path.startsWith('/_emulator/') ? hooks : api;
+      return app.fetch(request, env as never);
+    },
+    reset: () => state.reset(),
+  };
+}
+
+/** Starts the emulator over HTTP (port 0 picks a free port); bind it to loopback, the hooks have no auth. */
+export async function startEmulator(options: EmulatorOptions & { port?: number; host?: string } = {}): Promise<RunningEmulator> {
+  const emulator = createEmulator({ token: options.token });
+  const host = options.host ?? '127.0.0.1';
+  const { server, port } = await new Promise<{ server: Server; port: number }>((resolve, reject) => {
+    const created = serve({ fetch: (request, env) => emulator.fetch(request, env), port: options.port ?? 0, hostname: host }, (info: AddressInfo) =>
+      resolve({ server: created as Server, port: info.port }),
+    ) as Server;
+    created.once('error', reject);
+  });
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    emulator,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Keep-alive and in-flight (delayed) connections would hold close() open: end them now.
+        server.closeAllConnections();
+      }),
+  };
+}

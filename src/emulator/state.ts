@@ -1,0 +1,185 @@
+// The emulator's in-memory workspace: contacts, conversations, visitors, data attributes, the request log, faults and config.
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** The API behaviour a request asked for with `Intercom-Version`. Older numbered versions behave as 2.14, newer and Preview as 2.16. */
+export type ApiVersion = '2.14' | '2.16';
+
+export interface ContactRecord {
+  id: string;
+  role: 'user' | 'lead';
+  external_id: string | null;
+  email: string | null;
+  phone: string | null;
+  name: string | null;
+  /** Only users keep an avatar; a lead's is accepted and dropped, as Intercom does. */
+  avatar: string | null;
+  owner_id: string | null;
+  unsubscribed_from_emails: boolean;
+  email_verified: boolean | null;
+  signed_up_at: number | null;
+  last_seen_at: number | null;
+  last_replied_at: number | null;
+  custom_attributes: Record<string, unknown>;
+  created_at: number;
+  updated_at: number;
+  /** Insertion order: stable ordering for search pagination. */
+  seq: number;
+  /** Epoch ms from which search can see this contact (search index lag). */
+  searchableAt: number;
+  /** Set when this lead was merged into a user: the id it now answers for. */
+  mergedInto?: string;
+}
+
+export interface PartRecord {
+  id: string;
+  part_type: 'comment' | 'note';
+  body: string;
+  created_at: number;
+  author: { type: 'user' | 'lead' | 'admin'; id: string };
+}
+
+export interface ConversationRecord {
+  id: string;
+  created_at: number;
+  updated_at: number;
+  contactIds: string[];
+  source: { messageId: string; body: string; subject: string; authorId: string; authorType: 'user' | 'lead' };
+  parts: PartRecord[];
+}
+
+export interface VisitorRecord {
+  id: string;
+  user_id: string;
+  name: string | null;
+  email: string | null;
+  phone: string | null;
+  custom_attributes: Record<string, unknown>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface DataAttributeRecord {
+  id: number;
+  name: string;
+  model: 'contact' | 'company';
+  data_type: 'string' | 'integer' | 'float' | 'boolean' | 'date' | 'datetime' | 'options';
+  options: string[];
+  messenger_writable: boolean;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: unknown;
+  /** `null` when the connection was dropped without an answer. */
+  status: number | null;
+  at: string;
+}
+
+export interface FaultRule {
+  id: number;
+  route: string;
+  status?: number;
+  rate: number;
+  times?: number;
+  afterCommit: boolean;
+  drop: boolean;
+  delayMs: number;
+  /** How many times this fault has fired. */
+  fired: number;
+}
+
+export interface EmulatorConfig {
+  rateLimit: { limit: number; windowSeconds: number };
+  searchLagMs: number;
+}
+
+export const DEFAULT_CONFIG: EmulatorConfig = { rateLimit: { limit: 10_000, windowSeconds: 60 }, searchLagMs: 0 };
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Everything one emulator instance remembers; `reset()` forgets it all. */
+export class EmulatorState {
+  contacts = new Map<string, ContactRecord>();
+  conversations = new Map<string, ConversationRecord>();
+  visitors = new Map<string, VisitorRecord>();
+  dataAttributes = new Map<string, DataAttributeRecord>();
+  requests: RequestLogEntry[] = [];
+  faults: FaultRule[] = [];
+  config: EmulatorConfig = structuredClone(DEFAULT_CONFIG);
+  rateWindow = { sliceStart: 0, used: 0 };
+  private seq = 0;
+  private conversationSeq = 0;
+  private messageSeq = 0;
+  private partSeq = 0;
+  private attributeSeq = 0;
+  private faultSeq = 0;
+
+  reset(): void {
+    this.contacts.clear();
+    this.conversations.clear();
+    this.visitors.clear();
+    this.dataAttributes.clear();
+    this.requests = [];
+    this.faults = [];
+    this.config = structuredClone(DEFAULT_CONFIG);
+    this.rateWindow = { sliceStart: 0, used: 0 };
+    this.seq = this.conversationSeq = this.messageSeq = this.partSeq = this.attributeSeq = this.faultSeq = 0;
+  }
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** 24-hex like Intercom's (Mongo ObjectId shaped: 4 bytes of time, 8 random). */
+  newObjectId(): string {
+    const time = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+    return time + randomBytes(8).toString('hex');
+  }
+
+  newConversationId(): string {
+    return String(++this.conversationSeq + 100);
+  }
+
+  newMessageId(): string {
+    return String(++this.messageSeq + 403918300);
+  }
+
+  newPartId(): string {
+    return String(++this.partSeq + 1000);
+  }
+
+  newAttributeId(): number {
+    return ++this.attributeSeq + 1000;
+  }
+
+  newFaultId(): number {
+    return ++this.faultSeq;
+  }
+
+  newVisitorUserId(): string {
+    return randomUUID();
+  }
+
+  /** Live contact by id (not merged away). */
+  liveContact(id: string): ContactRecord | undefined {
+    const contact = this.contacts.get(id);
+    return contact && !contact.mergedInto ? contact : undefined;
+  }
+
+  liveContacts(): ContactRecord[] {
+    return [...this.contacts.values()].filter((contact) => !contact.mergedInto);
+  }
+}
+
+/** Intercom's request ids are opaque 20-character strings, not UUIDs (see API-NOTES §8). */
+export function newRequestId(): string {
+  const alphabet = '0123456789abcdefghijklmnopqrstuv';
+  return [...randomBytes(20)].map((byte) => alphabet[byte % 32]).join('');
+}
