@@ -29,6 +29,7 @@ export const LIMITS = {
   utmValue: { max: 200 },
   leadToken: { max: 2048 },
   avatar: { max: 2048 },
+  captchaToken: { max: 4096 },
   /** Proxy refuses bodies above this many bytes (413 body_too_large). */
   bodyBytes: 32 * 1024,
   /** A human takes at least this long from first keystroke to submit; faster is a bot. */
@@ -108,6 +109,10 @@ export interface LeadRequest {
   elapsedMs: number;
   /** A lead token from an earlier submission in this browser. */
   leadToken?: string;
+  /** An image URL kept for the user record (leads cannot show avatars); never sent on the lead. */
+  avatar?: string;
+  /** Token from the customer's captcha widget, checked by the proxy's `verifyCaptcha` hook when one is set. */
+  captchaToken?: string;
 }
 
 export type LeadResponse =

@@ -1,0 +1,135 @@
+// The `leadrelay-proxy` command: configuration from the environment (DESIGN.md), `--emulate`, and `setup`.
+import { randomBytes } from 'node:crypto';
+import { ensureDataAttributes } from './data-attributes.js';
+import { IntercomClient, IntercomError, INTERCOM_REGIONS, type IntercomRegion } from './intercom-client.js';
+import { redactingLogger, stdoutLogger } from './logging.js';
+import { serve, type ServeOptions } from './node.js';
+
+const USAGE = `Usage: leadrelay-proxy [--emulate] [--port N]
+       leadrelay-proxy setup      create the Intercom data attributes LeadRelay writes, then exit
+
+Environment: INTERCOM_ACCESS_TOKEN (required unless --emulate), INTERCOM_REGION (us|eu|au) or INTERCOM_BASE_URL,
+INTERCOM_VERSION (2.14), LEADRELAY_SECRET (required unless --emulate), LEADRELAY_IDENTITY_SECRET,
+LEADRELAY_ALLOWED_ORIGINS (comma-separated), LEADRELAY_RATE_LIMIT (per minute per IP, 20; 0 = off),
+LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1), REDIS_URL.`;
+
+/** A configuration problem: printed as one clear sentence, exit code 1, never a stack trace. */
+class ConfigError extends Error {}
+
+interface CliArgs {
+  command: 'serve' | 'setup' | 'help';
+  emulate: boolean;
+  port?: number;
+}
+
+function parseArgs(argv: string[]): CliArgs {
+  const args: CliArgs = { command: 'serve', emulate: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === 'setup') args.command = 'setup';
+    else if (arg === '--help' || arg === '-h') args.command = 'help';
+    else if (arg === '--emulate') args.emulate = true;
+    else if (arg === '--port') args.port = Number(argv[++i]);
+    else throw new ConfigError(`Unknown argument "${arg}".\n${USAGE}`);
+  }
+  if (args.port !== undefined && !(Number.isInteger(args.port) && args.port >= 0 && args.port < 65536)) {
+    throw new ConfigError('--port needs a port number between 0 and 65535.');
+  }
+  return args;
+}
+
+function flag(value: string | undefined): boolean {
+  return value !== undefined && !['', '0', 'false', 'no', 'off'].includes(value.trim().toLowerCase());
+}
+
+/** ServeOptions from the environment; throws ConfigError naming what is missing or wrong (never a value). */
+export function optionsFromEnv(env: NodeJS.ProcessEnv, emulate: boolean): ServeOptions & { generatedSecret: boolean } {
+  const missing: string[] = [];
+  if (!env.INTERCOM_ACCESS_TOKEN && !emulate) missing.push('INTERCOM_ACCESS_TOKEN (your Intercom access token)');
+  if (!env.LEADRELAY_SECRET && !emulate) missing.push('LEADRELAY_SECRET (a long random string that signs lead tokens)');
+  if (missing.length) {
+    throw new ConfigError(`leadrelay-proxy: missing ${missing.join(' and ')}. Set it in the environment, or run with --emulate for local use.`);
+  }
+  const region = env.INTERCOM_REGION?.trim().toLowerCase();
+  if (region && !(region in INTERCOM_REGIONS)) throw new ConfigError('leadrelay-proxy: INTERCOM_REGION must be us, eu or au.');
+  const rateLimit = env.LEADRELAY_RATE_LIMIT === undefined ? undefined : Number(env.LEADRELAY_RATE_LIMIT);
+  if (rateLimit !== undefined && !(Number.isInteger(rateLimit) && rateLimit >= 0)) {
+    throw new ConfigError('leadrelay-proxy: LEADRELAY_RATE_LIMIT must be a whole number (0 turns the limit off).');
+  }
+  const port = env.PORT === undefined ? undefined : Number(env.PORT);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
+    throw new ConfigError('leadrelay-proxy: PORT must be a port number.');
+  }
+  if (env.REDIS_URL) {
+    throw new ConfigError('leadrelay-proxy: REDIS_URL is set, but this version has only the in-memory store. Unset it to run one instance.');
+  }
+  return {
+    accessToken: env.INTERCOM_ACCESS_TOKEN || 'emulator-token',
+    region: region as IntercomRegion | undefined,
+    baseUrl: env.INTERCOM_BASE_URL || undefined,
+    intercomVersion: env.INTERCOM_VERSION || undefined,
+    secret: env.LEADRELAY_SECRET || randomBytes(32).toString('base64url'),
+    generatedSecret: !env.LEADRELAY_SECRET,
+    identitySecret: env.LEADRELAY_IDENTITY_SECRET || undefined,
+    allowedOrigins: (env.LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    rateLimit,
+    trustProxy: flag(env.LEADRELAY_TRUST_PROXY),
+    basePath: env.LEADRELAY_BASE_PATH || undefined,
+    port: port ?? 8787,
+    host: env.HOST || '127.0.0.1',
+  };
+}
+
+async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
+  const { generatedSecret, ...options } = optionsFromEnv(env, args.emulate);
+  if (args.port !== undefined) options.port = args.port;
+  const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, options.identitySecret]);
+  let closeEmulator = async () => undefined as void;
+  if (args.emulate) {
+    const { startEmulator } = await import('../emulator/index.js');
+    const emulator = await startEmulator({ port: 0 });
+    options.baseUrl = emulator.url;
+    closeEmulator = () => emulator.close();
+    log({ event: 'emulator_started', url: emulator.url });
+    if (generatedSecret) log({ event: 'secret_generated', note: 'LEADRELAY_SECRET was not set: lead tokens are signed with a random secret and stop working on restart.' });
+  }
+
+  if (args.command === 'setup') {
+    const client = new IntercomClient({ ...options, version: options.intercomVersion });
+    const created = await ensureDataAttributes(client);
+    log({ event: 'data_attributes_ready', created });
+    await closeEmulator();
+    return;
+  }
+
+  const served = await serve({ ...options, logger: log });
+  log({ event: 'listening', url: served.url });
+  const stop = async () => {
+    await served.close();
+    await closeEmulator();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/** Entry point of bin/leadrelay-proxy.js. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const args = parseArgs(argv);
+    if (args.command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    }
+    await run(args, env);
+  } catch (error) {
+    // Only our own sentences reach the terminal: an unexpected error's text could carry configuration.
+    const code = (error as { code?: unknown }).code;
+    const message =
+      error instanceof ConfigError || error instanceof IntercomError || (error instanceof Error && error.message.startsWith('LeadRelay'))
+        ? error.message
+        : `leadrelay-proxy: could not start (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown error'}).`;
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  }
+}

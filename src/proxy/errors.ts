@@ -1,0 +1,47 @@
+// The one place a wire error is built: `{error: {code, message, fields?}}` with its HTTP status and headers.
+import type { ErrorCode, FieldErrorCode, WireError } from '../protocol/wire.js';
+
+export type FieldErrors = Partial<Record<string, FieldErrorCode>>;
+
+/** An error the proxy answers with; thrown anywhere in a route and turned into a response by the app. */
+export class ProxyError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly fields?: FieldErrors,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'ProxyError';
+  }
+}
+
+/** The JSON body of a wire error. */
+export function wireErrorBody(code: ErrorCode, message: string, fields?: FieldErrors): WireError {
+  return { error: fields ? { code, message, fields } : { code, message } };
+}
+
+/** A Response carrying a wire error. */
+export function wireErrorResponse(
+  status: number,
+  code: ErrorCode,
+  message: string,
+  fields?: FieldErrors,
+  headers?: Record<string, string>,
+): Response {
+  return Response.json(wireErrorBody(code, message, fields), { status, headers });
+}
+
+/** Any thrown value as a wire error response; unknown errors become a 500 that says nothing about their cause. */
+export function errorToResponse(error: unknown): Response {
+  if (error instanceof ProxyError) {
+    return wireErrorResponse(error.status, error.code, error.message, error.fields, error.headers);
+  }
+  return wireErrorResponse(500, 'internal_error', 'The proxy failed unexpectedly. Try again later.');
+}
+
+/** Shorthand for the common 400 with per-field codes. */
+export function invalidFields(fields: FieldErrors): ProxyError {
+  return new ProxyError(400, 'invalid_field', 'Some fields are missing or invalid.', fields);
+}

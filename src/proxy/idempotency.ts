@@ -1,0 +1,95 @@
+// Exactly-once work per Idempotency-Key: claim the key, resume from recorded steps, replay the stored answer.
+import { randomUUID } from 'node:crypto';
+import { ProxyError } from './errors.js';
+import type { IdempotencyRecord, Store, StoredAnswer } from './store/index.js';
+
+export interface OnceOptions {
+  /** How long a claim holds before another caller may take the work over (longer than the work ever takes). */
+  leaseMs: number;
+  /** How long a concurrent duplicate waits for the first caller's answer before answering 409. */
+  waitMs: number;
+}
+
+/** What the work sees: the steps done by earlier attempts, and a way to record the next one. */
+export interface Progress {
+  readonly steps: Readonly<Record<string, string>>;
+  /** Set when an earlier attempt started this step and never recorded it done (it may have happened). */
+  readonly pendingStep?: string;
+  /** Mark `step` as started before the call that performs it. */
+  start(step: string): Promise<void>;
+  /** Record a finished step (and its result) so a retry skips it. */
+  finish(step: string, result: string): Promise<void>;
+}
+
+export interface OnceResult {
+  answer: StoredAnswer;
+  /** True when the answer was produced by an earlier request with the same key. */
+  replayed: boolean;
+}
+
+function lostLease(): ProxyError {
+  return new ProxyError(409, 'idempotency_in_progress', 'This submission is being processed by another request.', undefined, {
+    'retry-after': '1',
+  });
+}
+
+/**
+ * Run `work` at most once to completion for `key`. A concurrent request with the same key waits for the answer;
+ * a request after a failure resumes from the last recorded step; another body under the same key is refused.
+ */
+export async function runOnce(
+  store: Store,
+  key: string,
+  fingerprint: string,
+  options: OnceOptions,
+  work: (progress: Progress) => Promise<StoredAnswer>,
+): Promise<OnceResult> {
+  const owner = randomUUID();
+  const deadline = Date.now() + options.waitMs;
+  for (;;) {
+    const claim = await store.claim(key, { fingerprint, owner, leaseMs: options.leaseMs });
+    if (claim.outcome === 'mismatch') {
+      throw new ProxyError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different submission.');
+    }
+    if (claim.outcome === 'done') return { answer: claim.record.answer!, replayed: true };
+    if (claim.outcome === 'busy') {
+      const left = deadline - Date.now();
+      if (left <= 0) throw lostLease();
+      await store.waitForSettled(key, left);
+      continue;
+    }
+    return { answer: await workWithLease(store, key, owner, claim.record, options.leaseMs, work), replayed: false };
+  }
+}
+
+async function workWithLease(
+  store: Store,
+  key: string,
+  owner: string,
+  record: IdempotencyRecord,
+  leaseMs: number,
+  work: (progress: Progress) => Promise<StoredAnswer>,
+): Promise<StoredAnswer> {
+  const steps = { ...record.steps };
+  const progress: Progress = {
+    steps,
+    pendingStep: record.pendingStep,
+    async start(step) {
+      if (!(await store.saveProgress(key, owner, { pendingStep: step }, leaseMs))) throw lostLease();
+    },
+    async finish(step, result) {
+      steps[step] = result;
+      if (!(await store.saveProgress(key, owner, { steps: { [step]: result }, pendingStep: null }, leaseMs))) {
+        throw lostLease();
+      }
+    },
+  };
+  try {
+    const answer = await work(progress);
+    if (!(await store.complete(key, owner, answer))) throw lostLease();
+    return answer;
+  } catch (error) {
+    await store.release(key, owner).catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,197 @@
+// Calls to the Intercom REST API: bearer auth, Intercom-Version, region hosts, timeouts, safe retries, error mapping.
+import { ProxyError } from './errors.js';
+
+export const DEFAULT_INTERCOM_VERSION = '2.14';
+export const INTERCOM_REGIONS = {
+  us: 'https://api.intercom.io',
+  eu: 'https://api.eu.intercom.io',
+  au: 'https://api.au.intercom.io',
+} as const;
+export type IntercomRegion = keyof typeof INTERCOM_REGIONS;
+
+export interface IntercomClientOptions {
+  accessToken: string;
+  region?: IntercomRegion;
+  /** Overrides `region` (the emulator's URL in tests). */
+  baseUrl?: string;
+  version?: string;
+  /** Per attempt (default 10 s). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 2). */
+  maxRetries?: number;
+  /** First backoff delay for 5xx and network errors, doubled each time (default 200 ms). */
+  retryBaseMs?: number;
+  /** Longest single wait, also for X-RateLimit-Reset (default 5 s); a longer wait gives up instead. */
+  maxRetryDelayMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * `idempotent`: retry on 429, 5xx, timeouts and network errors (GET, PUT, data attribute creation).
+ * `create`: Intercom has no idempotency keys, so a creating POST is retried only when it surely created nothing:
+ * 429 (refused before processing), connection refused, and 404 with `retryNotFound` (see startConversation).
+ */
+export type RetryPolicy = 'idempotent' | 'create';
+
+export interface IntercomCallOptions {
+  retry: RetryPolicy;
+  /** Delays before retrying a 404 (a contact created a moment ago may not be messageable yet). */
+  retryNotFoundMs?: readonly number[];
+  /** Give up retrying when the next attempt would start after this epoch-ms deadline. */
+  deadline?: number;
+  /** Collects Intercom request ids for the request log. */
+  trace?: { intercomRequestIds: string[] };
+}
+
+/** A failed Intercom call. Its message never contains the token, a request body or a response body. */
+export class IntercomError extends Error {
+  constructor(
+    readonly kind: 'http' | 'timeout' | 'network',
+    readonly status: number,
+    readonly intercomCode: string | undefined,
+    readonly requestId: string | undefined,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(kind === 'http' ? `Intercom answered ${status}${intercomCode ? ` ${intercomCode}` : ''}` : `Intercom ${kind} error`);
+    this.name = 'IntercomError';
+  }
+}
+
+export interface RateLimitView {
+  limit?: number;
+  remaining?: number;
+  resetAt?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const jitter = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
+
+export class IntercomClient {
+  readonly baseUrl: string;
+  readonly version: string;
+  /** The last rate-limit headers seen, so callers can slow down before Intercom says 429. */
+  rateLimit: RateLimitView = {};
+  readonly #headers: Record<string, string>;
+  readonly #options: Required<Pick<IntercomClientOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'maxRetryDelayMs'>>;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: IntercomClientOptions) {
+    this.baseUrl = (options.baseUrl ?? INTERCOM_REGIONS[options.region ?? 'us']).replace(/\/+$/, '');
+    this.version = options.version ?? DEFAULT_INTERCOM_VERSION;
+    this.#headers = {
+      authorization: `Bearer ${options.accessToken}`,
+      'intercom-version': this.version,
+      accept: 'application/json',
+      'content-type': 'application/json',
+    };
+    this.#options = {
+      timeoutMs: options.timeoutMs ?? 10_000,
+      maxRetries: options.maxRetries ?? 2,
+      retryBaseMs: options.retryBaseMs ?? 200,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 5_000,
+    };
+    this.#fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** One API call with the retry policy; resolves with the parsed JSON body of a 2xx answer. */
+  async request<T>(method: string, path: string, body: unknown, call: IntercomCallOptions): Promise<T> {
+    const notFoundDelays = call.retryNotFoundMs ?? [];
+    let notFoundRetries = 0;
+    for (let attempt = 0; ; attempt += 1) {
+      let error: IntercomError;
+      try {
+        return await this.#attempt<T>(method, path, body, call);
+      } catch (thrown) {
+        if (!(thrown instanceof IntercomError)) throw thrown;
+        error = thrown;
+      }
+      let delay: number | undefined;
+      if (error.kind === 'http' && error.status === 404 && notFoundRetries < notFoundDelays.length) {
+        delay = notFoundDelays[notFoundRetries++];
+        attempt -= 1;
+      } else if (attempt < this.#options.maxRetries) {
+        delay = this.#retryDelay(error, call.retry, attempt);
+      }
+      if (delay === undefined || delay > this.#options.maxRetryDelayMs) throw error;
+      if (call.deadline !== undefined && Date.now() + delay > call.deadline) throw error;
+      await sleep(delay);
+    }
+  }
+
+  /** How long to wait before retrying `error`, or undefined when a retry could duplicate or cannot help. */
+  #retryDelay(error: IntercomError, policy: RetryPolicy, attempt: number): number | undefined {
+    if (error.kind === 'http' && error.status === 429) {
+      const wait = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : this.#options.retryBaseMs;
+      return jitter(Math.max(wait, 50));
+    }
+    const backoff = jitter(this.#options.retryBaseMs * 2 ** attempt);
+    if (error.kind === 'network' && error.intercomCode === 'ECONNREFUSED') return backoff;
+    if (policy === 'create') return undefined;
+    if (error.kind !== 'http' || error.status >= 500) return backoff;
+    return undefined;
+  }
+
+  async #attempt<T>(method: string, path: string, body: unknown, call: IntercomCallOptions): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.#fetch(this.baseUrl + path, {
+        method,
+        headers: this.#headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      });
+    } catch (thrown) {
+      // Keep only the error's code: undici's causes can carry the request, and with it the Authorization header.
+      const name = (thrown as { name?: string }).name;
+      const code = (thrown as { cause?: { code?: unknown } }).cause?.code;
+      if (name === 'TimeoutError' || name === 'AbortError') throw new IntercomError('timeout', 0, undefined, undefined);
+      throw new IntercomError('network', 0, typeof code === 'string' ? code : undefined, undefined);
+    }
+    this.#readRateLimit(response.headers);
+    let text: string;
+    try {
+      text = await response.text();
+    } catch {
+      throw new IntercomError('network', 0, 'body_read_failed', undefined);
+    }
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    const envelope = parsed as { request_id?: unknown; errors?: { code?: unknown }[] } | undefined;
+    const requestId =
+      response.headers.get('x-request-id') ?? (typeof envelope?.request_id === 'string' ? envelope.request_id : undefined);
+    if (requestId) call.trace?.intercomRequestIds.push(requestId);
+    if (response.ok) return parsed as T;
+    const code = envelope?.errors?.[0]?.code;
+    const reset = Number(response.headers.get('x-ratelimit-reset'));
+    const retryAfter = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset - Date.now() / 1000) : undefined;
+    throw new IntercomError('http', response.status, typeof code === 'string' ? code : undefined, requestId, retryAfter);
+  }
+
+  #readRateLimit(headers: Headers): void {
+    const number = (name: string) => {
+      const value = headers.get(name);
+      return value === null ? undefined : Number(value);
+    };
+    const remaining = number('x-ratelimit-remaining');
+    if (remaining === undefined) return;
+    this.rateLimit = { limit: number('x-ratelimit-limit'), remaining, resetAt: number('x-ratelimit-reset') };
+  }
+}
+
+/** An Intercom failure as the wire error the browser gets: nothing of Intercom's own text, never a 4xx it caused. */
+export function intercomErrorToProxyError(error: IntercomError): ProxyError {
+  if (error.kind === 'timeout') return new ProxyError(504, 'upstream_unavailable', 'Intercom did not answer in time. Try again.');
+  if (error.kind === 'network') return new ProxyError(502, 'upstream_unavailable', 'Intercom could not be reached. Try again.');
+  if (error.status === 429) {
+    const seconds = String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 10)));
+    return new ProxyError(503, 'upstream_unavailable', 'Intercom is busy. Try again shortly.', undefined, {
+      'retry-after': seconds,
+    });
+  }
+  if (error.status >= 500) return new ProxyError(502, 'upstream_unavailable', 'Intercom failed to answer. Try again.');
+  return new ProxyError(502, 'upstream_rejected', 'Intercom refused the request; the proxy may be misconfigured.');
+}

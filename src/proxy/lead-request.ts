@@ -1,0 +1,174 @@
+// Validates and normalises the body of POST /leads against the wire contract (src/protocol/wire.ts).
+import { createHash } from 'node:crypto';
+import {
+  FIELD_VALIDATORS,
+  LEAD_FIELDS,
+  LIMITS,
+  UTM_KEYS,
+  contactFieldMissing,
+  isFilled,
+  validateText,
+  validateUrl,
+  type UtmKey,
+} from '../protocol/wire.js';
+import { invalidFields, type FieldErrors } from './errors.js';
+import { isPhoneCountry, normalisePhone } from './phone.js';
+import { isPlainObject, rejectUnknownKeys } from './request-body.js';
+
+/** The top-level keys a browser may send; anything else (`role`, `external_id`, `custom_attributes`…) is refused. */
+const LEAD_REQUEST_KEYS = [
+  ...LEAD_FIELDS,
+  'phoneCountry',
+  'consent',
+  'page',
+  'utm',
+  'hp',
+  'elapsedMs',
+  'leadToken',
+  'avatar',
+  'captchaToken',
+] as const;
+const PAGE_KEYS = ['url', 'referrer', 'title'] as const;
+const CONSENT_KEYS = ['given', 'text'] as const;
+
+/** A submission after validation: only known fields, trimmed, phone in E.164. What reaches Intercom comes from here. */
+export interface LeadSubmission {
+  name?: string;
+  email?: string;
+  phone?: string;
+  message?: string;
+  consent?: { given: boolean; text: string };
+  page?: { url?: string; referrer?: string; title?: string };
+  utm?: Partial<Record<UtmKey, string>>;
+  avatar?: string;
+  leadToken?: string;
+}
+
+export interface LeadRequestChecked {
+  submission: LeadSubmission;
+  /** Honeypot value ('' for people). */
+  hp: string;
+  elapsedMs: number;
+  captchaToken?: string;
+}
+
+/** A trimmed optional string, or its error recorded under `name`. */
+function optionalText(value: unknown, name: string, max: number, fields: FieldErrors): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const code = validateText(value, max);
+  if (code) fields[name] = code;
+  return code ? undefined : (value as string).trim() || undefined;
+}
+
+function checkPage(value: unknown, fields: FieldErrors): LeadSubmission['page'] {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    fields.page = 'invalid_type';
+    return undefined;
+  }
+  rejectUnknownKeys(value, PAGE_KEYS, fields, 'page.');
+  const page: NonNullable<LeadSubmission['page']> = {};
+  for (const key of ['url', 'referrer'] as const) {
+    // document.referrer is '' when there is none; that is not an error.
+    if (value[key] === undefined || value[key] === '') continue;
+    const code = validateUrl(value[key]);
+    if (code) fields[`page.${key}`] = code;
+    else page[key] = value[key] as string;
+  }
+  const title = optionalText(value.title, 'page.title', LIMITS.title.max, fields);
+  if (title) page.title = title;
+  return Object.keys(page).length ? page : undefined;
+}
+
+function checkUtm(value: unknown, fields: FieldErrors): LeadSubmission['utm'] {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    fields.utm = 'invalid_type';
+    return undefined;
+  }
+  rejectUnknownKeys(value, UTM_KEYS, fields, 'utm.');
+  const utm: NonNullable<LeadSubmission['utm']> = {};
+  for (const key of UTM_KEYS) {
+    if (value[key] === undefined) continue;
+    const code = validateText(value[key], LIMITS.utmValue.max);
+    if (code) fields[`utm.${key}`] = code;
+    else if ((value[key] as string).trim()) utm[key] = (value[key] as string).trim();
+  }
+  return Object.keys(utm).length ? utm : undefined;
+}
+
+function checkConsent(value: unknown, fields: FieldErrors): LeadSubmission['consent'] {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    fields.consent = 'invalid_type';
+    return undefined;
+  }
+  rejectUnknownKeys(value, CONSENT_KEYS, fields, 'consent.');
+  if (typeof value.given !== 'boolean') fields['consent.given'] = 'invalid_type';
+  const textCode = validateText(value.text ?? '', LIMITS.consentText.max);
+  if (textCode) fields['consent.text'] = textCode;
+  if (typeof value.given !== 'boolean' || textCode) return undefined;
+  return { given: value.given, text: ((value.text as string | undefined) ?? '').trim() };
+}
+
+/** Validate a parsed POST /leads body; throws 400 invalid_field with every field's code at once. */
+export function checkLeadRequest(body: Record<string, unknown>): LeadRequestChecked {
+  const fields: FieldErrors = {};
+  rejectUnknownKeys(body, LEAD_REQUEST_KEYS, fields);
+  const submission: LeadSubmission = {};
+
+  for (const key of LEAD_FIELDS) {
+    const value = body[key];
+    if (value === undefined || value === null || value === '') continue;
+    const code = FIELD_VALIDATORS[key](value);
+    if (code) fields[key] = code;
+    else if (isFilled(value)) submission[key] = value.trim();
+  }
+  if (contactFieldMissing(body) && !fields.email && !fields.phone) {
+    fields.email = 'required';
+    fields.phone = 'required';
+  }
+
+  const country = optionalText(body.phoneCountry, 'phoneCountry', LIMITS.phoneCountry.max, fields)?.toUpperCase();
+  if (country !== undefined && !isPhoneCountry(country)) fields.phoneCountry = 'invalid_type';
+  if (submission.phone) {
+    const e164 = normalisePhone(submission.phone, country && isPhoneCountry(country) ? country : undefined);
+    if (e164) submission.phone = e164;
+    else fields.phone = 'invalid_phone';
+  }
+
+  submission.consent = checkConsent(body.consent, fields);
+  submission.page = checkPage(body.page, fields);
+  submission.utm = checkUtm(body.utm, fields);
+  if (body.avatar !== undefined && body.avatar !== null && body.avatar !== '') {
+    const code = validateUrl(body.avatar) ?? validateText(body.avatar, LIMITS.avatar.max);
+    if (code) fields.avatar = code;
+    else submission.avatar = body.avatar as string;
+  }
+  submission.leadToken = optionalText(body.leadToken, 'leadToken', LIMITS.leadToken.max, fields);
+
+  const hp = body.hp ?? '';
+  if (typeof hp !== 'string') fields.hp = 'invalid_type';
+  const elapsedMs = body.elapsedMs;
+  if (elapsedMs === undefined) fields.elapsedMs = 'required';
+  else if (typeof elapsedMs !== 'number' || !Number.isFinite(elapsedMs) || elapsedMs < 0) fields.elapsedMs = 'invalid_type';
+  const captchaToken = optionalText(body.captchaToken, 'captchaToken', LIMITS.captchaToken.max, fields);
+
+  if (Object.keys(fields).length) throw invalidFields(fields);
+  for (const key of Object.keys(submission) as (keyof LeadSubmission)[]) {
+    if (submission[key] === undefined) delete submission[key];
+  }
+  return { submission, hp: hp as string, elapsedMs: elapsedMs as number, captchaToken };
+}
+
+/**
+ * A stable hash of what a submission asks Intercom to create. `hp`, `elapsedMs` and `captchaToken` are left out:
+ * a retry may carry a fresh captcha token or a recomputed fill time and is still the same submission.
+ */
+export function fingerprintSubmission(submission: LeadSubmission): string {
+  const canonical = (value: unknown): unknown =>
+    isPlainObject(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]))
+      : value;
+  return createHash('sha256').update(JSON.stringify(canonical(submission))).digest('base64url');
+}

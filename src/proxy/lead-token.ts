@@ -1,0 +1,69 @@
+// Lead tokens: HS256 JWTs signed with LEADRELAY_SECRET that prove "this browser created that lead", nothing more.
+import { SignJWT, jwtVerify } from 'jose';
+
+const ISSUER = 'leadrelay';
+const AUDIENCE = 'leadrelay:lead';
+
+/** What a lead token names. */
+export interface LeadTokenClaims {
+  /** The Intercom contact id of the lead. */
+  contactId: string;
+  /** The conversation started by the submission (absent while a submission is only queued). */
+  conversationId?: string;
+  /** The submission id (the Idempotency-Key), also stored on the contact as `leadrelay_submission_id`. */
+  submissionId: string;
+  /** An avatar URL to apply once the lead becomes a user (leads cannot show one). */
+  avatar?: string;
+}
+
+/** A lead token that is forged, tampered with, signed by another secret, expired or malformed. */
+export class InvalidLeadTokenError extends Error {
+  constructor(readonly reason: 'expired' | 'invalid') {
+    super(`lead token ${reason}`);
+    this.name = 'InvalidLeadTokenError';
+  }
+}
+
+function keyOf(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+/** Sign a lead token valid for `ttlSeconds` (default 90 days: long enough to sign in after filling the form). */
+export async function signLeadToken(claims: LeadTokenClaims, secret: string, ttlSeconds = 90 * 24 * 3600): Promise<string> {
+  const payload: Record<string, string> = { sid: claims.submissionId };
+  if (claims.conversationId) payload.cid = claims.conversationId;
+  if (claims.avatar) payload.avt = claims.avatar;
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.contactId)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(keyOf(secret));
+}
+
+/** The claims of a valid lead token; throws InvalidLeadTokenError for anything else. */
+export async function verifyLeadToken(token: unknown, secret: string): Promise<LeadTokenClaims> {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new InvalidLeadTokenError('invalid');
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, keyOf(secret), {
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      requiredClaims: ['sub', 'sid', 'exp'],
+    }));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new InvalidLeadTokenError(code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid');
+  }
+  const { sub, sid, cid, avt } = payload;
+  if (typeof sub !== 'string' || typeof sid !== 'string') throw new InvalidLeadTokenError('invalid');
+  return {
+    contactId: sub,
+    submissionId: sid,
+    conversationId: typeof cid === 'string' ? cid : undefined,
+    avatar: typeof avt === 'string' ? avt : undefined,
+  };
+}

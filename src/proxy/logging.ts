@@ -1,0 +1,34 @@
+// Request log lines: one JSON object per request with no personal data, and a last-line guard against the token.
+
+export type ProxyLogger = (line: Record<string, unknown>) => void;
+
+/** What one request's log line holds; nothing from the body, no IP, no headers. */
+export interface RequestLogLine {
+  method: string;
+  route: string;
+  status: number;
+  durationMs: number;
+  intercomRequestId?: string;
+  code?: string;
+  replayed?: boolean;
+}
+
+/**
+ * Wrap `logger` so a line that somehow contains one of `secrets` has it replaced before it is written.
+ * The code never puts the token in a line; this makes sure a future mistake cannot either.
+ */
+export function redactingLogger(logger: ProxyLogger | undefined, secrets: (string | undefined)[]): ProxyLogger {
+  if (!logger) return () => undefined;
+  const hidden = secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length >= 4);
+  return (line) => {
+    let text = JSON.stringify(line);
+    if (!hidden.some((secret) => text.includes(secret))) return logger(line);
+    for (const secret of hidden) text = text.split(secret).join('[redacted]');
+    logger(JSON.parse(text) as Record<string, unknown>);
+  };
+}
+
+/** A logger that writes each line as JSON to stdout (the CLI's). */
+export function stdoutLogger(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`);
+}

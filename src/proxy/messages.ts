@@ -1,0 +1,79 @@
+// POST /messages: a follow-up from the browser that created a lead, posted as the lead's reply to its conversation.
+import { IDEMPOTENCY_HEADER, LIMITS, UUID_PATTERN, isFilled, validateText, type MessageResponse } from '../protocol/wire.js';
+import { ProxyError, invalidFields, type FieldErrors } from './errors.js';
+import { runOnce } from './idempotency.js';
+import { IntercomError, intercomErrorToProxyError } from './intercom-client.js';
+import { InvalidLeadTokenError, verifyLeadToken } from './lead-token.js';
+import type { ProxyDeps, RouteHandler } from './options.js';
+import { readJsonObject, rejectUnknownKeys } from './request-body.js';
+import type { StoredAnswer } from './store/index.js';
+import { createHash } from 'node:crypto';
+
+const MESSAGE_KEYS = ['leadToken', 'body'] as const;
+
+function invalidLeadToken(): ProxyError {
+  return new ProxyError(401, 'invalid_lead_token', 'The lead token is missing, expired or not valid for this proxy.');
+}
+
+export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
+  const { intercom, store, options } = deps;
+  return async (c) => {
+    const request = c.req.raw;
+    const input = await readJsonObject(request, options.maxBodyBytes);
+    const fields: FieldErrors = {};
+    rejectUnknownKeys(input, MESSAGE_KEYS, fields);
+    const bodyCode = isFilled(input.body) ? validateText(input.body, LIMITS.message.max) : 'required';
+    if (bodyCode) fields.body = bodyCode;
+    if (input.leadToken === undefined) fields.leadToken = 'required';
+    else if (validateText(input.leadToken, LIMITS.leadToken.max)) fields.leadToken = 'invalid_type';
+    if (Object.keys(fields).length) throw invalidFields(fields);
+
+    let claims;
+    try {
+      claims = await verifyLeadToken(input.leadToken, options.secret);
+    } catch (error) {
+      if (error instanceof InvalidLeadTokenError) throw invalidLeadToken();
+      throw error;
+    }
+    // A token without a conversation belongs to a submission still queued for delivery (issue 7): nothing to reply to.
+    const conversationId = claims.conversationId;
+    if (!conversationId) throw invalidLeadToken();
+    const text = (input.body as string).trim();
+    const trace = c.get('trace');
+
+    const reply = async (): Promise<StoredAnswer> => {
+      try {
+        await intercom.request('POST', `/conversations/${encodeURIComponent(conversationId)}/reply`, {
+          message_type: 'comment',
+          type: 'user',
+          intercom_user_id: claims.contactId,
+          body: text,
+        }, { retry: 'create', trace });
+      } catch (error) {
+        if (error instanceof IntercomError) throw intercomErrorToProxyError(error);
+        throw error;
+      }
+      const body: MessageResponse = { conversationId };
+      return { status: 201, body };
+    };
+
+    // The Idempotency-Key is optional here; with one, a retried follow-up is posted once.
+    const key = request.headers.get(IDEMPOTENCY_HEADER);
+    if (key === null) {
+      const answer = await reply();
+      return c.json(answer.body as MessageResponse, 201);
+    }
+    if (!UUID_PATTERN.test(key)) {
+      throw new ProxyError(400, 'invalid_idempotency_key', `The ${IDEMPOTENCY_HEADER} header must be a UUID.`);
+    }
+    const fingerprint = createHash('sha256').update(JSON.stringify([claims.contactId, conversationId, text])).digest('base64url');
+    const { answer, replayed } = await runOnce(
+      store,
+      `messages:${key.toLowerCase()}`,
+      fingerprint,
+      { leaseMs: 60_000, waitMs: options.idempotencyWaitMs },
+      reply,
+    );
+    return c.json(answer.body as MessageResponse, 201, replayed ? { 'idempotent-replayed': 'true' } : {});
+  };
+}

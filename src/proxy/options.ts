@@ -1,0 +1,112 @@
+// The proxy's options (the DESIGN.md configuration table in camelCase), their defaults, and what routes receive.
+import type { Context } from 'hono';
+import { LIMITS } from '../protocol/wire.js';
+import type { AuthenticateHook } from './identity.js';
+import { IntercomClient, type IntercomClientOptions, type IntercomRegion } from './intercom-client.js';
+import type { CaptchaVerifier } from './spam.js';
+import { MemoryStore, type Store } from './store/index.js';
+
+export interface ProxyOptions {
+  /** INTERCOM_ACCESS_TOKEN. Never logged, never answered. */
+  accessToken: string;
+  /** INTERCOM_REGION: us (default), eu, au. */
+  region?: IntercomRegion;
+  /** INTERCOM_BASE_URL: overrides `region` (the emulator's URL in tests). */
+  baseUrl?: string;
+  /** INTERCOM_VERSION (default 2.14). */
+  intercomVersion?: string;
+  /** LEADRELAY_SECRET: signs lead tokens. */
+  secret: string;
+  /** LEADRELAY_IDENTITY_SECRET: verifies user hashes and JWTs on /convert. */
+  identitySecret?: string;
+  /**
+   * LEADRELAY_ALLOWED_ORIGINS. A request with an `Origin` header is served only when the origin is listed, `'*'` is
+   * listed, or it is the proxy's own origin (same-origin mounting needs no configuration). Requests without an
+   * `Origin` header (servers, curl) are not browser cross-origin calls and are let through.
+   */
+  allowedOrigins?: string[];
+  /** LEADRELAY_RATE_LIMIT: requests per minute per client IP and route (default 20; 0 turns it off). */
+  rateLimit?: number;
+  /** LEADRELAY_TRUST_PROXY: read the client IP from X-Forwarded-For. */
+  trustProxy?: boolean;
+  /** Where idempotency records and counters live (default: in memory, one process). */
+  store?: Store;
+  /** Receives one object per request (method, route, status, durationMs, intercomRequestId) and start-up events. */
+  logger?: (line: Record<string, unknown>) => void;
+  /** Called with the body's `captchaToken`; false refuses the submission (422 captcha_failed). */
+  verifyCaptcha?: CaptchaVerifier;
+  /** For /convert when the proxy is mounted in the customer's backend: the signed-in user of the request. */
+  authenticate?: AuthenticateHook;
+  /** The client's IP for rate limiting; default: socket address, or X-Forwarded-For with `trustProxy`. */
+  clientIp?: (request: Request, env: unknown) => string;
+  /** Path prefix the routes live under, e.g. `/api/leadrelay` (default ''). */
+  basePath?: string;
+  /** Create the contact data attributes at start-up (default true); `ready` settles when done. */
+  setupDataAttributes?: boolean;
+  /** Minimum time a person takes to fill the form (default LIMITS.minFillMs). */
+  minFillMs?: number;
+  /** Largest accepted body in bytes (default LIMITS.bodyBytes). */
+  maxBodyBytes?: number;
+  /** Lifetime of lead tokens in seconds (default 90 days). */
+  leadTokenTtlSeconds?: number;
+  /** Intercom call tuning (timeouts, retries) and a custom fetch. */
+  intercom?: Pick<IntercomClientOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'maxRetryDelayMs' | 'fetch'>;
+  /** Delays before retrying the conversation call when a fresh contact answers 404 (default 250, 500, 1000 ms). */
+  notFoundRetryMs?: number[];
+  /** How long a duplicate request waits for the first one's answer (default 25 s). */
+  idempotencyWaitMs?: number;
+}
+
+/** Everything a route handler needs, built once by createProxy. */
+export interface ProxyDeps {
+  options: ProxyOptions & {
+    rateLimit: number;
+    minFillMs: number;
+    maxBodyBytes: number;
+    notFoundRetryMs: number[];
+    idempotencyWaitMs: number;
+  };
+  intercom: IntercomClient;
+  store: Store;
+}
+
+/** Per-request values set by the app's middleware. */
+export interface ProxyEnv {
+  Bindings: Record<string, unknown>;
+  Variables: {
+    trace: { intercomRequestIds: string[] };
+    clientIp: string;
+  };
+}
+
+export type RouteHandler = (c: Context<ProxyEnv>) => Promise<Response>;
+
+/** Refuse unusable options at construction time, with a message that names the option (and never its value). */
+export function resolveDeps(options: ProxyOptions): ProxyDeps {
+  if (!options.accessToken) throw new Error('createProxy: `accessToken` (INTERCOM_ACCESS_TOKEN) is required.');
+  if (!options.secret) throw new Error('createProxy: `secret` (LEADRELAY_SECRET) is required to sign lead tokens.');
+  if (options.region && !['us', 'eu', 'au'].includes(options.region)) {
+    throw new Error('createProxy: `region` must be us, eu or au.');
+  }
+  const rateLimit = options.rateLimit ?? 20;
+  if (!Number.isFinite(rateLimit) || rateLimit < 0) throw new Error('createProxy: `rateLimit` must be 0 or more.');
+  const intercom = new IntercomClient({
+    ...options.intercom,
+    accessToken: options.accessToken,
+    region: options.region,
+    baseUrl: options.baseUrl,
+    version: options.intercomVersion,
+  });
+  return {
+    options: {
+      ...options,
+      rateLimit,
+      minFillMs: options.minFillMs ?? LIMITS.minFillMs,
+      maxBodyBytes: options.maxBodyBytes ?? LIMITS.bodyBytes,
+      notFoundRetryMs: options.notFoundRetryMs ?? [250, 500, 1000],
+      idempotencyWaitMs: options.idempotencyWaitMs ?? 25_000,
+    },
+    intercom,
+    store: options.store ?? new MemoryStore(),
+  };
+}

@@ -1,0 +1,73 @@
+// Reads a request body as one JSON object: JSON only (415), capped in size (413), parsed safely (400).
+import { LIMITS } from '../protocol/wire.js';
+import { ProxyError, type FieldErrors } from './errors.js';
+
+function isJsonContentType(header: string | null): boolean {
+  if (!header) return false;
+  const type = header.split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
+/** The body as text, refusing more than `maxBytes` without reading the rest (a lying Content-Length included). */
+async function readCapped(request: Request, maxBytes: number): Promise<string> {
+  const declared = Number(request.headers.get('content-length'));
+  const tooLarge = () =>
+    new ProxyError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+}
+
+/** The request's JSON body, which must be an object. */
+export async function readJsonObject(request: Request, maxBytes: number = LIMITS.bodyBytes): Promise<Record<string, unknown>> {
+  if (!isJsonContentType(request.headers.get('content-type'))) {
+    throw new ProxyError(415, 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
+  }
+  let text: string;
+  try {
+    text = await readCapped(request, maxBytes);
+  } catch (error) {
+    if (error instanceof ProxyError) throw error;
+    throw new ProxyError(400, 'invalid_json', 'The request body could not be read as UTF-8 text.');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ProxyError(400, 'invalid_json', 'The request body is not valid JSON.');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProxyError(400, 'invalid_json', 'The request body must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Mark every own key of `value` that is not in `allowed` as `unknown_field` (as `prefix.key` when nested). */
+export function rejectUnknownKeys(
+  value: Record<string, unknown>,
+  allowed: readonly string[],
+  fields: FieldErrors,
+  prefix = '',
+): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) fields[prefix + key] = 'unknown_field';
+  }
+}
+
+/** A plain JSON object (not an array, not null). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

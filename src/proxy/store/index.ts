@@ -1,0 +1,80 @@
+// The Store interface: idempotency records with leased claims, per-step progress and rate-limit counters.
+//
+// Every method is async and every state change is one atomic operation on one key, so the same contract can
+// be implemented on Redis (a Lua script per method, or WATCH/MULTI) for several proxy instances sharing it.
+
+/** What a finished request answered; replayed byte-for-byte to every retry with the same key. */
+export interface StoredAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** One idempotency record: which body it belongs to, how far the work got, and the answer once there is one. */
+export interface IdempotencyRecord {
+  key: string;
+  /** Hash of the normalised request body; a retry with another body is refused (422 idempotency_key_reused). */
+  fingerprint: string;
+  /** Completed steps, by name (for POST /leads: `contactId`, then `conversationId`). Never cleared. */
+  steps: Record<string, string>;
+  /**
+   * The step that was started and never recorded as done (set before an upstream call that creates something).
+   * A resume that finds it set knows the earlier attempt may have created the object (ambiguous failure).
+   */
+  pendingStep?: string;
+  answer?: StoredAnswer;
+  /** Who holds the lease, and until when (epoch ms). An expired lease can be taken over. */
+  leaseOwner?: string;
+  leaseUntil?: number;
+  createdAt: number;
+}
+
+export type ClaimResult =
+  /** The caller holds the lease and must do (or resume) the work, then `complete` or `release`. */
+  | { outcome: 'claimed'; record: IdempotencyRecord }
+  /** The work is finished: replay `record.answer`. */
+  | { outcome: 'done'; record: IdempotencyRecord }
+  /** Another caller holds a live lease: `waitForSettled`, then claim again. */
+  | { outcome: 'busy'; record: IdempotencyRecord }
+  /** The key was first used with another body. */
+  | { outcome: 'mismatch'; record: IdempotencyRecord };
+
+export interface ClaimRequest {
+  fingerprint: string;
+  /** A unique id for this attempt; it fences step writes so a caller that lost its lease cannot overwrite. */
+  owner: string;
+  leaseMs: number;
+}
+
+export interface Store {
+  /** Read a record without claiming it. */
+  get(key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Atomically: create the record and lease it to `owner` when the key is new; answer `done` when it has an answer;
+   * `mismatch` when the fingerprint differs; lease it to `owner` when no live lease exists; else `busy`.
+   */
+  claim(key: string, request: ClaimRequest): Promise<ClaimResult>;
+  /**
+   * Record progress while holding the lease (and extend it by `leaseMs`). `steps` are merged in; `pendingStep`
+   * replaces the pending marker (pass `null` to clear it). Answers false when `owner` no longer holds the lease.
+   */
+  saveProgress(
+    key: string,
+    owner: string,
+    progress: { steps?: Record<string, string>; pendingStep?: string | null },
+    leaseMs: number,
+  ): Promise<boolean>;
+  /** Store the final answer and drop the lease. Answers false when `owner` no longer holds the lease. */
+  complete(key: string, owner: string, answer: StoredAnswer): Promise<boolean>;
+  /** Drop the lease without an answer (the work failed; a retry resumes from the recorded steps). */
+  release(key: string, owner: string): Promise<void>;
+  /**
+   * Resolve when the record has an answer or no live lease, or after `timeoutMs` (then with the record as it is).
+   * Memory: listeners; Redis: pub/sub on the key or short polling.
+   */
+  waitForSettled(key: string, timeoutMs: number): Promise<IdempotencyRecord | undefined>;
+  /** Fixed-window counter: add one hit to `bucket` and answer the count in the current window and when it resets. */
+  hit(bucket: string, windowMs: number): Promise<{ count: number; resetAt: number }>;
+  close(): Promise<void>;
+}
+
+export { MemoryStore } from './memory.js';

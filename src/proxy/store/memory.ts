@@ -1,0 +1,149 @@
+// The in-memory Store: one process, no persistence; the default, and the reference for other stores' behaviour.
+import type { ClaimRequest, ClaimResult, IdempotencyRecord, Store, StoredAnswer } from './index.js';
+
+export interface MemoryStoreOptions {
+  /** How long an idempotency record is kept after it was created (default 24 h). */
+  recordTtlMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
+}
+
+function copy(record: IdempotencyRecord): IdempotencyRecord {
+  return { ...record, steps: { ...record.steps } };
+}
+
+export class MemoryStore implements Store {
+  readonly #records = new Map<string, IdempotencyRecord>();
+  readonly #counters = new Map<string, { count: number; resetAt: number }>();
+  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #ttl: number;
+  readonly #now: () => number;
+  #lastSweep = 0;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#ttl = options.recordTtlMs ?? 24 * 60 * 60 * 1000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async get(key: string): Promise<IdempotencyRecord | undefined> {
+    const record = this.#records.get(key);
+    return record && copy(record);
+  }
+
+  async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
+    this.#sweep();
+    const now = this.#now();
+    const existing = this.#records.get(key);
+    if (!existing) {
+      const record: IdempotencyRecord = {
+        key,
+        fingerprint: request.fingerprint,
+        steps: {},
+        leaseOwner: request.owner,
+        leaseUntil: now + request.leaseMs,
+        createdAt: now,
+      };
+      this.#records.set(key, record);
+      return { outcome: 'claimed', record: copy(record) };
+    }
+    if (existing.fingerprint !== request.fingerprint) return { outcome: 'mismatch', record: copy(existing) };
+    if (existing.answer) return { outcome: 'done', record: copy(existing) };
+    if (existing.leaseOwner && (existing.leaseUntil ?? 0) > now) return { outcome: 'busy', record: copy(existing) };
+    existing.leaseOwner = request.owner;
+    existing.leaseUntil = now + request.leaseMs;
+    return { outcome: 'claimed', record: copy(existing) };
+  }
+
+  async saveProgress(
+    key: string,
+    owner: string,
+    progress: { steps?: Record<string, string>; pendingStep?: string | null },
+    leaseMs: number,
+  ): Promise<boolean> {
+    const record = this.#held(key, owner);
+    if (!record) return false;
+    if (progress.steps) Object.assign(record.steps, progress.steps);
+    if (progress.pendingStep === null) delete record.pendingStep;
+    else if (progress.pendingStep !== undefined) record.pendingStep = progress.pendingStep;
+    record.leaseUntil = this.#now() + leaseMs;
+    return true;
+  }
+
+  async complete(key: string, owner: string, answer: StoredAnswer): Promise<boolean> {
+    const record = this.#held(key, owner);
+    if (!record) return false;
+    record.answer = answer;
+    delete record.pendingStep;
+    delete record.leaseOwner;
+    delete record.leaseUntil;
+    this.#notify(key);
+    return true;
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    const record = this.#held(key, owner);
+    if (!record) return;
+    delete record.leaseOwner;
+    delete record.leaseUntil;
+    this.#notify(key);
+  }
+
+  async waitForSettled(key: string, timeoutMs: number): Promise<IdempotencyRecord | undefined> {
+    const settled = () => {
+      const record = this.#records.get(key);
+      return !record || record.answer !== undefined || !record.leaseOwner || (record.leaseUntil ?? 0) <= this.#now();
+    };
+    if (!settled()) {
+      await new Promise<void>((resolve) => {
+        const waiters = this.#waiters.get(key) ?? new Set();
+        this.#waiters.set(key, waiters);
+        const done = () => {
+          clearTimeout(timer);
+          waiters.delete(done);
+          if (waiters.size === 0) this.#waiters.delete(key);
+          resolve();
+        };
+        // Also wake when the lease runs out, so a crashed holder does not keep waiters until their deadline.
+        const leaseLeft = (this.#records.get(key)?.leaseUntil ?? 0) - this.#now();
+        const timer = setTimeout(done, Math.max(0, Math.min(timeoutMs, leaseLeft)));
+        waiters.add(done);
+      });
+    }
+    return this.get(key);
+  }
+
+  async hit(bucket: string, windowMs: number): Promise<{ count: number; resetAt: number }> {
+    const now = this.#now();
+    let counter = this.#counters.get(bucket);
+    if (!counter || counter.resetAt <= now) {
+      counter = { count: 0, resetAt: now + windowMs };
+      this.#counters.set(bucket, counter);
+    }
+    counter.count += 1;
+    return { ...counter };
+  }
+
+  async close(): Promise<void> {
+    for (const key of [...this.#waiters.keys()]) this.#notify(key);
+    this.#records.clear();
+    this.#counters.clear();
+  }
+
+  #held(key: string, owner: string): IdempotencyRecord | undefined {
+    const record = this.#records.get(key);
+    return record && record.leaseOwner === owner ? record : undefined;
+  }
+
+  #notify(key: string): void {
+    for (const wake of [...(this.#waiters.get(key) ?? [])]) wake();
+  }
+
+  /** Drop expired records and counters, at most once a minute, so a long-running process does not grow. */
+  #sweep(): void {
+    const now = this.#now();
+    if (now - this.#lastSweep < 60_000) return;
+    this.#lastSweep = now;
+    for (const [key, record] of this.#records) if (record.createdAt + this.#ttl <= now) this.#records.delete(key);
+    for (const [bucket, counter] of this.#counters) if (counter.resetAt <= now) this.#counters.delete(bucket);
+  }
+}
