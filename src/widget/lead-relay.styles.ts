@@ -1,0 +1,153 @@
+// Styles for <lead-relay>: every colour and size is a --lr-* custom property; light and dark themes.
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    --_accent: var(--lr-accent, #0b57d0);
+    --_on-accent: var(--lr-on-accent, #fff);
+    --_text: var(--lr-text, #1b1b1f);
+    --_muted: var(--lr-muted, #4a4a52);
+    --_bg: var(--lr-background, #fff);
+    --_field-bg: var(--lr-field-background, #fff);
+    --_border: var(--lr-border, #74747c);
+    --_error: var(--lr-error, #b3261e);
+    --_radius: var(--lr-radius, 6px);
+    --_space: var(--lr-spacing, 1rem);
+    --_ring: var(--lr-focus-ring, 0 0 0 3px #0b57d066, 0 0 0 1px #0b57d0);
+    display: block;
+    color-scheme: light;
+    font: var(--lr-font, inherit);
+    color: var(--_text);
+  }
+  :host([theme='dark']) {
+    --_accent: var(--lr-accent, #a8c7fa);
+    --_on-accent: var(--lr-on-accent, #062e6f);
+    --_text: var(--lr-text, #e6e6ea);
+    --_muted: var(--lr-muted, #c4c4cc);
+    --_bg: var(--lr-background, #1b1b1f);
+    --_field-bg: var(--lr-field-background, #26262b);
+    --_border: var(--lr-border, #92929a);
+    --_error: var(--lr-error, #ffb4ab);
+    --_ring: var(--lr-focus-ring, 0 0 0 3px #a8c7fa80, 0 0 0 1px #a8c7fa);
+    color-scheme: dark;
+  }
+  @media (prefers-color-scheme: dark) {
+    :host(:not([theme='light'])) {
+      --_accent: var(--lr-accent, #a8c7fa);
+      --_on-accent: var(--lr-on-accent, #062e6f);
+      --_text: var(--lr-text, #e6e6ea);
+      --_muted: var(--lr-muted, #c4c4cc);
+      --_bg: var(--lr-background, #1b1b1f);
+      --_field-bg: var(--lr-field-background, #26262b);
+      --_border: var(--lr-border, #92929a);
+      --_error: var(--lr-error, #ffb4ab);
+      --_ring: var(--lr-focus-ring, 0 0 0 3px #a8c7fa80, 0 0 0 1px #a8c7fa);
+      color-scheme: dark;
+    }
+  }
+  [hidden] {
+    display: none !important;
+  }
+  .root {
+    background: var(--_bg);
+    padding: var(--_space);
+    border-radius: var(--_radius);
+  }
+  form {
+    display: grid;
+    gap: var(--_space);
+  }
+  h2 {
+    margin: 0;
+    font-size: 1.25em;
+  }
+  .field {
+    display: grid;
+    gap: 0.25rem;
+  }
+  label {
+    font-weight: 600;
+  }
+  input,
+  textarea,
+  button {
+    font: inherit;
+    color: inherit;
+  }
+  input:not([type='checkbox']),
+  textarea {
+    box-sizing: border-box;
+    width: 100%;
+    padding: 0.5rem 0.75rem;
+    background: var(--_field-bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+  }
+  textarea {
+    min-height: 6rem;
+    resize: vertical;
+  }
+  [aria-invalid='true'] {
+    border-color: var(--_error) !important;
+    border-width: 2px !important;
+  }
+  .error,
+  .summary {
+    color: var(--_error);
+    margin: 0;
+  }
+  .summary a {
+    color: inherit;
+  }
+  .consent {
+    display: flex;
+    gap: 0.5rem;
+    align-items: start;
+    font-weight: normal;
+  }
+  .consent input {
+    margin: 0.2em 0 0;
+    accent-color: var(--_accent);
+  }
+  button {
+    justify-self: start;
+    padding: 0.6rem 1.25rem;
+    border: 0;
+    border-radius: var(--_radius);
+    background: var(--_accent);
+    color: var(--_on-accent);
+    font-weight: 600;
+    cursor: pointer;
+    transition: opacity 0.2s;
+  }
+  button[aria-disabled='true'] {
+    opacity: 0.75;
+    cursor: progress;
+  }
+  :focus-visible,
+  .done:focus {
+    outline: none;
+    box-shadow: var(--_ring);
+  }
+  .status:empty {
+    display: none;
+  }
+  .done {
+    margin: 0;
+    padding: var(--_space);
+    border-radius: var(--_radius);
+  }
+  .hp {
+    position: absolute;
+    inset-inline-start: -10000px;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+  }
+  @media (prefers-reduced-motion: reduce) {
+    * {
+      transition: none !important;
+      animation: none !important;
+    }
+  }
+`;

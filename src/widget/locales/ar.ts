@@ -1,0 +1,30 @@
+// Arabic strings (the widget lays itself out right-to-left for this locale).
+import type { Messages } from '../messages.js';
+
+export default {
+  heading: 'تواصل معنا',
+  name: 'الاسم',
+  email: 'البريد الإلكتروني',
+  phone: 'الهاتف',
+  message: 'الرسالة',
+  submit: 'إرسال',
+  submitting: 'جارٍ الإرسال…',
+  success: 'شكرًا لك! سنعاود التواصل معك قريبًا.',
+  queued: 'يبدو أنك غير متصل بالإنترنت. تم حفظ رسالتك على هذا الجهاز وسيتم إرسالها عند عودة الاتصال.',
+  summary: 'يُرجى تصحيح ما يلي:',
+  launcher: 'اتصل بنا',
+  close: 'إغلاق',
+  required: 'املأ هذا الحقل.',
+  too_long: 'النص طويل جدًا. اختصره وحاول مرة أخرى.',
+  invalid_email: 'أدخل عنوان بريد إلكتروني مثل name@example.com.',
+  invalid_phone: 'أدخل رقم هاتف بالأرقام فقط، مثل ‎+971 50 123 4567.',
+  invalid_type: 'تحقق مما أدخلته هنا.',
+  invalid_url: 'تحقق مما أدخلته هنا.',
+  unknown_field: 'تحقق مما أدخلته هنا.',
+  consent_required: 'ضع علامة في هذا المربع للمتابعة.',
+  invalid_field: 'بعض الحقول تحتاج إلى تصحيح. صححها ثم أرسل مرة أخرى.',
+  rate_limited: 'محاولات كثيرة جدًا. انتظر دقيقة ثم أرسل مرة أخرى.',
+  spam_suspected: 'تعذر قبول هذه الرسالة. انتظر لحظة ثم أرسل مرة أخرى.',
+  origin_not_allowed: 'هذا النموذج غير مُعدّ لهذا الموقع بعد. يُرجى التواصل معنا بطريقة أخرى.',
+  error: 'لم تُرسل رسالتك. تحقق من اتصالك ثم أرسل مرة أخرى.',
+} satisfies Messages;

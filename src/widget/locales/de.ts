@@ -1,0 +1,30 @@
+// German strings.
+import type { Messages } from '../messages.js';
+
+export default {
+  heading: 'Kontakt aufnehmen',
+  name: 'Name',
+  email: 'E-Mail',
+  phone: 'Telefon',
+  message: 'Nachricht',
+  submit: 'Senden',
+  submitting: 'Wird gesendet …',
+  success: 'Vielen Dank! Wir melden uns bald bei Ihnen.',
+  queued: 'Sie scheinen offline zu sein. Ihre Nachricht ist auf diesem Gerät gespeichert und wird gesendet, sobald die Verbindung wieder besteht.',
+  summary: 'Bitte korrigieren Sie Folgendes:',
+  launcher: 'Kontakt',
+  close: 'Schließen',
+  required: 'Bitte füllen Sie dieses Feld aus.',
+  too_long: 'Dieser Text ist zu lang. Bitte kürzen Sie ihn.',
+  invalid_email: 'Geben Sie eine E-Mail-Adresse wie name@example.com ein.',
+  invalid_phone: 'Geben Sie eine Telefonnummer aus Ziffern ein, z. B. +49 30 1234567.',
+  invalid_type: 'Bitte prüfen Sie Ihre Eingabe.',
+  invalid_url: 'Bitte prüfen Sie Ihre Eingabe.',
+  unknown_field: 'Bitte prüfen Sie Ihre Eingabe.',
+  consent_required: 'Bitte setzen Sie das Häkchen, um fortzufahren.',
+  invalid_field: 'Einige Felder sind nicht korrekt. Bitte korrigieren Sie sie und senden Sie erneut.',
+  rate_limited: 'Zu viele Versuche. Bitte warten Sie eine Minute und senden Sie dann erneut.',
+  spam_suspected: 'Wir konnten diese Nachricht nicht annehmen. Bitte warten Sie kurz und senden Sie erneut.',
+  origin_not_allowed: 'Dieses Formular ist für diese Website noch nicht eingerichtet. Bitte kontaktieren Sie uns auf anderem Weg.',
+  error: 'Ihre Nachricht wurde nicht gesendet. Prüfen Sie Ihre Verbindung und senden Sie erneut.',
+} satisfies Messages;

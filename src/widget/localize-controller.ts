@@ -1,0 +1,43 @@
+// Reactive controller that picks the locale, loads its pack after first paint, and looks strings up with overrides.
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { baseLocale, en, isRtl, loadMessages, loadedMessages, type MessageKey, type Messages } from './messages.js';
+
+export interface LocalizeHost extends ReactiveControllerHost, HTMLElement {
+  locale: string;
+  strings?: Partial<Messages>;
+}
+
+export class LocalizeController implements ReactiveController {
+  /** Base locale in use (`en`, `de`, `es`, `fr`, `ar`). */
+  lang = 'en';
+  /** Settles when the current locale's pack is in (the host's `updateComplete` waits for it). */
+  ready: Promise<unknown> = Promise.resolve();
+  private pack: Messages = en;
+
+  constructor(private readonly host: LocalizeHost) {
+    host.addController(this);
+  }
+
+  hostUpdate(): void {
+    const lang = baseLocale(this.host.locale || this.host.closest('[lang]')?.getAttribute('lang') || navigator.language);
+    if (lang === this.lang) return;
+    this.lang = lang;
+    const pack = loadedMessages(lang);
+    if (pack) {
+      this.pack = pack;
+      return;
+    }
+    this.ready = loadMessages(lang).then((loaded) => {
+      if (this.lang !== lang) return;
+      this.pack = loaded;
+      this.host.requestUpdate();
+    });
+  }
+
+  get dir(): 'rtl' | 'ltr' {
+    return isRtl(this.lang) ? 'rtl' : 'ltr';
+  }
+
+  /** The string for `key`: the page's override, else the locale's, else English. */
+  t = (key: MessageKey): string => this.host.strings?.[key] ?? this.pack[key] ?? en[key];
+}

@@ -1,0 +1,106 @@
+// Reactive controller that keeps what the visitor typed (draft) and sent (outbox) until the proxy has it.
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { STORAGE_KEYS, sessionStore, storeLeadToken } from '../client/lead-session.js';
+import { sendLead, type SendOutcome } from '../client/proxy-client.js';
+import type { LeadValues } from './fields.js';
+import { putInOutbox, readOutbox, removeFromOutbox, type PendingSubmission } from './outbox.js';
+
+export interface OutboxHost extends ReactiveControllerHost, HTMLElement {
+  proxy: string;
+  /** Told the outcome of every send this controller makes, including resends of earlier submissions. */
+  settle(key: string, outcome: SendOutcome): void;
+}
+
+export interface Draft {
+  values: LeadValues;
+  consent: boolean;
+  /** First interaction, for `elapsedMs`. */
+  startedAt: number;
+}
+
+// Per page, not per element: two widgets (or a reconnect) must not send the same submission at once.
+const inFlight = new Map<string, Promise<SendOutcome>>();
+
+export class OutboxController implements ReactiveController {
+  private flushedFor = '';
+
+  constructor(private readonly host: OutboxHost) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    addEventListener('online', this.flush);
+  }
+
+  hostDisconnected(): void {
+    removeEventListener('online', this.flush);
+    this.flushedFor = '';
+  }
+
+  hostUpdated(): void {
+    // Resend what an earlier page (or this one, offline) left behind, once the proxy URL is known.
+    if (this.host.proxy && this.host.proxy !== this.flushedFor) {
+      this.flushedFor = this.host.proxy;
+      this.flush();
+    }
+  }
+
+  /** Send every waiting submission for this widget's proxy, each with its own original key. */
+  readonly flush = (): void => {
+    for (const item of readOutbox()) if (item.proxy === this.host.proxy) void this.deliver(item);
+  };
+
+  /** A new submission: into the outbox first (so closing the tab mid-send loses nothing), then sent. */
+  submit(item: PendingSubmission): Promise<SendOutcome> {
+    putInOutbox(item);
+    return this.deliver(item);
+  }
+
+  private deliver(item: PendingSubmission): Promise<SendOutcome> {
+    let sending = inFlight.get(item.key);
+    if (!sending) {
+      sending = sendLead(item.proxy, item.key, item.body).then((outcome) => {
+        inFlight.delete(item.key);
+        // Unreachable: keep it for the next `online`, page load or connect. Otherwise the proxy has decided.
+        if (outcome.kind !== 'unreachable') removeFromOutbox(item.key);
+        if (outcome.kind === 'accepted') storeLeadToken(outcome.response.leadToken);
+        return outcome;
+      });
+      inFlight.set(item.key, sending);
+    }
+    return sending.then((outcome) => {
+      this.host.settle(item.key, outcome);
+      return outcome;
+    });
+  }
+
+  private get draftKey(): string {
+    return `${STORAGE_KEYS.draftPrefix}${location.pathname}#${this.host.id}`;
+  }
+
+  readDraft(): Draft | undefined {
+    try {
+      const text = sessionStore()?.getItem(this.draftKey);
+      return text ? (JSON.parse(text) as Draft) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Called on input only: nothing is written before the visitor interacts. */
+  saveDraft(draft: Draft): void {
+    try {
+      sessionStore()?.setItem(this.draftKey, JSON.stringify(draft));
+    } catch {
+      // A draft is a convenience; without storage the form still works.
+    }
+  }
+
+  clearDraft(): void {
+    try {
+      sessionStore()?.removeItem(this.draftKey);
+    } catch {
+      // Nothing to clear.
+    }
+  }
+}

@@ -1,0 +1,43 @@
+// Submissions not yet delivered, kept in localStorage with their Idempotency-Key until the proxy takes them.
+import type { LeadRequest } from '../protocol/wire.js';
+import { STORAGE_KEYS, localStore } from '../client/lead-session.js';
+
+export interface PendingSubmission {
+  /** The Idempotency-Key: the same on every send of this submission, so the proxy creates it once. */
+  key: string;
+  proxy: string;
+  body: LeadRequest;
+  /** When it was first submitted (ms since epoch). */
+  at: number;
+}
+
+/** Older submissions are dropped: a week-old contact request is stale and the proxy forgets keys eventually. */
+const MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+export function readOutbox(): PendingSubmission[] {
+  try {
+    const items = JSON.parse(localStore()?.getItem(STORAGE_KEYS.outbox) ?? '[]') as PendingSubmission[];
+    return Array.isArray(items) ? items.filter((item) => Date.now() - item.at < MAX_AGE_MS) : [];
+  } catch {
+    return [];
+  }
+}
+
+function writeOutbox(items: PendingSubmission[]): void {
+  try {
+    const store = localStore();
+    if (items.length) store?.setItem(STORAGE_KEYS.outbox, JSON.stringify(items));
+    else store?.removeItem(STORAGE_KEYS.outbox);
+  } catch {
+    // Storage full or refused: the submission is still tried now; it just cannot wait for a later page.
+  }
+}
+
+export function putInOutbox(item: PendingSubmission): void {
+  writeOutbox([...readOutbox().filter((other) => other.key !== item.key), item]);
+}
+
+export function removeFromOutbox(key: string): void {
+  const items = readOutbox();
+  if (items.some((item) => item.key === key)) writeOutbox(items.filter((item) => item.key !== key));
+}
