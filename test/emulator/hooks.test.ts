@@ -1,0 +1,169 @@
+// The /_emulator/ hooks: state, request log, faults of every kind, rate-limit config and headers, reset.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { build, useEmulator } from './harness.js';
+
+const emulator = useEmulator();
+const contactCount = async () => (await emulator.hook('GET', '/state')).body.contacts.length;
+
+describe('state and requests', () => {
+  test('GET /_emulator/state shows contacts, conversations and visitors as the API returns them', async () => {
+    const lead = (await emulator.api('POST', '/contacts', build.lead())).body;
+    await emulator.api('POST', '/conversations', build.conversation(lead.id));
+    await emulator.hook('POST', '/visitors', { name: 'Vis' });
+    const state = await emulator.hook('GET', '/state');
+    assert.deepEqual(state.body.contacts, [(await emulator.api('GET', `/contacts/${lead.id}`)).body]);
+    assert.equal(state.body.conversations.length, 1);
+    assert.equal(state.body.visitors.length, 1);
+  });
+
+  test('GET /_emulator/requests lists every API call in order with the authorization header redacted', async () => {
+    await emulator.api('POST', '/contacts', build.lead({ name: 'Logged' }), { token: 'sekrit-token' });
+    await emulator.api('GET', '/contacts/nope?x=1', undefined, { token: null });
+    const { requests } = (await emulator.hook('GET', '/requests')).body;
+    assert.equal(requests.length, 2);
+    assert.equal(requests[0].method, 'POST');
+    assert.equal(requests[0].path, '/contacts');
+    assert.equal(requests[0].body.name, 'Logged');
+    assert.equal(requests[0].status, 200);
+    assert.equal(requests[0].headers.authorization, '[redacted]');
+    assert.deepEqual(requests[1].query, { x: '1' });
+    assert.equal(requests[1].status, 401);
+    assert.ok(!JSON.stringify(requests).includes('sekrit-token'));
+  });
+
+  test('POST /_emulator/reset forgets contacts, requests, faults and config', async () => {
+    await emulator.api('POST', '/contacts', build.lead());
+    await emulator.hook('POST', '/faults', { route: 'POST /contacts', status: 500 });
+    await emulator.hook('POST', '/config', { rateLimit: { limit: 6, windowSeconds: 60 } });
+    await emulator.hook('POST', '/reset');
+    assert.equal(await contactCount(), 0);
+    assert.equal((await emulator.hook('GET', '/requests')).body.requests.length, 0);
+    const after = await emulator.api('POST', '/contacts', build.lead());
+    assert.equal(after.status, 200);
+    assert.equal(after.headers.get('x-ratelimit-limit'), '1666');
+  });
+});
+
+describe('faults', () => {
+  test('a status fault answers the error without making the change', async () => {
+    await emulator.hook('POST', '/faults', { route: 'POST /contacts', status: 503 });
+    const answer = await emulator.api('POST', '/contacts', build.lead());
+    assert.equal(answer.status, 503);
+    assert.equal(answer.body.errors[0].code, 'service_unavailable');
+    assert.equal(await contactCount(), 0);
+  });
+
+  test('times limits how many calls a fault applies to', async () => {
+    await emulator.hook('POST', '/faults', { route: 'POST /contacts', status: 500, times: 2 });
+    const statuses = [];
+    for (let index = 0; index < 3; index++) statuses.push((await emulator.api('POST', '/contacts', build.lead())).status);
+    assert.deepEqual(statuses, [500, 500, 200]);
+  });
+
+  test('rate 0 never fires and rate 1 always does', async () => {
+    await emulator.hook('POST', '/faults', [{ route: 'GET /data_attributes', status: 500, rate: 0 }]);
+    assert.equal((await emulator.api('GET', '/data_attributes')).status, 200);
+    await emulator.hook('POST', '/faults', { route: 'GET /data_attributes', status: 502, rate: 1 });
+    assert.equal((await emulator.api('GET', '/data_attributes')).status, 502);
+  });
+
+  test('a fractional rate fails some calls and passes others', async () => {
+    await emulator.hook('POST', '/faults', { route: 'GET /data_attributes', status: 500, rate: 0.5 });
+    const statuses = new Set<number>();
+    for (let index = 0; index < 200 && statuses.size < 2; index++) statuses.add((await emulator.api('GET', '/data_attributes')).status);
+    assert.deepEqual([...statuses].sort(), [200, 500]);
+  });
+
+  test('afterCommit makes the change and then answers the error', async () => {
+    await emulator.hook('POST', '/faults', { route: 'POST /contacts', status: 500, afterCommit: true, times: 1 });
+    const answer = await emulator.api('POST', '/contacts', build.lead());
+    assert.equal(answer.status, 500);
+    assert.equal(await contactCount(), 1);
+  });
+
+  test('a route with {id} matches any id, and "*" matches every route', async () => {
+    const lead = (await emulator.api('POST', '/contacts', build.lead())).body;
+    await emulator.hook('POST', '/faults', { route: 'GET /contacts/{id}', status: 404, times: 1 });
+    assert.equal((await emulator.api('GET', `/contacts/${lead.id}`)).status, 404);
+    await emulator.hook('POST', '/faults', { route: '*', status: 429, times: 1 });
+    const throttled = await emulator.api('GET', `/conversations/1`);
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.body.errors[0].code, 'rate_limit_exceeded');
+    assert.equal(throttled.headers.get('x-ratelimit-remaining'), '0');
+  });
+
+  test('drop destroys the connection without an answer', async () => {
+    await emulator.hook('POST', '/faults', { route: 'POST /contacts', drop: true, times: 1 });
+    await assert.rejects(fetch(`${emulator.url}/contacts`, { method: 'POST', headers: { Authorization: 'Bearer t' }, body: '{"role":"lead"}' }), TypeError);
+    assert.equal(await contactCount(), 0);
+    const { requests } = (await emulator.hook('GET', '/requests')).body;
+    assert.equal(requests[0].status, null);
+  });
+
+  test('drop with afterCommit creates the contact and still cuts the connection', async () => {
+    await emulator.hook('POST', '/faults', { route: 'POST /contacts', drop: true, afterCommit: true, times: 1 });
+    await assert.rejects(fetch(`${emulator.url}/contacts`, { method: 'POST', headers: { Authorization: 'Bearer t' }, body: '{"role":"lead"}' }));
+    assert.equal(await contactCount(), 1);
+  });
+
+  test('delayMs holds the answer back until the client gives up', async () => {
+    await emulator.hook('POST', '/faults', { route: 'POST /contacts', delayMs: 5_000, times: 1 });
+    const call = fetch(`${emulator.url}/contacts`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer t' },
+      body: '{"role":"lead"}',
+      signal: AbortSignal.timeout(100),
+    });
+    await assert.rejects(call, { name: 'TimeoutError' });
+    assert.equal(await contactCount(), 0);
+  });
+
+  test('DELETE /_emulator/faults removes every fault', async () => {
+    await emulator.hook('POST', '/faults', { route: '*', status: 500 });
+    await emulator.hook('DELETE', '/faults');
+    assert.equal((await emulator.api('POST', '/contacts', build.lead())).status, 200);
+  });
+
+  test('an invalid fault is refused with 400 and nothing is added', async () => {
+    const answer = await emulator.hook('POST', '/faults', [{ route: 'POST /contacts', status: 503 }, { route: 'nonsense' }]);
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error.code, 'invalid_fault');
+    assert.equal((await emulator.api('POST', '/contacts', build.lead())).status, 200);
+  });
+});
+
+describe('rate limit', () => {
+  test('every API answer carries X-RateLimit-Limit, -Remaining and -Reset, errors included', async () => {
+    const ok = await emulator.api('POST', '/contacts', build.lead());
+    const refused = await emulator.api('POST', '/contacts', build.lead(), { token: null });
+    const missing = await emulator.api('GET', '/contacts/000000000000000000000000');
+    for (const answer of [ok, refused, missing]) {
+      assert.match(answer.headers.get('x-ratelimit-limit') ?? '', /^\d+$/);
+      assert.match(answer.headers.get('x-ratelimit-remaining') ?? '', /^\d+$/);
+      assert.ok(Number(answer.headers.get('x-ratelimit-reset')) >= Math.floor(Date.now() / 1000));
+    }
+  });
+
+  test('past the 10-second slice of the configured limit the answer is 429 rate_limit_exceeded', async (t) => {
+    // Freeze the clock inside one slice so that no slice boundary falls inside the loop.
+    t.mock.timers.enable({ apis: ['Date'], now: 1_800_000_003_000 });
+    // 60 per 60 s is enforced as 10 per 10-second slice.
+    await emulator.hook('POST', '/config', { rateLimit: { limit: 60, windowSeconds: 60 } });
+    const answers = [];
+    for (let index = 0; index < 12; index++) answers.push(await emulator.api('GET', '/data_attributes'));
+    assert.deepEqual(answers.map((answer) => answer.status), [...Array(10).fill(200), 429, 429]);
+    assert.deepEqual(answers.map((answer) => Number(answer.headers.get('x-ratelimit-remaining'))), [9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0]);
+    assert.equal(answers[0]!.headers.get('x-ratelimit-limit'), '10');
+    assert.equal(answers[10]!.headers.get('x-ratelimit-reset'), '1800000010');
+    assert.equal(answers[10]!.body.errors[0].code, 'rate_limit_exceeded');
+    // The next slice refills the budget.
+    t.mock.timers.setTime(1_800_000_010_000);
+    assert.equal((await emulator.api('GET', '/data_attributes')).status, 200);
+  });
+
+  test('an invalid config is refused with 400', async () => {
+    const answer = await emulator.hook('POST', '/config', { rateLimit: { limit: -1, windowSeconds: 60 } });
+    assert.equal(answer.status, 400);
+  });
+});
