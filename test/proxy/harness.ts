@@ -1,0 +1,151 @@
+// Test harness: the emulator and the proxy over real HTTP on loopback, with every response and log line captured
+// so each test file can assert the access token never left the proxy.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { serve, type ServeOptions, type ServedProxy } from '../../src/proxy/node.js';
+import type { LeadRequest } from '../../src/protocol/wire.js';
+import { ensureDataAttributes } from '../../src/proxy/data-attributes.js';
+import { IntercomClient } from '../../src/proxy/intercom-client.js';
+
+/** A distinctive token so a leak is found by a plain substring search. */
+export const ACCESS_TOKEN = `tok_leadrelay_test_${randomUUID().replaceAll('-', '')}`;
+export const SECRET = `lead-token-secret-${randomUUID()}`;
+
+export interface EmulatorRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+  status: number;
+}
+
+export interface CapturedResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  json: any;
+}
+
+export interface Stack {
+  emulator: RunningEmulator;
+  proxy: ServedProxy;
+  logs: Record<string, unknown>[];
+  responses: CapturedResponse[];
+  /** POST JSON (or a raw string body) to a proxy route; a fresh Idempotency-Key unless `key` is given (null: none). */
+  post(path: string, body: unknown, init?: { key?: string | null; headers?: Record<string, string> }): Promise<CapturedResponse>;
+  send(path: string, init: RequestInit): Promise<CapturedResponse>;
+  emulatorRequests(): Promise<EmulatorRequest[]>;
+  emulatorState(): Promise<{ contacts: any[]; conversations: any[] }>;
+  addFault(fault: Record<string, unknown>): Promise<void>;
+  /** Forget everything in the emulator, then re-create the data attributes as the proxy does at start-up. */
+  reset(): Promise<void>;
+  /** Closes both servers after asserting the token appears in no response and no log line. */
+  close(): Promise<void>;
+}
+
+/** A valid POST /leads body; override any field. */
+export function buildLead(overrides: Partial<LeadRequest> & Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: 'Ada Lovelace',
+    email: 'ada@example.com',
+    phone: '020 7946 0958',
+    phoneCountry: 'GB',
+    message: 'I would like a demo of the analytical engine.',
+    consent: { given: true, text: 'You may contact me about my enquiry.' },
+    page: { url: 'https://example.com/pricing', referrer: 'https://search.example/', title: 'Pricing' },
+    utm: { utm_source: 'newsletter', utm_campaign: 'spring' },
+    hp: '',
+    elapsedMs: 8000,
+    ...overrides,
+  };
+}
+
+async function capture(response: Response): Promise<CapturedResponse> {
+  const text = await response.text();
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers, text, json };
+}
+
+/** Fails when the access token appears in any captured response (status line aside) or log line. */
+export function assertTokenNeverLeaked(stack: Pick<Stack, 'logs' | 'responses'>): void {
+  for (const response of stack.responses) {
+    assert.ok(!response.text.includes(ACCESS_TOKEN), 'the access token leaked into a response body');
+    assert.ok(!JSON.stringify(response.headers).includes(ACCESS_TOKEN), 'the access token leaked into a response header');
+  }
+  for (const line of stack.logs) {
+    assert.ok(!JSON.stringify(line).includes(ACCESS_TOKEN), 'the access token leaked into a log line');
+  }
+}
+
+export async function startStack(options: Partial<ServeOptions> = {}): Promise<Stack> {
+  const emulator = await startEmulator({ port: 0 });
+  const logs: Record<string, unknown>[] = [];
+  const responses: CapturedResponse[] = [];
+  const proxy = await serve({
+    port: 0,
+    accessToken: ACCESS_TOKEN,
+    secret: SECRET,
+    baseUrl: emulator.url,
+    rateLimit: 0,
+    logger: (line) => logs.push(line),
+    intercom: { retryBaseMs: 10 },
+    notFoundRetryMs: [20, 40, 80],
+    ...options,
+  });
+  const send = async (path: string, init: RequestInit) => {
+    const captured = await capture(await fetch(proxy.url + path, init));
+    responses.push(captured);
+    return captured;
+  };
+  const stack: Stack = {
+    emulator,
+    proxy,
+    logs,
+    responses,
+    send,
+    post: (path, body, init = {}) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
+      const key = init.key === undefined ? randomUUID() : init.key;
+      if (key !== null) headers['idempotency-key'] = key;
+      return send(path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    },
+    emulatorRequests: async () => {
+      const response = await fetch(`${emulator.url}/_emulator/requests`);
+      return ((await response.json()) as { requests: EmulatorRequest[] }).requests;
+    },
+    emulatorState: async () => (await fetch(`${emulator.url}/_emulator/state`)).json() as Promise<any>,
+    addFault: async (fault) => {
+      const response = await fetch(`${emulator.url}/_emulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(fault),
+      });
+      assert.equal(response.status, 200, 'the emulator accepted the fault');
+    },
+    reset: async () => {
+      await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
+      await ensureDataAttributes(new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: emulator.url }));
+    },
+    close: async () => {
+      await proxy.close();
+      await emulator.close();
+      assertTokenNeverLeaked(stack);
+    },
+  };
+  return stack;
+}
+
+/** Requests the emulator received apart from the start-up data attribute calls. */
+export function apiCalls(requests: EmulatorRequest[]): EmulatorRequest[] {
+  return requests.filter((request) => !request.path.startsWith('/data_attributes'));
+}

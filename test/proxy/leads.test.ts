@@ -1,0 +1,189 @@
+// POST /leads over real HTTP against the emulator: one lead, one conversation, exactly once, resumed after failures.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { validateRequest } from '../fixtures/intercom/validate.js';
+import { verifyLeadToken } from '../../src/proxy/lead-token.js';
+import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
+
+describe('POST /leads', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  beforeEach(() => stack.reset());
+  after(() => stack.close());
+
+  test('a valid submission creates one lead and one conversation whose body is the message', async () => {
+    const key = randomUUID();
+    const response = await stack.post('/leads', buildLead(), { key });
+    assert.equal(response.status, 201);
+    assert.equal(response.json.status, 'created');
+
+    const { contacts, conversations } = await stack.emulatorState();
+    assert.equal(contacts.length, 1);
+    const [lead] = contacts;
+    assert.equal(lead.role, 'lead');
+    assert.equal(lead.phone, '+442079460958');
+    assert.equal(lead.email, 'ada@example.com');
+    assert.equal(lead.avatar, null);
+    assert.equal(lead.external_id, null);
+    assert.equal(lead.custom_attributes.leadrelay_submission_id, key);
+    assert.equal(lead.custom_attributes.leadrelay_page_url, 'https://example.com/pricing');
+    assert.equal(lead.custom_attributes.leadrelay_utm_source, 'newsletter');
+    assert.equal(lead.custom_attributes.leadrelay_consent, true);
+
+    assert.equal(conversations.length, 1);
+    assert.equal(String(conversations[0].id), response.json.conversationId);
+    assert.equal(conversations[0].source.body, 'I would like a demo of the analytical engine.');
+    assert.equal(conversations[0].contacts.contacts[0].id, lead.id);
+
+    const claims = await verifyLeadToken(response.json.leadToken, SECRET);
+    assert.deepEqual(
+      { contactId: claims.contactId, conversationId: claims.conversationId, submissionId: claims.submissionId },
+      { contactId: lead.id, conversationId: response.json.conversationId, submissionId: key },
+    );
+  });
+
+  test('every request the proxy sends validates against the 2.14 request schemas and carries the headers', async () => {
+    const restarted = await startStack();
+    try {
+      const response = await restarted.post('/leads', buildLead({ message: undefined, avatar: 'https://example.com/a.png' }));
+      assert.equal(response.status, 201);
+      const requests = await restarted.emulatorRequests();
+      assert.ok(requests.some((request) => request.path === '/data_attributes' && request.method === 'POST'));
+      for (const request of requests.filter((r) => r.method !== 'GET')) {
+        const result = validateRequest('2.14', request.method, request.path, request.body);
+        assert.deepEqual(result.errors, [], `${request.method} ${request.path} is valid 2.14`);
+        assert.equal(request.headers['intercom-version'], '2.14');
+        assert.equal(request.headers.authorization, '[redacted]');
+      }
+      const contactCall = requests.find((request) => request.path === '/contacts')!;
+      const body = contactCall.body as Record<string, unknown>;
+      assert.equal(body.role, 'lead');
+      assert.ok(!('avatar' in body) && !('external_id' in body), 'no avatar and no external_id on a lead');
+      const conversationCall = requests.find((request) => request.path === '/conversations')!;
+      assert.match((conversationCall.body as { body: string }).body, /"Pricing" \(https:\/\/example\.com\/pricing\)/);
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  test('50 retries with the same key, some concurrent, create exactly one lead and one conversation', async () => {
+    const key = randomUUID();
+    const body = buildLead();
+    const first = await Promise.all(Array.from({ length: 20 }, () => stack.post('/leads', body, { key })));
+    const rest: typeof first = [];
+    for (let i = 0; i < 15; i += 1) rest.push(await stack.post('/leads', body, { key }));
+    rest.push(...(await Promise.all(Array.from({ length: 15 }, () => stack.post('/leads', body, { key })))));
+    const all = [...first, ...rest];
+    assert.equal(all.length, 50);
+    for (const response of all) {
+      assert.equal(response.status, 201);
+      assert.equal(response.json.conversationId, all[0]!.json.conversationId);
+      assert.equal(response.json.leadToken, all[0]!.json.leadToken);
+    }
+    const { contacts, conversations } = await stack.emulatorState();
+    assert.equal(contacts.length, 1);
+    assert.equal(conversations.length, 1);
+    const calls = apiCalls(await stack.emulatorRequests());
+    assert.equal(calls.filter((call) => call.path === '/contacts').length, 1);
+    assert.equal(calls.filter((call) => call.path === '/conversations').length, 1);
+  });
+
+  test('the same key with a different body answers 422 idempotency_key_reused and creates nothing', async () => {
+    const key = randomUUID();
+    assert.equal((await stack.post('/leads', buildLead(), { key })).status, 201);
+    const reused = await stack.post('/leads', buildLead({ message: 'Something else' }), { key });
+    assert.equal(reused.status, 422);
+    assert.equal(reused.json.error.code, 'idempotency_key_reused');
+    assert.equal((await stack.emulatorState()).contacts.length, 1);
+  });
+
+  test('a retry after POST /conversations failed once (after the contact was created) finishes the same lead', async () => {
+    const key = randomUUID();
+    await stack.addFault({ route: 'POST /conversations', status: 503, times: 1 });
+    const failed = await stack.post('/leads', buildLead(), { key });
+    assert.equal(failed.status, 502);
+    assert.equal(failed.json.error.code, 'upstream_unavailable');
+    assert.equal((await stack.emulatorState()).contacts.length, 1);
+
+    const retried = await stack.post('/leads', buildLead(), { key });
+    assert.equal(retried.status, 201);
+    const { contacts, conversations } = await stack.emulatorState();
+    assert.equal(contacts.length, 1);
+    assert.equal(conversations.length, 1);
+    assert.equal((await verifyLeadToken(retried.json.leadToken, SECRET)).contactId, contacts[0].id);
+    assert.equal(apiCalls(await stack.emulatorRequests()).filter((call) => call.path === '/contacts').length, 1);
+  });
+
+  test('a 404 on POST /conversations right after the contact was created is retried after a short delay', async () => {
+    await stack.addFault({ route: 'POST /conversations', status: 404, times: 2 });
+    const response = await stack.post('/leads', buildLead());
+    assert.equal(response.status, 201);
+    const calls = apiCalls(await stack.emulatorRequests()).filter((call) => call.path === '/conversations');
+    assert.deepEqual(calls.map((call) => call.status), [404, 404, 200]);
+    assert.equal((await stack.emulatorState()).conversations.length, 1);
+  });
+
+  test('a 429 from Intercom is retried once X-RateLimit-Reset has passed', async () => {
+    // The emulator's reset is the end of its 10 s slice; bring it forward so the test does not wait for it.
+    const soonReset: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (response.status !== 429) return response;
+      const headers = new Headers(response.headers);
+      headers.set('x-ratelimit-reset', String(Date.now() / 1000 + 0.05));
+      return new Response(response.body, { status: 429, headers });
+    };
+    const local = await startStack({ intercom: { retryBaseMs: 10, fetch: soonReset } });
+    try {
+      await local.addFault({ route: 'POST /contacts', status: 429, times: 1 });
+      const response = await local.post('/leads', buildLead());
+      assert.equal(response.status, 201);
+      const calls = apiCalls(await local.emulatorRequests()).filter((call) => call.path === '/contacts');
+      assert.deepEqual(calls.map((call) => call.status), [429, 200]);
+    } finally {
+      await local.close();
+    }
+  });
+
+  test('a 429 whose reset is further away than the proxy waits answers 503 with Retry-After', async () => {
+    await stack.addFault({ route: 'POST /contacts', status: 429, times: 1 });
+    const local = await startStack({ baseUrl: stack.emulator.url, intercom: { maxRetryDelayMs: 0 } });
+    try {
+      const response = await local.post('/leads', buildLead());
+      assert.equal(response.status, 503);
+      assert.equal(response.json.error.code, 'upstream_unavailable');
+      assert.match(response.headers['retry-after'] ?? '', /^[1-9][0-9]*$/);
+      assert.equal((await stack.emulatorState()).contacts.length, 0);
+    } finally {
+      await local.close();
+    }
+  });
+
+  test('a 5xx on POST /contacts is not retried blindly (it might have created the lead)', async () => {
+    await stack.addFault({ route: 'POST /contacts', status: 500, times: 1 });
+    const response = await stack.post('/leads', buildLead());
+    assert.equal(response.status, 502);
+    assert.equal(response.json.error.code, 'upstream_unavailable');
+    assert.equal(apiCalls(await stack.emulatorRequests()).filter((call) => call.path === '/contacts').length, 1);
+    assert.ok(!response.text.includes(ACCESS_TOKEN));
+  });
+
+  test('without a message the conversation body names the page', async () => {
+    const response = await stack.post('/leads', buildLead({ message: undefined }));
+    assert.equal(response.status, 201);
+    const { conversations } = await stack.emulatorState();
+    assert.equal(conversations[0].source.body, 'New lead from the LeadRelay form on "Pricing" (https://example.com/pricing). No message was written.');
+  });
+
+  test('each request is logged as one line with method, route, status and duration, and nothing personal', async () => {
+    stack.logs.length = 0;
+    await stack.post('/leads', buildLead());
+    const lines = stack.logs.filter((line) => line.route === '/leads');
+    assert.equal(lines.length, 1);
+    assert.deepEqual(Object.keys(lines[0]!).sort(), ['durationMs', 'method', 'route', 'status']);
+    assert.equal(lines[0]!.status, 201);
+    assert.ok(!JSON.stringify(stack.logs).includes('ada@example.com'));
+  });
+});
