@@ -1,9 +1,45 @@
 // Script-tag bundles from the tsc output: dist/leadrelay.js (ESM + lazy chunks) and dist/leadrelay.iife.js (one file).
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+import ts from 'typescript';
 
 const input = 'dist/widget/script-tag.js';
+
+/**
+ * Collapse the indentation inside our html`` and css`` templates (terser leaves template text alone). Uses the
+ * TypeScript parser to find the templates, so strings, comments and regexes elsewhere are never touched.
+ */
+function minifyTemplates() {
+  return {
+    name: 'minify-templates',
+    transform(code, id) {
+      if (!id.includes('/dist/widget/')) return null;
+      const file = ts.createSourceFile(id, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+      const edits = [];
+      const visit = (node) => {
+        if (ts.isTaggedTemplateExpression(node) && ['html', 'css'].includes(node.tag.getText(file))) {
+          const isCss = node.tag.getText(file) === 'css';
+          const parts = ts.isNoSubstitutionTemplateLiteral(node.template)
+            ? [node.template]
+            : [node.template.head, ...node.template.templateSpans.map((span) => span.literal)];
+          for (const part of parts) {
+            let text = part.getText(file).replace(/\s*\n\s*/g, ' ');
+            if (isCss) text = text.replace(/\s*([{};:,>])\s*/g, '$1').replace(/;}/g, '}');
+            edits.push([part.getStart(file), part.getEnd(), text]);
+          }
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+      let out = code;
+      for (const [start, end, text] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, start) + text + out.slice(end);
+      return { code: out, map: null };
+    },
+  };
+}
+
 const plugins = () => [
+  minifyTemplates(),
   nodeResolve({ exportConditions: ['production', 'browser'], browser: true }),
   terser({ ecma: 2020, module: true, format: { comments: false } }),
 ];
@@ -16,7 +52,7 @@ export default [
       dir: 'dist',
       format: 'es',
       entryFileNames: 'leadrelay.js',
-      // ky, the locale packs and the launcher dialog load after first paint, from beside leadrelay.js.
+      // ky, the submit code, the locale packs and the launcher dialog load after first paint, from beside leadrelay.js.
       chunkFileNames: 'leadrelay-[name]-[hash].js',
     },
   },

@@ -2,6 +2,7 @@
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { fileURLToPath } from 'node:url';
+import { cspPageMiddleware, mockProxyMiddleware } from './test/widget/mock-proxy.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = [
@@ -18,6 +19,8 @@ export default {
   files: ['test/widget/**/*.test.ts', 'test/e2e/**/*.test.ts'],
   nodeResolve: { exportConditions: ['production', 'browser'] },
   concurrency: 1,
+  // A scripted stand-in for the proxy (test/widget/mock-proxy.mjs) and a page served with a strict CSP.
+  middleware: [mockProxyMiddleware(), cspPageMiddleware()],
   testsFinishTimeout: 10 * 60 * 1000,
   testFramework: { config: { timeout: 20000 } },
   browsers: [

@@ -1,13 +1,5 @@
-// The form's fields (input type, autocomplete token, limit) and client-side validation with the wire's validators.
-import {
-  FIELD_VALIDATORS,
-  LEAD_FIELDS,
-  LIMITS,
-  contactFieldMissing,
-  isFilled,
-  type FieldErrorCode,
-  type LeadField,
-} from '../protocol/wire.js';
+// The form's fields: input type, autocomplete token and limit, and which are shown and required.
+import { LEAD_FIELDS, LIMITS, type FieldErrorCode, type LeadField } from '../protocol/wire.js';
 
 export interface FieldSpec {
   type: 'text' | 'email' | 'tel' | 'textarea';
@@ -43,36 +35,4 @@ export function shownFields(text: string): LeadField[] {
 export function requiredFields(text: string, shown: LeadField[]): LeadField[] {
   const asked = parseFieldList(text).filter((field) => shown.includes(field));
   return asked.length ? asked : shown.filter((field) => field === 'email' || field === 'phone').slice(0, 1);
-}
-
-/** The trimmed, filled values of the shown fields: exactly what goes on the wire. */
-export function filledValues(values: LeadValues, shown: LeadField[]): LeadValues {
-  const out: LeadValues = {};
-  for (const field of shown) {
-    const value = values[field];
-    if (isFilled(value)) out[field] = value.trim();
-  }
-  return out;
-}
-
-/** Every problem with the form, in the form's order; empty when it can be sent. */
-export function validateForm(
-  values: LeadValues,
-  shown: LeadField[],
-  required: LeadField[],
-  consent: { asked: boolean; given: boolean },
-): FieldErrors {
-  const filled = filledValues(values, shown);
-  const errors: FieldErrors = {};
-  for (const field of shown) {
-    const value = filled[field];
-    const code = value === undefined ? (required.includes(field) ? 'required' : undefined) : FIELD_VALIDATORS[field](value);
-    if (code) errors[field] = code;
-  }
-  if (contactFieldMissing(filled)) {
-    const contact = shown.find((field) => field === 'email' || field === 'phone');
-    if (contact) errors[contact] ??= 'required';
-  }
-  if (consent.asked && !consent.given) errors.consent = 'consent_required';
-  return errors;
 }

@@ -1,16 +1,16 @@
 // The <lead-relay> element: its properties, its one state value, and render().
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { property, state } from 'lit/decorators.js';
-import { LIMITS, type LeadField, type LeadRequest } from '../protocol/wire.js';
-import { readLeadToken } from '../client/lead-session.js';
-import { preloadClient, type SendOutcome } from '../client/proxy-client.js';
+import type { LeadField } from '../protocol/wire.js';
+import type { SendOutcome } from '../client/proxy-client.js';
 import { emit } from './events.js';
-import { FIELD_SPECS, filledValues, requiredFields, shownFields, validateForm, type FieldErrors, type LeadValues } from './fields.js';
+import { renderConsent, renderField } from './field-templates.js';
+import { FIELD_SPECS, requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
 import { LocalizeController } from './localize-controller.js';
 import { en, type MessageKey, type Messages } from './messages.js';
 import { OutboxController } from './outbox-controller.js';
-import { defaultPhoneCountry, readPageContext, readUtm } from './page-context.js';
 import { styles } from './lead-relay.styles.js';
+
+type Submission = typeof import('./submission.js');
 
 /** Where a submission is. One value, so the form can never be "submitting" and "failed" at once. */
 export type LeadState = 'idle' | 'submitting' | 'success' | 'error' | 'queued';
@@ -61,47 +61,70 @@ export type PreviewState = LeadState | 'invalid';
  */
 export class LeadRelay extends LitElement {
   static override styles = styles;
+  // Declared here rather than with decorators: the decorator helper costs bytes on every visitor's page.
+  static override properties = {
+    proxy: {},
+    fields: {},
+    required: {},
+    phoneCountry: { attribute: 'phone-country' },
+    locale: {},
+    heading: {},
+    submitLabel: { attribute: 'submit-label' },
+    successMessage: { attribute: 'success-message' },
+    consent: {},
+    mode: { reflect: true },
+    theme: { reflect: true },
+    previewState: { attribute: 'preview-state' },
+    strings: { type: Object },
+    state: { state: true },
+    consentGiven: { state: true },
+    errors: { state: true },
+    failure: { state: true },
+    dialog: { state: true },
+    open: { state: true },
+  };
 
   /** Base URL of the LeadRelay proxy; the form posts to `${proxy}/leads`. Required. */
-  @property() proxy = '';
+  proxy = '';
   /** Fields to show, space-separated, any of `name email phone message`. Email is added if neither email nor phone is. */
-  @property() fields = 'name email phone message';
+  fields = 'name email phone message';
   /** Required fields, space-separated. Default: the first of email/phone shown. One of email or phone is always needed. */
-  @property() required = '';
+  required = '';
   /** ISO country for phone numbers typed without `+` (default: the region of the page's language, e.g. `en-GB` → GB). */
-  @property({ attribute: 'phone-country' }) phoneCountry = '';
+  phoneCountry = '';
   /** `en`, `de`, `es`, `fr` or `ar` (default: the nearest `lang` attribute, then the browser's language). */
-  @property() locale = '';
+  locale = '';
   /** Heading text. */
-  @property() heading = '';
+  heading = '';
   /** Submit button text. */
-  @property({ attribute: 'submit-label' }) submitLabel = '';
+  submitLabel = '';
   /** Text shown after a successful submission. */
-  @property({ attribute: 'success-message' }) successMessage = '';
+  successMessage = '';
   /** Text of a required consent checkbox; when set, `{given, text}` is sent with the lead. */
-  @property() consent = '';
+  consent = '';
   /** `inline` (default) or `launcher`: a floating button that opens the form in a dialog. */
-  @property({ reflect: true }) mode: 'inline' | 'launcher' = 'inline';
+  mode: 'inline' | 'launcher' = 'inline';
   /** `light`, `dark`, or `auto` (default: follows prefers-color-scheme). */
-  @property({ reflect: true }) theme: 'light' | 'dark' | 'auto' = 'auto';
+  theme: 'light' | 'dark' | 'auto' = 'auto';
   /** Force a state for design review: idle, invalid, submitting, success, error or queued. */
-  @property({ attribute: 'preview-state' }) previewState?: PreviewState;
+  previewState?: PreviewState;
   /** Per-string overrides, by message key (JSON in the attribute), e.g. `{"submit":"Request a demo"}`. */
-  @property({ type: Object }) strings?: Partial<Messages>;
+  strings?: Partial<Messages>;
 
-  @state() private state: LeadState = 'idle';
-  @state() private values: LeadValues = {};
-  @state() private consentGiven = false;
-  @state() private errors: FieldErrors = {};
-  @state() private failure?: MessageKey;
-  @state() private dialog?: typeof import('./launcher.js');
-  @state() private open = false;
+  private state: LeadState = 'idle';
+  private values: LeadValues = {};
+  private consentGiven = false;
+  private errors: FieldErrors = {};
+  private failure?: MessageKey;
+  private dialog?: typeof import('./launcher.js');
+  private open = false;
 
   private readonly l10n = new LocalizeController(this);
   private readonly outbox = new OutboxController(this);
   private startedAt = 0;
   private submitted = false;
   private pendingKey = '';
+  private submission?: Promise<Submission>;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -119,11 +142,19 @@ export class LeadRelay extends LitElement {
     return shownFields(this.fields);
   }
 
+  private get requiredShown(): LeadField[] {
+    return requiredFields(this.required, this.shown);
+  }
+
   /** The state to draw: the real one, or the one `preview-state` forces. */
   private view(): { state: LeadState; errors: FieldErrors; failure?: MessageKey } {
     const preview = this.previewState;
     if (!preview) return { state: this.state, errors: this.errors, failure: this.failure };
-    const errors = preview === 'invalid' ? validateForm({}, this.shown, requiredFields(this.required, this.shown), { asked: !!this.consent, given: false }) : {};
+    const errors: FieldErrors = {};
+    if (preview === 'invalid') {
+      for (const field of this.requiredShown) errors[field] = 'required';
+      if (this.consent) errors.consent = 'consent_required';
+    }
     return { state: preview === 'invalid' ? 'idle' : preview, errors, failure: preview === 'error' ? 'error' : undefined };
   }
 
@@ -150,78 +181,55 @@ export class LeadRelay extends LitElement {
   private renderForm(state: LeadState, errors: FieldErrors, failure?: MessageKey): TemplateResult {
     const { t } = this.l10n;
     const busy = state === 'submitting';
-    const required = requiredFields(this.required, this.shown);
     const problems = Object.entries(errors) as [LeadField | 'consent', MessageKey][];
-    const showSummary = problems.length > 0 && (this.submitted || !!this.previewState);
+    const listed = problems.length > 0 && (this.submitted || !!this.previewState);
     return html`<form part="form" novalidate @submit=${this.submit} @input=${this.onInput} @focusout=${this.onBlur} @focusin=${this.touch}>
       <slot name="heading"><h2 part="heading" id="lr-heading">${this.heading || t('heading')}</h2></slot>
       <slot name="description"></slot>
-      ${this.shown.map((field) => this.renderField(field, required.includes(field), errors[field]))}
-      ${this.consent ? this.renderConsent(errors.consent) : nothing}
+      ${this.shown.map((field) => renderField(t, field, this.requiredShown.includes(field), errors[field]))}
+      ${this.consent ? renderConsent(t, this.consent, this.consentGiven, errors.consent) : nothing}
       <div class="hp" aria-hidden="true"><input name="hp" tabindex="-1" autocomplete="off" /></div>
       <button part="button" type="submit" aria-disabled=${busy ? 'true' : nothing}>
         ${busy ? t('submitting') : this.submitLabel || t('submit')}
       </button>
-      <div class="status" part="status" role="status">
-        ${failure ? html`<p class="summary">${t(failure)}</p>` : nothing}
-        ${showSummary && !failure ? html`<p class="summary">${t('summary')}</p>` : nothing}
-        ${showSummary
+      <div class="status" part="status" role="status">${failure || listed ? html`<p class="summary">${t(failure ?? 'summary')}</p>` : nothing}${listed
           ? html`<ul class="summary">
               ${problems.map(([field, code]) => html`<li><a href="#lr-${field}" @click=${this.jump}>${field === 'consent' ? '' : t(field) + ': '}${t(code)}</a></li>`)}
             </ul>`
-          : nothing}
-      </div>
+          : nothing}</div>
     </form>`;
   }
 
-  private renderField(field: LeadField, required: boolean, error?: MessageKey): TemplateResult {
-    const spec = FIELD_SPECS[field];
-    const id = `lr-${field}`;
-    const attrs = { error: error ? 'true' : nothing, describedby: error ? `${id}-error` : nothing };
-    const control =
-      spec.type === 'textarea'
-        ? html`<textarea part="input" id=${id} name=${field} maxlength=${spec.max} ?required=${required} aria-invalid=${attrs.error} aria-describedby=${attrs.describedby} .value=${this.values[field] ?? ''}></textarea>`
-        : html`<input part="input" id=${id} name=${field} type=${spec.type} autocomplete=${spec.autocomplete ?? nothing} inputmode=${spec.inputmode ?? nothing} maxlength=${spec.max} ?required=${required} aria-invalid=${attrs.error} aria-describedby=${attrs.describedby} .value=${this.values[field] ?? ''} />`;
-    return html`<div class="field" part="field">
-      <label part="label" for=${id}>${this.l10n.t(field)}</label>${control}
-      ${error ? html`<p class="error" part="error" id="${id}-error">${this.l10n.t(error)}</p>` : nothing}
-    </div>`;
-  }
-
-  private renderConsent(error?: MessageKey): TemplateResult {
-    return html`<div class="field" part="field">
-      <label class="consent" part="label"><input type="checkbox" id="lr-consent" name="consent" required .checked=${this.consentGiven} aria-invalid=${error ? 'true' : nothing} aria-describedby=${error ? 'lr-consent-error' : nothing} /><slot name="consent">${this.consent}</slot></label>
-      ${error ? html`<p class="error" part="error" id="lr-consent-error">${this.l10n.t(error)}</p>` : nothing}
-    </div>`;
-  }
-
-  /** First interaction: start the fill clock and fetch ky while the visitor types. */
-  private touch(): void {
-    if (this.startedAt) return;
-    this.startedAt = Date.now();
-    preloadClient();
+  /** First interaction: start the fill clock and fetch the submit code (and ky) while the visitor types. */
+  private touch(): Promise<Submission> {
+    if (!this.submission) {
+      this.startedAt ||= Date.now();
+      this.submission = import('./submission.js');
+      this.submission.then((module) => module.preloadSend(), () => (this.submission = undefined));
+    }
+    return this.submission;
   }
 
   private onInput(event: Event): void {
     const target = event.target as HTMLInputElement;
     if (target.name === 'hp') return;
-    this.touch();
+    void this.touch();
     if (target.name === 'consent') this.consentGiven = target.checked;
     else this.values = { ...this.values, [target.name]: target.value };
     this.outbox.saveDraft({ values: this.values, consent: this.consentGiven, startedAt: this.startedAt });
   }
 
   /** After the first submit, each field is checked again as the visitor leaves it. */
-  private onBlur(event: FocusEvent): void {
+  private async onBlur(event: FocusEvent): Promise<void> {
     const name = (event.target as HTMLInputElement).name as LeadField | 'consent';
-    if (!this.submitted || !name || name === ('hp' as string)) return;
-    const code = this.validate()[name];
-    if (code !== this.errors[name]) this.errors = { ...this.errors, [name]: code };
-    if (!code) delete this.errors[name];
+    if (!this.submitted || !name || !(name in FIELD_SPECS || name === 'consent')) return;
+    const code = this.validate(await this.touch())[name];
+    const { [name]: before, ...rest } = this.errors;
+    if (code !== before) this.errors = code ? { ...rest, [name]: code } : rest;
   }
 
-  private validate(): FieldErrors {
-    return validateForm(this.values, this.shown, requiredFields(this.required, this.shown), { asked: !!this.consent, given: this.consentGiven });
+  private validate(module: Submission): FieldErrors {
+    return module.validateForm(this.values, this.shown, this.requiredShown, { asked: !!this.consent, given: this.consentGiven });
   }
 
   private jump(event: Event): void {
@@ -236,36 +244,31 @@ export class LeadRelay extends LitElement {
   private async submit(event: Event): Promise<void> {
     event.preventDefault();
     if (this.state === 'submitting') return; // the button stays focusable while busy; a second press does nothing
-    this.touch();
+    this.state = 'submitting';
+    let module: Submission;
+    try {
+      module = await this.touch();
+    } catch {
+      // The submit code could not be fetched (offline before it loaded): nothing was saved, so say "send again".
+      this.failure = 'error';
+      this.state = 'error';
+      return;
+    }
     this.submitted = true;
     this.failure = undefined;
-    this.errors = this.validate();
+    this.errors = this.validate(module);
     const first = Object.keys(this.errors)[0];
-    if (first) {
+    const values = module.filledValues(this.values, this.shown);
+    if (first || !emit(this, 'lr-submit', values, true)) {
       this.state = 'idle';
       await this.updateComplete;
-      return this.focusControl(`lr-${first}`);
+      return first ? this.focusControl(`lr-${first}`) : undefined;
     }
-    const values = filledValues(this.values, this.shown);
-    if (!emit(this, 'lr-submit', values, true)) return;
-    this.pendingKey = newKey();
-    this.state = 'submitting';
-    await this.outbox.submit({ key: this.pendingKey, proxy: this.proxy, body: this.buildBody(values), at: Date.now() });
-  }
-
-  /** The `POST /leads` body: only shown, filled fields, plus the visit's context. */
-  private buildBody(values: LeadValues): LeadRequest {
+    this.pendingKey = module.newKey();
     const hp = this.renderRoot.querySelector<HTMLInputElement>('input[name=hp]')?.value ?? '';
-    const body: LeadRequest = { ...values, hp, elapsedMs: Date.now() - this.startedAt };
-    const country = this.phoneCountry || defaultPhoneCountry();
-    if (values.phone && country) body.phoneCountry = country.toUpperCase();
-    if (this.consent) body.consent = { given: this.consentGiven, text: this.consent.slice(0, LIMITS.consentText.max) };
-    body.page = readPageContext();
-    const utm = readUtm();
-    if (utm) body.utm = utm;
-    const leadToken = readLeadToken();
-    if (leadToken) body.leadToken = leadToken;
-    return body;
+    const consent = { text: this.consent, given: this.consentGiven };
+    const body = module.buildLeadRequest({ values, hp, startedAt: this.startedAt, phoneCountry: this.phoneCountry, consent });
+    await this.outbox.submit({ key: this.pendingKey, proxy: this.proxy, body, at: Date.now() });
   }
 
   /** The outbox reports every send; only the one this form is waiting for changes what it shows. */
@@ -285,21 +288,28 @@ export class LeadRelay extends LitElement {
     } else {
       this.pendingKey = '';
       const { error } = outcome;
-      this.errors = {};
-      for (const [field, code] of Object.entries(error.fields ?? {})) if (code && field in FIELD_SPECS) this.errors[field as LeadField] = code;
+      const errors: FieldErrors = {};
+      for (const [field, code] of Object.entries(error.fields ?? {})) if (code && field in FIELD_SPECS) errors[field as LeadField] = code;
+      this.errors = errors;
       this.failure = (error.code in en ? error.code : 'error') as MessageKey;
       this.state = 'error';
       emit(this, 'lr-error', { code: error.code, message: error.message, fields: error.fields });
     }
   }
 
-  protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('state' as keyof LeadRelay)) {
+  protected override updated(changed: PropertyValues): void {
+    // Values are written to the controls only when they differ (a restored draft, a reopened dialog): setting an
+    // email input's value while someone types in it moves their caret.
+    for (const control of this.renderRoot.querySelectorAll<HTMLInputElement>('[part=input]')) {
+      const value = this.values[control.name as LeadField] ?? '';
+      if (control.value !== value) control.value = value;
+    }
+    if (changed.has('state')) {
       if (this.state === 'success' || this.state === 'queued') this.renderRoot.querySelector<HTMLElement>('.done')?.focus();
       const first = Object.keys(this.errors)[0];
       if (this.state === 'error' && first) this.focusControl(`lr-${first}`);
     }
-    if (changed.has('open' as keyof LeadRelay) && this.open) this.renderRoot.querySelector('dialog')?.showModal();
+    if (changed.has('open') && this.open) this.renderRoot.querySelector('dialog')?.showModal();
   }
 
   private async openDialog(): Promise<void> {
@@ -316,16 +326,6 @@ export class LeadRelay extends LitElement {
     this.open = false;
     this.renderRoot.querySelector<HTMLElement>('.launcher')?.focus();
   };
-}
-
-/** A v4 UUID; `crypto.randomUUID` only exists on secure pages, and lead forms live on plain http too. */
-function newKey(): string {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 15) | 64;
-  b[8] = (b[8] & 63) | 128;
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 declare global {

@@ -1,7 +1,7 @@
 // Reactive controller that keeps what the visitor typed (draft) and sent (outbox) until the proxy has it.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { STORAGE_KEYS, sessionStore, storeLeadToken } from '../client/lead-session.js';
-import { sendLead, type SendOutcome } from '../client/proxy-client.js';
+import type { SendOutcome } from '../client/proxy-client.js';
 import type { LeadValues } from './fields.js';
 import { putInOutbox, readOutbox, removeFromOutbox, type PendingSubmission } from './outbox.js';
 
@@ -59,7 +59,10 @@ export class OutboxController implements ReactiveController {
   private deliver(item: PendingSubmission): Promise<SendOutcome> {
     let sending = inFlight.get(item.key);
     if (!sending) {
-      sending = sendLead(item.proxy, item.key, item.body).then((outcome) => {
+      // The client (and ky behind it) is loaded on demand: first paint does not need it.
+      sending = import('../client/proxy-client.js')
+        .then((client) => client.sendLead(item.proxy, item.key, item.body), (): SendOutcome => ({ kind: 'unreachable' }))
+        .then((outcome) => {
         inFlight.delete(item.key);
         // Unreachable: keep it for the next `online`, page load or connect. Otherwise the proxy has decided.
         if (outcome.kind !== 'unreachable') removeFromOutbox(item.key);

@@ -1,0 +1,35 @@
+// Client-side validation (loaded with the submit code, not for first paint), using the wire's validators.
+import { FIELD_VALIDATORS, contactFieldMissing, isFilled, type LeadField } from '../protocol/wire.js';
+import type { FieldErrors, LeadValues } from './fields.js';
+
+/** The trimmed, filled values of the shown fields: exactly what goes on the wire. */
+export function filledValues(values: LeadValues, shown: LeadField[]): LeadValues {
+  const out: LeadValues = {};
+  for (const field of shown) {
+    const value = values[field];
+    if (isFilled(value)) out[field] = value.trim();
+  }
+  return out;
+}
+
+/** Every problem with the form, in the form's order; empty when it can be sent. */
+export function validateForm(
+  values: LeadValues,
+  shown: LeadField[],
+  required: LeadField[],
+  consent: { asked: boolean; given: boolean },
+): FieldErrors {
+  const filled = filledValues(values, shown);
+  const errors: FieldErrors = {};
+  for (const field of shown) {
+    const value = filled[field];
+    const code = value === undefined ? (required.includes(field) ? 'required' : undefined) : FIELD_VALIDATORS[field](value);
+    if (code) errors[field] = code;
+  }
+  if (contactFieldMissing(filled)) {
+    const contact = shown.find((field) => field === 'email' || field === 'phone');
+    if (contact) errors[contact] ??= 'required';
+  }
+  if (consent.asked && !consent.given) errors.consent = 'consent_required';
+  return errors;
+}
