@@ -63,7 +63,10 @@ export function rejectUnknownKeys(
   prefix = '',
 ): void {
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) fields[prefix + key] = 'unknown_field';
+    // defineProperty, not assignment: `fields['__proto__'] = …` would set the prototype instead of a field.
+    if (!allowed.includes(key)) {
+      Object.defineProperty(fields, prefix + key, { value: 'unknown_field', enumerable: true, writable: true, configurable: true });
+    }
   }
 }
 
