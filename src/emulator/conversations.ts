@@ -2,6 +2,7 @@
 import { contactReference } from './contact-view.js';
 import { bodyObject, pathParam, type EmulatorApp, type EmulatorContext } from './context.js';
 import { IntercomApiError, invalidParameter, missingParameter, notFound } from './errors.js';
+import { visitorBecomesLead } from './visitors.js';
 import { nowSeconds, type ApiVersion, type ContactRecord, type ConversationRecord, type EmulatorState, type PartRecord } from './state.js';
 
 function author(state: EmulatorState, id: string, type: string) {
@@ -88,7 +89,7 @@ function startConversation(c: EmulatorContext) {
   if (typeof from.id !== 'string' || from.id === '') throw missingParameter('from.id');
   if (typeof body.body !== 'string' || body.body === '') throw missingParameter('body');
   if (body.subject !== undefined && typeof body.subject !== 'string') throw invalidParameter('subject', 'subject must be a string');
-  const contact = state.liveContact(from.id);
+  const contact = state.liveContact(from.id) ?? (from.type === 'contact' ? visitorBecomesLead(state, from.id) : undefined);
   if (!contact) throw notFound('User Not Found');
   const at = typeof body.created_at === 'number' && Number.isInteger(body.created_at) ? body.created_at : nowSeconds();
   const conversation: ConversationRecord = {

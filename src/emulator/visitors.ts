@@ -76,6 +76,15 @@ function findVisitor(state: EmulatorState, ref: { id?: unknown; user_id?: unknow
   return found;
 }
 
+/** A visitor that sends a message (`from: {type: "contact", id}`) becomes a lead, as in Intercom. */
+export function visitorBecomesLead(state: EmulatorState, idOrUserId: string) {
+  const visitor = state.visitors.get(idOrUserId) ?? [...state.visitors.values()].find((item) => item.user_id === idOrUserId);
+  if (!visitor) return undefined;
+  const lead = createContactRecord(state, { role: 'lead', email: visitor.email, name: visitor.name, phone: visitor.phone });
+  state.visitors.delete(visitor.id);
+  return lead;
+}
+
 export function registerVisitorRoutes(app: EmulatorApp): void {
   app.get('/visitors', (c) => {
     const userId = c.req.query('user_id');

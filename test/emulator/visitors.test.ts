@@ -64,3 +64,15 @@ test('a convert body without type, visitor or user is refused with 400', async (
   const answer = await emulator.api('POST', '/visitors/convert', { visitor: { user_id: visitor.user_id }, user: { user_id: 'x' } });
   assert.equal(answer.status, 400);
 });
+
+test('a visitor who starts a conversation as from.type "contact" becomes a lead', async () => {
+  const visitor = await newVisitor({ name: 'Talker', email: 'talker@example.com' });
+  const message = await emulator.api('POST', '/conversations', { from: { type: 'contact', id: visitor.user_id }, body: 'Hello' });
+  assert.equal(message.status, 200);
+  const state = (await emulator.hook('GET', '/state')).body;
+  assert.equal(state.visitors.length, 0);
+  assert.equal(state.contacts.length, 1);
+  assert.equal(state.contacts[0].role, 'lead');
+  assert.equal(state.contacts[0].email, 'talker@example.com');
+  assert.equal(state.conversations[0].contacts.contacts[0].id, state.contacts[0].id);
+});
