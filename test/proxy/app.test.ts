@@ -1,0 +1,76 @@
+// createProxy's fetch handler without a port: base path, health, field validation and phone normalisation.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { createProxy } from '../../src/proxy/app.js';
+import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/lead-request.js';
+import { normalisePhone } from '../../src/proxy/phone.js';
+import { buildLead } from './harness.js';
+
+// Nothing listens on port 9 (discard): any call that reached "Intercom" would fail loudly.
+const offline = (options = {}) =>
+  createProxy({ accessToken: 'tok_unit', secret: 'unit-secret', baseUrl: 'http://127.0.0.1:9', setupDataAttributes: false, ...options });
+
+const leadRequest = (url: string, body: unknown) =>
+  new Request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify(body),
+  });
+
+test('with a basePath the routes answer under it and not at the root', async () => {
+  const proxy = offline({ basePath: '/api/leadrelay/' });
+  assert.deepEqual(await (await proxy.fetch(new Request('http://x.test/api/leadrelay/health'))).json(), { ok: true });
+  assert.equal((await proxy.fetch(new Request('http://x.test/health'))).status, 404);
+  const invalid = await proxy.fetch(leadRequest('http://x.test/api/leadrelay/leads', buildLead({ email: 'nope' })));
+  assert.equal(invalid.status, 400);
+});
+
+test('a same-origin request needs no allowed-origins configuration', async () => {
+  const proxy = offline();
+  const request = new Request('http://shop.test/leads', { method: 'OPTIONS', headers: { origin: 'http://shop.test' } });
+  assert.equal((await proxy.fetch(request)).status, 204);
+  const foreign = new Request('http://shop.test/leads', { method: 'OPTIONS', headers: { origin: 'http://other.test' } });
+  assert.equal((await proxy.fetch(foreign)).status, 403);
+});
+
+test('all field errors are reported at once with the wire codes', async () => {
+  const proxy = offline();
+  const response = await proxy.fetch(
+    leadRequest('http://x.test/leads', buildLead({ email: 'bad', name: 'n'.repeat(201), page: { url: 'ftp://x' }, elapsedMs: undefined })),
+  );
+  assert.equal(response.status, 400);
+  const { error } = (await response.json()) as { error: { code: string; fields: Record<string, string> } };
+  assert.equal(error.code, 'invalid_field');
+  assert.deepEqual(error.fields, { email: 'invalid_email', name: 'too_long', 'page.url': 'invalid_url', elapsedMs: 'required' });
+});
+
+test('an upstream that cannot be reached answers 502 upstream_unavailable, not 500', async () => {
+  const proxy = offline({ intercom: { maxRetries: 0 } });
+  const response = await proxy.fetch(leadRequest('http://x.test/leads', buildLead()));
+  assert.equal(response.status, 502);
+  const text = await response.text();
+  assert.match(text, /upstream_unavailable/);
+  assert.ok(!text.includes('tok_unit'));
+});
+
+test('phones are normalised to E.164 using phoneCountry for national numbers', () => {
+  assert.equal(normalisePhone('(415) 555-2671', 'US'), '+14155552671');
+  assert.equal(normalisePhone('+44 20 7946 0958'), '+442079460958');
+  assert.equal(normalisePhone('020 7946 0958', 'GB'), '+442079460958');
+  assert.equal(normalisePhone('12345', 'GB'), undefined);
+  assert.equal(checkLeadRequest(buildLead({ phone: '030 123456', phoneCountry: 'de' })).submission.phone, '+4930123456');
+});
+
+test('the submission fingerprint ignores fill time, honeypot and captcha token but not the fields', () => {
+  const a = checkLeadRequest(buildLead({ elapsedMs: 3000, captchaToken: 't1' })).submission;
+  const b = checkLeadRequest(buildLead({ elapsedMs: 9000, captchaToken: 't2' })).submission;
+  const c = checkLeadRequest(buildLead({ message: 'different' })).submission;
+  assert.equal(fingerprintSubmission(a), fingerprintSubmission(b));
+  assert.notEqual(fingerprintSubmission(a), fingerprintSubmission(c));
+});
+
+test('an empty referrer is accepted (document.referrer is empty when there is none)', () => {
+  const { submission } = checkLeadRequest(buildLead({ page: { url: 'https://example.com/', referrer: '', title: 'Home' } }));
+  assert.deepEqual(submission.page, { url: 'https://example.com/', title: 'Home' });
+});

@@ -1,0 +1,69 @@
+// The leadrelay-proxy command: fails fast without its secrets, and `--emulate` serves leads against an in-process emulator.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { ACCESS_TOKEN, buildLead } from './harness.js';
+
+const RUN_MAIN = "import { main } from './src/proxy/cli.ts'; await main(process.argv.slice(1));";
+const nodeArgs = (args: string[]) => ['--import', 'tsx', '--input-type=module', '-e', RUN_MAIN, '--', ...args];
+
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+  return env;
+}
+
+test('without INTERCOM_ACCESS_TOKEN and LEADRELAY_SECRET it exits 1 naming both', () => {
+  const result = spawnSync(process.execPath, nodeArgs([]), { env: cleanEnv({}), encoding: 'utf8', timeout: 20_000 });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /INTERCOM_ACCESS_TOKEN/);
+  assert.match(result.stderr, /LEADRELAY_SECRET/);
+  assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, 'no stack trace');
+});
+
+test('with a token but no secret it still refuses to start', () => {
+  const result = spawnSync(process.execPath, nodeArgs([]), {
+    env: cleanEnv({ INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN }),
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /LEADRELAY_SECRET/);
+  assert.ok(!result.stderr.includes(ACCESS_TOKEN) && !result.stdout.includes(ACCESS_TOKEN));
+});
+
+test('--emulate serves POST /leads and logs one JSON line per request without the token', async () => {
+  const child = spawn(process.execPath, nodeArgs(['--emulate', '--port', '0']), {
+    env: cleanEnv({ INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_RATE_LIMIT: '0' }),
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  try {
+    const lines = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+    const deadline = Date.now() + 20_000;
+    while (!lines().some((line) => line.event === 'listening')) {
+      assert.ok(Date.now() < deadline, `the proxy did not start: ${stdout}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(lines().some((line) => line.event === 'secret_generated'), 'it says the secret was generated');
+    const url = lines().find((line) => line.event === 'listening')!.url as string;
+    const response = await fetch(`${url}/leads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify(buildLead()),
+    });
+    assert.equal(response.status, 201);
+    while (!lines().some((line) => line.route === '/leads')) {
+      assert.ok(Date.now() < deadline, 'the request was logged');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const logged = lines().find((line) => line.route === '/leads')!;
+    assert.equal(logged.method, 'POST');
+    assert.equal(logged.status, 201);
+    assert.equal(typeof logged.durationMs, 'number');
+    assert.ok(!stdout.includes(ACCESS_TOKEN), 'the token is in no log line');
+    assert.ok(!stdout.includes('ada@example.com'), 'no personal data in the log');
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
