@@ -23,7 +23,46 @@ export interface IntercomClientOptions {
   retryBaseMs?: number;
   /** Longest single wait, also for X-RateLimit-Reset (default 5 s); a longer wait gives up instead. */
   maxRetryDelayMs?: number;
+  /** A fetch implementation for the default transport (tests wrap it to rewrite answers). */
   fetch?: typeof fetch;
+  /** How requests go over the wire; default: `fetch`. The Node adapter passes a keep-alive node:http transport. */
+  transport?: HttpTransport;
+}
+
+/** One HTTP exchange, answered with the whole body read. Fails with TransportError, nothing else. */
+export type HttpTransport = (request: {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}) => Promise<{ status: number; headers: { get(name: string): string | null }; text: string }>;
+
+/** A transport failure; `code` is a system error code such as ECONNREFUSED when there is one. */
+export class TransportError extends Error {
+  constructor(
+    readonly kind: 'timeout' | 'network',
+    readonly code?: string,
+  ) {
+    super(`transport ${kind}${code ? ` ${code}` : ''}`);
+    this.name = 'TransportError';
+  }
+}
+
+/** The web-standard transport: `fetch` with a timeout signal. */
+export function fetchTransport(fetchImpl: typeof fetch = globalThis.fetch): HttpTransport {
+  return async ({ url, method, headers, body, timeoutMs }) => {
+    try {
+      const response = await fetchImpl(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      return { status: response.status, headers: response.headers, text: await response.text() };
+    } catch (thrown) {
+      // Keep only the error's code: undici's causes can carry the request, and with it the Authorization header.
+      const name = (thrown as { name?: string }).name;
+      const code = (thrown as { cause?: { code?: unknown } }).cause?.code;
+      if (name === 'TimeoutError' || name === 'AbortError') throw new TransportError('timeout');
+      throw new TransportError('network', typeof code === 'string' ? code : undefined);
+    }
+  };
 }
 
 /**
@@ -73,7 +112,7 @@ export class IntercomClient {
   rateLimit: RateLimitView = {};
   readonly #headers: Record<string, string>;
   readonly #options: Required<Pick<IntercomClientOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'maxRetryDelayMs'>>;
-  readonly #fetch: typeof fetch;
+  readonly #transport: HttpTransport;
 
   constructor(options: IntercomClientOptions) {
     this.baseUrl = (options.baseUrl ?? INTERCOM_REGIONS[options.region ?? 'us']).replace(/\/+$/, '');
@@ -90,7 +129,7 @@ export class IntercomClient {
       retryBaseMs: options.retryBaseMs ?? 200,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 5_000,
     };
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#transport = options.transport ?? fetchTransport(options.fetch);
   }
 
   /** One API call with the retry policy; resolves with the parsed JSON body of a 2xx answer. */
@@ -132,28 +171,21 @@ export class IntercomClient {
   }
 
   async #attempt<T>(method: string, path: string, body: unknown, call: IntercomCallOptions): Promise<T> {
-    let response: Response;
+    let response: Awaited<ReturnType<HttpTransport>>;
     try {
-      response = await this.#fetch(this.baseUrl + path, {
+      response = await this.#transport({
+        url: this.baseUrl + path,
         method,
         headers: this.#headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
+        timeoutMs: this.#options.timeoutMs,
       });
     } catch (thrown) {
-      // Keep only the error's code: undici's causes can carry the request, and with it the Authorization header.
-      const name = (thrown as { name?: string }).name;
-      const code = (thrown as { cause?: { code?: unknown } }).cause?.code;
-      if (name === 'TimeoutError' || name === 'AbortError') throw new IntercomError('timeout', 0, undefined, undefined);
-      throw new IntercomError('network', 0, typeof code === 'string' ? code : undefined, undefined);
+      if (thrown instanceof TransportError) throw new IntercomError(thrown.kind, 0, thrown.code, undefined);
+      throw new IntercomError('network', 0, undefined, undefined);
     }
     this.#readRateLimit(response.headers);
-    let text: string;
-    try {
-      text = await response.text();
-    } catch {
-      throw new IntercomError('network', 0, 'body_read_failed', undefined);
-    }
+    const text = response.text;
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -164,14 +196,14 @@ export class IntercomClient {
     const requestId =
       response.headers.get('x-request-id') ?? (typeof envelope?.request_id === 'string' ? envelope.request_id : undefined);
     if (requestId) call.trace?.intercomRequestIds.push(requestId);
-    if (response.ok) return parsed as T;
+    if (response.status >= 200 && response.status < 300) return parsed as T;
     const code = envelope?.errors?.[0]?.code;
     const reset = Number(response.headers.get('x-ratelimit-reset'));
     const retryAfter = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset - Date.now() / 1000) : undefined;
     throw new IntercomError('http', response.status, typeof code === 'string' ? code : undefined, requestId, retryAfter);
   }
 
-  #readRateLimit(headers: Headers): void {
+  #readRateLimit(headers: { get(name: string): string | null }): void {
     const number = (name: string) => {
       const value = headers.get(name);
       return value === null ? undefined : Number(value);

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve as serveNode } from '@hono/node-server';
 import { createProxy, type Proxy, type ProxyOptions } from './app.js';
+import { nodeHttpTransport } from './node-transport.js';
 
 export type { ProxyOptions } from './app.js';
 
@@ -23,11 +24,15 @@ export interface ServedProxy {
 
 /** Start the proxy on a port once its data attributes exist (a failure to create them rejects, nothing listens). */
 export async function serve(options: ServeOptions): Promise<ServedProxy> {
-  const proxy = createProxy(options);
+  // Node's fetch (undici) costs more per call than node:http; use the keep-alive transport unless one was chosen.
+  const custom = options.intercom?.transport ?? options.intercom?.fetch;
+  const transport = custom ? undefined : nodeHttpTransport();
+  const proxy = createProxy(transport ? { ...options, intercom: { ...options.intercom, transport } } : options);
   try {
     await proxy.ready;
   } catch (error) {
     await proxy.close();
+    transport?.close();
     throw error;
   }
   const host = options.host ?? '127.0.0.1';
@@ -48,6 +53,7 @@ export async function serve(options: ServeOptions): Promise<ServedProxy> {
         server.closeAllConnections();
       });
       await proxy.close();
+      transport?.close();
     },
   };
 }

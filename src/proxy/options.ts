@@ -50,7 +50,7 @@ export interface ProxyOptions {
   /** Lifetime of lead tokens in seconds (default 90 days). */
   leadTokenTtlSeconds?: number;
   /** Intercom call tuning (timeouts, retries) and a custom fetch. */
-  intercom?: Pick<IntercomClientOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'maxRetryDelayMs' | 'fetch'>;
+  intercom?: Pick<IntercomClientOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'maxRetryDelayMs' | 'fetch' | 'transport'>;
   /** Delays before retrying the conversation call when a fresh contact answers 404 (default 250, 500, 1000 ms). */
   notFoundRetryMs?: number[];
   /** How long a duplicate request waits for the first one's answer (default 25 s). */

@@ -44,8 +44,8 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** A valid POST /leads body; override any field. */
-export function buildLead(overrides: Partial<LeadRequest> & Record<string, unknown> = {}): Record<string, unknown> {
+/** A valid POST /leads body; override any field, with any value (bad-input tests send wrong types on purpose). */
+export function buildLead(overrides: { [K in keyof LeadRequest]?: unknown } & Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name: 'Ada Lovelace',
     email: 'ada@example.com',

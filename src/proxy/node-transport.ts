@@ -1,0 +1,50 @@
+// A keep-alive node:http(s) transport for the Intercom client: cheaper per call than Node's fetch (undici).
+import http from 'node:http';
+import https from 'node:https';
+import { TransportError, type HttpTransport } from './intercom-client.js';
+
+/** A transport with its own keep-alive agents; `close()` frees their sockets. */
+export function nodeHttpTransport(maxSockets = 64): HttpTransport & { close(): void } {
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true, maxSockets }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets }),
+  };
+  const transport: HttpTransport = ({ url, method, headers, body, timeoutMs }) =>
+    new Promise((resolve, reject) => {
+      const target = new URL(url);
+      const secure = target.protocol === 'https:';
+      if (!secure && target.protocol !== 'http:') return reject(new TransportError('network', 'unsupported_protocol'));
+      const outgoing = { ...headers };
+      if (body !== undefined) outgoing['content-length'] = String(Buffer.byteLength(body));
+      const request = (secure ? https : http).request(
+        target,
+        { method, headers: outgoing, agent: agents[secure ? 'https:' : 'http:'] },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', () => reject(new TransportError('network', 'ECONNRESET')));
+          response.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const get = (name: string) => {
+              const value = response.headers[name.toLowerCase()];
+              return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+            };
+            resolve({ status: response.statusCode ?? 0, headers: { get }, text });
+          });
+        },
+      );
+      request.setTimeout(timeoutMs, () => {
+        request.destroy();
+        reject(new TransportError('timeout'));
+      });
+      // Only the code: a system error's message and fields may describe the request.
+      request.on('error', (error: NodeJS.ErrnoException) => reject(new TransportError('network', error.code)));
+      request.end(body);
+    });
+  return Object.assign(transport, {
+    close: () => {
+      agents['http:'].destroy();
+      agents['https:'].destroy();
+    },
+  });
+}
