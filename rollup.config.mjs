@@ -48,6 +48,8 @@ export default [
   {
     input,
     plugins: plugins(),
+    // Let the lazy chunks import Lit from leadrelay.js itself, instead of a facade that costs one more request.
+    preserveEntrySignatures: 'allow-extension',
     output: {
       dir: 'dist',
       format: 'es',

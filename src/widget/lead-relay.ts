@@ -76,12 +76,12 @@ export class LeadRelay extends LitElement {
     theme: { reflect: true },
     previewState: { attribute: 'preview-state' },
     strings: { type: Object },
-    state: { state: true },
-    consentGiven: { state: true },
-    errors: { state: true },
-    failure: { state: true },
-    dialog: { state: true },
-    open: { state: true },
+    state: { state: true, attribute: false },
+    consentGiven: { state: true, attribute: false },
+    errors: { state: true, attribute: false },
+    failure: { state: true, attribute: false },
+    dialog: { state: true, attribute: false },
+    open: { state: true, attribute: false },
   };
 
   /** Base URL of the LeadRelay proxy; the form posts to `${proxy}/leads`. Required. */
@@ -132,6 +132,7 @@ export class LeadRelay extends LitElement {
     if (draft) ({ values: this.values, consent: this.consentGiven, startedAt: this.startedAt } = draft);
   }
 
+  /** @internal Also waits for the locale pack, so tests and pages see translated text after `updateComplete`. */
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
     await this.l10n.ready;
@@ -271,7 +272,10 @@ export class LeadRelay extends LitElement {
     await this.outbox.submit({ key: this.pendingKey, proxy: this.proxy, body, at: Date.now() });
   }
 
-  /** The outbox reports every send; only the one this form is waiting for changes what it shows. */
+  /**
+   * The outbox reports every send; only the one this form is waiting for changes what it shows.
+   * @internal
+   */
   settle(key: string, outcome: SendOutcome): void {
     if (key !== this.pendingKey) return;
     if (outcome.kind === 'accepted') {
