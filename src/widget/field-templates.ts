@@ -10,17 +10,17 @@ function errorLine(t: Translate, id: string, error?: MessageKey): TemplateResult
   return error ? html`<p class="error" part="error" id="${id}-error">${t(error)}</p>` : nothing;
 }
 
-export function renderField(t: Translate, field: LeadField, required: boolean, error?: MessageKey): TemplateResult {
+export function renderField(t: Translate, field: LeadField, required: boolean, error?: MessageKey, max?: number): TemplateResult {
   const spec = FIELD_SPECS[field];
   const id = `lr-${field}`;
   const invalid = error ? 'true' : nothing;
   const describedby = error ? `${id}-error` : nothing;
   const control =
     spec.type === 'textarea'
-      ? html`<textarea part="input" id=${id} name=${field} maxlength=${spec.max} ?required=${required}
+      ? html`<textarea part="input" id=${id} name=${field} maxlength=${max ?? nothing} ?required=${required}
           aria-invalid=${invalid} aria-describedby=${describedby}></textarea>`
       : html`<input part="input" id=${id} name=${field} type=${spec.type} autocomplete=${spec.autocomplete ?? nothing}
-          inputmode=${spec.inputmode ?? nothing} maxlength=${spec.max} ?required=${required}
+          inputmode=${spec.inputmode ?? nothing} maxlength=${max ?? nothing} ?required=${required}
           aria-invalid=${invalid} aria-describedby=${describedby} />`;
   return html`<div class="field" part="field">
     <label part="label" for=${id}>${t(field)}</label>${control}${errorLine(t, id, error)}

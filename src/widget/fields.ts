@@ -1,19 +1,21 @@
-// The form's fields: input type, autocomplete token and limit, and which are shown and required.
-import { LEAD_FIELDS, LIMITS, type FieldErrorCode, type LeadField } from '../protocol/wire.js';
+// The form's fields: input type and autocomplete token, and which are shown and required.
+// Only types come from wire.ts here: its values (limits, validators) arrive with the submit code, after first paint.
+import type { FieldErrorCode, LeadField } from '../protocol/wire.js';
 
 export interface FieldSpec {
   type: 'text' | 'email' | 'tel' | 'textarea';
   autocomplete?: string;
   inputmode?: string;
-  max: number;
 }
 
+/** One entry per LeadField (the Record type makes the compiler check that against wire.ts), in the form's order. */
 export const FIELD_SPECS: Record<LeadField, FieldSpec> = {
-  name: { type: 'text', autocomplete: 'name', max: LIMITS.name.max },
-  email: { type: 'email', autocomplete: 'email', inputmode: 'email', max: LIMITS.email.max },
-  phone: { type: 'tel', autocomplete: 'tel', inputmode: 'tel', max: LIMITS.phone.max },
-  message: { type: 'textarea', max: LIMITS.message.max },
+  name: { type: 'text', autocomplete: 'name' },
+  email: { type: 'email', autocomplete: 'email', inputmode: 'email' },
+  phone: { type: 'tel', autocomplete: 'tel', inputmode: 'tel' },
+  message: { type: 'textarea' },
 };
+const FIELD_ORDER = Object.keys(FIELD_SPECS) as LeadField[];
 
 export type LeadValues = Partial<Record<LeadField, string>>;
 /** Errors by field; `consent` is the consent checkbox. */
@@ -22,7 +24,7 @@ export type FieldErrors = Partial<Record<LeadField | 'consent', FieldErrorCode>>
 /** A space-separated attribute → known field names, in the form's order. */
 export function parseFieldList(text: string): LeadField[] {
   const words = text.split(/[\s,]+/);
-  return LEAD_FIELDS.filter((field) => words.includes(field));
+  return FIELD_ORDER.filter((field) => words.includes(field));
 }
 
 /** The fields shown: those asked for, plus email when neither email nor phone was (a lead needs a way back). */

@@ -6,7 +6,6 @@ export const styles = css`
     --_accent: var(--lr-accent, #0b57d0);
     --_on-accent: var(--lr-on-accent, #fff);
     --_text: var(--lr-text, #1b1b1f);
-    --_muted: var(--lr-muted, #4a4a52);
     --_bg: var(--lr-background, #fff);
     --_field-bg: var(--lr-field-background, #fff);
     --_border: var(--lr-border, #74747c);
@@ -23,7 +22,6 @@ export const styles = css`
     --_accent: var(--lr-accent, #a8c7fa);
     --_on-accent: var(--lr-on-accent, #062e6f);
     --_text: var(--lr-text, #e6e6ea);
-    --_muted: var(--lr-muted, #c4c4cc);
     --_bg: var(--lr-background, #1b1b1f);
     --_field-bg: var(--lr-field-background, #26262b);
     --_border: var(--lr-border, #92929a);
@@ -36,7 +34,6 @@ export const styles = css`
       --_accent: var(--lr-accent, #a8c7fa);
       --_on-accent: var(--lr-on-accent, #062e6f);
       --_text: var(--lr-text, #e6e6ea);
-      --_muted: var(--lr-muted, #c4c4cc);
       --_bg: var(--lr-background, #1b1b1f);
       --_field-bg: var(--lr-field-background, #26262b);
       --_border: var(--lr-border, #92929a);
@@ -44,9 +41,6 @@ export const styles = css`
       --_ring: var(--lr-focus-ring, 0 0 0 3px #a8c7fa80, 0 0 0 1px #a8c7fa);
       color-scheme: dark;
     }
-  }
-  [hidden] {
-    display: none !important;
   }
   .root {
     background: var(--_bg);

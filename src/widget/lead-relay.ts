@@ -49,7 +49,6 @@ export type PreviewState = LeadState | 'invalid';
  * @cssproperty --lr-accent - Button and checkbox colour.
  * @cssproperty --lr-on-accent - Text on the accent colour.
  * @cssproperty --lr-text - Text colour.
- * @cssproperty --lr-muted - Secondary text colour.
  * @cssproperty --lr-background - Background of the form.
  * @cssproperty --lr-field-background - Background of inputs.
  * @cssproperty --lr-border - Input border colour.
@@ -81,6 +80,7 @@ export class LeadRelay extends LitElement {
     errors: { state: true, attribute: false },
     failure: { state: true, attribute: false },
     dialog: { state: true, attribute: false },
+    limits: { state: true, attribute: false },
     open: { state: true, attribute: false },
   };
 
@@ -118,6 +118,8 @@ export class LeadRelay extends LitElement {
   private failure?: MessageKey;
   private dialog?: typeof import('./launcher.js');
   private open = false;
+  /** maxlength per field; arrives with the submit code on first interaction (validation enforces the same limits). */
+  private limits?: Record<LeadField, number>;
 
   private readonly l10n = new LocalizeController(this);
   private readonly outbox = new OutboxController(this);
@@ -187,7 +189,7 @@ export class LeadRelay extends LitElement {
     return html`<form part="form" novalidate @submit=${this.submit} @input=${this.onInput} @focusout=${this.onBlur} @focusin=${this.touch}>
       <slot name="heading"><h2 part="heading" id="lr-heading">${this.heading || t('heading')}</h2></slot>
       <slot name="description"></slot>
-      ${this.shown.map((field) => renderField(t, field, this.requiredShown.includes(field), errors[field]))}
+      ${this.shown.map((field) => renderField(t, field, this.requiredShown.includes(field), errors[field], this.limits?.[field]))}
       ${this.consent ? renderConsent(t, this.consent, this.consentGiven, errors.consent) : nothing}
       <div class="hp" aria-hidden="true"><input name="hp" tabindex="-1" autocomplete="off" /></div>
       <button part="button" type="submit" aria-disabled=${busy ? 'true' : nothing}>
@@ -206,7 +208,13 @@ export class LeadRelay extends LitElement {
     if (!this.submission) {
       this.startedAt ||= Date.now();
       this.submission = import('./submission.js');
-      this.submission.then((module) => module.preloadSend(), () => (this.submission = undefined));
+      this.submission.then(
+        (module) => {
+          this.limits = module.FIELD_MAX;
+          module.preloadSend();
+        },
+        () => (this.submission = undefined),
+      );
     }
     return this.submission;
   }

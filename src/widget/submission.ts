@@ -4,7 +4,7 @@ import { readLeadToken } from '../client/lead-session.js';
 import type { LeadValues } from './fields.js';
 import { defaultPhoneCountry, readPageContext, readUtm } from './page-context.js';
 
-export { filledValues, validateForm } from './validation.js';
+export { FIELD_MAX, filledValues, validateForm } from './validation.js';
 
 /** Fetch the proxy client and ky while the visitor is still typing. */
 export function preloadSend(): void {

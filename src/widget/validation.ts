@@ -1,6 +1,14 @@
 // Client-side validation (loaded with the submit code, not for first paint), using the wire's validators.
-import { FIELD_VALIDATORS, contactFieldMissing, isFilled, type LeadField } from '../protocol/wire.js';
+import { FIELD_VALIDATORS, LIMITS, contactFieldMissing, isFilled, type LeadField } from '../protocol/wire.js';
 import type { FieldErrors, LeadValues } from './fields.js';
+
+/** `maxlength` per field, from the wire's limits (set on the controls once this module is in). */
+export const FIELD_MAX: Record<LeadField, number> = {
+  name: LIMITS.name.max,
+  email: LIMITS.email.max,
+  phone: LIMITS.phone.max,
+  message: LIMITS.message.max,
+};
 
 /** The trimmed, filled values of the shown fields: exactly what goes on the wire. */
 export function filledValues(values: LeadValues, shown: LeadField[]): LeadValues {

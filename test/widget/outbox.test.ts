@@ -71,7 +71,7 @@ describe('<lead-relay> delivery', () => {
     await renderWidget(html`<lead-relay proxy=${proxy.url} fields="email"></lead-relay>`);
     const { requests } = await waitFor(async () => {
       const seen = await proxy.requests();
-      return seen.requests.length > 0 && seen;
+      return seen.requests.length > 0 ? seen : undefined;
     }, 'the outbox to be delivered');
     expect(requests).to.have.length(1);
     expect(requests[0].headers['idempotency-key']).to.equal(detail.idempotencyKey);
