@@ -4,6 +4,7 @@ import { ensureDataAttributes } from './data-attributes.js';
 import { IntercomClient, IntercomError, INTERCOM_REGIONS, type IntercomRegion } from './intercom-client.js';
 import { redactingLogger, stdoutLogger } from './logging.js';
 import { serve, type ServeOptions } from './node.js';
+import { RedisStore } from './store/redis.js';
 
 const USAGE = `Usage: leadrelay-proxy [--emulate] [--port N]
        leadrelay-proxy setup      create the Intercom data attributes LeadRelay writes, then exit
@@ -43,7 +44,10 @@ function flag(value: string | undefined): boolean {
 }
 
 /** ServeOptions from the environment; throws ConfigError naming what is missing or wrong (never a value). */
-export function optionsFromEnv(env: NodeJS.ProcessEnv, emulate: boolean): ServeOptions & { generatedSecret: boolean } {
+export function optionsFromEnv(
+  env: NodeJS.ProcessEnv,
+  emulate: boolean,
+): ServeOptions & { generatedSecret: boolean; redisUrl?: string } {
   const missing: string[] = [];
   if (!env.INTERCOM_ACCESS_TOKEN && !emulate) missing.push('INTERCOM_ACCESS_TOKEN (your Intercom access token)');
   if (!env.LEADRELAY_SECRET && !emulate) missing.push('LEADRELAY_SECRET (a long random string that signs lead tokens)');
@@ -60,8 +64,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, emulate: boolean): ServeO
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
     throw new ConfigError('leadrelay-proxy: PORT must be a port number.');
   }
-  if (env.REDIS_URL) {
-    throw new ConfigError('leadrelay-proxy: REDIS_URL is set, but this version has only the in-memory store. Unset it to run one instance.');
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('leadrelay-proxy: REDIS_URL must start with redis:// or rediss://.');
   }
   return {
     accessToken: env.INTERCOM_ACCESS_TOKEN || 'emulator-token',
@@ -70,6 +75,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, emulate: boolean): ServeO
     intercomVersion: env.INTERCOM_VERSION || undefined,
     secret: env.LEADRELAY_SECRET || randomBytes(32).toString('base64url'),
     generatedSecret: !env.LEADRELAY_SECRET,
+    redisUrl,
     identitySecret: env.LEADRELAY_IDENTITY_SECRET || undefined,
     allowedOrigins: (env.LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     rateLimit,
@@ -81,7 +87,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, emulate: boolean): ServeO
 }
 
 async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
-  const { generatedSecret, ...options } = optionsFromEnv(env, args.emulate);
+  const { generatedSecret, redisUrl, ...options } = optionsFromEnv(env, args.emulate);
   if (args.port !== undefined) options.port = args.port;
   const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, options.identitySecret]);
   let closeEmulator = async () => undefined as void;
@@ -102,10 +108,20 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
     return;
   }
 
-  const served = await serve({ ...options, logger: log });
-  log({ event: 'listening', url: served.url });
+  // With REDIS_URL, idempotency records and rate-limit counters live in Redis, shared by every instance.
+  let store: RedisStore | undefined;
+  if (redisUrl) {
+    const onError = (error: Error) => log({ event: 'redis_error', code: (error as { code?: unknown }).code ?? error.name });
+    store = await RedisStore.connect({ url: redisUrl, onError }).catch(() => {
+      // The URL is not printed: it may carry a password.
+      throw new ConfigError('leadrelay-proxy: could not reach Redis at REDIS_URL.');
+    });
+  }
+  const served = await serve({ ...options, store, logger: log });
+  log({ event: 'listening', url: served.url, store: store ? 'redis' : 'memory' });
   const stop = async () => {
     await served.close();
+    await store?.close();
     await closeEmulator();
     process.exit(0);
   };

@@ -1,0 +1,285 @@
+// The Redis Store: the same contract as the memory store, shared by every proxy instance that points at one Redis.
+//
+// Each state change is one Lua script on one hash, so two instances racing on a key see one winner. Lease times
+// come from Redis's own clock (TIME), so instances on hosts with skewed clocks still agree on who holds a lease.
+// Waiters are woken by a publish on one channel, with a slow poll behind it in case a message is missed.
+import { Redis, type RedisOptions } from 'ioredis';
+import type { ClaimRequest, ClaimResult, IdempotencyRecord, Store, StoredAnswer } from './index.js';
+
+export interface RedisStoreOptions {
+  /** `redis://host:port/db` (REDIS_URL). Ignored when `client` is given. */
+  url?: string;
+  /** An ioredis client to use instead of connecting to `url` (then `close()` leaves it open). */
+  client?: Redis;
+  /** Prefix of every key and channel this store writes (default `leadrelay:`), so several apps can share a Redis. */
+  prefix?: string;
+  /** How long an idempotency record is kept after it was created (default 24 h). */
+  recordTtlMs?: number;
+  /** Upper bound between re-reads while waiting for a record to settle (default 250 ms). */
+  pollMs?: number;
+  /** Extra ioredis options (TLS, password…), used with `url`. */
+  redisOptions?: RedisOptions;
+  /** Connection errors (ioredis reconnects by itself); without it they are ignored rather than printed with the URL. */
+  onError?: (error: Error) => void;
+}
+
+// Redis's clock in ms. Every script that looks at leases reads it the same way.
+const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+const MS = (expr: string) => `string.format('%.0f', ${expr})`;
+
+/** KEYS: record. ARGV: fingerprint, owner, leaseMs, ttlMs. Answers {outcome, hgetall, now}. */
+const CLAIM = `${NOW}
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then
+  redis.call('HSET', key, 'fingerprint', ARGV[1], 'leaseOwner', ARGV[2], 'leaseUntil', ${MS('now + tonumber(ARGV[3])')}, 'createdAt', ${MS('now')})
+  redis.call('PEXPIRE', key, tonumber(ARGV[4]))
+  return {'claimed', redis.call('HGETALL', key), ${MS('now')}}
+end
+if redis.call('HGET', key, 'fingerprint') ~= ARGV[1] then return {'mismatch', redis.call('HGETALL', key), ${MS('now')}} end
+if redis.call('HEXISTS', key, 'answer') == 1 then return {'done', redis.call('HGETALL', key), ${MS('now')}} end
+local owner = redis.call('HGET', key, 'leaseOwner')
+local leaseUntil = tonumber(redis.call('HGET', key, 'leaseUntil') or '0')
+if owner and leaseUntil > now then return {'busy', redis.call('HGETALL', key), ${MS('now')}} end
+redis.call('HSET', key, 'leaseOwner', ARGV[2], 'leaseUntil', ${MS('now + tonumber(ARGV[3])')})
+return {'claimed', redis.call('HGETALL', key), ${MS('now')}}`;
+
+/** KEYS: record. ARGV: owner, leaseMs, pending ('' keep, '\\0' clear, else set), then step name/value pairs. */
+const SAVE_PROGRESS = `${NOW}
+local key = KEYS[1]
+if redis.call('HGET', key, 'leaseOwner') ~= ARGV[1] then return 0 end
+for i = 4, #ARGV, 2 do redis.call('HSET', key, 'step:' .. ARGV[i], ARGV[i + 1]) end
+if ARGV[3] == '\\0' then redis.call('HDEL', key, 'pendingStep')
+elseif ARGV[3] ~= '' then redis.call('HSET', key, 'pendingStep', ARGV[3]) end
+redis.call('HSET', key, 'leaseUntil', ${MS('now + tonumber(ARGV[2])')})
+return 1`;
+
+/** KEYS: record, channel. ARGV: owner, answer JSON ('' to release without an answer), record key name. */
+const SETTLE = `
+local key = KEYS[1]
+if redis.call('HGET', key, 'leaseOwner') ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then
+  redis.call('HSET', key, 'answer', ARGV[2])
+  redis.call('HDEL', key, 'pendingStep')
+end
+redis.call('HDEL', key, 'leaseOwner', 'leaseUntil')
+redis.call('PUBLISH', KEYS[2], ARGV[3])
+return 1`;
+
+/** KEYS: record. Answers {hgetall, now}. */
+const READ = `${NOW}
+return {redis.call('HGETALL', KEYS[1]), ${MS('now')}}`;
+
+/** KEYS: counter. ARGV: windowMs. Answers {count, pttl}: a fixed window that starts with its first hit. */
+const HIT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
+
+interface Scripts {
+  leadrelayClaim(key: string, fingerprint: string, owner: string, leaseMs: number, ttlMs: number): Promise<[string, string[], string]>;
+  leadrelaySaveProgress(key: string, owner: string, leaseMs: number, pending: string, ...steps: string[]): Promise<number>;
+  leadrelaySettle(key: string, channel: string, owner: string, answer: string, name: string): Promise<number>;
+  leadrelayRead(key: string): Promise<[string[], string]>;
+  leadrelayHit(key: string, windowMs: number): Promise<[number, number]>;
+}
+
+type ScriptedRedis = Redis & Scripts;
+
+function defineScripts(client: Redis): ScriptedRedis {
+  const scripts: [keyof Scripts, number, string][] = [
+    ['leadrelayClaim', 1, CLAIM],
+    ['leadrelaySaveProgress', 1, SAVE_PROGRESS],
+    ['leadrelaySettle', 2, SETTLE],
+    ['leadrelayRead', 1, READ],
+    ['leadrelayHit', 1, HIT],
+  ];
+  for (const [name, numberOfKeys, lua] of scripts) {
+    if (!(name in client)) client.defineCommand(name, { numberOfKeys, lua });
+  }
+  return client as ScriptedRedis;
+}
+
+/** A record from the hash's flat HGETALL list; undefined when the hash does not exist. */
+function recordFrom(key: string, flat: string[]): IdempotencyRecord | undefined {
+  if (flat.length === 0) return undefined;
+  const record: IdempotencyRecord = { key, fingerprint: '', steps: {}, createdAt: 0 };
+  for (let i = 0; i < flat.length; i += 2) {
+    const field = flat[i]!;
+    const value = flat[i + 1]!;
+    if (field.startsWith('step:')) record.steps[field.slice(5)] = value;
+    else if (field === 'fingerprint') record.fingerprint = value;
+    else if (field === 'pendingStep') record.pendingStep = value;
+    else if (field === 'answer') record.answer = JSON.parse(value) as StoredAnswer;
+    else if (field === 'leaseOwner') record.leaseOwner = value;
+    else if (field === 'leaseUntil') record.leaseUntil = Number(value);
+    else if (field === 'createdAt') record.createdAt = Number(value);
+  }
+  return record;
+}
+
+function isSettled(record: IdempotencyRecord | undefined, now: number): boolean {
+  return !record || record.answer !== undefined || !record.leaseOwner || (record.leaseUntil ?? 0) <= now;
+}
+
+/** QUIT a ready connection (pending replies arrive first); cut one that is still (re)connecting, or QUIT would wait. */
+async function hangUp(client: Redis): Promise<void> {
+  if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+  else client.disconnect();
+}
+
+export class RedisStore implements Store {
+  readonly #redis: ScriptedRedis;
+  readonly #ownsClient: boolean;
+  readonly #prefix: string;
+  readonly #channel: string;
+  readonly #ttl: number;
+  readonly #pollMs: number;
+  readonly #waiters = new Map<string, Set<() => void>>();
+  #subscriber: Redis | undefined;
+  #subscribed: Promise<void> | undefined;
+  #closed = false;
+  readonly #onError: (error: Error) => void;
+
+  constructor(options: RedisStoreOptions) {
+    if (!options.client && !options.url) throw new Error('RedisStore: pass `url` (REDIS_URL) or `client`.');
+    const client = options.client ?? new Redis(options.url!, { ...options.redisOptions });
+    this.#ownsClient = !options.client;
+    this.#onError = options.onError ?? (() => undefined);
+    if (this.#ownsClient) client.on('error', (error: Error) => this.#onError(error));
+    this.#redis = defineScripts(client);
+    this.#prefix = options.prefix ?? 'leadrelay:';
+    this.#channel = `${this.#prefix}settled`;
+    this.#ttl = options.recordTtlMs ?? 24 * 60 * 60 * 1000;
+    this.#pollMs = options.pollMs ?? 250;
+  }
+
+  /**
+   * A store whose connection is ready: use at start-up so a wrong REDIS_URL fails before listening (the first
+   * connection error, or no answer within `timeoutMs`, rejects). Later outages are retried by ioredis.
+   */
+  static async connect(options: RedisStoreOptions, timeoutMs = 5_000): Promise<RedisStore> {
+    const store = new RedisStore(options);
+    const client = store.#redis;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => finish(new Error('RedisStore: no answer from Redis in time')), timeoutMs);
+        const finish = (error?: Error) => {
+          clearTimeout(timer);
+          client.off('error', finish);
+          if (error) reject(error);
+          else resolve();
+        };
+        client.once('error', finish);
+        client.ping().then(() => finish(), finish);
+      });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  async get(key: string): Promise<IdempotencyRecord | undefined> {
+    const [flat] = await this.#redis.leadrelayRead(this.#recordKey(key));
+    return recordFrom(key, flat);
+  }
+
+  async claim(key: string, request: ClaimRequest): Promise<ClaimResult> {
+    const [outcome, flat] = await this.#redis.leadrelayClaim(
+      this.#recordKey(key),
+      request.fingerprint,
+      request.owner,
+      request.leaseMs,
+      this.#ttl,
+    );
+    return { outcome: outcome as ClaimResult['outcome'], record: recordFrom(key, flat)! };
+  }
+
+  async saveProgress(
+    key: string,
+    owner: string,
+    progress: { steps?: Record<string, string>; pendingStep?: string | null },
+    leaseMs: number,
+  ): Promise<boolean> {
+    const pending = progress.pendingStep === null ? '\0' : (progress.pendingStep ?? '');
+    const steps = Object.entries(progress.steps ?? {}).flat();
+    return (await this.#redis.leadrelaySaveProgress(this.#recordKey(key), owner, leaseMs, pending, ...steps)) === 1;
+  }
+
+  async complete(key: string, owner: string, answer: StoredAnswer): Promise<boolean> {
+    return (await this.#redis.leadrelaySettle(this.#recordKey(key), this.#channel, owner, JSON.stringify(answer), key)) === 1;
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    await this.#redis.leadrelaySettle(this.#recordKey(key), this.#channel, owner, '', key);
+  }
+
+  async waitForSettled(key: string, timeoutMs: number): Promise<IdempotencyRecord | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    await this.#subscribe();
+    for (;;) {
+      // Subscribed before reading, so a settle between this read and the wait below still wakes us.
+      const [flat, now] = await this.#redis.leadrelayRead(this.#recordKey(key));
+      const record = recordFrom(key, flat);
+      const left = deadline - Date.now();
+      if (isSettled(record, Number(now)) || left <= 0 || this.#closed) return record;
+      const leaseLeft = (record!.leaseUntil ?? 0) - Number(now);
+      await this.#waitForMessage(key, Math.max(1, Math.min(left, this.#pollMs, leaseLeft)));
+    }
+  }
+
+  async hit(bucket: string, windowMs: number): Promise<{ count: number; resetAt: number }> {
+    const [count, ttl] = await this.#redis.leadrelayHit(`${this.#prefix}hit:${bucket}`, windowMs);
+    return { count: Number(count), resetAt: Date.now() + Number(ttl) };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const wakers of [...this.#waiters.values()]) for (const wake of [...wakers]) wake();
+    const subscriber = this.#subscriber;
+    this.#subscriber = undefined;
+    if (subscriber) await hangUp(subscriber);
+    if (this.#ownsClient) await hangUp(this.#redis);
+  }
+
+  #recordKey(key: string): string {
+    return `${this.#prefix}idem:${key}`;
+  }
+
+  /** One subscriber connection per store, opened on the first wait; messages name the record that settled. */
+  #subscribe(): Promise<void> {
+    if (this.#subscribed) return this.#subscribed;
+    const subscriber = this.#redis.duplicate();
+    this.#subscriber = subscriber;
+    subscriber.on('error', (error: Error) => this.#onError(error));
+    subscriber.on('message', (_channel: string, key: string) => {
+      for (const wake of [...(this.#waiters.get(key) ?? [])]) wake();
+    });
+    this.#subscribed = subscriber.subscribe(this.#channel).then(
+      () => undefined,
+      // Without pub/sub the waits still end: each one is bounded by pollMs and re-reads the record.
+      () => undefined,
+    );
+    return this.#subscribed;
+  }
+
+  #waitForMessage(key: string, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const waiters = this.#waiters.get(key) ?? new Set();
+      this.#waiters.set(key, waiters);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        if (waiters.size === 0) this.#waiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      waiters.add(done);
+    });
+  }
+}
