@@ -30,6 +30,11 @@ export const LIMITS = {
   leadToken: { max: 2048 },
   avatar: { max: 2048 },
   captchaToken: { max: 4096 },
+  /** POST /convert identity: the customer's user id, an Intercom-style user hash, a JWT; a Messenger visitor id. */
+  userId: { max: 255 },
+  userHash: { max: 128 },
+  jwt: { max: 4096 },
+  visitorId: { max: 255 },
   /** Proxy refuses bodies above this many bytes (413 body_too_large). */
   bodyBytes: 32 * 1024,
   /** A human takes at least this long from first keystroke to submit; faster is a bot. */
@@ -71,6 +76,8 @@ export const ERROR_CODES = [
   'captcha_failed',
   'invalid_lead_token',
   'identity_unverified',
+  /** POST /convert: the lead token's lead was already merged into a different user than the one signing in. */
+  'lead_already_converted',
   'upstream_unavailable',
   'upstream_rejected',
   'network_error',

@@ -3,6 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { ROUTES } from '../protocol/wire.js';
 import { ensureDataAttributes } from './data-attributes.js';
 import { ProxyError, errorToResponse } from './errors.js';
+import { createConvertRoute } from './convert.js';
 import { createLeadsRoute } from './leads.js';
 import { redactingLogger, type ProxyLogger, type RequestLogLine } from './logging.js';
 import { createMessagesRoute } from './messages.js';
@@ -29,6 +30,7 @@ const ROUTE_TABLE: RouteDefinition[] = [
   { method: 'GET', path: ROUTES.health, rateLimited: false, create: () => async (c) => c.json({ ok: true }) },
   { method: 'POST', path: ROUTES.leads, rateLimited: true, create: createLeadsRoute },
   { method: 'POST', path: ROUTES.messages, rateLimited: true, create: createMessagesRoute },
+  { method: 'POST', path: ROUTES.convert, rateLimited: true, create: createConvertRoute },
 ];
 
 export interface Proxy {

@@ -90,6 +90,8 @@ export class IntercomError extends Error {
     readonly intercomCode: string | undefined,
     readonly requestId: string | undefined,
     readonly retryAfterSeconds?: number,
+    /** On a 409 `conflict`, the id of the existing contact, which Intercom gives only inside its message. */
+    readonly existingId?: string,
   ) {
     super(kind === 'http' ? `Intercom answered ${status}${intercomCode ? ` ${intercomCode}` : ''}` : `Intercom ${kind} error`);
     this.name = 'IntercomError';
@@ -192,15 +194,18 @@ export class IntercomClient {
     } catch {
       parsed = undefined;
     }
-    const envelope = parsed as { request_id?: unknown; errors?: { code?: unknown }[] } | undefined;
+    const envelope = parsed as { request_id?: unknown; errors?: { code?: unknown; message?: unknown }[] } | undefined;
     const requestId =
       response.headers.get('x-request-id') ?? (typeof envelope?.request_id === 'string' ? envelope.request_id : undefined);
     if (requestId) call.trace?.intercomRequestIds.push(requestId);
     if (response.status >= 200 && response.status < 300) return parsed as T;
     const code = envelope?.errors?.[0]?.code;
+    // "A contact matching those details already exists with id=<24 hex>" (API-NOTES §2): keep the id, not the text.
+    const conflictMessage = response.status === 409 ? envelope?.errors?.[0]?.message : undefined;
+    const existingId = typeof conflictMessage === 'string' ? /\bid=([0-9a-f]{24})\b/.exec(conflictMessage)?.[1] : undefined;
     const reset = Number(response.headers.get('x-ratelimit-reset'));
     const retryAfter = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset - Date.now() / 1000) : undefined;
-    throw new IntercomError('http', response.status, typeof code === 'string' ? code : undefined, requestId, retryAfter);
+    throw new IntercomError('http', response.status, typeof code === 'string' ? code : undefined, requestId, retryAfter, existingId);
   }
 
   #readRateLimit(headers: { get(name: string): string | null }): void {

@@ -1,0 +1,159 @@
+// POST /convert: at sign-in, a verified user takes over the lead this browser created and its Messenger visitor.
+import { createHash } from 'node:crypto';
+import {
+  LIMITS,
+  validateEmail,
+  validateText,
+  validateUrl,
+  type ConvertResponse,
+  type FieldErrorCode,
+  type Identity,
+} from '../protocol/wire.js';
+import { ProxyError, invalidFields, type FieldErrors } from './errors.js';
+import { IdentityError, verifyIdentity, type VerifiedUser } from './identity.js';
+import { runOnce } from './idempotency.js';
+import { IntercomError, intercomErrorToProxyError } from './intercom-client.js';
+import { InvalidLeadTokenError, verifyLeadToken, type LeadTokenClaims } from './lead-token.js';
+import type { ProxyDeps, RouteHandler } from './options.js';
+import { isPlainObject, readJsonObject, rejectUnknownKeys } from './request-body.js';
+import {
+  applyAvatar,
+  convertVisitorIntoUser,
+  mergeLeadIntoVerifiedUser,
+  type ConversionContext,
+} from './user-conversion.js';
+
+const CONVERT_KEYS = ['leadToken', 'visitorId', 'identity'] as const;
+const IDENTITY_KEYS = ['userId', 'email', 'userHash', 'jwt', 'avatar'] as const;
+/** Longer than a conversion ever takes (a handful of Intercom calls with their retries). */
+const LEASE_MS = 60_000;
+
+interface ConvertInput {
+  leadToken?: string;
+  visitorId?: string;
+  identity: Identity;
+}
+
+const IDENTITY_VALIDATORS: Record<(typeof IDENTITY_KEYS)[number], (value: unknown) => FieldErrorCode | undefined> = {
+  userId: (value) => validateText(value, LIMITS.userId.max),
+  email: validateEmail,
+  userHash: (value) => validateText(value, LIMITS.userHash.max),
+  jwt: (value) => validateText(value, LIMITS.jwt.max),
+  avatar: (value) => validateText(value, LIMITS.avatar.max) ?? validateUrl(value),
+};
+
+const absent = (value: unknown) => value === undefined || value === null || value === '';
+
+/**
+ * The body, checked for shape only. Values are kept exactly as sent (no trimming): a user hash covers the exact
+ * user id. A missing `identity` is allowed here: the authenticate hook may know the user from the session.
+ */
+function readConvertRequest(input: Record<string, unknown>): ConvertInput {
+  const fields: FieldErrors = {};
+  rejectUnknownKeys(input, CONVERT_KEYS, fields);
+  const result: ConvertInput = { identity: {} };
+  for (const [key, max] of [
+    ['leadToken', LIMITS.leadToken.max],
+    ['visitorId', LIMITS.visitorId.max],
+  ] as const) {
+    if (absent(input[key])) continue;
+    const code = validateText(input[key], max);
+    if (code) fields[key] = code;
+    else result[key] = input[key] as string;
+  }
+  if (!result.leadToken && !result.visitorId && !fields.leadToken && !fields.visitorId) fields.leadToken = 'required';
+
+  if (isPlainObject(input.identity)) {
+    rejectUnknownKeys(input.identity, IDENTITY_KEYS, fields, 'identity.');
+    for (const key of IDENTITY_KEYS) {
+      const value = input.identity[key];
+      if (absent(value)) continue;
+      const code = IDENTITY_VALIDATORS[key](value);
+      if (code) fields[`identity.${key}`] = code;
+      else result.identity[key] = value as string;
+    }
+  } else if (!absent(input.identity)) {
+    fields.identity = 'invalid_type';
+  }
+  if (Object.keys(fields).length) throw invalidFields(fields);
+  return result;
+}
+
+function identityUnverified(): ProxyError {
+  return new ProxyError(401, 'identity_unverified', 'The signed-in user could not be verified; nothing was converted.');
+}
+
+function invalidLeadToken(): ProxyError {
+  return new ProxyError(401, 'invalid_lead_token', 'The lead token is missing, expired or not valid for this proxy.');
+}
+
+/** One conversion record per lead and verified user: the same user converting again gets the first answer. */
+function conversionKey(claims: LeadTokenClaims, user: VerifiedUser): string {
+  const subject = createHash('sha256')
+    .update(JSON.stringify([user.userId ?? null, user.email?.toLowerCase() ?? null]))
+    .digest('base64url');
+  return `convert:${claims.contactId}:${subject}`;
+}
+
+export function createConvertRoute(deps: ProxyDeps): RouteHandler {
+  const { intercom, store, options } = deps;
+  return async (c) => {
+    const request = c.req.raw;
+    const input = readConvertRequest(await readJsonObject(request, options.maxBodyBytes));
+
+    // Identity first: nothing reaches Intercom, and the lead token is not even read, for an unverified user.
+    let user: VerifiedUser;
+    try {
+      user = await verifyIdentity(request, input.identity, {
+        authenticate: options.authenticate,
+        identitySecret: options.identitySecret,
+      });
+    } catch (error) {
+      if (error instanceof IdentityError) throw identityUnverified();
+      throw error;
+    }
+    let claims: LeadTokenClaims | undefined;
+    if (input.leadToken !== undefined) {
+      try {
+        claims = await verifyLeadToken(input.leadToken, options.secret);
+      } catch (error) {
+        if (error instanceof InvalidLeadTokenError) throw invalidLeadToken();
+        throw error;
+      }
+    }
+
+    const ctx: ConversionContext = { intercom, trace: c.get('trace') };
+    // The customer's own avatar wins over one typed into the form; either is set on the user, never on the lead.
+    const avatar = input.identity.avatar ?? claims?.avatar;
+    try {
+      let result: ConvertResponse | undefined;
+      if (claims) {
+        const lead = claims;
+        const { answer } = await runOnce(
+          store,
+          conversionKey(lead, user),
+          'convert',
+          { leaseMs: LEASE_MS, waitMs: options.idempotencyWaitMs },
+          async (progress) => {
+            const merged = await mergeLeadIntoVerifiedUser(ctx, lead, user, progress);
+            if (avatar) await applyAvatar(ctx, merged.contactId, avatar);
+            return { status: 200, body: merged };
+          },
+        );
+        result = answer.body as ConvertResponse;
+      }
+      if (input.visitorId) {
+        // With a lead as well, the visitor joins the same user and the answer stays the lead's (merged or created).
+        const converted = await convertVisitorIntoUser(ctx, input.visitorId, user, result?.contactId);
+        if (!result) {
+          if (avatar) await applyAvatar(ctx, converted.contactId, avatar);
+          result = converted;
+        }
+      }
+      return c.json(result!, 200);
+    } catch (error) {
+      if (error instanceof IntercomError) throw intercomErrorToProxyError(error);
+      throw error;
+    }
+  };
+}
