@@ -1,0 +1,58 @@
+// The demo's pages, stylesheets, page bundles and the widget's dist/ bundles, every page under a strict CSP.
+import { readFile } from 'node:fs/promises';
+import type { Hono } from 'hono';
+import type { PageBundles } from './bundles.js';
+
+/**
+ * The policy the issue asks for (no 'unsafe-inline', no 'unsafe-eval'): the pages prove the widget needs neither.
+ * script-tag.html gets exactly this; the other pages add only what cannot widen script or style sources.
+ */
+export const SCRIPT_TAG_CSP = "default-src 'self'; connect-src 'self'";
+const PAGE_CSP = `${SCRIPT_TAG_CSP}; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'`;
+
+const PAGES: Record<string, { file: string; csp: string }> = {
+  '/': { file: 'index.html', csp: PAGE_CSP },
+  '/index.html': { file: 'index.html', csp: PAGE_CSP },
+  '/script-tag.html': { file: 'script-tag.html', csp: SCRIPT_TAG_CSP },
+  '/app.html': { file: 'app.html', csp: PAGE_CSP },
+};
+const STYLESHEETS = new Set(['demo.css', 'playground.css', 'embed.css']);
+// Only the bundle files rollup writes (leadrelay.js, leadrelay.iife.js, leadrelay-<chunk>-<hash>.js): no path can escape dist/.
+const DIST_FILE = /^leadrelay(?:[.-][\w-]+)*\.js$/;
+
+const demoFile = (name: string) => new URL(name, import.meta.url);
+const distFile = (name: string) => new URL(`../dist/${name}`, import.meta.url);
+
+const TYPES = { html: 'text/html; charset=utf-8', css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8' };
+
+export function servePages(app: Hono, bundles: PageBundles): void {
+  for (const [path, page] of Object.entries(PAGES)) {
+    app.get(path, async (c) => {
+      const html = await readFile(demoFile(page.file), 'utf8');
+      return c.body(html, 200, {
+        'content-type': TYPES.html,
+        'content-security-policy': page.csp,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+    });
+  }
+
+  app.get('/assets/:name', async (c) => {
+    const name = c.req.param('name');
+    const bundle = bundles.get(name);
+    if (bundle !== undefined) return c.body(bundle, 200, { 'content-type': TYPES.js, 'cache-control': 'no-store' });
+    if (STYLESHEETS.has(name)) return c.body(await readFile(demoFile(name), 'utf8'), 200, { 'content-type': TYPES.css, 'cache-control': 'no-store' });
+    return c.text('Not found', 404);
+  });
+
+  app.get('/dist/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!DIST_FILE.test(name)) return c.text('Not found', 404);
+    try {
+      return c.body(await readFile(distFile(name), 'utf8'), 200, { 'content-type': TYPES.js, 'cache-control': 'no-cache' });
+    } catch {
+      return c.text('Not built: run `npm run build` (npm install does it for you).', 404);
+    }
+  });
+}

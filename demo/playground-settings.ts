@@ -1,0 +1,150 @@
+// The playground's settings → the widget's attributes, its --lr-* properties, and the snippets that reproduce them.
+
+export const FIELDS = ['name', 'email', 'phone', 'message'] as const;
+export type Field = (typeof FIELDS)[number];
+export type SnippetKind = 'module' | 'classic' | 'npm';
+
+export interface Settings {
+  proxy: string;
+  shown: Field[];
+  required: Field[];
+  mode: 'inline' | 'launcher';
+  locale: string;
+  heading: string;
+  submitLabel: string;
+  successMessage: string;
+  consent: string;
+  phoneCountry: string;
+  theme: 'auto' | 'light' | 'dark';
+  previewState: string;
+  /** JSON text of per-string overrides; sent only when it parses to an object. */
+  strings: string;
+  accent: string;
+  radius: number;
+  font: string;
+  spacing: number;
+}
+
+/** The widget's own defaults: a setting equal to its default is left out of the markup. */
+export const DEFAULTS: Settings = {
+  proxy: '/api/leadrelay',
+  shown: [...FIELDS],
+  required: [],
+  mode: 'inline',
+  locale: '',
+  heading: '',
+  submitLabel: '',
+  successMessage: '',
+  consent: '',
+  phoneCountry: '',
+  theme: 'auto',
+  previewState: '',
+  strings: '',
+  accent: '#0b57d0',
+  radius: 6,
+  font: '',
+  spacing: 1,
+};
+
+/** Font choices for --lr-font (a `font` shorthand, so each carries a size); '' inherits the page's font. */
+export const FONTS: Record<string, string> = {
+  '': 'Inherit from the page',
+  'system-ui': '400 1rem/1.5 system-ui, sans-serif',
+  humanist: "400 1rem/1.5 Optima, Candara, 'Noto Sans', sans-serif",
+  serif: "400 1.0625rem/1.5 Georgia, 'Times New Roman', serif",
+  mono: '400 0.9375rem/1.5 ui-monospace, Menlo, Consolas, monospace',
+};
+
+/** `strings` as an object when it is valid JSON for one; undefined when empty; `false` when it does not parse. */
+export function parseStrings(text: string): Record<string, string> | undefined | false {
+  if (text.trim() === '') return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((item) => typeof item === 'string')) {
+      return value as Record<string, string>;
+    }
+  } catch {
+    // fall through: not JSON
+  }
+  return false;
+}
+
+/** The attributes, in a stable order, that make the widget look and behave as set; defaults are left out. */
+export function widgetAttributes(settings: Settings): [string, string][] {
+  const attributes: [string, string][] = [['proxy', settings.proxy]];
+  const shown = FIELDS.filter((field) => settings.shown.includes(field));
+  if (shown.join(' ') !== DEFAULTS.shown.join(' ')) attributes.push(['fields', shown.join(' ')]);
+  const required = FIELDS.filter((field) => settings.required.includes(field) && shown.includes(field));
+  if (required.length) attributes.push(['required', required.join(' ')]);
+  const text: [string, keyof Settings][] = [
+    ['mode', 'mode'],
+    ['locale', 'locale'],
+    ['heading', 'heading'],
+    ['submit-label', 'submitLabel'],
+    ['success-message', 'successMessage'],
+    ['consent', 'consent'],
+    ['phone-country', 'phoneCountry'],
+    ['theme', 'theme'],
+    ['preview-state', 'previewState'],
+  ];
+  for (const [attribute, key] of text) {
+    const value = String(settings[key]).trim();
+    if (value !== '' && value !== DEFAULTS[key]) attributes.push([attribute, value]);
+  }
+  const strings = parseStrings(settings.strings);
+  if (strings && Object.keys(strings).length) attributes.push(['strings', JSON.stringify(strings)]);
+  return attributes;
+}
+
+/** The --lr-* custom properties that differ from the widget's defaults. */
+export function themeProperties(settings: Settings): [string, string][] {
+  const properties: [string, string][] = [];
+  if (settings.accent.toLowerCase() !== DEFAULTS.accent) properties.push(['--lr-accent', settings.accent.toLowerCase()]);
+  if (settings.radius !== DEFAULTS.radius) properties.push(['--lr-radius', `${settings.radius}px`]);
+  if (settings.font && FONTS[settings.font]) properties.push(['--lr-font', FONTS[settings.font]!]);
+  if (settings.spacing !== DEFAULTS.spacing) properties.push(['--lr-spacing', `${settings.spacing}rem`]);
+  return properties;
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** `<lead-relay …></lead-relay>`, one attribute per line once there are more than two. */
+export function elementMarkup(settings: Settings, indent = ''): string {
+  const attributes = widgetAttributes(settings).map(([name, value]) => `${name}="${escapeAttribute(value)}"`);
+  if (attributes.length <= 2) return `${indent}<lead-relay ${attributes.join(' ')}></lead-relay>`;
+  return `${indent}<lead-relay\n${attributes.map((attribute) => `${indent}  ${attribute}`).join('\n')}\n${indent}></lead-relay>`;
+}
+
+function styleBlock(settings: Settings): string {
+  const properties = themeProperties(settings);
+  if (!properties.length) return '';
+  return `\n\n<style>\n  /* or in your stylesheet */\n  lead-relay {\n${properties.map(([name, value]) => `    ${name}: ${value};`).join('\n')}\n  }\n</style>`;
+}
+
+/** The code a customer pastes to get the widget exactly as the playground shows it. */
+export function snippet(kind: SnippetKind, settings: Settings, version: string): string {
+  const cdn = `https://cdn.jsdelivr.net/npm/leadrelay@${version}/dist`;
+  if (kind === 'module') {
+    return `<script type="module" src="${cdn}/leadrelay.js"></script>\n\n${elementMarkup(settings)}${styleBlock(settings)}`;
+  }
+  if (kind === 'classic') {
+    return `<!-- One classic script: for tag managers and pages without modules -->\n<script src="${cdn}/leadrelay.iife.js" defer></script>\n\n${elementMarkup(settings)}${styleBlock(settings)}`;
+  }
+  const proxy = settings.proxy.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+  return [
+    '# in your terminal',
+    'npm install leadrelay',
+    '',
+    '// main.js',
+    "import 'leadrelay'; // registers <lead-relay>",
+    "import { convertLead } from 'leadrelay';",
+    '',
+    '// once your app has signed the visitor in (your server computes userHash):',
+    `await convertLead({ proxy: '${proxy}', identity: { userId, email, userHash } });`,
+    '',
+    '<!-- your template -->',
+    elementMarkup(settings),
+  ].join('\n') + styleBlock(settings);
+}
