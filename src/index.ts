@@ -3,5 +3,6 @@ export { LeadRelay, type LeadState, type PreviewState } from './widget/lead-rela
 export type { LeadSubmitDetail, LeadSuccessDetail, LeadErrorDetail, LeadQueuedDetail, LeadRelayEventMap } from './widget/events.js';
 export type { LeadValues } from './widget/fields.js';
 export type { Messages, MessageKey } from './widget/messages.js';
-export { readLeadToken, storeLeadToken, resetLead } from './client/lead-session.js';
-export type { LeadRequest, LeadResponse, WireError, FieldErrorCode, ErrorCode } from './protocol/wire.js';
+export { readLeadToken, storeLeadToken, resetLead, convertLead } from './client/lead-session.js';
+export type { ConvertLeadOptions, ConvertLeadResult, ConvertLeadError } from './client/lead-session.js';
+export type { LeadRequest, LeadResponse, WireError, FieldErrorCode, ErrorCode, Identity, ConvertResponse } from './protocol/wire.js';

@@ -1,5 +1,6 @@
-// The lead token this browser holds after a submission, and forgetting everything the widget stored.
+// The lead token this browser holds after a submission, converting it at sign-in, and forgetting everything stored.
 // Browser only, but safe to import in Node: storage is touched only when a function is called.
+import type { ConvertResponse, ErrorCode, Identity } from '../protocol/wire.js';
 
 /** Every storage key the widget uses, in one place, so `resetLead()` can forget them all. */
 export const STORAGE_KEYS = {
@@ -62,4 +63,39 @@ export function resetLead(): void {
   } catch {
     // Nothing stored or storage refused: nothing to forget.
   }
+}
+
+/** What `convertLead()` needs: the proxy's base URL and proof of who signed in (see the README, "Sign-in"). */
+export interface ConvertLeadOptions {
+  /** The proxy's base URL, as on the widget's `proxy` attribute. */
+  proxy: string;
+  /** A user hash or a JWT your server made for the signed-in user; `{}` when the proxy authenticates the session. */
+  identity: Identity;
+}
+
+/** The proxy's answer, or `nothing_to_convert` when this browser holds no lead token and no Messenger visitor. */
+export type ConvertLeadResult = ConvertResponse | { status: 'nothing_to_convert' };
+
+/** How `convertLead()` rejects: the wire error code (`identity_unverified`, `invalid_lead_token`, `network_error`…). */
+export interface ConvertLeadError extends Error {
+  code: ErrorCode;
+  /** The HTTP status; 0 when the proxy could not be reached. */
+  status: number;
+}
+
+declare global {
+  interface WindowEventMap {
+    /** Fired on `window` when `convertLead()` has turned this browser's lead (or visitor) into the signed-in user. */
+    'lr-converted': CustomEvent<ConvertResponse>;
+  }
+}
+
+/**
+ * At sign-in: turn the lead this browser created (and the Intercom Messenger visitor, if the page runs the Messenger)
+ * into the signed-in user. On success the stored lead token is forgotten and `lr-converted` fires on `window`.
+ * Its code loads on first call, so pages that never sign anyone in do not pay for it.
+ */
+export async function convertLead(options: ConvertLeadOptions): Promise<ConvertLeadResult> {
+  const { convertStoredLead } = await import('./lead-conversion.js');
+  return convertStoredLead(options);
 }

@@ -60,7 +60,7 @@ export async function sendLead(proxy: string, key: string, body: LeadRequest): P
   }
 }
 
-async function readWireError(response: Response): Promise<WireError['error']> {
+export async function readWireError(response: Response): Promise<WireError['error']> {
   try {
     const body = (await response.json()) as Partial<WireError>;
     if (body.error && typeof body.error.code === 'string') return body.error;

@@ -58,7 +58,8 @@ export function mockProxyMiddleware() {
       ctx.status = 204;
       return;
     }
-    if (route !== 'leads' || ctx.method !== 'POST') {
+    // /convert (sign-in) answers whatever the test scripted with `respond`, like /leads does.
+    if (!['leads', 'convert'].includes(route) || ctx.method !== 'POST') {
       ctx.status = 404;
       ctx.body = { error: { code: 'not_found', message: 'No such route.' } };
       return;
