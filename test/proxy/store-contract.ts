@@ -94,6 +94,53 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       for (const result of results) assert.deepEqual(result.answer, { status: 201, body: { n: 1 } });
     });
 
+    test('the queue leases items oldest first, one lease at a time, and ack removes the item', async () => {
+      const store = await fresh();
+      const queue = randomUUID();
+      assert.equal(await store.enqueue(queue, 'a', '{"n":1}'), true);
+      assert.equal(await store.enqueue(queue, 'b', '{"n":2}'), true);
+      assert.equal(await store.enqueue(queue, 'a', '{"n":3}'), false, 'an id already queued is not added twice');
+      assert.equal(await store.queueReady(queue), 2);
+      const first = await store.leaseNext(queue, 'w1', 10_000);
+      assert.deepEqual([first?.id, first?.payload, first?.attempts], ['a', '{"n":1}', 0]);
+      assert.equal(await store.leaseNext(queue, 'w2', 10_000), undefined, 'single flight: no second lease while one is live');
+      assert.equal(await store.ack(queue, 'a', 'w2'), false, 'only the lease holder acks');
+      assert.equal(await store.ack(queue, 'a', 'w1'), true);
+      const second = await store.leaseNext(queue, 'w2', 10_000);
+      assert.equal(second?.id, 'b');
+      assert.equal(await store.ack(queue, 'b', 'w2'), true);
+      assert.equal(await store.leaseNext(queue, 'w2', 10_000), undefined);
+      assert.equal(await store.queueReady(queue), 0);
+    });
+
+    test('retryLater keeps the item in its place, counts the attempt and hides it until notBefore', async () => {
+      const store = await fresh();
+      const queue = randomUUID();
+      await store.enqueue(queue, 'a', 'A');
+      await store.enqueue(queue, 'b', 'B');
+      const leased = await store.leaseNext(queue, 'w1', 10_000);
+      assert.equal(await store.retryLater(queue, leased!.id, 'w1', Date.now() + 60_000), true);
+      assert.equal(await store.queueReady(queue), 1, 'the deferred item is not ready');
+      const next = await store.leaseNext(queue, 'w1', 10_000);
+      assert.equal(next?.id, 'b', 'a deferred item lets the next ready one through');
+      assert.equal(await store.retryLater(queue, 'b', 'w1', 0), true);
+      const again = await store.leaseNext(queue, 'w2', 10_000);
+      assert.deepEqual([again?.id, again?.attempts], ['b', 1]);
+    });
+
+    test('a lapsed queue lease lets another worker lease the same item', async () => {
+      const store = await fresh();
+      const queue = randomUUID();
+      await store.enqueue(queue, 'a', 'A');
+      assert.equal((await store.leaseNext(queue, 'w1', 1))?.id, 'a');
+      const deadline = Date.now() + 2000;
+      let taken = await store.leaseNext(queue, 'w2', 10_000);
+      while (!taken && Date.now() < deadline) taken = await store.leaseNext(queue, 'w2', 10_000);
+      assert.equal(taken?.id, 'a');
+      assert.equal(await store.ack(queue, 'a', 'w1'), false, 'the worker that lost the lease cannot ack');
+      assert.equal(await store.ack(queue, 'a', 'w2'), true);
+    });
+
     test('hit counts per bucket within a window', async () => {
       const store = await fresh();
       const bucket = randomUUID();

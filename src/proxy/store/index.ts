@@ -74,7 +74,36 @@ export interface Store {
   waitForSettled(key: string, timeoutMs: number): Promise<IdempotencyRecord | undefined>;
   /** Fixed-window counter: add one hit to `bucket` and answer the count in the current window and when it resets. */
   hit(bucket: string, windowMs: number): Promise<{ count: number; resetAt: number }>;
+
+  // The delivery queue (issue 7): submissions accepted while Intercom's budget is spent, delivered in order by a
+  // drain loop that may run on several instances. One item is leased at a time per queue, so delivery is ordered.
+
+  /** Append an item (at the tail) unless an item with this id is already queued; answers whether it was added. */
+  enqueue(queue: string, id: string, payload: string): Promise<boolean>;
+  /**
+   * Atomically lease the oldest item whose `notBefore` has passed, provided no other item of the queue is under a
+   * live lease (single flight across instances). Answers undefined when nothing is ready or another lease is live.
+   */
+  leaseNext(queue: string, owner: string, leaseMs: number): Promise<QueueItem | undefined>;
+  /** Remove a delivered item; false when `owner` no longer holds its lease. */
+  ack(queue: string, id: string, owner: string): Promise<boolean>;
+  /** Drop the lease, count the attempt and keep the item in its place, ready again at `notBefore` (epoch ms). */
+  retryLater(queue: string, id: string, owner: string, notBefore: number): Promise<boolean>;
+  /** How many items are queued and ready now (leased ones included, deferred ones not). */
+  queueReady(queue: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/** One queued item; `payload` is opaque JSON text to the store. */
+export interface QueueItem {
+  id: string;
+  payload: string;
+  /** Epoch ms of the enqueue; the queue's order. */
+  enqueuedAt: number;
+  /** Failed deliveries so far (retryLater calls). */
+  attempts: number;
+  /** Not leased before this epoch ms. */
+  notBefore: number;
 }
 
 export { MemoryStore } from './memory.js';

@@ -1,5 +1,5 @@
 // The in-memory Store: one process, no persistence; the default, and the reference for other stores' behaviour.
-import type { ClaimRequest, ClaimResult, IdempotencyRecord, Store, StoredAnswer } from './index.js';
+import type { ClaimRequest, ClaimResult, IdempotencyRecord, QueueItem, Store, StoredAnswer } from './index.js';
 
 export interface MemoryStoreOptions {
   /** How long an idempotency record is kept after it was created (default 24 h). */
@@ -16,6 +16,8 @@ export class MemoryStore implements Store {
   readonly #records = new Map<string, IdempotencyRecord>();
   readonly #counters = new Map<string, { count: number; resetAt: number }>();
   readonly #waiters = new Map<string, Set<() => void>>();
+  /** Queues in enqueue order; an item's lease is `owner` until `leaseUntil`. */
+  readonly #queues = new Map<string, (QueueItem & { owner?: string; leaseUntil?: number })[]>();
   readonly #ttl: number;
   readonly #now: () => number;
   #lastSweep = 0;
@@ -123,10 +125,55 @@ export class MemoryStore implements Store {
     return { ...counter };
   }
 
+  async enqueue(queue: string, id: string, payload: string): Promise<boolean> {
+    const items = this.#queues.get(queue) ?? [];
+    this.#queues.set(queue, items);
+    if (items.some((item) => item.id === id)) return false;
+    const now = this.#now();
+    items.push({ id, payload, enqueuedAt: now, attempts: 0, notBefore: now });
+    return true;
+  }
+
+  async leaseNext(queue: string, owner: string, leaseMs: number): Promise<QueueItem | undefined> {
+    const now = this.#now();
+    const items = this.#queues.get(queue) ?? [];
+    if (items.some((item) => item.owner !== undefined && (item.leaseUntil ?? 0) > now)) return undefined;
+    const next = items.find((item) => item.notBefore <= now);
+    if (!next) return undefined;
+    next.owner = owner;
+    next.leaseUntil = now + leaseMs;
+    const { id, payload, enqueuedAt, attempts, notBefore } = next;
+    return { id, payload, enqueuedAt, attempts, notBefore };
+  }
+
+  async ack(queue: string, id: string, owner: string): Promise<boolean> {
+    const items = this.#queues.get(queue) ?? [];
+    const index = items.findIndex((item) => item.id === id && item.owner === owner);
+    if (index < 0) return false;
+    items.splice(index, 1);
+    return true;
+  }
+
+  async retryLater(queue: string, id: string, owner: string, notBefore: number): Promise<boolean> {
+    const item = (this.#queues.get(queue) ?? []).find((entry) => entry.id === id && entry.owner === owner);
+    if (!item) return false;
+    delete item.owner;
+    delete item.leaseUntil;
+    item.attempts += 1;
+    item.notBefore = notBefore;
+    return true;
+  }
+
+  async queueReady(queue: string): Promise<number> {
+    const now = this.#now();
+    return (this.#queues.get(queue) ?? []).filter((item) => item.notBefore <= now).length;
+  }
+
   async close(): Promise<void> {
     for (const key of [...this.#waiters.keys()]) this.#notify(key);
     this.#records.clear();
     this.#counters.clear();
+    this.#queues.clear();
   }
 
   #held(key: string, owner: string): IdempotencyRecord | undefined {

@@ -4,7 +4,7 @@
 // come from Redis's own clock (TIME), so instances on hosts with skewed clocks still agree on who holds a lease.
 // Waiters are woken by a publish on one channel, with a slow poll behind it in case a message is missed.
 import { Redis, type RedisOptions } from 'ioredis';
-import type { ClaimRequest, ClaimResult, IdempotencyRecord, Store, StoredAnswer } from './index.js';
+import type { ClaimRequest, ClaimResult, IdempotencyRecord, QueueItem, Store, StoredAnswer } from './index.js';
 
 export interface RedisStoreOptions {
   /** `redis://host:port/db` (REDIS_URL). Ignored when `client` is given. */
@@ -79,7 +79,61 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
+// The delivery queue: KEYS[1] a ZSET of ids scored by enqueue sequence, KEYS[2] a HASH id → item JSON,
+// KEYS[3] the single-flight lease (a string `owner id` with a PX expiry), KEYS[4] the sequence counter.
+
+/** ARGV: id, payload. Answers 1 when added, 0 when the id is already queued. */
+const ENQUEUE = `${NOW}
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
+local seq = redis.call('INCR', KEYS[4])
+redis.call('ZADD', KEYS[1], seq, ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({payload = ARGV[2], enqueuedAt = now, attempts = 0, notBefore = now}))
+return 1`;
+
+/** ARGV: owner, leaseMs. Answers {id, item JSON} or false. Scans in order for the first ready item. */
+const LEASE_NEXT = `${NOW}
+if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+for _, id in ipairs(ids) do
+  local raw = redis.call('HGET', KEYS[2], id)
+  if raw then
+    local item = cjson.decode(raw)
+    if tonumber(item.notBefore) <= now then
+      redis.call('SET', KEYS[3], ARGV[1] .. ' ' .. id, 'PX', tonumber(ARGV[2]))
+      return {id, raw}
+    end
+  end
+end
+return false`;
+
+/** ARGV: id, owner, notBefore ('' to remove the item: ack). Answers 1, or 0 when the lease is not the caller's. */
+const SETTLE_ITEM = `
+if redis.call('GET', KEYS[3]) ~= ARGV[2] .. ' ' .. ARGV[1] then return 0 end
+redis.call('DEL', KEYS[3])
+if ARGV[3] == '' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  return 1
+end
+local item = cjson.decode(redis.call('HGET', KEYS[2], ARGV[1]))
+item.attempts = tonumber(item.attempts) + 1
+item.notBefore = tonumber(ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(item))
+return 1`;
+
+/** Answers how many items are ready now. */
+const QUEUE_READY = `${NOW}
+local ready = 0
+for _, raw in ipairs(redis.call('HVALS', KEYS[2])) do
+  if tonumber(cjson.decode(raw).notBefore) <= now then ready = ready + 1 end
+end
+return ready`;
+
 interface Scripts {
+  leadrelayEnqueue(zset: string, hash: string, lease: string, seq: string, id: string, payload: string): Promise<number>;
+  leadrelayLeaseNext(zset: string, hash: string, lease: string, seq: string, owner: string, leaseMs: number): Promise<[string, string] | null>;
+  leadrelaySettleItem(zset: string, hash: string, lease: string, seq: string, id: string, owner: string, notBefore: string): Promise<number>;
+  leadrelayQueueReady(zset: string, hash: string, lease: string, seq: string): Promise<number>;
   leadrelayClaim(key: string, fingerprint: string, owner: string, leaseMs: number, ttlMs: number): Promise<[string, string[], string]>;
   leadrelaySaveProgress(key: string, owner: string, leaseMs: number, pending: string, ...steps: string[]): Promise<number>;
   leadrelaySettle(key: string, channel: string, owner: string, answer: string, name: string): Promise<number>;
@@ -96,6 +150,10 @@ function defineScripts(client: Redis): ScriptedRedis {
     ['leadrelaySettle', 2, SETTLE],
     ['leadrelayRead', 1, READ],
     ['leadrelayHit', 1, HIT],
+    ['leadrelayEnqueue', 4, ENQUEUE],
+    ['leadrelayLeaseNext', 4, LEASE_NEXT],
+    ['leadrelaySettleItem', 4, SETTLE_ITEM],
+    ['leadrelayQueueReady', 4, QUEUE_READY],
   ];
   for (const [name, numberOfKeys, lua] of scripts) {
     if (!(name in client)) client.defineCommand(name, { numberOfKeys, lua });
@@ -235,6 +293,40 @@ export class RedisStore implements Store {
   async hit(bucket: string, windowMs: number): Promise<{ count: number; resetAt: number }> {
     const [count, ttl] = await this.#redis.leadrelayHit(`${this.#prefix}hit:${bucket}`, windowMs);
     return { count: Number(count), resetAt: Date.now() + Number(ttl) };
+  }
+
+  async enqueue(queue: string, id: string, payload: string): Promise<boolean> {
+    return (await this.#redis.leadrelayEnqueue(...this.#queueKeys(queue), id, payload)) === 1;
+  }
+
+  async leaseNext(queue: string, owner: string, leaseMs: number): Promise<QueueItem | undefined> {
+    const found = await this.#redis.leadrelayLeaseNext(...this.#queueKeys(queue), owner, leaseMs);
+    if (!found) return undefined;
+    const item = JSON.parse(found[1]) as Omit<QueueItem, 'id'>;
+    return {
+      id: found[0],
+      payload: item.payload,
+      enqueuedAt: Number(item.enqueuedAt),
+      attempts: Number(item.attempts),
+      notBefore: Number(item.notBefore),
+    };
+  }
+
+  async ack(queue: string, id: string, owner: string): Promise<boolean> {
+    return (await this.#redis.leadrelaySettleItem(...this.#queueKeys(queue), id, owner, '')) === 1;
+  }
+
+  async retryLater(queue: string, id: string, owner: string, notBefore: number): Promise<boolean> {
+    return (await this.#redis.leadrelaySettleItem(...this.#queueKeys(queue), id, owner, String(Math.round(notBefore)))) === 1;
+  }
+
+  async queueReady(queue: string): Promise<number> {
+    return Number(await this.#redis.leadrelayQueueReady(...this.#queueKeys(queue)));
+  }
+
+  #queueKeys(queue: string): [string, string, string, string] {
+    const base = `${this.#prefix}queue:${queue}`;
+    return [`${base}:order`, `${base}:items`, `${base}:lease`, `${base}:seq`];
   }
 
   async close(): Promise<void> {
