@@ -134,6 +134,17 @@ for (const version of ['2.14', '2.16'] as const) {
       assert.equal(await conversationOwner(stack, version, second.conversationId), created.json.contactId);
     });
 
+    test('a user hash over an email (no user id) merges into the user with that email', async () => {
+      const userId = await createUser(stack, version, { email: 'ada@example.com' });
+      const lead = await submitLead(stack);
+      const identity = { email: 'ada@example.com', userHash: computeUserHash(IDENTITY_SECRET, 'ada@example.com') };
+      const response = await convert(stack, { leadToken: lead.leadToken, identity });
+      assert.deepEqual(response.json, { status: 'merged', contactId: userId });
+      // Same email on lead and user: 2.16's duplicate check passes without the skip flag.
+      const merge = apiCalls(await stack.emulatorRequests()).find((r) => r.path === '/contacts/merge')!;
+      assert.deepEqual(merge.body, { from: lead.leadId, into: userId });
+    });
+
     test('the authenticate hook verifies the session user without any identity in the body', async () => {
       const lead = await submitLead(stack);
       const response = await convert(stack, { leadToken: lead.leadToken }, { 'x-test-session': 'grace' });

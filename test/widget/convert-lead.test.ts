@@ -70,3 +70,18 @@ describe('LeadRelay.convertLead (needs `npm run build`)', () => {
     expect(converted).to.have.length(1);
   });
 });
+
+describe('LeadRelay.resetLead', () => {
+  it('forgets the lead token, the outbox and every draft, and leaves other keys alone', async () => {
+    const { resetLead } = await import('../../src/client/lead-session.js');
+    localStorage.setItem(TOKEN_KEY, 'token');
+    localStorage.setItem('leadrelay:outbox', '[]');
+    localStorage.setItem('someone-else', 'kept');
+    sessionStorage.setItem('leadrelay:draft:contact', '{"email":"ada@example.com"}');
+    resetLead();
+    expect(localStorage.getItem(TOKEN_KEY)).to.equal(null);
+    expect(localStorage.getItem('leadrelay:outbox')).to.equal(null);
+    expect(sessionStorage.getItem('leadrelay:draft:contact')).to.equal(null);
+    expect(localStorage.getItem('someone-else')).to.equal('kept');
+  });
+});
