@@ -1,0 +1,185 @@
+// `npm run bench:faults`: N submissions through the real proxy (one or more `leadrelay-proxy` processes) against the
+// emulator with injected faults; reports submitted / created / duplicated / lost / p50 / p99, non-zero on any loss or duplicate.
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { startEmulator } from '../src/emulator/index.js';
+import { startProxyProcess, type ProxyProcess } from '../test/proxy/proxy-process.js';
+import { startTestRedis, type TestRedis } from '../test/proxy/redis-server.js';
+import { auditEmulator, driveSubmissions, quantile } from './fault-load.js';
+
+const HELP = `Usage: npm run bench:faults -- [options]
+
+Starts the emulator and the real proxy (the leadrelay-proxy command, one process per instance), injects faults,
+sends N lead submissions with bounded concurrency, retries each with the same Idempotency-Key until it is
+accepted (201 or 202), then audits the emulator: one lead (role lead, leadrelay_submission_id) and one
+conversation per submission. Exits 1 on any lost or duplicated submission.
+
+  --n N               submissions (default 1000)
+  --concurrency C     submissions in flight (default 16)
+  --fail F            share of POST /contacts and POST /conversations failing before commit, half 503 and
+                      half 429 (default 0.3)
+  --after-commit A    share of those calls that create the object and then answer 503 (default 0.1), on top of --fail
+  --store S           memory | redis (default memory); redis uses REDIS_URL, else LEADRELAY_TEST_REDIS_URL,
+                      else starts a private redis-server on a free loopback port
+  --instances I       proxy processes (default 1; more than 1 needs --store redis); retries rotate over them
+  --race              send the first attempt of every 4th submission to two instances at once
+  --kill              SIGKILL the last instance a third of the way through and start it again on its port
+  --burst             no faults; set the emulator's rate limit so that the run needs 10x its budget per 1 s
+                      slice, and report how many calls the emulator refused with 429
+  --help              this text
+
+Example: npm run bench:faults -- --n 1000 --store redis --instances 2 --race --kill`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      n: { type: 'string', default: '1000' },
+      concurrency: { type: 'string', default: '16' },
+      fail: { type: 'string', default: '0.3' },
+      'after-commit': { type: 'string', default: '0.1' },
+      store: { type: 'string', default: 'memory' },
+      instances: { type: 'string', default: '1' },
+      race: { type: 'boolean', default: false },
+      kill: { type: 'boolean', default: false },
+      burst: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    process.exit(0);
+  }
+  const n = Number(values.n);
+  const concurrency = Number(values.concurrency);
+  const fail = values.burst ? 0 : Number(values.fail);
+  const afterCommit = values.burst ? 0 : Number(values['after-commit']);
+  const instances = Number(values.instances);
+  const store = values.store;
+  const problems: string[] = [];
+  if (!(Number.isInteger(n) && n > 0)) problems.push('--n must be a positive whole number');
+  if (!(Number.isInteger(concurrency) && concurrency > 0)) problems.push('--concurrency must be a positive whole number');
+  if (!(fail >= 0 && afterCommit >= 0 && fail + afterCommit < 1)) problems.push('--fail and --after-commit must be shares that add up to less than 1');
+  if (store !== 'memory' && store !== 'redis') problems.push('--store must be memory or redis');
+  if (!(Number.isInteger(instances) && instances >= 1)) problems.push('--instances must be 1 or more');
+  if (instances > 1 && store !== 'redis') problems.push('--instances above 1 needs --store redis (memory stores are not shared)');
+  if (problems.length) {
+    process.stderr.write(`${problems.join('\n')}\n\n${HELP}\n`);
+    process.exit(2);
+  }
+  return { n, concurrency, fail, afterCommit, store, instances, race: values.race, kill: values.kill, burst: values.burst };
+}
+
+/** Disjoint faults per route, first match wins: afterCommit first, then 503, then 429, each rate conditional. */
+function faultsFor(fail: number, afterCommit: number): Record<string, unknown>[] {
+  const faults: Record<string, unknown>[] = [];
+  for (const route of ['POST /contacts', 'POST /conversations']) {
+    if (afterCommit > 0) faults.push({ route, status: 503, rate: afterCommit, afterCommit: true });
+    const half = fail / 2;
+    if (half > 0) {
+      faults.push({ route, status: 503, rate: half / (1 - afterCommit) });
+      faults.push({ route, status: 429, rate: half / (1 - afterCommit - half) });
+    }
+  }
+  return faults;
+}
+
+async function hook(emulatorUrl: string, path: string, body: unknown): Promise<void> {
+  const response = await fetch(`${emulatorUrl}/_emulator/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`emulator hook ${path} answered ${response.status}: ${await response.text()}`);
+}
+
+async function main(): Promise<void> {
+  const run = options();
+  const accessToken = `tok_bench_${randomUUID().replaceAll('-', '')}`;
+  const secret = randomUUID();
+  const emulator = await startEmulator({ port: 0 });
+  let redis: TestRedis | undefined;
+  const proxies: ProxyProcess[] = [];
+  const output: string[] = [];
+  try {
+    let redisUrl: string | undefined;
+    if (run.store === 'redis') {
+      redisUrl = process.env.REDIS_URL;
+      if (!redisUrl) {
+        redis = await startTestRedis();
+        redisUrl = redis.url;
+      }
+    }
+    const start = (port?: number) => startProxyProcess({ emulatorUrl: emulator.url, accessToken, secret, redisUrl, port });
+    for (let i = 0; i < run.instances; i += 1) proxies.push(await start());
+
+    if (run.burst) {
+      // Each submission costs two calls (contact, conversation): a 1 s slice budget of n*2/10 makes the run 10x it.
+      await hook(emulator.url, 'config', { rateLimit: { limit: Math.max(1, Math.ceil((run.n * 2) / 10)), windowSeconds: 1 } });
+    } else {
+      await hook(emulator.url, 'config', { rateLimit: { limit: 10_000_000, windowSeconds: 60 } });
+      const faults = faultsFor(run.fail, run.afterCommit);
+      if (faults.length) await hook(emulator.url, 'faults', faults);
+    }
+
+    const started = performance.now();
+    let killed = false;
+    const results = await driveSubmissions({
+      n: run.n,
+      concurrency: run.concurrency,
+      proxyUrls: () => proxies.map((proxy) => proxy.url),
+      raceEvery: run.race ? 4 : 0,
+      onSettled: async (done) => {
+        if (!run.kill || killed || done < run.n / 3) return;
+        killed = true;
+        const victim = proxies[proxies.length - 1]!;
+        await victim.kill();
+        output.push(victim.output());
+        process.stderr.write(`bench: SIGKILLed instance ${proxies.length} after ${done} submissions; restarting it\n`);
+        proxies[proxies.length - 1] = await start(victim.port);
+      },
+    });
+    const seconds = (performance.now() - started) / 1000;
+    await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
+    const audit = await auditEmulator(emulator.url, results);
+    const requests = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { requests: { status: number | null }[] }).requests;
+    const latencies = results.filter((result) => result.status).map((result) => result.latencyMs);
+    const refused = results.filter((result) => result.refused);
+    for (const proxy of proxies) await proxy.stop();
+    output.push(...proxies.map((proxy) => proxy.output()));
+    const tokenLeaked = output.some((text) => text.includes(accessToken));
+
+    const report = {
+      store: run.store,
+      instances: run.instances,
+      faults: run.burst ? 'none (burst)' : { fail: run.fail, afterCommit: run.afterCommit },
+      submitted: audit.submitted,
+      accepted: audit.accepted,
+      accepted202: results.filter((result) => result.status === 202).length,
+      created: audit.created,
+      leads: audit.leads,
+      conversations: audit.conversations,
+      duplicated: audit.duplicated,
+      lost: audit.lost,
+      refused: refused.length,
+      refusedCodes: [...new Set(refused.map((result) => `${result.refused!.status} ${result.refused!.code ?? ''}`.trim()))],
+      clientAttempts: results.reduce((sum, result) => sum + result.attempts, 0),
+      emulatorCalls: requests.length,
+      emulator429: requests.filter((request) => request.status === 429).length,
+      p50Ms: Math.round(quantile(latencies, 0.5)),
+      p99Ms: Math.round(quantile(latencies, 0.99)),
+      seconds: Math.round(seconds * 10) / 10,
+      tokenLeaked,
+      duplicateIdsSample: audit.duplicateIds.slice(0, 5),
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    const ok = audit.lost === 0 && audit.duplicated === 0 && !tokenLeaked && refused.length === 0;
+    process.stdout.write(ok ? 'bench:faults: OK, every submission is exactly one lead and one conversation\n' : 'bench:faults: FAILED\n');
+    process.exitCode = ok ? 0 : 1;
+  } finally {
+    for (const proxy of proxies) await proxy.kill();
+    await emulator.close();
+    await redis?.stop();
+  }
+}
+
+await main();
