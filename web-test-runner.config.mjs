@@ -16,7 +16,7 @@ export const CHROMIUM_FLAGS = [
 ];
 
 export default {
-  files: ['test/widget/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+  files: ['test/widget/**/*.test.ts'],
   nodeResolve: { exportConditions: ['production', 'browser'] },
   concurrency: 1,
   // A scripted stand-in for the proxy (test/widget/mock-proxy.mjs) and a page served with a strict CSP.

@@ -211,10 +211,15 @@ function describeConversion(result: { status?: string; contactId?: string; conve
   return `Nothing to convert${result?.reason ? ` (${result.reason})` : ''}: send the form first.`;
 }
 
-for (const [tag, element] of [
-  ['demo-backend', DemoBackend],
-  ['demo-inbox', DemoInbox],
-  ['demo-sign-in', DemoSignIn],
-] as const) {
-  if (!customElements.get(tag)) customElements.define(tag, element);
+/** Register the demo elements (idempotent). Called below, and by app.ts: a bare side-effect import would be tree-shaken. */
+export function defineDemoElements(): void {
+  for (const [tag, element] of [
+    ['demo-backend', DemoBackend],
+    ['demo-inbox', DemoInbox],
+    ['demo-sign-in', DemoSignIn],
+  ] as const) {
+    if (!customElements.get(tag)) customElements.define(tag, element);
+  }
 }
+
+defineDemoElements();

@@ -16,14 +16,19 @@ const PAGES: Record<string, { file: string; csp: string }> = {
   '/script-tag.html': { file: 'script-tag.html', csp: SCRIPT_TAG_CSP },
   '/app.html': { file: 'app.html', csp: PAGE_CSP },
 };
-const STYLESHEETS = new Set(['demo.css', 'playground.css', 'embed.css']);
+const STATIC_FILES: Record<string, string> = {
+  'demo.css': 'text/css; charset=utf-8',
+  'playground.css': 'text/css; charset=utf-8',
+  'embed.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
+};
 // Only the bundle files rollup writes (leadrelay.js, leadrelay.iife.js, leadrelay-<chunk>-<hash>.js): no path can escape dist/.
 const DIST_FILE = /^leadrelay(?:[.-][\w-]+)*\.js$/;
 
 const demoFile = (name: string) => new URL(name, import.meta.url);
 const distFile = (name: string) => new URL(`../dist/${name}`, import.meta.url);
 
-const TYPES = { html: 'text/html; charset=utf-8', css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8' };
+const TYPES = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8' };
 
 export function servePages(app: Hono, bundles: PageBundles): void {
   for (const [path, page] of Object.entries(PAGES)) {
@@ -42,7 +47,8 @@ export function servePages(app: Hono, bundles: PageBundles): void {
     const name = c.req.param('name');
     const bundle = bundles.get(name);
     if (bundle !== undefined) return c.body(bundle, 200, { 'content-type': TYPES.js, 'cache-control': 'no-store' });
-    if (STYLESHEETS.has(name)) return c.body(await readFile(demoFile(name), 'utf8'), 200, { 'content-type': TYPES.css, 'cache-control': 'no-store' });
+    const type = Object.hasOwn(STATIC_FILES, name) ? STATIC_FILES[name] : undefined;
+    if (type) return c.body(await readFile(demoFile(name), 'utf8'), 200, { 'content-type': type, 'cache-control': 'no-store' });
     return c.text('Not found', 404);
   });
 

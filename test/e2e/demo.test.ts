@@ -1,0 +1,149 @@
+// End to end in Chromium: each demo page's widget → proxy → emulator, seen in the inbox and in /_emulator/state; sign-in merges.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startDemo, type RunningDemo } from '../../demo/demo-server.js';
+import { SCRIPT_TAG_CSP } from '../../demo/pages.js';
+import { buildVisitor, fillAndSend, inboxContact, launchChromium, watchForProblems, type Visitor } from './browser.js';
+
+interface StateContact {
+  id: string;
+  role: string;
+  email: string;
+  phone: string | null;
+  name: string | null;
+  external_id: string | null;
+  custom_attributes: Record<string, unknown>;
+}
+interface StateConversation {
+  id: string;
+  source: { body: string };
+  contacts: { contacts: { id: string }[] };
+}
+
+let demo: RunningDemo;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+before(async () => {
+  // A test types faster than a person: the proxy's minimum fill time would call it a bot.
+  demo = await startDemo({ port: 0, minFillMs: 0 });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  for (const context of contexts) await context.close();
+  await browser?.close();
+  await demo?.close();
+});
+
+/** A fresh visitor's browser (its own localStorage), wide enough for the three-column playground. */
+async function openPage(path: string): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, colorScheme: 'light' });
+  contexts.push(context);
+  const page = await context.newPage();
+  const problems = watchForProblems(page);
+  await page.goto(new URL(path, demo.url).href);
+  return { page, problems };
+}
+
+async function emulatorState(): Promise<{ contacts: StateContact[]; conversations: StateConversation[] }> {
+  const response = await fetch(`${demo.emulatorUrl}/_emulator/state`);
+  return (await response.json()) as { contacts: StateContact[]; conversations: StateConversation[] };
+}
+
+/** The lead in the emulator with this email and the conversation it started; fails when either is missing. */
+async function leadInEmulator(visitor: Visitor): Promise<{ contact: StateContact; conversation: StateConversation }> {
+  const state = await emulatorState();
+  const contact = state.contacts.find((candidate) => candidate.email === visitor.email);
+  assert.ok(contact, `no contact with ${visitor.email} in the emulator`);
+  const conversation = state.conversations.find((candidate) => candidate.contacts.contacts.some((ref) => ref.id === contact.id));
+  assert.ok(conversation, `no conversation for ${visitor.email}`);
+  return { contact, conversation };
+}
+
+/** Sign in with the page's "Sign in as…" panel and wait for its answer. */
+async function signIn(page: Page, userId: string, email: string): Promise<string> {
+  const panel = page.locator('demo-sign-in');
+  await panel.getByLabel('User id').fill(userId);
+  await panel.getByLabel('Email').fill(email);
+  await panel.getByRole('button', { name: /Sign in/ }).click();
+  const result = panel.locator('.sign-in__result');
+  await page.waitForFunction(() => document.querySelector('demo-sign-in .sign-in__result')?.textContent?.trim());
+  return (await result.textContent()) ?? '';
+}
+
+async function assertMergedInto(userId: string, visitor: Visitor, leadId: string): Promise<StateContact> {
+  const state = await emulatorState();
+  assert.equal(state.contacts.find((contact) => contact.id === leadId), undefined, 'the lead is still a contact of its own');
+  const user = state.contacts.find((contact) => contact.external_id === userId);
+  assert.ok(user, `no user with external_id ${userId}`);
+  assert.equal(user.role, 'user');
+  const conversation = state.conversations.find((candidate) => candidate.source.body.includes(visitor.message));
+  assert.ok(conversation?.contacts.contacts.some((ref) => ref.id === user.id), "the lead's conversation did not move to the user");
+  return user;
+}
+
+test('the playground widget sends a lead that reaches the inbox and the emulator, and signing in turns it into a new user', async () => {
+  const { page, problems } = await openPage('/');
+  await page.locator('demo-backend [data-backend=emulator]').waitFor();
+  const visitor = buildVisitor({ phone: '+44 20 7946 0958' });
+  await fillAndSend(page.locator('lead-relay#live'), visitor);
+
+  const card = await inboxContact(page, visitor.email, 'lead');
+  assert.match((await card.textContent()) ?? '', /\+442079460958/);
+  assert.match((await card.locator('.conversation').textContent()) ?? '', new RegExp(visitor.message));
+  const { contact, conversation } = await leadInEmulator(visitor);
+  assert.equal(contact.role, 'lead');
+  assert.equal(contact.phone, '+442079460958');
+  assert.equal(contact.name, visitor.name);
+  assert.match(conversation.source.body, new RegExp(visitor.message));
+  await page.locator('#event-log', { hasText: 'lr-success' }).waitFor();
+
+  const userId = `user-${visitor.email.split('@')[0]}`;
+  const answer = await signIn(page, userId, `${userId}@users.example.com`);
+  assert.match(answer, /^Created user/);
+  const userCard = await inboxContact(page, userId, 'user');
+  assert.match((await userCard.locator('.conversation').textContent()) ?? '', new RegExp(visitor.message));
+  assert.equal(await page.locator('demo-inbox .contact[data-role=lead]', { hasText: visitor.email }).count(), 0, 'the inbox still shows the lead');
+  await assertMergedInto(userId, visitor, contact.id);
+  assert.deepEqual(problems, []);
+});
+
+test('the script-tag page works under its strict CSP: the classic bundle sends the lead with its consent, with no violation', async () => {
+  const response = await fetch(new URL('/script-tag.html', demo.url));
+  assert.equal(response.headers.get('content-security-policy'), SCRIPT_TAG_CSP);
+  const { page, problems } = await openPage('/script-tag.html');
+  // The page is en-GB: a number typed without + is read as a UK number.
+  const visitor = buildVisitor({ phone: '020 7946 0123' });
+  await fillAndSend(page.locator('lead-relay#contact-sales'), visitor, true);
+
+  await inboxContact(page, visitor.email, 'lead');
+  const { contact } = await leadInEmulator(visitor);
+  assert.equal(contact.phone, '+442079460123');
+  assert.equal(contact.custom_attributes.leadrelay_consent, true);
+  assert.match(String(contact.custom_attributes.leadrelay_page_url), /\/script-tag\.html$/);
+  assert.deepEqual(problems, []);
+});
+
+test('the npm app page sends a lead with the bundled import, and signing in as an existing user merges into that user', async () => {
+  const first = await openPage('/');
+  const earlier = buildVisitor();
+  await fillAndSend(first.page.locator('lead-relay#live'), earlier);
+  const userId = `user-${earlier.email.split('@')[0]}`;
+  assert.match(await signIn(first.page, userId, earlier.email), /^Created user/);
+
+  const { page, problems } = await openPage('/app.html');
+  const visitor = buildVisitor();
+  await fillAndSend(page.locator('lead-relay#app-question'), visitor);
+  await inboxContact(page, visitor.email, 'lead');
+  const { contact } = await leadInEmulator(visitor);
+  assert.match(String(contact.custom_attributes.leadrelay_page_url), /\/app\.html$/);
+
+  assert.match(await signIn(page, userId, earlier.email), /^Merged/);
+  const user = await assertMergedInto(userId, visitor, contact.id);
+  const card = await inboxContact(page, userId, 'user');
+  assert.equal(await card.locator('.conversation').count(), 2, 'the user should hold both conversations');
+  assert.equal(await card.getAttribute('data-contact-id'), user.id);
+  assert.deepEqual(problems, []);
+});
