@@ -1,0 +1,179 @@
+// Several proxy instances on one Redis: retries of a submission spread over them (some racing) create it once,
+// and an instance killed with SIGKILL mid-run and started again loses nothing and duplicates nothing.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { auditEmulator, buildSubmission, driveSubmissions } from '../../bench/fault-load.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { serve, type ServedProxy } from '../../src/proxy/node.js';
+import { RedisStore } from '../../src/proxy/store/redis.js';
+import { ACCESS_TOKEN, SECRET } from './harness.js';
+import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import { startTestRedis, type TestRedis } from './redis-server.js';
+
+let redis: TestRedis;
+before(async () => {
+  redis = await startTestRedis();
+});
+after(() => redis.stop());
+
+interface Instance {
+  proxy: ServedProxy;
+  store: RedisStore;
+  logs: Record<string, unknown>[];
+}
+
+async function startInstance(emulator: RunningEmulator, prefix: string): Promise<Instance> {
+  const store = new RedisStore({ url: redis.url, prefix });
+  const logs: Record<string, unknown>[] = [];
+  const proxy = await serve({
+    port: 0,
+    accessToken: ACCESS_TOKEN,
+    secret: SECRET,
+    baseUrl: emulator.url,
+    rateLimit: 0,
+    store,
+    logger: (line) => logs.push(line),
+    intercom: { retryBaseMs: 10 },
+    notFoundRetryMs: [20, 40, 80],
+  });
+  return { proxy, store, logs };
+}
+
+async function addFaults(emulator: RunningEmulator, faults: Record<string, unknown>[]): Promise<void> {
+  const response = await fetch(`${emulator.url}/_emulator/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(faults),
+  });
+  assert.equal(response.status, 200);
+}
+
+async function postLead(url: string, key: string, body: string): Promise<{ status: number; json: any; text: string }> {
+  try {
+    const response = await fetch(`${url}/leads`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : undefined, text };
+  } catch {
+    return { status: 0, json: undefined, text: '' };
+  }
+}
+
+describe('two proxy instances on one Redis', () => {
+  let emulator: RunningEmulator;
+  let a: Instance;
+  let b: Instance;
+  before(async () => {
+    emulator = await startEmulator({ port: 0 });
+    const prefix = redis.prefix();
+    a = await startInstance(emulator, prefix);
+    b = await startInstance(emulator, prefix);
+  });
+  after(async () => {
+    for (const instance of [a, b]) {
+      await instance.proxy.close();
+      await instance.store.close();
+    }
+    await emulator.close();
+  });
+
+  test('racing and alternating retries of each submission over both instances create one lead and one conversation', async () => {
+    // Failures before commit on both creating calls, so many submissions need several attempts to finish.
+    await addFaults(emulator, [
+      { route: 'POST /contacts', status: 503, rate: 0.3 },
+      { route: 'POST /conversations', status: 503, rate: 0.3 },
+    ]);
+    const n = 60;
+    const answers = new Map<string, { status: number; json: any; text: string }[]>();
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const key = randomUUID();
+        const body = JSON.stringify(buildSubmission(i));
+        const seen: { status: number; json: any; text: string }[] = [];
+        answers.set(key, seen);
+        // First attempt: the same key to both instances at once.
+        seen.push(...(await Promise.all([postLead(a.proxy.url, key, body), postLead(b.proxy.url, key, body)])));
+        // Then alternate instances until one accepts, as a client with a list of upstreams would.
+        for (let k = 0; !seen.some((answer) => answer.status === 201) && k < 50; k += 1) {
+          seen.push(await postLead((k % 2 ? a : b).proxy.url, key, body));
+        }
+        // And once more on each: both replay the stored answer.
+        seen.push(await postLead(a.proxy.url, key, body), await postLead(b.proxy.url, key, body));
+      }),
+    );
+
+    for (const [key, seen] of answers) {
+      const accepted = seen.filter((answer) => answer.status === 201);
+      assert.ok(accepted.length >= 2, `${key} was accepted and replayed`);
+      assert.equal(new Set(accepted.map((answer) => answer.json.conversationId)).size, 1, `${key}: one conversation id in every answer`);
+      for (const answer of seen) assert.ok([201, 409, 502, 503].includes(answer.status), `${key}: ${answer.status} ${answer.text}`);
+    }
+    const results = [...answers.keys()].map((key) => ({ key, status: 201, attempts: 0, latencyMs: 0 }));
+    const audit = await auditEmulator(emulator.url, results);
+    assert.deepEqual({ created: audit.created, duplicated: audit.duplicated, lost: audit.lost, leads: audit.leads, conversations: audit.conversations }, {
+      created: n,
+      duplicated: 0,
+      lost: 0,
+      leads: n,
+      conversations: n,
+    });
+    const served = (instance: Instance) => instance.logs.filter((line) => line.route === '/leads' && line.status === 201).length;
+    assert.ok(served(a) > 0 && served(b) > 0, 'both instances answered');
+    for (const line of [...a.logs, ...b.logs]) assert.ok(!JSON.stringify(line).includes(ACCESS_TOKEN));
+  });
+});
+
+describe('an instance killed with SIGKILL mid-run', () => {
+  let emulator: RunningEmulator;
+  let a: Instance;
+  let child: ProxyProcess;
+  const childOutput: string[] = [];
+  before(async () => {
+    emulator = await startEmulator({ port: 0 });
+    // The child uses the CLI's default prefix; the in-process instance must share it.
+    a = await startInstance(emulator, 'leadrelay:');
+    child = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, redisUrl: redis.url });
+  });
+  after(async () => {
+    await child.stop();
+    childOutput.push(child.output());
+    await a.proxy.close();
+    await a.store.close();
+    await emulator.close();
+  });
+
+  // A request in flight in the killed instance is an ambiguous failure: the emulator may have created the object
+  // with nobody left to record it. Until the proxy looks for the submission before creating again (issue 7, item 3),
+  // this test finds duplicates, so it runs as a todo: it reports, but does not fail the suite. Remove `todo` then.
+  // It takes about a minute: a killed instance's lease (LEASE_MS in leads.ts, 60 s) must lapse before a retry resumes.
+  const todo = 'waits for the ambiguous-failure recovery in leads.ts (issue 7, item 3)';
+  test('clients retrying with the same keys lose nothing and duplicate nothing across the kill and restart', { todo }, async () => {
+    // Slow conversation calls keep requests in flight in the child when it is killed.
+    await addFaults(emulator, [{ route: 'POST /conversations', delayMs: 150, rate: 0.5 }]);
+    const n = 40;
+    let killedAt = 0;
+    const results = await driveSubmissions({
+      n,
+      concurrency: 8,
+      proxyUrls: () => [a.proxy.url, child.url],
+      raceEvery: 3,
+      maxRetryDelayMs: 500,
+      onSettled: async (done) => {
+        if (killedAt || done < 10) return;
+        killedAt = done;
+        const port = child.port;
+        await child.kill();
+        childOutput.push(child.output());
+        child = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, redisUrl: redis.url, port });
+      },
+    });
+    assert.ok(killedAt > 0, 'the child was killed during the run');
+    assert.equal(results.filter((result) => result.status === 201).length, n, 'every submission was accepted');
+    const audit = await auditEmulator(emulator.url, results);
+    const detail = `leads ${audit.leads}, conversations ${audit.conversations}, duplicate ids ${audit.duplicateIds.join(' ')}`;
+    assert.deepEqual({ created: audit.created, duplicated: audit.duplicated, lost: audit.lost }, { created: n, duplicated: 0, lost: 0 }, detail);
+    assert.equal(audit.leads, n);
+    assert.equal(audit.conversations, n);
+    for (const text of [...childOutput, child.output()]) assert.ok(!text.includes(ACCESS_TOKEN), 'the token is in no log line');
+  });
+});
