@@ -5,7 +5,7 @@ import { DEFAULTS, FIELDS, parseStrings, snippet, themeProperties, widgetAttribu
 const $ = <T extends Element>(selector: string) => document.querySelector<T>(selector)!;
 
 const form = $<HTMLFormElement>('#controls');
-const live = $<HTMLElement>('#live');
+let live = $<HTMLElement>('#live');
 const gallery = [...document.querySelectorAll<HTMLElement>('#gallery lead-relay')];
 const surfaces = [$<HTMLElement>('#stage-surface'), $<HTMLElement>('#gallery-surface')];
 const code = $<HTMLElement>('#snippet-code');
@@ -36,10 +36,24 @@ function readSettings(): Settings {
   };
 }
 
+/** What a property goes back to when its attribute is removed (Lit would set it to null). */
+const PROPERTY_DEFAULTS: Record<string, [property: string, value: unknown]> = {
+  fields: ['fields', DEFAULTS.shown.join(' ')],
+  required: ['required', ''],
+  mode: ['mode', 'inline'],
+  theme: ['theme', 'auto'],
+};
+
 /** Make `element`'s attributes exactly `attributes` (plus those listed in `keep`). */
 function setAttributes(element: HTMLElement, attributes: [string, string][], keep: string[]): void {
   const wanted = new Map(attributes);
-  for (const { name } of [...element.attributes]) if (!wanted.has(name) && !keep.includes(name)) element.removeAttribute(name);
+  for (const { name } of [...element.attributes]) {
+    if (wanted.has(name) || keep.includes(name)) continue;
+    element.removeAttribute(name);
+    // Removing `fields` or `required` leaves the property null, which this widget build cannot parse: restore the default.
+    const fallback = PROPERTY_DEFAULTS[name];
+    if (fallback) (element as unknown as Record<string, unknown>)[fallback[0]] = fallback[1];
+  }
   for (const [name, value] of wanted) if (element.getAttribute(name) !== value) element.setAttribute(name, value);
 }
 
@@ -125,12 +139,27 @@ function logEvent(event: Event): void {
   while (list.children.length > 6) list.lastElementChild!.remove();
 }
 
+/** A fresh live widget (same settings), so a designer can send again after the success state. */
+function startOver(): void {
+  const fresh = document.createElement('lead-relay');
+  fresh.id = 'live';
+  watchEvents(fresh);
+  live.replaceWith(fresh);
+  live = fresh;
+  update();
+}
+
+function watchEvents(widget: HTMLElement): void {
+  for (const type of ['lr-submit', 'lr-success', 'lr-error', 'lr-queued']) widget.addEventListener(type, logEvent);
+}
+
 form.addEventListener('input', update);
 form.addEventListener('change', update);
 // `reset` fires before the controls take their defaults.
 form.addEventListener('reset', () => setTimeout(update));
 $<HTMLButtonElement>('#copy').addEventListener('click', () => void copySnippet());
-for (const type of ['lr-submit', 'lr-success', 'lr-error', 'lr-queued']) live.addEventListener(type, logEvent);
+$<HTMLButtonElement>('#start-over').addEventListener('click', startOver);
+watchEvents(live);
 addEventListener('lr-converted', logEvent);
 wireTabs();
 update();
