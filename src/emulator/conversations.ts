@@ -99,6 +99,7 @@ function startConversation(c: EmulatorContext) {
     contactIds: [contact.id],
     source: { messageId: state.newMessageId(), body: body.body, subject: (body.subject as string) ?? '', authorId: contact.id, authorType: contact.role },
     parts: [],
+    searchableAt: Date.now() + state.config.searchLagMs,
   };
   state.conversations.set(conversation.id, conversation);
   contact.last_replied_at = at;
@@ -156,8 +157,69 @@ function replyToConversation(c: EmulatorContext) {
   return c.json(conversationView(state, conversation, c.get('version')));
 }
 
+type ConversationFilter = { field: string; operator: '=' | '!=' | 'IN'; value: unknown } | { operator: 'AND' | 'OR'; value: ConversationFilter[] };
+/** The searchable fields the emulator models (a subset of the spec's table): ids of the conversation and its people. */
+const CONVERSATION_FIELDS: Record<string, (conversation: ConversationRecord) => string[]> = {
+  id: (conversation) => [conversation.id],
+  contact_ids: (conversation) => conversation.contactIds,
+  'source.author.id': (conversation) => [conversation.source.authorId],
+  'source.author.type': (conversation) => [conversation.source.authorType],
+};
+
+function parseConversationFilter(input: unknown, depth: number): ConversationFilter {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalidParameter('query', 'query must be an object');
+  const raw = input as Record<string, unknown>;
+  if (raw.operator === 'AND' || raw.operator === 'OR') {
+    if (depth >= 2 || !Array.isArray(raw.value) || raw.value.length === 0 || raw.value.length > 15) {
+      throw invalidParameter('query', `${raw.operator} needs 1 to 15 filters, nested at most 2 levels deep`);
+    }
+    return { operator: raw.operator, value: raw.value.map((item) => parseConversationFilter(item, depth + 1)) };
+  }
+  if (typeof raw.field !== 'string' || !(raw.field in CONVERSATION_FIELDS)) {
+    throw invalidParameter('query.field', `${String(raw.field)} is not a searchable field in the emulator`);
+  }
+  if (raw.operator !== '=' && raw.operator !== '!=' && raw.operator !== 'IN') {
+    throw invalidParameter('query.operator', `Operator ${String(raw.operator)} is not supported for ${raw.field}`);
+  }
+  if ((raw.operator === 'IN') !== Array.isArray(raw.value)) throw invalidParameter('query.value', 'IN needs an array value, = and != a string');
+  return { field: raw.field, operator: raw.operator, value: raw.value };
+}
+
+function conversationMatches(conversation: ConversationRecord, filter: ConversationFilter): boolean {
+  if (filter.operator === 'AND') return filter.value.every((item) => conversationMatches(conversation, item));
+  if (filter.operator === 'OR') return filter.value.some((item) => conversationMatches(conversation, item));
+  const single = filter as { field: string; operator: '=' | '!=' | 'IN'; value: unknown };
+  const values = CONVERSATION_FIELDS[single.field]!(conversation);
+  if (single.operator === 'IN') return (single.value as unknown[]).some((wanted) => values.includes(String(wanted)));
+  const hit = values.includes(String(single.value));
+  return single.operator === '=' ? hit : !hit;
+}
+
+/** POST /conversations/search: conversations past the index lag matching the query, oldest first, one page. */
+function searchConversations(c: EmulatorContext) {
+  const state = c.get('state');
+  const body = bodyObject(c);
+  if (body.query === undefined) throw missingParameter('query');
+  const filter = parseConversationFilter(body.query, 0);
+  const perPage = (body.pagination as { per_page?: unknown } | undefined)?.per_page ?? 20;
+  if (typeof perPage !== 'number' || !Number.isInteger(perPage) || perPage < 1 || perPage > 150) {
+    throw invalidParameter('pagination.per_page', 'per_page must be an integer from 1 to 150');
+  }
+  const now = Date.now();
+  const found = [...state.conversations.values()]
+    .filter((conversation) => (conversation.searchableAt ?? 0) <= now && conversationMatches(conversation, filter))
+    .sort((a, b) => Number(a.id) - Number(b.id));
+  return c.json({
+    type: 'conversation.list',
+    pages: { type: 'pages', page: 1, per_page: perPage, total_pages: Math.max(1, Math.ceil(found.length / perPage)) },
+    total_count: found.length,
+    conversations: found.slice(0, perPage).map((conversation) => conversationView(state, conversation, c.get('version'))),
+  });
+}
+
 export function registerConversationRoutes(app: EmulatorApp): void {
   app.post('/conversations', startConversation);
+  app.post('/conversations/search', searchConversations);
   app.get('/conversations/:id', (c) => {
     const state = c.get('state');
     const conversation = state.conversations.get(pathParam(c, 'id'));

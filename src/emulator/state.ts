@@ -45,6 +45,8 @@ export interface ConversationRecord {
   contactIds: string[];
   source: { messageId: string; body: string; subject: string; authorId: string; authorType: 'user' | 'lead' };
   parts: PartRecord[];
+  /** Epoch ms from which POST /conversations/search can see it (the same index lag as contacts). */
+  searchableAt?: number;
 }
 
 export interface VisitorRecord {

@@ -78,6 +78,8 @@ export const ERROR_CODES = [
   'identity_unverified',
   /** POST /convert: the lead token's lead was already merged into a different user than the one signing in. */
   'lead_already_converted',
+  /** POST /messages, /convert: the lead token's submission is still queued for delivery (503, Retry-After). */
+  'lead_pending',
   'upstream_unavailable',
   'upstream_rejected',
   'network_error',

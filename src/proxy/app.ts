@@ -2,6 +2,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { ROUTES } from '../protocol/wire.js';
 import { ensureDataAttributes } from './data-attributes.js';
+import { startDrainLoop } from './delivery-queue.js';
 import { ProxyError, errorToResponse } from './errors.js';
 import { createConvertRoute } from './convert.js';
 import { createLeadsRoute } from './leads.js';
@@ -102,6 +103,10 @@ export function createProxy(options: ProxyOptions): Proxy {
     });
   }
 
+  // Queued submissions (202) are delivered by this loop, shared with other instances through the store.
+  const drain = startDrainLoop(deps, logger);
+  deps.onQueued = drain.kick;
+
   const ready =
     options.setupDataAttributes === false
       ? Promise.resolve()
@@ -121,6 +126,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     fetch: async (request, env) => app.fetch(request, (env ?? {}) as Record<string, unknown>),
     ready,
     close: async () => {
+      await drain.stop();
       // A store passed in belongs to the caller (it may be shared); only the default one is closed here.
       if (!options.store) await deps.store.close();
     },

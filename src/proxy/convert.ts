@@ -13,7 +13,8 @@ import { ProxyError, invalidFields, type FieldErrors } from './errors.js';
 import { IdentityError, verifyIdentity, type VerifiedUser } from './identity.js';
 import { runOnce } from './idempotency.js';
 import { IntercomError, intercomErrorToProxyError } from './intercom-client.js';
-import { InvalidLeadTokenError, verifyLeadToken, type LeadTokenClaims } from './lead-token.js';
+import { resolveLeadToken } from './lead-resolver.js';
+import { InvalidLeadTokenError, type LeadTokenClaims } from './lead-token.js';
 import type { ProxyDeps, RouteHandler } from './options.js';
 import { isPlainObject, readJsonObject, rejectUnknownKeys } from './request-body.js';
 import {
@@ -115,7 +116,8 @@ export function createConvertRoute(deps: ProxyDeps): RouteHandler {
     let claims: LeadTokenClaims | undefined;
     if (input.leadToken !== undefined) {
       try {
-        claims = await verifyLeadToken(input.leadToken, options.secret);
+        // A queued submission's token waits for its delivery (resolveLeadToken, lead-resolver.ts; 503 lead_pending).
+        claims = await resolveLeadToken(deps, input.leadToken, options.pendingLeadWaitMs);
       } catch (error) {
         if (error instanceof InvalidLeadTokenError) throw invalidLeadToken();
         throw error;

@@ -13,12 +13,16 @@ export interface OnceOptions {
 /** What the work sees: the steps done by earlier attempts, and a way to record the next one. */
 export interface Progress {
   readonly steps: Readonly<Record<string, string>>;
-  /** Set when an earlier attempt started this step and never recorded it done (it may have happened). */
+  /** Set while a step was started and not recorded done or abandoned (it may have happened). Live. */
   readonly pendingStep?: string;
-  /** Mark `step` as started before the call that performs it. */
-  start(step: string): Promise<void>;
+  /** Mark `step` as started before the call that performs it; `notes` are saved with the marker. */
+  start(step: string, notes?: Record<string, string>): Promise<void>;
   /** Record a finished step (and its result) so a retry skips it. */
   finish(step: string, result: string): Promise<void>;
+  /** Save values beside the steps (e.g. when an ambiguous attempt was last in flight). */
+  note(name: string, value: string): Promise<void>;
+  /** Clear the pending marker: the started step surely did not happen. */
+  abandon(): Promise<void>;
 }
 
 export interface OnceResult {
@@ -62,6 +66,27 @@ export async function runOnce(
   }
 }
 
+/** The Progress of a claimed record: every write is fenced by `owner`'s lease. */
+export function progressFor(store: Store, key: string, owner: string, record: IdempotencyRecord, leaseMs: number): Progress {
+  const steps = { ...record.steps };
+  let pending = record.pendingStep;
+  const save = async (update: { steps?: Record<string, string>; pendingStep?: string | null }) => {
+    if (!(await store.saveProgress(key, owner, update, leaseMs))) throw lostLease();
+    if (update.steps) Object.assign(steps, update.steps);
+    if (update.pendingStep !== undefined) pending = update.pendingStep ?? undefined;
+  };
+  return {
+    steps,
+    get pendingStep() {
+      return pending;
+    },
+    start: (step, notes) => save({ pendingStep: step, ...(notes ? { steps: notes } : {}) }),
+    finish: (step, result) => save({ steps: { [step]: result }, pendingStep: null }),
+    note: (name, value) => save({ steps: { [name]: value } }),
+    abandon: () => save({ pendingStep: null }),
+  };
+}
+
 async function workWithLease(
   store: Store,
   key: string,
@@ -70,20 +95,7 @@ async function workWithLease(
   leaseMs: number,
   work: (progress: Progress) => Promise<StoredAnswer>,
 ): Promise<StoredAnswer> {
-  const steps = { ...record.steps };
-  const progress: Progress = {
-    steps,
-    pendingStep: record.pendingStep,
-    async start(step) {
-      if (!(await store.saveProgress(key, owner, { pendingStep: step }, leaseMs))) throw lostLease();
-    },
-    async finish(step, result) {
-      steps[step] = result;
-      if (!(await store.saveProgress(key, owner, { steps: { [step]: result }, pendingStep: null }, leaseMs))) {
-        throw lostLease();
-      }
-    },
-  };
+  const progress = progressFor(store, key, owner, record, leaseMs);
   try {
     const answer = await work(progress);
     if (!(await store.complete(key, owner, answer))) throw lostLease();

@@ -1,5 +1,6 @@
 // Calls to the Intercom REST API: bearer auth, Intercom-Version, region hosts, timeouts, safe retries, error mapping.
 import { ProxyError } from './errors.js';
+import { RateBudget, type RateView } from './rate-budget.js';
 
 export const DEFAULT_INTERCOM_VERSION = '2.14';
 export const INTERCOM_REGIONS = {
@@ -98,11 +99,7 @@ export class IntercomError extends Error {
   }
 }
 
-export interface RateLimitView {
-  limit?: number;
-  remaining?: number;
-  resetAt?: number;
-}
+export type RateLimitView = RateView;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const jitter = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
@@ -110,8 +107,9 @@ const jitter = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
 export class IntercomClient {
   readonly baseUrl: string;
   readonly version: string;
-  /** The last rate-limit headers seen, so callers can slow down before Intercom says 429. */
-  rateLimit: RateLimitView = {};
+  /** The proxy's view of Intercom's budget: a call is never sent when it says the window is spent. */
+  readonly budget = new RateBudget();
+  #inFlight = 0;
   readonly #headers: Record<string, string>;
   readonly #options: Required<Pick<IntercomClientOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'maxRetryDelayMs'>>;
   readonly #transport: HttpTransport;
@@ -163,7 +161,8 @@ export class IntercomClient {
   #retryDelay(error: IntercomError, policy: RetryPolicy, attempt: number): number | undefined {
     if (error.kind === 'http' && error.status === 429) {
       const wait = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : this.#options.retryBaseMs;
-      return jitter(Math.max(wait, 50));
+      // Never before the reset: jitter only adds.
+      return Math.round(Math.max(wait, 50) * (1 + Math.random() * 0.1)) + 5;
     }
     const backoff = jitter(this.#options.retryBaseMs * 2 ** attempt);
     if (error.kind === 'network' && error.intercomCode === 'ECONNREFUSED') return backoff;
@@ -172,7 +171,23 @@ export class IntercomClient {
     return undefined;
   }
 
+  /** The per-attempt timeout: after it, a creating call is ambiguous until search shows its result. */
+  get timeoutMs(): number {
+    return this.#options.timeoutMs;
+  }
+
+  /** The last rate-limit view, so callers can slow down before Intercom says 429. */
+  get rateLimit(): RateLimitView {
+    return this.budget.view;
+  }
+
   async #attempt<T>(method: string, path: string, body: unknown, call: IntercomCallOptions): Promise<T> {
+    // Spent budget: answer as Intercom would, without sending (so the proxy never goes over the limit itself).
+    if (this.budget.available() < 1) {
+      throw new IntercomError('http', 429, 'rate_limit_local', undefined, this.budget.waitMs() / 1000);
+    }
+    this.budget.take();
+    this.#inFlight += 1;
     let response: Awaited<ReturnType<HttpTransport>>;
     try {
       response = await this.#transport({
@@ -185,8 +200,10 @@ export class IntercomClient {
     } catch (thrown) {
       if (thrown instanceof TransportError) throw new IntercomError(thrown.kind, 0, thrown.code, undefined);
       throw new IntercomError('network', 0, undefined, undefined);
+    } finally {
+      this.#inFlight -= 1;
     }
-    this.#readRateLimit(response.headers);
+    this.budget.observe(response.headers, response.status, this.#inFlight);
     const text = response.text;
     let parsed: unknown;
     try {
@@ -206,16 +223,6 @@ export class IntercomClient {
     const reset = Number(response.headers.get('x-ratelimit-reset'));
     const retryAfter = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset - Date.now() / 1000) : undefined;
     throw new IntercomError('http', response.status, typeof code === 'string' ? code : undefined, requestId, retryAfter, existingId);
-  }
-
-  #readRateLimit(headers: { get(name: string): string | null }): void {
-    const number = (name: string) => {
-      const value = headers.get(name);
-      return value === null ? undefined : Number(value);
-    };
-    const remaining = number('x-ratelimit-remaining');
-    if (remaining === undefined) return;
-    this.rateLimit = { limit: number('x-ratelimit-limit'), remaining, resetAt: number('x-ratelimit-reset') };
   }
 }
 

@@ -18,9 +18,20 @@ export interface LeadTokenClaims {
 
 /** A lead token that is forged, tampered with, signed by another secret, expired or malformed. */
 export class InvalidLeadTokenError extends Error {
-  constructor(readonly reason: 'expired' | 'invalid') {
+  constructor(readonly reason: 'expired' | 'invalid' | 'pending') {
     super(`lead token ${reason}`);
     this.name = 'InvalidLeadTokenError';
+  }
+}
+
+/**
+ * A valid token of a submission that was queued (202): it names the submission only. Routes that need the
+ * contact resolve it with `resolveLeadToken` (lead-resolver.ts); code that does not is refused as invalid.
+ */
+export class PendingLeadTokenError extends InvalidLeadTokenError {
+  constructor(readonly claims: { submissionId: string; avatar?: string }) {
+    super('pending');
+    this.name = 'PendingLeadTokenError';
   }
 }
 
@@ -37,13 +48,13 @@ function keyOf(secret: string): Promise<CryptoKey> {
 }
 
 /** Sign a lead token valid for `ttlSeconds` (default 90 days: long enough to sign in after filling the form). */
-export async function signLeadToken(claims: LeadTokenClaims, secret: string, ttlSeconds = 90 * 24 * 3600): Promise<string> {
+export async function signLeadToken(claims: Omit<LeadTokenClaims, 'contactId'> & { contactId?: string }, secret: string, ttlSeconds = 90 * 24 * 3600): Promise<string> {
   const payload: Record<string, string> = { sid: claims.submissionId };
   if (claims.conversationId) payload.cid = claims.conversationId;
   if (claims.avatar) payload.avt = claims.avatar;
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(claims.contactId)
+  const jwt = new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' });
+  if (claims.contactId) jwt.setSubject(claims.contactId);
+  return jwt
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt()
@@ -51,7 +62,7 @@ export async function signLeadToken(claims: LeadTokenClaims, secret: string, ttl
     .sign(await keyOf(secret));
 }
 
-/** The claims of a valid lead token; throws InvalidLeadTokenError for anything else. */
+/** The claims of a valid delivered lead token; throws InvalidLeadTokenError (PendingLeadTokenError when queued). */
 export async function verifyLeadToken(token: unknown, secret: string): Promise<LeadTokenClaims> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new InvalidLeadTokenError('invalid');
   let payload: Record<string, unknown>;
@@ -60,14 +71,16 @@ export async function verifyLeadToken(token: unknown, secret: string): Promise<L
       algorithms: ['HS256'],
       issuer: ISSUER,
       audience: AUDIENCE,
-      requiredClaims: ['sub', 'sid', 'exp'],
+      requiredClaims: ['sid', 'exp'],
     }));
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw new InvalidLeadTokenError(code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid');
   }
   const { sub, sid, cid, avt } = payload;
-  if (typeof sub !== 'string' || typeof sid !== 'string') throw new InvalidLeadTokenError('invalid');
+  if ((sub !== undefined && typeof sub !== 'string') || typeof sid !== 'string') throw new InvalidLeadTokenError('invalid');
+  // A queued submission's token names no contact (and no conversation) yet.
+  if (sub === undefined) throw new PendingLeadTokenError({ submissionId: sid, avatar: typeof avt === 'string' ? avt : undefined });
   return {
     contactId: sub,
     submissionId: sid,

@@ -3,7 +3,8 @@ import { IDEMPOTENCY_HEADER, LIMITS, UUID_PATTERN, isFilled, validateText, type 
 import { ProxyError, invalidFields, type FieldErrors } from './errors.js';
 import { runOnce } from './idempotency.js';
 import { IntercomError, intercomErrorToProxyError } from './intercom-client.js';
-import { InvalidLeadTokenError, verifyLeadToken } from './lead-token.js';
+import { resolveLeadToken } from './lead-resolver.js';
+import { InvalidLeadTokenError } from './lead-token.js';
 import type { ProxyDeps, RouteHandler } from './options.js';
 import { readJsonObject, rejectUnknownKeys } from './request-body.js';
 import type { StoredAnswer } from './store/index.js';
@@ -30,12 +31,12 @@ export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
 
     let claims;
     try {
-      claims = await verifyLeadToken(input.leadToken, options.secret);
+      // A queued submission's token waits here for its delivery (503 lead_pending after pendingLeadWaitMs).
+      claims = await resolveLeadToken(deps, input.leadToken, options.pendingLeadWaitMs);
     } catch (error) {
       if (error instanceof InvalidLeadTokenError) throw invalidLeadToken();
       throw error;
     }
-    // A token without a conversation belongs to a submission still queued for delivery (issue 7): nothing to reply to.
     const conversationId = claims.conversationId;
     if (!conversationId) throw invalidLeadToken();
     const text = (input.body as string).trim();

@@ -55,6 +55,20 @@ export interface ProxyOptions {
   notFoundRetryMs?: number[];
   /** How long a duplicate request waits for the first one's answer (default 25 s). */
   idempotencyWaitMs?: number;
+  /**
+   * How long after an ambiguous POST /contacts or /conversations (5xx, timeout, dropped connection) a search may
+   * still miss what it created: Intercom's search index lag plus how long Intercom may keep working on a request
+   * the proxy gave up on. Only a search issued this long after the attempt that still finds nothing allows creating
+   * again (default 300 000 ms: Intercom documents "a few minutes" of lag; too short risks a duplicate lead, too
+   * long only delays a lead that was truly not created, which waits in the delivery queue meanwhile).
+   */
+  recoveryLagMs?: number;
+  /** How long POST /leads itself searches after an ambiguous failure before queueing the rest (default 3 s). */
+  recoveryWaitMs?: number;
+  /** How often the delivery queue's drain loop looks for work when idle (default 250 ms); 0 disables the loop. */
+  queuePollMs?: number;
+  /** How long /messages and /convert wait for a queued lead to be delivered before answering 503 lead_pending (default 10 s). */
+  pendingLeadWaitMs?: number;
 }
 
 /** Everything a route handler needs, built once by createProxy. */
@@ -65,9 +79,15 @@ export interface ProxyDeps {
     maxBodyBytes: number;
     notFoundRetryMs: number[];
     idempotencyWaitMs: number;
+    recoveryLagMs: number;
+    recoveryWaitMs: number;
+    queuePollMs: number;
+    pendingLeadWaitMs: number;
   };
   intercom: IntercomClient;
   store: Store;
+  /** Called after a submission was queued, so the local drain loop looks now (set by createProxy). */
+  onQueued?: () => void;
 }
 
 /** Per-request values set by the app's middleware. */
@@ -105,6 +125,10 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
       maxBodyBytes: options.maxBodyBytes ?? LIMITS.bodyBytes,
       notFoundRetryMs: options.notFoundRetryMs ?? [250, 500, 1000],
       idempotencyWaitMs: options.idempotencyWaitMs ?? 25_000,
+      recoveryLagMs: options.recoveryLagMs ?? 300_000,
+      recoveryWaitMs: options.recoveryWaitMs ?? 3_000,
+      queuePollMs: options.queuePollMs ?? 250,
+      pendingLeadWaitMs: options.pendingLeadWaitMs ?? 10_000,
     },
     intercom,
     store: options.store ?? new MemoryStore(),

@@ -1,0 +1,108 @@
+// Recovery after an ambiguous failure: find what an earlier attempt may have created before creating it again.
+//
+// Intercom has no idempotency keys. When POST /contacts or POST /conversations fails after it was sent (a 5xx,
+// a timeout, a dropped connection), the object may exist. Search is the only way to know, and search lags: a
+// missing result only proves "not created" once the search has run longer than the index lag after the attempt.
+// So a step is created again only when the earlier attempt surely did not commit (Intercom refused it: 4xx, 429,
+// connection refused) or when a search issued at least `recoveryLagMs` after the attempt still finds nothing.
+import { DATA_ATTRIBUTES } from './data-attributes.js';
+import { IntercomError, type IntercomClient } from './intercom-client.js';
+
+const SUBMISSION_ATTRIBUTE = DATA_ATTRIBUTES[0].name; // leadrelay_submission_id
+
+/** Intercom refused the request before acting on it: creating again cannot duplicate. */
+export function surelyNotCommitted(error: unknown): boolean {
+  if (!(error instanceof IntercomError)) return false;
+  if (error.kind === 'network') return error.intercomCode === 'ECONNREFUSED';
+  return error.kind === 'http' && error.status >= 400 && error.status < 500;
+}
+
+/** Thrown when a step cannot be settled yet: retry it at `retryAt` (epoch ms), from the delivery queue. */
+export class DeliveryDeferred extends Error {
+  constructor(
+    readonly reason: 'rate_limited' | 'recovering' | 'upstream_unavailable',
+    readonly retryAt: number,
+  ) {
+    super(`delivery deferred (${reason})`);
+    this.name = 'DeliveryDeferred';
+  }
+}
+
+type Trace = { intercomRequestIds: string[] };
+
+/** The lead created for `submissionId`, by its leadrelay_submission_id custom attribute (oldest first). */
+export async function findLeadBySubmission(intercom: IntercomClient, submissionId: string, trace?: Trace): Promise<string | undefined> {
+  const found = await intercom.request<{ data?: { id?: unknown; created_at?: number }[] }>(
+    'POST',
+    '/contacts/search',
+    {
+      query: {
+        operator: 'AND',
+        value: [
+          { field: `custom_attributes.${SUBMISSION_ATTRIBUTE}`, operator: '=', value: submissionId },
+          { field: 'role', operator: '=', value: 'lead' },
+        ],
+      },
+      pagination: { per_page: 5 },
+    },
+    { retry: 'idempotent', trace },
+  );
+  const ids = (found?.data ?? []).filter((contact) => typeof contact.id === 'string');
+  ids.sort((a, b) => (a.created_at ?? 0) - (b.created_at ?? 0));
+  return ids[0]?.id as string | undefined;
+}
+
+/**
+ * The conversation `contactId` started. The lead was created for this one submission a moment ago and is not
+ * handed out before its conversation exists, so any conversation it authored is the one an earlier attempt made.
+ */
+export async function findConversationStartedBy(intercom: IntercomClient, contactId: string, trace?: Trace): Promise<string | undefined> {
+  const found = await intercom.request<{ conversations?: { id?: unknown }[] }>(
+    'POST',
+    '/conversations/search',
+    {
+      query: {
+        operator: 'AND',
+        value: [
+          { field: 'contact_ids', operator: '=', value: contactId },
+          { field: 'source.author.id', operator: '=', value: contactId },
+        ],
+      },
+      pagination: { per_page: 5 },
+    },
+    { retry: 'idempotent', trace },
+  );
+  const id = (found?.conversations ?? []).map((conversation) => conversation.id).find((value) => value !== undefined);
+  return id === undefined ? undefined : String(id);
+}
+
+export interface RecoveryWindow {
+  /** When the ambiguous attempt was last known to be in flight (epoch ms). */
+  unsureSince: number;
+  /** How long search may lag behind a commit (the `recoveryLagMs` option). */
+  lagMs: number;
+  /** Stop polling here (epoch ms) and defer the rest to the queue. */
+  deadline: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Poll `find` until it answers an id (the earlier attempt did commit), or until a search *issued* after
+ * unsureSince + lagMs finds nothing (answers undefined: safe to create again). Throws DeliveryDeferred when the
+ * deadline comes first.
+ */
+export async function recover(find: () => Promise<string | undefined>, window: RecoveryWindow): Promise<string | undefined> {
+  const safeAt = window.unsureSince + window.lagMs;
+  let interval = Math.max(10, Math.min(250, window.lagMs / 8));
+  for (;;) {
+    const issuedAt = Date.now();
+    const id = await find();
+    if (id) return id;
+    if (issuedAt >= safeAt) return undefined;
+    const next = Math.min(Date.now() + interval, safeAt);
+    if (next > window.deadline) throw new DeliveryDeferred('recovering', safeAt);
+    await sleep(Math.max(0, next - Date.now()));
+    interval = Math.min(interval * 2, 1000);
+  }
+}
