@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/demo-server.js';
 import { SCRIPT_TAG_CSP } from '../../demo/pages.js';
-import { buildVisitor, fillAndSend, inboxContact, launchChromium, watchForProblems, type Visitor } from './browser.js';
+import { SCREENSHOTS, buildVisitor, fillAndSend, inboxContact, launchChromium, watchForProblems, type Visitor } from './browser.js';
 
 interface StateContact {
   id: string;
@@ -123,6 +123,7 @@ test('the script-tag page works under its strict CSP: the classic bundle sends t
   assert.equal(contact.phone, '+442079460123');
   assert.equal(contact.custom_attributes.leadrelay_consent, true);
   assert.match(String(contact.custom_attributes.leadrelay_page_url), /\/script-tag\.html$/);
+  await page.screenshot({ path: `${SCREENSHOTS}/script-tag-page.png`, fullPage: true });
   assert.deepEqual(problems, []);
 });
 
@@ -145,5 +146,6 @@ test('the npm app page sends a lead with the bundled import, and signing in as a
   const card = await inboxContact(page, userId, 'user');
   assert.equal(await card.locator('.conversation').count(), 2, 'the user should hold both conversations');
   assert.equal(await card.getAttribute('data-contact-id'), user.id);
+  await page.screenshot({ path: `${SCREENSHOTS}/app-page.png`, fullPage: true });
   assert.deepEqual(problems, []);
 });

@@ -136,5 +136,12 @@ test('the gallery shows every state side by side, screenshotted in light, dark a
   // The README's picture: the form ready to fill, the lead it sent in the inbox.
   await page.evaluate(() => scrollTo(0, 0));
   await page.screenshot({ path: 'docs/demo.png' });
+
+  // A phone: one column, nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.equal(overflow, 0, 'the playground scrolls sideways on a phone');
+  await page.screenshot({ path: `${SCREENSHOTS}/playground-phone.png`, fullPage: true });
+  await page.setViewportSize({ width: 1440, height: 900 });
   assert.deepEqual(problems, []);
 });
