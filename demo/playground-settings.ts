@@ -96,10 +96,29 @@ export function widgetAttributes(settings: Settings): [string, string][] {
   return attributes;
 }
 
+/** WCAG relative luminance of a `#rrggbb` colour. */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((start) => {
+    const channel = parseInt(hex.slice(start, start + 2), 16) / 255;
+    return channel <= 0.04045 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+/** White or near-black, whichever reads better on `accent` (the dark theme's default text-on-accent is dark navy). */
+export function textOnAccent(accent: string): string {
+  const light = luminance(accent);
+  return (1.05 / (light + 0.05) >= (light + 0.05) / (luminance('#17181c') + 0.05)) ? '#ffffff' : '#17181c';
+}
+
 /** The --lr-* custom properties that differ from the widget's defaults. */
 export function themeProperties(settings: Settings): [string, string][] {
   const properties: [string, string][] = [];
-  if (settings.accent.toLowerCase() !== DEFAULTS.accent) properties.push(['--lr-accent', settings.accent.toLowerCase()]);
+  const accent = settings.accent.toLowerCase();
+  if (/^#[0-9a-f]{6}$/.test(accent) && accent !== DEFAULTS.accent) {
+    // One accent for both themes, so the text on it is chosen for that colour rather than per theme.
+    properties.push(['--lr-accent', accent], ['--lr-on-accent', textOnAccent(accent)]);
+  }
   if (settings.radius !== DEFAULTS.radius) properties.push(['--lr-radius', `${settings.radius}px`]);
   if (settings.font && FONTS[settings.font]) properties.push(['--lr-font', FONTS[settings.font]!]);
   if (settings.spacing !== DEFAULTS.spacing) properties.push(['--lr-spacing', `${settings.spacing}rem`]);

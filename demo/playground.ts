@@ -58,7 +58,7 @@ function setAttributes(element: HTMLElement, attributes: [string, string][], kee
 }
 
 function applyTheme(element: HTMLElement, properties: [string, string][]): void {
-  for (const name of ['--lr-accent', '--lr-radius', '--lr-font', '--lr-spacing']) element.style.removeProperty(name);
+  for (const name of ['--lr-accent', '--lr-on-accent', '--lr-radius', '--lr-font', '--lr-spacing']) element.style.removeProperty(name);
   // Through the CSSOM, which the page's CSP allows (style attributes in markup it would not).
   for (const [name, value] of properties) element.style.setProperty(name, value);
 }

@@ -80,9 +80,10 @@ test('the theme controls set --lr-* custom properties on every widget and in the
   for (const id of ['live', 'state-success']) {
     const properties = await page.evaluate((selector) => {
       const style = getComputedStyle(document.getElementById(selector)!);
-      return ['--lr-radius', '--lr-spacing', '--lr-accent'].map((name) => style.getPropertyValue(name).trim());
+      return ['--lr-radius', '--lr-spacing', '--lr-accent', '--lr-on-accent'].map((name) => style.getPropertyValue(name).trim());
     }, id);
-    assert.deepEqual(properties, ['14px', '1.5rem', '#c2185b']);
+    // A custom accent brings a text colour that reads on it (white on this dark pink).
+    assert.deepEqual(properties, ['14px', '1.5rem', '#c2185b', '#ffffff']);
   }
   // Inside the shadow root the button really takes the accent.
   const background = await live().locator('[part=button]').evaluate((button) => getComputedStyle(button).backgroundColor);
