@@ -176,6 +176,19 @@ export async function auditEmulator(emulatorUrl: string, results: readonly Submi
   return audit;
 }
 
+/**
+ * Audit until every accepted submission is delivered (202 ones are delivered later by the proxy's drain loop), or
+ * until `timeoutMs` passes; answers the last audit either way.
+ */
+export async function auditWhenDelivered(emulatorUrl: string, results: readonly SubmissionResult[], timeoutMs: number): Promise<Audit> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const audit = await auditEmulator(emulatorUrl, results);
+    if (audit.created >= audit.accepted || Date.now() > deadline) return audit;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** The q-quantile (0..1) of a list of numbers, nearest rank. */
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;

@@ -5,14 +5,15 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from '../src/emulator/index.js';
 import { startProxyProcess, type ProxyProcess } from '../test/proxy/proxy-process.js';
 import { startTestRedis, type TestRedis } from '../test/proxy/redis-server.js';
-import { auditEmulator, driveSubmissions, quantile } from './fault-load.js';
+import { auditWhenDelivered, driveSubmissions, quantile } from './fault-load.js';
 
 const HELP = `Usage: npm run bench:faults -- [options]
 
 Starts the emulator and the real proxy (the leadrelay-proxy command, one process per instance), injects faults,
 sends N lead submissions with bounded concurrency, retries each with the same Idempotency-Key until it is
 accepted (201 or 202), then audits the emulator: one lead (role lead, leadrelay_submission_id) and one
-conversation per submission. Exits 1 on any lost or duplicated submission.
+conversation per submission, after waiting for queued (202) submissions to be delivered. Exits 1 on any lost
+or duplicated submission, any refused one, or the access token in the proxies' output.
 
   --n N               submissions (default 1000)
   --concurrency C     submissions in flight (default 16)
@@ -26,6 +27,7 @@ conversation per submission. Exits 1 on any lost or duplicated submission.
   --kill              SIGKILL the last instance a third of the way through and start it again on its port
   --burst             no faults; set the emulator's rate limit so that the run needs 10x its budget per 1 s
                       slice, and report how many calls the emulator refused with 429
+  --drain-timeout S   how long to wait after the run for queued (202) submissions to be delivered (default 180)
   --help              this text
 
 Example: npm run bench:faults -- --n 1000 --store redis --instances 2 --race --kill`;
@@ -42,6 +44,7 @@ function options() {
       race: { type: 'boolean', default: false },
       kill: { type: 'boolean', default: false },
       burst: { type: 'boolean', default: false },
+      'drain-timeout': { type: 'string', default: '180' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -62,11 +65,13 @@ function options() {
   if (store !== 'memory' && store !== 'redis') problems.push('--store must be memory or redis');
   if (!(Number.isInteger(instances) && instances >= 1)) problems.push('--instances must be 1 or more');
   if (instances > 1 && store !== 'redis') problems.push('--instances above 1 needs --store redis (memory stores are not shared)');
+  const drainTimeoutMs = Number(values['drain-timeout']) * 1000;
+  if (!(drainTimeoutMs >= 0)) problems.push('--drain-timeout must be a number of seconds');
   if (problems.length) {
     process.stderr.write(`${problems.join('\n')}\n\n${HELP}\n`);
     process.exit(2);
   }
-  return { n, concurrency, fail, afterCommit, store, instances, race: values.race, kill: values.kill, burst: values.burst };
+  return { n, concurrency, fail, afterCommit, store, instances, drainTimeoutMs, race: values.race, kill: values.kill, burst: values.burst };
 }
 
 /** Disjoint faults per route, first match wins: afterCommit first, then 503, then 429, each rate conditional. */
@@ -139,8 +144,9 @@ async function main(): Promise<void> {
       },
     });
     const seconds = (performance.now() - started) / 1000;
-    await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
-    const audit = await auditEmulator(emulator.url, results);
+    // Faults stay on while queued (202) submissions drain: the drain loop has to cope with them too.
+    const audit = await auditWhenDelivered(emulator.url, results, run.drainTimeoutMs);
+    const drainSeconds = (performance.now() - started) / 1000 - seconds;
     const requests = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { requests: { status: number | null }[] }).requests;
     const latencies = results.filter((result) => result.status).map((result) => result.latencyMs);
     const refused = results.filter((result) => result.refused);
@@ -168,6 +174,7 @@ async function main(): Promise<void> {
       p50Ms: Math.round(quantile(latencies, 0.5)),
       p99Ms: Math.round(quantile(latencies, 0.99)),
       seconds: Math.round(seconds * 10) / 10,
+      drainSeconds: Math.round(drainSeconds * 10) / 10,
       tokenLeaked,
       duplicateIdsSample: audit.duplicateIds.slice(0, 5),
     };
