@@ -100,6 +100,9 @@ export async function startStack(options: Partial<ServeOptions> = {}): Promise<S
     logger: (line) => logs.push(line),
     intercom: { retryBaseMs: 10 },
     notFoundRetryMs: [20, 40, 80],
+    // The emulator's search has no lag unless a test configures one: a short recovery bound keeps tests fast.
+    recoveryLagMs: 200,
+    queuePollMs: 20,
     ...options,
   });
   const send = async (path: string, init: RequestInit) => {

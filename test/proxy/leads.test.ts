@@ -100,21 +100,21 @@ describe('POST /leads', () => {
     assert.equal((await stack.emulatorState()).contacts.length, 1);
   });
 
-  test('a retry after POST /conversations failed once (after the contact was created) finishes the same lead', async () => {
+  test('a 503 on POST /conversations is recovered by a search of the contact\'s conversations, then one conversation', async () => {
     const key = randomUUID();
     await stack.addFault({ route: 'POST /conversations', status: 503, times: 1 });
-    const failed = await stack.post('/leads', buildLead(), { key });
-    assert.equal(failed.status, 502);
-    assert.equal(failed.json.error.code, 'upstream_unavailable');
-    assert.equal((await stack.emulatorState()).contacts.length, 1);
-
-    const retried = await stack.post('/leads', buildLead(), { key });
-    assert.equal(retried.status, 201);
+    const response = await stack.post('/leads', buildLead(), { key });
+    assert.equal(response.status, 201);
     const { contacts, conversations } = await stack.emulatorState();
     assert.equal(contacts.length, 1);
     assert.equal(conversations.length, 1);
-    assert.equal((await verifyLeadToken(retried.json.leadToken, SECRET)).contactId, contacts[0].id);
-    assert.equal(apiCalls(await stack.emulatorRequests()).filter((call) => call.path === '/contacts').length, 1);
+    assert.equal((await verifyLeadToken(response.json.leadToken, SECRET)).contactId, contacts[0].id);
+    const calls = apiCalls(await stack.emulatorRequests());
+    assert.equal(calls.filter((call) => call.path === '/contacts').length, 1);
+    const sequence = calls.filter((call) => call.path.startsWith('/conversations')).map((call) => `${call.path} ${call.status}`);
+    assert.equal(sequence[0], '/conversations 503');
+    assert.equal(sequence.at(-1), '/conversations 200');
+    assert.ok(sequence.includes('/conversations/search 200'), 'searched before creating again');
   });
 
   test('a 404 on POST /conversations right after the contact was created is retried after a short delay', async () => {
@@ -147,26 +147,38 @@ describe('POST /leads', () => {
     }
   });
 
-  test('a 429 whose reset is further away than the proxy waits answers 503 with Retry-After', async () => {
+  test('a 429 whose reset is further away than the proxy waits queues the submission: 202 with a lead token', async () => {
     await stack.addFault({ route: 'POST /contacts', status: 429, times: 1 });
-    const local = await startStack({ baseUrl: stack.emulator.url, intercom: { maxRetryDelayMs: 0 } });
+    const local = await startStack({ baseUrl: stack.emulator.url, intercom: { maxRetryDelayMs: 0 }, queuePollMs: 0 });
     try {
-      const response = await local.post('/leads', buildLead());
-      assert.equal(response.status, 503);
-      assert.equal(response.json.error.code, 'upstream_unavailable');
-      assert.match(response.headers['retry-after'] ?? '', /^[1-9][0-9]*$/);
+      const key = randomUUID();
+      const response = await local.post('/leads', buildLead(), { key });
+      assert.equal(response.status, 202);
+      assert.equal(response.json.status, 'queued');
+      assert.equal(typeof response.json.leadToken, 'string');
       assert.equal((await stack.emulatorState()).contacts.length, 0);
+      const again = await local.post('/leads', buildLead(), { key });
+      assert.equal(again.status, 202);
+      assert.equal(again.json.leadToken, response.json.leadToken, 'a retry replays the same 202');
     } finally {
       await local.close();
     }
   });
 
-  test('a 5xx on POST /contacts is not retried blindly (it might have created the lead)', async () => {
+  test('a 5xx on POST /contacts is not retried blindly: search by submission id first, then one lead', async () => {
+    const key = randomUUID();
     await stack.addFault({ route: 'POST /contacts', status: 500, times: 1 });
-    const response = await stack.post('/leads', buildLead());
-    assert.equal(response.status, 502);
-    assert.equal(response.json.error.code, 'upstream_unavailable');
-    assert.equal(apiCalls(await stack.emulatorRequests()).filter((call) => call.path === '/contacts').length, 1);
+    const response = await stack.post('/leads', buildLead(), { key });
+    assert.equal(response.status, 201);
+    const calls = apiCalls(await stack.emulatorRequests()).filter((call) => call.path.startsWith('/contacts'));
+    assert.deepEqual(calls.map((call) => `${call.path} ${call.status}`).filter((line) => !line.startsWith('/contacts/search')), [
+      '/contacts 500',
+      '/contacts 200',
+    ]);
+    const firstCreate = calls.findIndex((call) => call.path === '/contacts');
+    const secondCreate = calls.findIndex((call, i) => i > firstCreate && call.path === '/contacts');
+    assert.ok(calls.slice(firstCreate, secondCreate).some((call) => call.path === '/contacts/search'), 'searched in between');
+    assert.equal((await stack.emulatorState()).contacts.length, 1);
     assert.ok(!response.text.includes(ACCESS_TOKEN));
   });
 
