@@ -67,16 +67,17 @@ export class RateBudget {
       return;
     }
     const resetAtMs = resetAt * 1000;
+    // An answer about a window that is already over says nothing about the current one.
+    if (resetAtMs <= this.#now()) return;
     const left = Math.max(0, (status === 429 ? 0 : remaining) - inFlight);
     this.#roll();
-    if (this.#resetAtMs === undefined || resetAtMs > this.#resetAtMs) {
-      // A new window (or the first answer): Intercom's count starts over.
+    if (resetAtMs !== this.#resetAtMs) {
+      // Another window than the one we counted in (a new one, or Intercom's limits changed): its count wins.
       this.#resetAtMs = resetAtMs;
       this.#remaining = left;
-    } else if (resetAtMs === this.#resetAtMs) {
+    } else {
       this.#remaining = Math.min(this.#remaining ?? left, left);
     }
-    // An answer about an older window says nothing about this one.
   }
 
   /** Once the reset time has passed, the whole limit is available again (until an answer says otherwise). */

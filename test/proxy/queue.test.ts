@@ -1,0 +1,121 @@
+// Bursts over Intercom's rate limit: every submission accepted (201 or 202), all delivered in order, never over the limit.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { verifyLeadToken } from '../../src/proxy/lead-token.js';
+import { ensureDataAttributes } from '../../src/proxy/data-attributes.js';
+import { IntercomClient } from '../../src/proxy/intercom-client.js';
+import { serve, type ServedProxy } from '../../src/proxy/node.js';
+import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, buildLead, type CapturedResponse } from './harness.js';
+
+/** The emulator's budget: LIMIT calls per 1 s window (so a 1 s slice), and a burst of ten times that. */
+const LIMIT = 6;
+const BURST = LIMIT * 10;
+
+async function post(url: string, body: unknown, key: string): Promise<CapturedResponse> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return { status: response.status, headers, text, json: text ? JSON.parse(text) : undefined };
+}
+
+describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per second`, () => {
+  let emulator: RunningEmulator;
+  let proxy: ServedProxy;
+  const logs: Record<string, unknown>[] = [];
+  const responses: CapturedResponse[] = [];
+  const keys: string[] = [];
+
+  before(async () => {
+    emulator = await startEmulator({ port: 0 });
+    // Data attributes first (many calls), then the small limit; the proxy's start-up GET then primes its budget view.
+    await ensureDataAttributes(new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: emulator.url }));
+    const configured = await fetch(`${emulator.url}/_emulator/config`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rateLimit: { limit: LIMIT, windowSeconds: 1 } }),
+    });
+    assert.equal(configured.status, 200);
+    proxy = await serve({
+      port: 0,
+      accessToken: ACCESS_TOKEN,
+      secret: SECRET,
+      baseUrl: emulator.url,
+      rateLimit: 0,
+      logger: (line) => logs.push(line),
+      queuePollMs: 20,
+      recoveryLagMs: 200,
+    });
+  });
+  after(async () => {
+    await proxy.close();
+    await emulator.close();
+    assertTokenNeverLeaked({ logs, responses });
+  });
+
+  test('all are accepted, all delivered in order, and no window gets more calls than the limit', async () => {
+    // As fast as the proxy answers, one after the other, so the order they were accepted in is known.
+    for (let i = 0; i < BURST; i += 1) {
+      const key = randomUUID();
+      keys.push(key);
+      responses.push(await post(`${proxy.url}/leads`, buildLead({ name: `Burst ${i}`, email: `burst${i}@example.com` }), key));
+    }
+    const statuses = responses.map((response) => response.status);
+    assert.ok(statuses.every((status) => status === 201 || status === 202), `accepted: ${statuses.join(',')}`);
+    const queued = statuses.filter((status) => status === 202).length;
+    assert.ok(queued >= BURST - LIMIT, `most of the burst was queued (${queued} of ${BURST})`);
+
+    // Poll the emulator with a deadline until every submission has its lead and conversation.
+    const deadline = Date.now() + 60_000;
+    let state = await (await fetch(`${emulator.url}/_emulator/state`)).json();
+    while (state.conversations.length < BURST && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      state = await (await fetch(`${emulator.url}/_emulator/state`)).json();
+    }
+    assert.equal(state.contacts.length, BURST, 'one lead per submission');
+    assert.equal(state.conversations.length, BURST, 'one conversation per submission');
+    const created = state.contacts.map((contact: any) => contact.custom_attributes.leadrelay_submission_id);
+    assert.deepEqual(created, keys, 'leads were created in the order the submissions were accepted');
+
+    const requests = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as any).requests as { at: string; status: number; path: string }[];
+    // From the proxy's start-up call on (the calls before it were made under the default limit).
+    const burstCalls = requests.slice(requests.map((request) => request.path).lastIndexOf('/data_attributes'));
+    const perWindow = new Map<number, number>();
+    for (const request of burstCalls) {
+      const window = Math.floor(Date.parse(request.at) / 1000);
+      perWindow.set(window, (perWindow.get(window) ?? 0) + 1);
+    }
+    const busiest = Math.max(...perWindow.values());
+    const throttled = burstCalls.filter((request) => request.status === 429).length;
+    console.log(`# burst: ${BURST} submissions, ${BURST - queued} answered 201, ${queued} answered 202; ${burstCalls.length} Intercom calls over ${perWindow.size} windows, busiest window ${busiest} (limit ${LIMIT}), ${throttled} answered 429`);
+    assert.ok(busiest <= LIMIT, `never more than ${LIMIT} calls in one window (busiest: ${busiest})`);
+    assert.equal(throttled, 0, 'the proxy never ran into a 429: it queued before the budget was spent');
+  });
+
+  test('a retry of a queued submission answers 201 once delivered, and its queued token works for /messages', async () => {
+    const index = responses.findIndex((response) => response.status === 202);
+    assert.ok(index >= 0);
+    const queuedToken = responses[index]!.json.leadToken as string;
+    const replay = await post(`${proxy.url}/leads`, buildLead({ name: `Burst ${index}`, email: `burst${index}@example.com` }), keys[index]!);
+    responses.push(replay);
+    assert.equal(replay.status, 201);
+    const claims = await verifyLeadToken(replay.json.leadToken, SECRET);
+    assert.equal(claims.submissionId, keys[index]);
+
+    const message = await post(`${proxy.url}/messages`, { leadToken: queuedToken, body: 'Following up after the queue.' }, randomUUID());
+    responses.push(message);
+    assert.equal(message.status, 201);
+    assert.equal(message.json.conversationId, claims.conversationId);
+    const conversation = await (await fetch(`${emulator.url}/_emulator/state`)).json();
+    const parts = conversation.conversations.find((item: any) => String(item.id) === claims.conversationId).conversation_parts.conversation_parts;
+    assert.equal(parts.at(-1).body, 'Following up after the queue.');
+  });
+});
