@@ -56,6 +56,11 @@ const plugins = () => [
     ecma: 2020,
     module: true,
     compress: { passes: 3, unsafe_arrows: true, ecma: 2020 },
+    // Internal members are `_name` (ours, and ky's `_options`…): shortened. Not `__proto__`, and not Lit's `_$xx`
+    // (already short, and shared between Lit's own packages).
+    mangle: { properties: { regex: /^_(?![_$])/ } },
+    // One name cache for all chunks of a build, so a `_name` gets the same short name in every chunk.
+    nameCache: {},
     format: { comments: false },
   }),
 ];

@@ -1,4 +1,6 @@
-// Sends a submission to the proxy: ky (loaded on demand), timeout, retry with backoff, one Idempotency-Key per submission.
+// Sends a submission to the proxy: ky, timeout, retry with backoff, one Idempotency-Key per submission.
+// Loaded on demand (with the submit code), so first paint carries neither this nor ky.
+import ky, { HTTPError } from 'ky';
 import { IDEMPOTENCY_HEADER, ROUTES, type LeadRequest, type LeadResponse, type WireError } from '../protocol/wire.js';
 
 /** What became of one send: the proxy took it, refused it for good, or could not be reached (keep it and try later). */
@@ -23,11 +25,6 @@ export const RETRY_POLICY = {
 /** Give up on one attempt after this long; the submission then goes to the outbox. */
 const TIMEOUT_MS = 15_000;
 
-/** Start loading ky before it is needed (on first interaction), so a visitor who goes offline can still send later. */
-export function preloadClient(): void {
-  import('ky').catch(() => undefined);
-}
-
 /** `${proxy}/leads`, tolerating a trailing slash on the configured base URL. */
 export function leadsUrl(proxy: string): string {
   return proxy.replace(/\/+$/, '') + ROUTES.leads;
@@ -35,14 +32,8 @@ export function leadsUrl(proxy: string): string {
 
 /** POST one submission; `key` is the submission's Idempotency-Key and is the same on every retry and resend. */
 export async function sendLead(proxy: string, key: string, body: LeadRequest): Promise<SendOutcome> {
-  let ky: typeof import('ky');
   try {
-    ky = await import('ky');
-  } catch {
-    return { kind: 'unreachable' };
-  }
-  try {
-    const response = await ky.default
+    const response = await ky
       .post(leadsUrl(proxy), {
         json: body,
         headers: { [IDEMPOTENCY_HEADER]: key },
@@ -52,7 +43,7 @@ export async function sendLead(proxy: string, key: string, body: LeadRequest): P
       .json<LeadResponse>();
     return { kind: 'accepted', response };
   } catch (error) {
-    if (!(error instanceof ky.HTTPError)) return { kind: 'unreachable' };
+    if (!(error instanceof HTTPError)) return { kind: 'unreachable' };
     const status = error.response.status;
     // Still failing after the retries: the proxy or Intercom is struggling, not the submission. Keep it.
     if (RETRY_POLICY.statusCodes.includes(status)) return { kind: 'unreachable' };

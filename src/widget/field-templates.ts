@@ -1,7 +1,7 @@
 // Templates for one field and for the consent checkbox: label bound to control, error tied by aria-describedby.
 import { html, nothing, type TemplateResult } from 'lit';
 import type { LeadField } from '../protocol/wire.js';
-import { FIELD_SPECS } from './fields.js';
+import { FIELD_TYPES } from './fields.js';
 import type { MessageKey } from './messages.js';
 
 type Translate = (key: MessageKey) => string;
@@ -10,17 +10,21 @@ function errorLine(t: Translate, id: string, error?: MessageKey): TemplateResult
   return error ? html`<p class="error" part="error" id="${id}-error">${t(error)}</p>` : nothing;
 }
 
+/**
+ * One field. `autocomplete` is `name`, `email` or `tel` (the type, except for the name's text input); `inputmode`
+ * repeats the type for email and tel, for keyboards that go by inputmode only.
+ */
 export function renderField(t: Translate, field: LeadField, required: boolean, error?: MessageKey, max?: number): TemplateResult {
-  const spec = FIELD_SPECS[field];
+  const type = FIELD_TYPES[field];
   const id = `lr-${field}`;
   const invalid = error ? 'true' : nothing;
   const describedby = error ? `${id}-error` : nothing;
   const control =
-    spec.type === 'textarea'
+    type === 'textarea'
       ? html`<textarea part="input" id=${id} name=${field} maxlength=${max ?? nothing} ?required=${required}
           aria-invalid=${invalid} aria-describedby=${describedby}></textarea>`
-      : html`<input part="input" id=${id} name=${field} type=${spec.type} autocomplete=${spec.autocomplete ?? nothing}
-          inputmode=${spec.inputmode ?? nothing} maxlength=${max ?? nothing} ?required=${required}
+      : html`<input part="input" id=${id} name=${field} type=${type} autocomplete=${type === 'text' ? 'name' : type}
+          inputmode=${type === 'text' ? nothing : type} maxlength=${max ?? nothing} ?required=${required}
           aria-invalid=${invalid} aria-describedby=${describedby} />`;
   return html`<div class="field" part="field">
     <label part="label" for=${id}>${t(field)}</label>${control}${errorLine(t, id, error)}

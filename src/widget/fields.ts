@@ -1,21 +1,17 @@
-// The form's fields: input type and autocomplete token, and which are shown and required.
+// The form's fields: input type, and which are shown and required.
 // Only types come from wire.ts here: its values (limits, validators) arrive with the submit code, after first paint.
 import type { FieldErrorCode, LeadField } from '../protocol/wire.js';
 
-export interface FieldSpec {
-  type: 'text' | 'email' | 'tel' | 'textarea';
-  autocomplete?: string;
-  inputmode?: string;
-}
-
-/** One entry per LeadField (the Record type makes the compiler check that against wire.ts), in the form's order. */
-export const FIELD_SPECS: Record<LeadField, FieldSpec> = {
-  name: { type: 'text', autocomplete: 'name' },
-  email: { type: 'email', autocomplete: 'email', inputmode: 'email' },
-  phone: { type: 'tel', autocomplete: 'tel', inputmode: 'tel' },
-  message: { type: 'textarea' },
+/**
+ * The control of each LeadField, in the form's order (the Record type makes the compiler check it against wire.ts).
+ * Its `autocomplete` token and `inputmode` follow from the type: see field-templates.ts.
+ */
+export const FIELD_TYPES: Record<LeadField, 'text' | 'email' | 'tel' | 'textarea'> = {
+  name: 'text',
+  email: 'email',
+  phone: 'tel',
+  message: 'textarea',
 };
-const FIELD_ORDER = Object.keys(FIELD_SPECS) as LeadField[];
 
 export type LeadValues = Partial<Record<LeadField, string>>;
 /** Errors by field; `consent` is the consent checkbox. */
@@ -24,7 +20,7 @@ export type FieldErrors = Partial<Record<LeadField | 'consent', FieldErrorCode>>
 /** A space-separated attribute → known field names, in the form's order. */
 export function parseFieldList(text: string): LeadField[] {
   const words = text.split(/[\s,]+/);
-  return FIELD_ORDER.filter((field) => words.includes(field));
+  return (Object.keys(FIELD_TYPES) as LeadField[]).filter((field) => words.includes(field));
 }
 
 /** The fields shown: those asked for, plus email when neither email nor phone was (a lead needs a way back). */

@@ -1,16 +1,18 @@
 // The <lead-relay> element: its properties, its one state value, and render().
-import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import type { LeadField } from '../protocol/wire.js';
 import type { SendOutcome } from '../client/proxy-client.js';
 import { emit } from './events.js';
 import { renderConsent, renderField } from './field-templates.js';
-import { FIELD_SPECS, requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
+import { FIELD_TYPES, requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
 import { LocalizeController } from './localize-controller.js';
 import { en, type MessageKey, type Messages } from './messages.js';
 import { OutboxController } from './outbox-controller.js';
 import { styles } from './lead-relay.styles.js';
 
 type Submission = typeof import('./submission.js');
+/** A reactive property that is internal state: no attribute. */
+const INTERNAL = { state: true };
 
 /** Where a submission is. One value, so the form can never be "submitting" and "failed" at once. */
 export type LeadState = 'idle' | 'submitting' | 'success' | 'error' | 'queued';
@@ -60,7 +62,8 @@ export type PreviewState = LeadState | 'invalid';
  */
 export class LeadRelay extends LitElement {
   static override styles = styles;
-  // Declared here rather than with decorators: the decorator helper costs bytes on every visitor's page.
+  // Declared here rather than with decorators: the decorator helper costs bytes on every visitor's page. Internal
+  // state is `_`-prefixed: the bundler shortens those names (rollup.config.mjs), so never name one in a string.
   static override properties = {
     proxy: {},
     fields: {},
@@ -75,13 +78,12 @@ export class LeadRelay extends LitElement {
     theme: { reflect: true },
     previewState: { attribute: 'preview-state' },
     strings: { type: Object },
-    state: { state: true, attribute: false },
-    consentGiven: { state: true, attribute: false },
-    errors: { state: true, attribute: false },
-    failure: { state: true, attribute: false },
-    dialog: { state: true, attribute: false },
-    limits: { state: true, attribute: false },
-    open: { state: true, attribute: false },
+    _state: INTERNAL,
+    _consentGiven: INTERNAL,
+    _errors: INTERNAL,
+    _failure: INTERNAL,
+    _limits: INTERNAL,
+    _open: INTERNAL,
   };
 
   /** Base URL of the LeadRelay proxy; the form posts to `${proxy}/leads`. Required. */
@@ -111,232 +113,236 @@ export class LeadRelay extends LitElement {
   /** Per-string overrides, by message key (JSON in the attribute), e.g. `{"submit":"Request a demo"}`. */
   strings?: Partial<Messages>;
 
-  private state: LeadState = 'idle';
-  private values: LeadValues = {};
-  private consentGiven = false;
-  private errors: FieldErrors = {};
-  private failure?: MessageKey;
-  private dialog?: typeof import('./launcher.js');
-  private open = false;
+  private _state: LeadState = 'idle';
+  private _values: LeadValues = {};
+  private _consentGiven = false;
+  private _errors: FieldErrors = {};
+  private _failure?: MessageKey;
   /** maxlength per field; arrives with the submit code on first interaction (validation enforces the same limits). */
-  private limits?: Record<LeadField, number>;
+  private _limits?: Record<LeadField, number>;
+  /** The launcher's dialog: its module is loaded on the first open, before `_open` turns true. */
+  private _dialog?: typeof import('./launcher.js');
+  private _open = false;
 
-  private readonly l10n = new LocalizeController(this);
-  private readonly outbox = new OutboxController(this);
-  private startedAt = 0;
-  private submitted = false;
-  private pendingKey = '';
-  private submission?: Promise<Submission>;
+  private readonly _l10n = new LocalizeController(this);
+  private readonly _outbox = new OutboxController(this);
+  private _startedAt = 0;
+  private _submitted = false;
+  private _pendingKey = '';
+  private _submission?: Promise<Submission>;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const draft = this.outbox.readDraft();
-    if (draft) ({ values: this.values, consent: this.consentGiven, startedAt: this.startedAt } = draft);
+    const draft = this._outbox.readDraft();
+    if (draft) ({ values: this._values, consent: this._consentGiven, startedAt: this._startedAt } = draft);
   }
 
   /** @internal Also waits for the locale pack, so tests and pages see translated text after `updateComplete`. */
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
-    await this.l10n.ready;
+    await this._l10n.ready;
     return (await super.getUpdateComplete()) && done;
   }
 
-  private get shown(): LeadField[] {
+  private _shown(): LeadField[] {
     return shownFields(this.fields);
   }
 
-  private get requiredShown(): LeadField[] {
-    return requiredFields(this.required, this.shown);
-  }
-
-  /** The state to draw: the real one, or the one `preview-state` forces. */
-  private view(): { state: LeadState; errors: FieldErrors; failure?: MessageKey } {
-    const preview = this.previewState;
-    if (!preview) return { state: this.state, errors: this.errors, failure: this.failure };
-    const errors: FieldErrors = {};
-    if (preview === 'invalid') {
-      for (const field of this.requiredShown) errors[field] = 'required';
-      if (this.consent) errors.consent = 'consent_required';
-    }
-    return { state: preview === 'invalid' ? 'idle' : preview, errors, failure: preview === 'error' ? 'error' : undefined };
+  private _requiredShown(): LeadField[] {
+    return requiredFields(this.required, this._shown());
   }
 
   override render(): TemplateResult {
-    const { t } = this.l10n;
-    const view = this.view();
-    const done = view.state === 'success' || view.state === 'queued';
-    const content = html`<div class="root" part="base" lang=${this.l10n.lang} dir=${this.l10n.dir}>
-      ${done ? this.renderDone(view.state) : this.renderForm(view.state, view.errors, view.failure)}
+    const { t, lang, dir } = this._l10n;
+    // The state to draw: the real one, or the one `preview-state` forces (`invalid`: idle with every check failing).
+    const preview = this.previewState;
+    let state = this._state;
+    let errors = this._errors;
+    let failure = this._failure;
+    if (preview) {
+      errors = {};
+      if (preview === 'invalid') {
+        for (const field of this._requiredShown()) errors[field] = 'required';
+        if (this.consent) errors.consent = 'consent_required';
+      }
+      state = preview === 'invalid' ? 'idle' : preview;
+      failure = preview === 'error' ? 'error' : undefined;
+    }
+    const content = html`<div class="root" part="base" lang=${lang} dir=${dir}>
+      ${state === 'success' || state === 'queued' ? this._renderDone(state) : this._renderForm(state, errors, failure)}
     </div>`;
     if (this.mode !== 'launcher') return content;
-    return html`<button part="launcher" class="launcher" type="button" aria-haspopup="dialog" @click=${this.openDialog}>
+    return html`<button part="launcher" class="launcher" type="button" aria-haspopup="dialog" @click=${this._openDialog}>
         ${t('launcher')}</button
-      >${this.open && this.dialog ? this.dialog.renderDialog(content, t('close'), this.closeDialog) : nothing}`;
+      >${this._open ? this._dialog!.renderDialog(content, t('close'), this._closeDialog) : nothing}`;
   }
 
-  private renderDone(state: LeadState): TemplateResult {
-    const text = state === 'queued' ? this.l10n.t('queued') : this.successMessage || this.l10n.t('success');
+  private _renderDone(state: LeadState): TemplateResult {
+    const text = state === 'queued' ? this._l10n.t('queued') : this.successMessage || this._l10n.t('success');
     return html`<div class="done" part="status" role="status" tabindex="-1">
       ${state === 'queued' ? text : html`<slot name="success">${text}</slot>`}
     </div>`;
   }
 
-  private renderForm(state: LeadState, errors: FieldErrors, failure?: MessageKey): TemplateResult {
-    const { t } = this.l10n;
+  private _renderForm(state: LeadState, errors: FieldErrors, failure?: MessageKey): TemplateResult {
+    const { t } = this._l10n;
     const busy = state === 'submitting';
+    const required = this._requiredShown();
     const problems = Object.entries(errors) as [LeadField | 'consent', MessageKey][];
-    const listed = problems.length > 0 && (this.submitted || !!this.previewState);
-    return html`<form part="form" novalidate @submit=${this.submit} @input=${this.onInput} @focusout=${this.onBlur} @focusin=${this.touch}>
+    const listed = problems.length > 0 && (this._submitted || !!this.previewState);
+    return html`<form part="form" novalidate @submit=${this._submit} @input=${this._onInput} @focusout=${this._onBlur} @focusin=${this._touch}>
       <slot name="heading"><h2 part="heading" id="lr-heading">${this.heading || t('heading')}</h2></slot>
       <slot name="description"></slot>
-      ${this.shown.map((field) => renderField(t, field, this.requiredShown.includes(field), errors[field], this.limits?.[field]))}
-      ${this.consent ? renderConsent(t, this.consent, this.consentGiven, errors.consent) : nothing}
+      ${this._shown().map((field) => renderField(t, field, required.includes(field), errors[field], this._limits?.[field]))}
+      ${this.consent ? renderConsent(t, this.consent, this._consentGiven, errors.consent) : nothing}
       <div class="hp" aria-hidden="true"><input name="hp" tabindex="-1" autocomplete="off" /></div>
       <button part="button" type="submit" aria-disabled=${busy ? 'true' : nothing}>
         ${busy ? t('submitting') : this.submitLabel || t('submit')}
       </button>
       <div class="status" part="status" role="status">${failure || listed ? html`<p class="summary">${t(failure ?? 'summary')}</p>` : nothing}${listed
           ? html`<ul class="summary">
-              ${problems.map(([field, code]) => html`<li><a href="#lr-${field}" @click=${this.jump}>${field === 'consent' ? '' : t(field) + ': '}${t(code)}</a></li>`)}
+              ${problems.map(([field, code]) => html`<li><a href="#lr-${field}" @click=${this._jump}>${field === 'consent' ? '' : t(field) + ': '}${t(code)}</a></li>`)}
             </ul>`
           : nothing}</div>
     </form>`;
   }
 
-  /** First interaction: start the fill clock and fetch the submit code (and ky) while the visitor types. */
-  private touch(): Promise<Submission> {
-    if (!this.submission) {
-      this.startedAt ||= Date.now();
-      this.submission = import('./submission.js');
-      this.submission.then(
-        (module) => {
-          this.limits = module.FIELD_MAX;
-          module.preloadSend();
-        },
-        () => (this.submission = undefined),
+  /** First interaction: start the fill clock and fetch the submit code (with ky) while the visitor types. */
+  private _touch(): Promise<Submission> {
+    if (!this._submission) {
+      this._startedAt ||= Date.now();
+      this._submission = import('./submission.js');
+      this._submission.then(
+        (module) => (this._limits = module.FIELD_MAX),
+        () => (this._submission = undefined),
       );
     }
-    return this.submission;
+    return this._submission;
   }
 
-  private onInput(event: Event): void {
+  private _onInput(event: Event): void {
     const target = event.target as HTMLInputElement;
     if (target.name === 'hp') return;
-    void this.touch();
-    if (target.name === 'consent') this.consentGiven = target.checked;
-    else this.values = { ...this.values, [target.name]: target.value };
-    this.outbox.saveDraft({ values: this.values, consent: this.consentGiven, startedAt: this.startedAt });
+    void this._touch();
+    if (target.name === 'consent') this._consentGiven = target.checked;
+    else this._values = { ...this._values, [target.name]: target.value };
+    this._outbox.saveDraft({ values: this._values, consent: this._consentGiven, startedAt: this._startedAt });
   }
 
   /** After the first submit, each field is checked again as the visitor leaves it. */
-  private async onBlur(event: FocusEvent): Promise<void> {
+  private async _onBlur(event: FocusEvent): Promise<void> {
     const name = (event.target as HTMLInputElement).name as LeadField | 'consent';
-    if (!this.submitted || !name || !(name in FIELD_SPECS || name === 'consent')) return;
-    const code = this.validate(await this.touch())[name];
-    const { [name]: before, ...rest } = this.errors;
-    if (code !== before) this.errors = code ? { ...rest, [name]: code } : rest;
+    if (!this._submitted || !name || !(name in FIELD_TYPES || name === 'consent')) return;
+    const code = this._validate(await this._touch())[name];
+    const { [name]: before, ...rest } = this._errors;
+    if (code !== before) this._errors = code ? { ...rest, [name]: code } : rest;
   }
 
-  private validate(module: Submission): FieldErrors {
-    return module.validateForm(this.values, this.shown, this.requiredShown, { asked: !!this.consent, given: this.consentGiven });
+  private _validate(module: Submission): FieldErrors {
+    return module.validateForm(this._values, this._shown(), this._requiredShown(), { asked: !!this.consent, given: this._consentGiven });
   }
 
-  private jump(event: Event): void {
+  private _jump(event: Event): void {
     event.preventDefault();
-    this.focusControl((event.currentTarget as HTMLAnchorElement).hash.slice(1));
+    this._focus(`#${(event.currentTarget as HTMLAnchorElement).hash.slice(1)}`);
   }
 
-  private focusControl(id: string): void {
-    this.renderRoot.querySelector<HTMLElement>(`#${id}`)?.focus();
+  /** Focus the first element matching `selector` in the shadow root, if there is one. */
+  private _focus(selector: string): void {
+    this.renderRoot.querySelector<HTMLElement>(selector)?.focus();
   }
 
-  private async submit(event: Event): Promise<void> {
+  /** Focus the control of the first field in error, once it is drawn. */
+  private async _focusFirstError(): Promise<void> {
+    await this.updateComplete;
+    const first = Object.keys(this._errors)[0];
+    if (first) this._focus(`#lr-${first}`);
+  }
+
+  private async _submit(event: Event): Promise<void> {
     event.preventDefault();
-    if (this.state === 'submitting') return; // the button stays focusable while busy; a second press does nothing
-    this.state = 'submitting';
+    if (this._state === 'submitting') return; // the button stays focusable while busy; a second press does nothing
+    this._state = 'submitting';
     let module: Submission;
     try {
-      module = await this.touch();
+      module = await this._touch();
     } catch {
       // The submit code could not be fetched (offline before it loaded): nothing was saved, so say "send again".
-      this.failure = 'error';
-      this.state = 'error';
+      this._failure = 'error';
+      this._state = 'error';
       return;
     }
-    this.submitted = true;
-    this.failure = undefined;
-    this.errors = this.validate(module);
-    const first = Object.keys(this.errors)[0];
-    const values = module.filledValues(this.values, this.shown);
-    if (first || !emit(this, 'lr-submit', values, true)) {
-      this.state = 'idle';
-      await this.updateComplete;
-      return first ? this.focusControl(`lr-${first}`) : undefined;
+    this._submitted = true;
+    this._failure = undefined;
+    this._errors = this._validate(module);
+    const values = module.filledValues(this._values, this._shown());
+    if (Object.keys(this._errors).length || !emit(this, 'lr-submit', values, true)) {
+      this._state = 'idle';
+      return this._focusFirstError();
     }
-    this.pendingKey = module.newKey();
-    const hp = this.renderRoot.querySelector<HTMLInputElement>('input[name=hp]')?.value ?? '';
-    const consent = { text: this.consent, given: this.consentGiven };
-    const body = module.buildLeadRequest({ values, hp, startedAt: this.startedAt, phoneCountry: this.phoneCountry, consent });
-    await this.outbox.submit({ key: this.pendingKey, proxy: this.proxy, body, at: Date.now() });
+    this._pendingKey = module.newKey();
+    const hp = this.renderRoot.querySelector<HTMLInputElement>('[name=hp]')?.value ?? '';
+    const consent = { text: this.consent, given: this._consentGiven };
+    const body = module.buildLeadRequest({ values, hp, startedAt: this._startedAt, phoneCountry: this.phoneCountry, consent });
+    await this._outbox.submit({ key: this._pendingKey, proxy: this.proxy, body, at: Date.now() });
   }
 
   /**
    * The outbox reports every send; only the one this form is waiting for changes what it shows.
    * @internal
    */
-  settle(key: string, outcome: SendOutcome): void {
-    if (key !== this.pendingKey) return;
+  async _settle(key: string, outcome: SendOutcome): Promise<void> {
+    if (key !== this._pendingKey) return;
     if (outcome.kind === 'accepted') {
-      this.pendingKey = '';
-      this.state = 'success';
-      this.outbox.clearDraft();
-      const { response } = outcome;
-      emit(this, 'lr-success', { status: response.status, conversationId: 'conversationId' in response ? response.conversationId : undefined });
+      this._pendingKey = '';
+      this._state = 'success';
+      this._outbox.clearDraft();
+      const response = outcome.response as { status: 'created' | 'queued'; conversationId?: string };
+      emit(this, 'lr-success', { status: response.status, conversationId: response.conversationId });
     } else if (outcome.kind === 'unreachable') {
-      if (this.state === 'queued') return;
-      this.state = 'queued';
-      this.outbox.clearDraft(); // the outbox holds it now
+      if (this._state === 'queued') return;
+      this._state = 'queued';
+      this._outbox.clearDraft(); // the outbox holds it now
       emit(this, 'lr-queued', { idempotencyKey: key });
     } else {
-      this.pendingKey = '';
+      this._pendingKey = '';
       const { error } = outcome;
       const errors: FieldErrors = {};
-      for (const [field, code] of Object.entries(error.fields ?? {})) if (code && field in FIELD_SPECS) errors[field as LeadField] = code;
-      this.errors = errors;
-      this.failure = (error.code in en ? error.code : 'error') as MessageKey;
-      this.state = 'error';
+      for (const [field, code] of Object.entries(error.fields ?? {})) if (code && field in FIELD_TYPES) errors[field as LeadField] = code;
+      this._errors = errors;
+      this._failure = (error.code in en ? error.code : 'error') as MessageKey;
+      this._state = 'error';
       emit(this, 'lr-error', { code: error.code, message: error.message, fields: error.fields });
+      return this._focusFirstError();
     }
+    await this.updateComplete;
+    this._focus('.done');
   }
 
-  protected override updated(changed: PropertyValues): void {
+  protected override updated(): void {
     // Values are written to the controls only when they differ (a restored draft, a reopened dialog): setting an
     // email input's value while someone types in it moves their caret.
     for (const control of this.renderRoot.querySelectorAll<HTMLInputElement>('[part=input]')) {
-      const value = this.values[control.name as LeadField] ?? '';
+      const value = this._values[control.name as LeadField] ?? '';
       if (control.value !== value) control.value = value;
     }
-    if (changed.has('state')) {
-      if (this.state === 'success' || this.state === 'queued') this.renderRoot.querySelector<HTMLElement>('.done')?.focus();
-      const first = Object.keys(this.errors)[0];
-      if (this.state === 'error' && first) this.focusControl(`lr-${first}`);
-    }
-    if (changed.has('open') && this.open) this.renderRoot.querySelector('dialog')?.showModal();
   }
 
-  private async openDialog(): Promise<void> {
-    if (!this.dialog) {
+  private async _openDialog(): Promise<void> {
+    if (!this._dialog) {
       const module = await import('./launcher.js');
-      this.shadowRoot?.adoptedStyleSheets.push(module.launcherStyles.styleSheet!);
-      this.dialog = module;
+      this.shadowRoot!.adoptedStyleSheets.push(module.launcherStyles.styleSheet!);
+      this._dialog = module;
     }
-    this.open = true;
+    this._open = true;
+    await this.updateComplete;
+    this.renderRoot.querySelector('dialog')?.showModal();
   }
 
-  private readonly closeDialog = (): void => {
+  private readonly _closeDialog = (): void => {
     this.renderRoot.querySelector('dialog')?.close();
-    this.open = false;
-    this.renderRoot.querySelector<HTMLElement>('.launcher')?.focus();
+    this._open = false;
+    this._focus('.launcher');
   };
 }
 

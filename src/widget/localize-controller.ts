@@ -12,25 +12,25 @@ export class LocalizeController implements ReactiveController {
   lang = 'en';
   /** Settles when the current locale's pack is in (the host's `updateComplete` waits for it). */
   ready: Promise<unknown> = Promise.resolve();
-  private pack: Messages = en;
+  private _pack: Messages = en;
 
-  constructor(private readonly host: LocalizeHost) {
-    host.addController(this);
+  constructor(private readonly _host: LocalizeHost) {
+    _host.addController(this);
   }
 
   hostUpdate(): void {
-    const lang = baseLocale(this.host.locale || this.host.closest('[lang]')?.getAttribute('lang') || navigator.language);
+    const lang = baseLocale(this._host.locale || this._host.closest('[lang]')?.getAttribute('lang') || navigator.language);
     if (lang === this.lang) return;
     this.lang = lang;
     const pack = loadedMessages(lang);
     if (pack) {
-      this.pack = pack;
+      this._pack = pack;
       return;
     }
     this.ready = loadMessages(lang).then((loaded) => {
       if (this.lang !== lang) return;
-      this.pack = loaded;
-      this.host.requestUpdate();
+      this._pack = loaded;
+      this._host.requestUpdate();
     });
   }
 
@@ -39,5 +39,5 @@ export class LocalizeController implements ReactiveController {
   }
 
   /** The string for `key`: the page's override, else the locale's, else English. */
-  t = (key: MessageKey): string => this.host.strings?.[key] ?? this.pack[key] ?? en[key];
+  t = (key: MessageKey): string => this._host.strings?.[key] ?? this._pack[key] ?? en[key];
 }

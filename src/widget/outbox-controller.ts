@@ -8,7 +8,7 @@ import { putInOutbox, readOutbox, removeFromOutbox, type PendingSubmission } fro
 export interface OutboxHost extends ReactiveControllerHost, HTMLElement {
   proxy: string;
   /** Told the outcome of every send this controller makes, including resends of earlier submissions. */
-  settle(key: string, outcome: SendOutcome): void;
+  _settle(key: string, outcome: SendOutcome): unknown;
 }
 
 export interface Draft {
@@ -22,10 +22,10 @@ export interface Draft {
 const inFlight = new Map<string, Promise<SendOutcome>>();
 
 export class OutboxController implements ReactiveController {
-  private flushedFor = '';
+  private _flushedFor = '';
 
-  constructor(private readonly host: OutboxHost) {
-    host.addController(this);
+  constructor(private readonly _host: OutboxHost) {
+    _host.addController(this);
   }
 
   hostConnected(): void {
@@ -34,34 +34,34 @@ export class OutboxController implements ReactiveController {
 
   hostDisconnected(): void {
     removeEventListener('online', this.flush);
-    this.flushedFor = '';
+    this._flushedFor = '';
   }
 
   hostUpdated(): void {
     // Resend what an earlier page (or this one, offline) left behind, once the proxy URL is known.
-    if (this.host.proxy && this.host.proxy !== this.flushedFor) {
-      this.flushedFor = this.host.proxy;
+    if (this._host.proxy && this._host.proxy !== this._flushedFor) {
+      this._flushedFor = this._host.proxy;
       this.flush();
     }
   }
 
   /** Send every waiting submission for this widget's proxy, each with its own original key. */
   readonly flush = (): void => {
-    for (const item of readOutbox()) if (item.proxy === this.host.proxy) void this.deliver(item);
+    for (const item of readOutbox()) if (item.proxy === this._host.proxy) void this._deliver(item);
   };
 
   /** A new submission: into the outbox first (so closing the tab mid-send loses nothing), then sent. */
   submit(item: PendingSubmission): Promise<SendOutcome> {
     putInOutbox(item);
-    return this.deliver(item);
+    return this._deliver(item);
   }
 
-  private deliver(item: PendingSubmission): Promise<SendOutcome> {
+  private _deliver(item: PendingSubmission): Promise<SendOutcome> {
     let sending = inFlight.get(item.key);
     if (!sending) {
-      // The client (and ky behind it) is loaded on demand: first paint does not need it.
-      sending = import('../client/proxy-client.js')
-        .then((client) => client.sendLead(item.proxy, item.key, item.body), (): SendOutcome => ({ kind: 'unreachable' }))
+      // The client (and ky behind it) comes with the submit code, loaded on demand: first paint does not need it.
+      sending = import('./submission.js')
+        .then((module) => module.sendLead(item.proxy, item.key, item.body), (): SendOutcome => ({ kind: 'unreachable' }))
         .then((outcome) => {
         inFlight.delete(item.key);
         // Unreachable: keep it for the next `online`, page load or connect. Otherwise the proxy has decided.
@@ -72,18 +72,18 @@ export class OutboxController implements ReactiveController {
       inFlight.set(item.key, sending);
     }
     return sending.then((outcome) => {
-      this.host.settle(item.key, outcome);
+      this._host._settle(item.key, outcome);
       return outcome;
     });
   }
 
-  private get draftKey(): string {
-    return `${STORAGE_KEYS.draftPrefix}${location.pathname}#${this.host.id}`;
+  private get _draftKey(): string {
+    return `${STORAGE_KEYS.draftPrefix}${location.pathname}#${this._host.id}`;
   }
 
   readDraft(): Draft | undefined {
     try {
-      const text = sessionStore()?.getItem(this.draftKey);
+      const text = sessionStore()?.getItem(this._draftKey);
       return text ? (JSON.parse(text) as Draft) : undefined;
     } catch {
       return undefined;
@@ -93,7 +93,7 @@ export class OutboxController implements ReactiveController {
   /** Called on input only: nothing is written before the visitor interacts. */
   saveDraft(draft: Draft): void {
     try {
-      sessionStore()?.setItem(this.draftKey, JSON.stringify(draft));
+      sessionStore()?.setItem(this._draftKey, JSON.stringify(draft));
     } catch {
       // A draft is a convenience; without storage the form still works.
     }
@@ -101,7 +101,7 @@ export class OutboxController implements ReactiveController {
 
   clearDraft(): void {
     try {
-      sessionStore()?.removeItem(this.draftKey);
+      sessionStore()?.removeItem(this._draftKey);
     } catch {
       // Nothing to clear.
     }

@@ -5,11 +5,8 @@ import type { LeadValues } from './fields.js';
 import { defaultPhoneCountry, readPageContext, readUtm } from './page-context.js';
 
 export { FIELD_MAX, filledValues, validateForm } from './validation.js';
-
-/** Fetch the proxy client and ky while the visitor is still typing. */
-export function preloadSend(): void {
-  import('../client/proxy-client.js').then((client) => client.preloadClient(), () => undefined);
-}
+// The proxy client (and ky) load with this module, on first interaction, so a visitor who goes offline can still send.
+export { sendLead } from '../client/proxy-client.js';
 
 export interface SubmissionInput {
   /** The filled, trimmed values of the shown fields. */
