@@ -19,6 +19,7 @@ or duplicated submission, any refused one, or the access token in the proxies' o
   --concurrency C     submissions in flight (default 16)
   --fail F            share of POST /contacts and POST /conversations failing before commit, half 503 and
                       half 429 (default 0.3)
+  --fail-status S     503 | 429 | both (default both): the status of the --fail share
   --after-commit A    share of those calls that create the object and then answer 503 (default 0.1), on top of --fail
   --store S           memory | redis (default memory); redis uses REDIS_URL, else LEADRELAY_TEST_REDIS_URL,
                       else starts a private redis-server on a free loopback port
@@ -39,6 +40,7 @@ function options() {
       concurrency: { type: 'string', default: '16' },
       fail: { type: 'string', default: '0.3' },
       'after-commit': { type: 'string', default: '0.1' },
+      'fail-status': { type: 'string', default: 'both' },
       store: { type: 'string', default: 'memory' },
       instances: { type: 'string', default: '1' },
       race: { type: 'boolean', default: false },
@@ -65,25 +67,30 @@ function options() {
   if (store !== 'memory' && store !== 'redis') problems.push('--store must be memory or redis');
   if (!(Number.isInteger(instances) && instances >= 1)) problems.push('--instances must be 1 or more');
   if (instances > 1 && store !== 'redis') problems.push('--instances above 1 needs --store redis (memory stores are not shared)');
+  const failStatus = values['fail-status'];
+  if (!['503', '429', 'both'].includes(failStatus)) problems.push('--fail-status must be 503, 429 or both');
   const drainTimeoutMs = Number(values['drain-timeout']) * 1000;
   if (!(drainTimeoutMs >= 0)) problems.push('--drain-timeout must be a number of seconds');
   if (problems.length) {
     process.stderr.write(`${problems.join('\n')}\n\n${HELP}\n`);
     process.exit(2);
   }
-  return { n, concurrency, fail, afterCommit, store, instances, drainTimeoutMs, race: values.race, kill: values.kill, burst: values.burst };
+  return { n, concurrency, fail, afterCommit, failStatus, store, instances, drainTimeoutMs, race: values.race, kill: values.kill, burst: values.burst };
 }
 
 /** Disjoint faults per route, first match wins: afterCommit first, then 503, then 429, each rate conditional. */
-function faultsFor(fail: number, afterCommit: number): Record<string, unknown>[] {
+function faultsFor(fail: number, afterCommit: number, failStatus: string): Record<string, unknown>[] {
   const faults: Record<string, unknown>[] = [];
   for (const route of ['POST /contacts', 'POST /conversations']) {
     if (afterCommit > 0) faults.push({ route, status: 503, rate: afterCommit, afterCommit: true });
-    const half = fail / 2;
-    if (half > 0) {
-      faults.push({ route, status: 503, rate: half / (1 - afterCommit) });
-      faults.push({ route, status: 429, rate: half / (1 - afterCommit - half) });
+    if (fail <= 0) continue;
+    if (failStatus !== 'both') {
+      faults.push({ route, status: Number(failStatus), rate: fail / (1 - afterCommit) });
+      continue;
     }
+    const half = fail / 2;
+    faults.push({ route, status: 503, rate: half / (1 - afterCommit) });
+    faults.push({ route, status: 429, rate: half / (1 - afterCommit - half) });
   }
   return faults;
 }
@@ -122,7 +129,7 @@ async function main(): Promise<void> {
       await hook(emulator.url, 'config', { rateLimit: { limit: Math.max(1, Math.ceil((run.n * 2) / 10)), windowSeconds: 1 } });
     } else {
       await hook(emulator.url, 'config', { rateLimit: { limit: 10_000_000, windowSeconds: 60 } });
-      const faults = faultsFor(run.fail, run.afterCommit);
+      const faults = faultsFor(run.fail, run.afterCommit, run.failStatus);
       if (faults.length) await hook(emulator.url, 'faults', faults);
     }
 
@@ -157,7 +164,7 @@ async function main(): Promise<void> {
     const report = {
       store: run.store,
       instances: run.instances,
-      faults: run.burst ? 'none (burst)' : { fail: run.fail, afterCommit: run.afterCommit },
+      faults: run.burst ? 'none (burst)' : { fail: run.fail, failStatus: run.failStatus, afterCommit: run.afterCommit },
       submitted: audit.submitted,
       accepted: audit.accepted,
       accepted202: results.filter((result) => result.status === 202).length,

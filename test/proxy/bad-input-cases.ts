@@ -64,7 +64,7 @@ function wrongTypes(): BadInputCase[] {
   const cases: BadInputCase[] = [];
   const wrong: [string, unknown][] = [['a number', 42], ['true', true], ['an array', ['x']], ['an object', { x: 1 }], ['zero', 0]];
   for (const field of ['name', 'email', 'phone', 'message', 'phoneCountry', 'leadToken', 'captchaToken', 'avatar']) {
-    const also = field === 'phoneCountry' ? { phone: 'invalid_phone' } : {};
+    const also: Record<string, string> = field === 'phoneCountry' ? { phone: 'invalid_phone' } : {};
     for (const [label, value] of wrong) cases.push(fieldCase(`${field} as ${label}`, { [field]: value }, { [field]: 'invalid_type', ...also }));
   }
   for (const [label, value] of wrong.filter(([, value]) => value !== 0)) {
