@@ -55,6 +55,7 @@ export const FIELD_ERROR_CODES = [
   'invalid_url',
   'unknown_field',
   'consent_required',
+  'invalid_characters',
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 
@@ -168,14 +169,30 @@ function length(value: string): number {
   return [...value].length;
 }
 
-export function validateText(value: unknown, max: number): FieldErrorCode | undefined {
+function validateString(value: unknown, max: number): FieldErrorCode | undefined {
   if (typeof value !== 'string') return 'invalid_type';
   if (length(value) > max) return 'too_long';
   return undefined;
 }
 
+// Characters nobody types into a form: C0/C1 controls, bidi embeddings, overrides and isolates (used to disguise
+// text, "Trojan Source"), and lone surrogates (not text at all). With the `u` flag a surrogate *pair* is one code
+// point, so only a lone one matches. Tab, line feed and carriage return are allowed in multi-line fields only.
+const FORBIDDEN_ANYWHERE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uD800-\uDFFF]/u;
+const LINE_BREAKS_AND_TABS = /[\t\n\r]/;
+
+/** A string of at most `max` code points, free of control and bidi-override characters (line breaks only if `multiline`). */
+export function validateText(value: unknown, max: number, multiline = false): FieldErrorCode | undefined {
+  const base = validateString(value, max);
+  if (base) return base;
+  const text = value as string;
+  if (FORBIDDEN_ANYWHERE.test(text) || (!multiline && LINE_BREAKS_AND_TABS.test(text))) return 'invalid_characters';
+  return undefined;
+}
+
 export function validateEmail(value: unknown): FieldErrorCode | undefined {
-  const base = validateText(value, LIMITS.email.max);
+  // Type and length only: the pattern below refuses every character an address cannot hold, with a clearer message.
+  const base = validateString(value, LIMITS.email.max);
   if (base) return base;
   return EMAIL_PATTERN.test((value as string).trim()) ? undefined : 'invalid_email';
 }
@@ -185,7 +202,7 @@ export function validateEmail(value: unknown): FieldErrorCode | undefined {
  * numbering-plan library) and the proxy (which then parses it properly into E.164).
  */
 export function validatePhoneShape(value: unknown): FieldErrorCode | undefined {
-  const base = validateText(value, LIMITS.phone.max);
+  const base = validateString(value, LIMITS.phone.max);
   if (base) return base;
   const text = (value as string).trim();
   if (!/^\+?[0-9 ().\-/]+$/.test(text)) return 'invalid_phone';
@@ -210,7 +227,7 @@ export const FIELD_VALIDATORS: Record<LeadField, (value: unknown) => FieldErrorC
   name: (v) => validateText(v, LIMITS.name.max),
   email: validateEmail,
   phone: validatePhoneShape,
-  message: (v) => validateText(v, LIMITS.message.max),
+  message: (v) => validateText(v, LIMITS.message.max, true),
 };
 
 /** True for a string, after trimming, with something in it. */

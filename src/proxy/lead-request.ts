@@ -105,7 +105,7 @@ function checkConsent(value: unknown, fields: FieldErrors): LeadSubmission['cons
   }
   rejectUnknownKeys(value, CONSENT_KEYS, fields, 'consent.');
   if (typeof value.given !== 'boolean') fields['consent.given'] = 'invalid_type';
-  const textCode = validateText(value.text ?? '', LIMITS.consentText.max);
+  const textCode = validateText(value.text ?? '', LIMITS.consentText.max, true);
   if (textCode) fields['consent.text'] = textCode;
   if (typeof value.given !== 'boolean' || textCode) return undefined;
   return { given: value.given, text: ((value.text as string | undefined) ?? '').trim() };

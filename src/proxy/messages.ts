@@ -23,7 +23,7 @@ export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
     const input = await readJsonObject(request, options.maxBodyBytes);
     const fields: FieldErrors = {};
     rejectUnknownKeys(input, MESSAGE_KEYS, fields);
-    const bodyCode = isFilled(input.body) ? validateText(input.body, LIMITS.message.max) : 'required';
+    const bodyCode = isFilled(input.body) ? validateText(input.body, LIMITS.message.max, true) : 'required';
     if (bodyCode) fields.body = bodyCode;
     if (input.leadToken === undefined) fields.leadToken = 'required';
     else if (validateText(input.leadToken, LIMITS.leadToken.max)) fields.leadToken = 'invalid_type';

@@ -23,6 +23,7 @@ export const en = {
   invalid_url: 'Check what you entered here.',
   unknown_field: 'Check what you entered here.',
   consent_required: 'Tick this box to continue.',
+  invalid_characters: 'Remove the special characters from this field.',
   invalid_field: 'Some fields need your attention. Correct them and send again.',
   rate_limited: 'Too many attempts. Wait a minute, then send again.',
   spam_suspected: 'We could not accept this message. Wait a moment, then send again.',

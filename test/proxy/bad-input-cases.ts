@@ -16,8 +16,6 @@ export interface BadInputCase {
   status: number;
   code: string;
   fields?: Record<string, string>;
-  /** Set while the proxy accepts this input (a known gap): the case runs and reports, but does not fail the suite. */
-  todo?: string;
 }
 
 export const ALLOWED_ORIGIN = 'https://shop.example';
@@ -128,10 +126,7 @@ function hugeValues(): BadInputCase[] {
   ];
 }
 
-const TEXT_GAP =
-  'the proxy forwards lone surrogates, C0 controls and bidi overrides in name/message (validateText checks type and length only)';
-
-/** Text a person cannot have typed: refused as invalid_type, never forwarded. Exported for a stack of its own. */
+/** Text a person cannot have typed: refused as invalid_characters, never forwarded. Exported for a stack of its own. */
 export function unicodeEdges(): BadInputCase[] {
   const cases: BadInputCase[] = [];
   const raw: [string, string][] = [
@@ -142,14 +137,16 @@ export function unicodeEdges(): BadInputCase[] {
   ];
   for (const field of ['name', 'message']) {
     for (const [label, value] of raw) {
-      cases.push({ ...leadCase(`${field} with ${label}`, rawLead(field, value), 400, 'invalid_field', { [field]: 'invalid_type' }), todo: TEXT_GAP });
+      cases.push(leadCase(`${field} with ${label}`, rawLead(field, value), 400, 'invalid_field', { [field]: 'invalid_characters' }));
     }
   }
   const spoofing: [string, string][] = [
     ['a right-to-left override', 'Ada\u202Eecalevol'],
     ['a left-to-right isolate', 'Ada\u2066x\u2069'],
   ];
-  for (const [label, value] of spoofing) cases.push({ ...fieldCase(`name with ${label}`, { name: value }, { name: 'invalid_type' }), todo: TEXT_GAP });
+  for (const [label, value] of spoofing) cases.push(fieldCase(`name with ${label}`, { name: value }, { name: 'invalid_characters' }));
+  cases.push(fieldCase('a name over two lines', { name: 'Ada\nLovelace' }, { name: 'invalid_characters' }));
+  cases.push(fieldCase('a message with a right-to-left override', { message: 'pay \u202Eeciovni' }, { message: 'invalid_characters' }));
   for (const [label, char] of [['a zero-width space', '\u200B'], ['a right-to-left override', '\u202E'], ['a NUL', '\u0000'], ['a zero-width joiner', '\u200D']]) {
     cases.push(fieldCase(`email with ${label}`, { email: `ada${char}@example.com` }, { email: 'invalid_email' }));
     cases.push(fieldCase(`phone with ${label}`, { phone: `020 7946${char}0958` }, { phone: 'invalid_phone' }));

@@ -22,6 +22,7 @@ export default {
   invalid_url: 'Bitte prüfen Sie Ihre Eingabe.',
   unknown_field: 'Bitte prüfen Sie Ihre Eingabe.',
   consent_required: 'Bitte setzen Sie das Häkchen, um fortzufahren.',
+  invalid_characters: 'Bitte entfernen Sie die Sonderzeichen aus diesem Feld.',
   invalid_field: 'Einige Felder sind nicht korrekt. Bitte korrigieren Sie sie und senden Sie erneut.',
   rate_limited: 'Zu viele Versuche. Bitte warten Sie eine Minute und senden Sie dann erneut.',
   spam_suspected: 'Wir konnten diese Nachricht nicht annehmen. Bitte warten Sie kurz und senden Sie erneut.',

@@ -22,6 +22,7 @@ export default {
   invalid_url: 'Revise lo que ha escrito aquí.',
   unknown_field: 'Revise lo que ha escrito aquí.',
   consent_required: 'Marque esta casilla para continuar.',
+  invalid_characters: 'Elimine los caracteres especiales de este campo.',
   invalid_field: 'Algunos campos necesitan su atención. Corríjalos y envíe de nuevo.',
   rate_limited: 'Demasiados intentos. Espere un minuto y vuelva a enviar.',
   spam_suspected: 'No pudimos aceptar este mensaje. Espere un momento y vuelva a enviar.',

@@ -22,6 +22,7 @@ export default {
   invalid_url: 'Vérifiez votre saisie.',
   unknown_field: 'Vérifiez votre saisie.',
   consent_required: 'Cochez cette case pour continuer.',
+  invalid_characters: 'Supprimez les caractères spéciaux de ce champ.',
   invalid_field: 'Certains champs sont à corriger. Corrigez-les puis renvoyez.',
   rate_limited: 'Trop de tentatives. Attendez une minute, puis renvoyez.',
   spam_suspected: 'Nous n’avons pas pu accepter ce message. Attendez un instant, puis renvoyez.',
