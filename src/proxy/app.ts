@@ -69,6 +69,7 @@ function requestLog(logger: ProxyLogger, basePath: string): MiddlewareHandler<Pr
     };
     const ids = c.get('trace').intercomRequestIds;
     if (ids.length) line.intercomRequestId = ids.join(',');
+    if (c.get('trace').leadTokenIgnored) line.leadTokenIgnored = true;
     if (c.res.headers.get('idempotent-replayed')) line.replayed = true;
     if (c.res.status >= 400) {
       const code = await c.res.clone().json().then((body: { error?: { code?: string } }) => body?.error?.code, () => undefined);

@@ -12,7 +12,16 @@ const USAGE = `Usage: leadrelay-proxy [--emulate] [--port N]
 Environment: INTERCOM_ACCESS_TOKEN (required unless --emulate), INTERCOM_REGION (us|eu|au) or INTERCOM_BASE_URL,
 INTERCOM_VERSION (2.14), LEADRELAY_SECRET (required unless --emulate), LEADRELAY_IDENTITY_SECRET,
 LEADRELAY_ALLOWED_ORIGINS (comma-separated), LEADRELAY_RATE_LIMIT (per minute per IP, 20; 0 = off),
-LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1), REDIS_URL.`;
+LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1), REDIS_URL.
+
+Delivery tuning (whole milliseconds unless said otherwise):
+  LEADRELAY_RECOVERY_LAG_MS    how long Intercom's search may miss a contact or conversation after an ambiguous
+                               failure; a lead is created again only after a search this late finds nothing
+                               (300000: Intercom's index can lag minutes; set it a safe margin above the real lag)
+  LEADRELAY_RECOVERY_WAIT_MS   how long POST /leads keeps trying inline before it queues the rest (202) (5000)
+  LEADRELAY_RATE_WAIT_MS       the longest POST /leads waits for Intercom's rate window to reset (1000)
+  LEADRELAY_QUEUE_CONCURRENCY  queued submissions delivered at once, across all instances on one REDIS_URL (8)
+  LEADRELAY_LEASE_MS           how soon work held by a crashed instance is taken over (15000; renewed while alive)`;
 
 /** A configuration problem: printed as one clear sentence, exit code 1, never a stack trace. */
 class ConfigError extends Error {}
@@ -64,6 +73,13 @@ export function optionsFromEnv(
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
     throw new ConfigError('leadrelay-proxy: PORT must be a port number.');
   }
+  const tuning = {
+    recoveryLagMs: wholeNumber(env, 'LEADRELAY_RECOVERY_LAG_MS', 0),
+    recoveryWaitMs: wholeNumber(env, 'LEADRELAY_RECOVERY_WAIT_MS', 0),
+    rateWaitMs: wholeNumber(env, 'LEADRELAY_RATE_WAIT_MS', 0),
+    queueConcurrency: wholeNumber(env, 'LEADRELAY_QUEUE_CONCURRENCY', 1),
+    leaseMs: wholeNumber(env, 'LEADRELAY_LEASE_MS', 100),
+  };
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError('leadrelay-proxy: REDIS_URL must start with redis:// or rediss://.');
@@ -83,7 +99,17 @@ export function optionsFromEnv(
     basePath: env.LEADRELAY_BASE_PATH || undefined,
     port: port ?? 8787,
     host: env.HOST || '127.0.0.1',
+    ...Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)),
   };
+}
+
+/** An optional whole-number variable of at least `min`; throws ConfigError naming it (never its value). */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!(Number.isInteger(value) && value >= min)) throw new ConfigError(`leadrelay-proxy: ${name} must be a whole number of at least ${min}.`);
+  return value;
 }
 
 async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {

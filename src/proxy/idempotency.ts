@@ -4,7 +4,11 @@ import { ProxyError } from './errors.js';
 import type { IdempotencyRecord, Store, StoredAnswer } from './store/index.js';
 
 export interface OnceOptions {
-  /** How long a claim holds before another caller may take the work over (longer than the work ever takes). */
+  /**
+   * How long a claim holds without renewal. The holder renews it every third of that while it works (heartbeat),
+   * so a crashed holder's work is taken over within `leaseMs`; a takeover resumes from the recorded steps, and a
+   * step left pending goes through recovery (recovery.ts), so a slow holder losing its lease cannot duplicate.
+   */
   leaseMs: number;
   /** How long a concurrent duplicate waits for the first caller's answer before answering 409. */
   waitMs: number;
@@ -87,6 +91,34 @@ export function progressFor(store: Store, key: string, owner: string, record: Id
   };
 }
 
+/**
+ * Call `renew` every third of `leaseMs` until the returned stop function is called; stops by itself once a renewal
+ * answers false (the lease is gone: the next fenced write tells the work).
+ */
+export function startHeartbeat(renew: () => Promise<boolean>, leaseMs: number): () => void {
+  let stopped = false;
+  const timer = setInterval(() => {
+    renew().then(
+      (held) => {
+        if (!held) stop();
+      },
+      () => undefined, // a store hiccup: the next beat tries again
+    );
+  }, Math.max(20, Math.floor(leaseMs / 3)));
+  timer.unref?.();
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+  };
+  return stop;
+}
+
+/** A heartbeat on an idempotency claim (see startHeartbeat). */
+export function keepClaim(store: Store, key: string, owner: string, leaseMs: number): () => void {
+  return startHeartbeat(() => store.saveProgress(key, owner, {}, leaseMs), leaseMs);
+}
+
 async function workWithLease(
   store: Store,
   key: string,
@@ -96,11 +128,14 @@ async function workWithLease(
   work: (progress: Progress) => Promise<StoredAnswer>,
 ): Promise<StoredAnswer> {
   const progress = progressFor(store, key, owner, record, leaseMs);
+  const stopHeartbeat = keepClaim(store, key, owner, leaseMs);
   try {
     const answer = await work(progress);
+    stopHeartbeat();
     if (!(await store.complete(key, owner, answer))) throw lostLease();
     return answer;
   } catch (error) {
+    stopHeartbeat();
     await store.release(key, owner).catch(() => undefined);
     throw error;
   }

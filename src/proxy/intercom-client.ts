@@ -79,6 +79,8 @@ export interface IntercomCallOptions {
   retryNotFoundMs?: readonly number[];
   /** Give up retrying when the next attempt would start after this epoch-ms deadline. */
   deadline?: number;
+  /** The longest single wait before a retry for this call (below the client's maxRetryDelayMs), e.g. for a rate reset. */
+  maxWaitMs?: number;
   /** Collects Intercom request ids for the request log. */
   trace?: { intercomRequestIds: string[] };
 }
@@ -151,7 +153,7 @@ export class IntercomClient {
       } else if (attempt < this.#options.maxRetries) {
         delay = this.#retryDelay(error, call.retry, attempt);
       }
-      if (delay === undefined || delay > this.#options.maxRetryDelayMs) throw error;
+      if (delay === undefined || delay > Math.min(this.#options.maxRetryDelayMs, call.maxWaitMs ?? Infinity)) throw error;
       if (call.deadline !== undefined && Date.now() + delay > call.deadline) throw error;
       await sleep(delay);
     }

@@ -1,8 +1,9 @@
 // resolveLeadToken: a lead token's contact and conversation, also for a token handed out while the lead was queued.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProxyError } from './errors.js';
-import { PendingLeadTokenError, verifyLeadToken, type LeadTokenClaims } from './lead-token.js';
-import type { ProxyDeps } from './options.js';
+import { IntercomError } from './intercom-client.js';
+import { InvalidLeadTokenError, PendingLeadTokenError, verifyLeadToken, type LeadTokenClaims } from './lead-token.js';
+import type { ProxyDeps, RequestTrace } from './options.js';
 import { findConversationStartedBy, findLeadBySubmission } from './recovery.js';
 
 /** The store key of a submission's idempotency record (its steps name the contact and conversation once delivered). */
@@ -54,4 +55,66 @@ export async function resolveLeadToken(deps: Pick<ProxyDeps, 'store' | 'intercom
     if (resolved === 'pending') throw leadPending();
     return { ...error.claims, ...resolved };
   }
+}
+
+/**
+ * The lead a POST /leads body's `leadToken` names, when it may start the new submission's conversation: the token
+ * is ours and unexpired, its submission was delivered, and the contact is still a lead (not merged into a user,
+ * not deleted). Answers undefined for any other token: the submission then becomes a new lead, so a stale or
+ * forged token never loses a message. `conversationIds` are the lead's conversations so far, so recovery after
+ * an ambiguous POST /conversations does not take an old one for the new one.
+ */
+export async function reusableLead(
+  deps: Pick<ProxyDeps, 'store' | 'intercom' | 'options'>,
+  token: string,
+  trace: RequestTrace,
+): Promise<{ contactId: string; conversationIds: string[] } | undefined> {
+  let contactId: string;
+  const known: string[] = [];
+  try {
+    const claims = await verifyLeadToken(token, deps.options.secret);
+    contactId = claims.contactId;
+    if (claims.conversationId) known.push(claims.conversationId);
+  } catch (error) {
+    if (!(error instanceof PendingLeadTokenError)) {
+      if (error instanceof InvalidLeadTokenError) return undefined;
+      throw error;
+    }
+    // A queued submission's token: usable once that submission was delivered; not waited for.
+    const resolved = await resolveLead(deps, error.claims.submissionId, 0);
+    if (resolved === 'pending') return undefined;
+    contactId = resolved.contactId;
+    known.push(resolved.conversationId);
+  }
+  let contact: { role?: unknown } | undefined;
+  try {
+    contact = await deps.intercom.request<{ role?: unknown }>('GET', `/contacts/${encodeURIComponent(contactId)}`, undefined, {
+      retry: 'idempotent',
+      trace,
+    });
+  } catch (error) {
+    // Gone (deleted, or merged away into a user): a new lead. Anything else is transient and retried by the caller.
+    if (error instanceof IntercomError && error.kind === 'http' && error.status === 404) return undefined;
+    throw error;
+  }
+  if (contact?.role !== 'lead') return undefined;
+  const found = await deps.intercom.request<{ conversations?: { id?: unknown }[] }>(
+    'POST',
+    '/conversations/search',
+    {
+      query: {
+        operator: 'AND',
+        value: [
+          { field: 'contact_ids', operator: '=', value: contactId },
+          { field: 'source.author.id', operator: '=', value: contactId },
+        ],
+      },
+      pagination: { per_page: 150 },
+    },
+    { retry: 'idempotent', trace },
+  );
+  for (const conversation of found?.conversations ?? []) {
+    if (conversation.id !== undefined && !known.includes(String(conversation.id))) known.push(String(conversation.id));
+  }
+  return { contactId, conversationIds: known };
 }

@@ -11,6 +11,8 @@ export interface RequestLogLine {
   intercomRequestId?: string;
   code?: string;
   replayed?: boolean;
+  /** POST /leads: the body's leadToken was invalid, expired, foreign or its contact no longer a lead; a new lead was made. */
+  leadTokenIgnored?: boolean;
 }
 
 /**

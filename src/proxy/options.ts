@@ -63,10 +63,22 @@ export interface ProxyOptions {
    * long only delays a lead that was truly not created, which waits in the delivery queue meanwhile).
    */
   recoveryLagMs?: number;
-  /** How long POST /leads itself searches after an ambiguous failure before queueing the rest (default 3 s). */
+  /**
+   * LEADRELAY_RECOVERY_WAIT_MS: how long POST /leads keeps trying inline (recovery searches, retries after a
+   * transient failure, short rate-limit waits) before it queues the rest and answers 202 (default 5 s).
+   */
   recoveryWaitMs?: number;
+  /** LEADRELAY_RATE_WAIT_MS: the longest POST /leads waits inline for Intercom's rate window to reset (default 1 s). */
+  rateWaitMs?: number;
   /** How often the delivery queue's drain loop looks for work when idle (default 250 ms); 0 disables the loop. */
   queuePollMs?: number;
+  /** LEADRELAY_QUEUE_CONCURRENCY: queued submissions in delivery at once, across all instances sharing the store (default 8). */
+  queueConcurrency?: number;
+  /**
+   * LEADRELAY_LEASE_MS: how long a claim on a submission (or a queue item) holds without a heartbeat; the holder
+   * renews it every third of that, so this is how soon a crashed instance's work is taken over (default 15 s).
+   */
+  leaseMs?: number;
   /** How long /messages and /convert wait for a queued lead to be delivered before answering 503 lead_pending (default 10 s). */
   pendingLeadWaitMs?: number;
 }
@@ -81,7 +93,10 @@ export interface ProxyDeps {
     idempotencyWaitMs: number;
     recoveryLagMs: number;
     recoveryWaitMs: number;
+    rateWaitMs: number;
     queuePollMs: number;
+    queueConcurrency: number;
+    leaseMs: number;
     pendingLeadWaitMs: number;
   };
   intercom: IntercomClient;
@@ -90,11 +105,17 @@ export interface ProxyDeps {
   onQueued?: () => void;
 }
 
+/** What a request collects for its log line: Intercom request ids, and flags such as `leadTokenIgnored`. */
+export interface RequestTrace {
+  intercomRequestIds: string[];
+  leadTokenIgnored?: boolean;
+}
+
 /** Per-request values set by the app's middleware. */
 export interface ProxyEnv {
   Bindings: Record<string, unknown>;
   Variables: {
-    trace: { intercomRequestIds: string[] };
+    trace: RequestTrace;
     clientIp: string;
   };
 }
@@ -126,8 +147,11 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
       notFoundRetryMs: options.notFoundRetryMs ?? [250, 500, 1000],
       idempotencyWaitMs: options.idempotencyWaitMs ?? 25_000,
       recoveryLagMs: options.recoveryLagMs ?? 300_000,
-      recoveryWaitMs: options.recoveryWaitMs ?? 3_000,
+      recoveryWaitMs: options.recoveryWaitMs ?? 5_000,
+      rateWaitMs: options.rateWaitMs ?? 1_000,
       queuePollMs: options.queuePollMs ?? 250,
+      queueConcurrency: Math.max(1, Math.floor(options.queueConcurrency ?? 8)),
+      leaseMs: Math.max(100, options.leaseMs ?? 15_000),
       pendingLeadWaitMs: options.pendingLeadWaitMs ?? 10_000,
     },
     intercom,

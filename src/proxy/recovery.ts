@@ -17,7 +17,7 @@ export function surelyNotCommitted(error: unknown): boolean {
   return error.kind === 'http' && error.status >= 400 && error.status < 500;
 }
 
-/** Thrown when a step cannot be settled yet: retry it at `retryAt` (epoch ms), from the delivery queue. */
+/** Thrown when a step cannot be settled yet: retry it at `retryAt` (epoch ms), inline when that is soon, else from the delivery queue. */
 export class DeliveryDeferred extends Error {
   constructor(
     readonly reason: 'rate_limited' | 'recovering' | 'upstream_unavailable',
@@ -55,8 +55,14 @@ export async function findLeadBySubmission(intercom: IntercomClient, submissionI
 /**
  * The conversation `contactId` started. The lead was created for this one submission a moment ago and is not
  * handed out before its conversation exists, so any conversation it authored is the one an earlier attempt made.
+ * A lead reused through a lead token already has conversations: pass them as `exclude`.
  */
-export async function findConversationStartedBy(intercom: IntercomClient, contactId: string, trace?: Trace): Promise<string | undefined> {
+export async function findConversationStartedBy(
+  intercom: IntercomClient,
+  contactId: string,
+  trace?: Trace,
+  exclude: readonly string[] = [],
+): Promise<string | undefined> {
   const found = await intercom.request<{ conversations?: { id?: unknown }[] }>(
     'POST',
     '/conversations/search',
@@ -68,11 +74,13 @@ export async function findConversationStartedBy(intercom: IntercomClient, contac
           { field: 'source.author.id', operator: '=', value: contactId },
         ],
       },
-      pagination: { per_page: 5 },
+      pagination: { per_page: 50 },
     },
     { retry: 'idempotent', trace },
   );
-  const id = (found?.conversations ?? []).map((conversation) => conversation.id).find((value) => value !== undefined);
+  const id = (found?.conversations ?? [])
+    .map((conversation) => conversation.id)
+    .find((value) => value !== undefined && !exclude.includes(String(value)));
   return id === undefined ? undefined : String(id);
 }
 

@@ -53,6 +53,10 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
       logger: (line) => logs.push(line),
       queuePollMs: 20,
       recoveryLagMs: 200,
+      // Queue as soon as the window is spent (no inline wait for its reset), and deliver one at a time, so the
+      // start order the queue guarantees is also the creation order this test can observe.
+      rateWaitMs: 0,
+      queueConcurrency: 1,
     });
   });
   after(async () => {

@@ -75,22 +75,28 @@ export interface Store {
   /** Fixed-window counter: add one hit to `bucket` and answer the count in the current window and when it resets. */
   hit(bucket: string, windowMs: number): Promise<{ count: number; resetAt: number }>;
 
-  // The delivery queue (issue 7): submissions accepted while Intercom's budget is spent, delivered in order by a
-  // drain loop that may run on several instances. One item is leased at a time per queue, so delivery is ordered.
+  // The delivery queue (issue 7): submissions accepted while Intercom could not take them, delivered by drain loops
+  // that may run on several instances. Items are leased in queue order; at most `limit` leases are live at once
+  // per queue across all instances, so "in order" means start order (deliveries in flight may finish out of order).
 
   /** Append an item (at the tail) unless an item with this id is already queued; answers whether it was added. */
   enqueue(queue: string, id: string, payload: string): Promise<boolean>;
   /**
-   * Atomically lease the oldest item whose `notBefore` has passed, provided no other item of the queue is under a
-   * live lease (single flight across instances). Answers undefined when nothing is ready or another lease is live.
+   * Atomically lease the oldest item whose `notBefore` has passed and that is not under a live lease, provided
+   * fewer than `limit` (default 1: single flight) items of the queue are under a live lease. Answers undefined when
+   * nothing is ready or the limit is reached.
    */
-  leaseNext(queue: string, owner: string, leaseMs: number): Promise<QueueItem | undefined>;
+  leaseNext(queue: string, owner: string, leaseMs: number, limit?: number): Promise<QueueItem | undefined>;
+  /** Renew `owner`'s lease on an item for another `leaseMs` (a heartbeat); false when the lease is no longer its. */
+  extendLease(queue: string, id: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Remove a delivered item; false when `owner` no longer holds its lease. */
   ack(queue: string, id: string, owner: string): Promise<boolean>;
   /** Drop the lease, count the attempt and keep the item in its place, ready again at `notBefore` (epoch ms). */
   retryLater(queue: string, id: string, owner: string, notBefore: number): Promise<boolean>;
   /** How many items are queued and ready now (leased ones included, deferred ones not). */
   queueReady(queue: string): Promise<number>;
+  /** How many ready items no drain has started (not under a live lease): the backlog new submissions queue behind. */
+  queueWaiting(queue: string): Promise<number>;
   close(): Promise<void>;
 }
 

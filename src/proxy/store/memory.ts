@@ -134,16 +134,24 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async leaseNext(queue: string, owner: string, leaseMs: number): Promise<QueueItem | undefined> {
+  async leaseNext(queue: string, owner: string, leaseMs: number, limit = 1): Promise<QueueItem | undefined> {
     const now = this.#now();
     const items = this.#queues.get(queue) ?? [];
-    if (items.some((item) => item.owner !== undefined && (item.leaseUntil ?? 0) > now)) return undefined;
-    const next = items.find((item) => item.notBefore <= now);
+    const leased = (item: { owner?: string; leaseUntil?: number }) => item.owner !== undefined && (item.leaseUntil ?? 0) > now;
+    if (items.filter(leased).length >= limit) return undefined;
+    const next = items.find((item) => item.notBefore <= now && !leased(item));
     if (!next) return undefined;
     next.owner = owner;
     next.leaseUntil = now + leaseMs;
     const { id, payload, enqueuedAt, attempts, notBefore } = next;
     return { id, payload, enqueuedAt, attempts, notBefore };
+  }
+
+  async extendLease(queue: string, id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const item = (this.#queues.get(queue) ?? []).find((entry) => entry.id === id && entry.owner === owner);
+    if (!item) return false;
+    item.leaseUntil = this.#now() + leaseMs;
+    return true;
   }
 
   async ack(queue: string, id: string, owner: string): Promise<boolean> {
@@ -167,6 +175,11 @@ export class MemoryStore implements Store {
   async queueReady(queue: string): Promise<number> {
     const now = this.#now();
     return (this.#queues.get(queue) ?? []).filter((item) => item.notBefore <= now).length;
+  }
+
+  async queueWaiting(queue: string): Promise<number> {
+    const now = this.#now();
+    return (this.#queues.get(queue) ?? []).filter((item) => item.notBefore <= now && !(item.owner !== undefined && (item.leaseUntil ?? 0) > now)).length;
   }
 
   async close(): Promise<void> {

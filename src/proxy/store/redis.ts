@@ -80,7 +80,7 @@ end
 return {count, ttl}`;
 
 // The delivery queue: KEYS[1] a ZSET of ids scored by enqueue sequence, KEYS[2] a HASH id → item JSON,
-// KEYS[3] the single-flight lease (a string `owner id` with a PX expiry), KEYS[4] the sequence counter.
+// KEYS[3] a HASH of live leases id → `owner expiryMs` (expired ones are dropped when seen), KEYS[4] the sequence.
 
 /** ARGV: id, payload. Answers 1 when added, 0 when the id is already queued. */
 const ENQUEUE = `${NOW}
@@ -90,26 +90,48 @@ redis.call('ZADD', KEYS[1], seq, ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({payload = ARGV[2], enqueuedAt = now, attempts = 0, notBefore = now}))
 return 1`;
 
-/** ARGV: owner, leaseMs. Answers {id, item JSON} or false. Scans in order for the first ready item. */
+/** Sets `live` (id → true) and `count` from the lease hash, dropping expired leases. */
+const LIVE_LEASES = `
+local live = {}
+local count = 0
+local leases = redis.call('HGETALL', KEYS[3])
+for i = 1, #leases, 2 do
+  local expiry = tonumber(string.match(leases[i + 1], ' (%d+)$') or '0')
+  if expiry > now then
+    live[leases[i]] = true
+    count = count + 1
+  else
+    redis.call('HDEL', KEYS[3], leases[i])
+  end
+end`;
+
+/** ARGV: owner, leaseMs, limit. Answers {id, item JSON} or false. Scans in order for the first ready, unleased item. */
 const LEASE_NEXT = `${NOW}
-if redis.call('EXISTS', KEYS[3]) == 1 then return false end
+${LIVE_LEASES}
+if count >= tonumber(ARGV[3]) then return false end
 local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
 for _, id in ipairs(ids) do
-  local raw = redis.call('HGET', KEYS[2], id)
-  if raw then
-    local item = cjson.decode(raw)
-    if tonumber(item.notBefore) <= now then
-      redis.call('SET', KEYS[3], ARGV[1] .. ' ' .. id, 'PX', tonumber(ARGV[2]))
-      return {id, raw}
+  if not live[id] then
+    local raw = redis.call('HGET', KEYS[2], id)
+    if raw then
+      local item = cjson.decode(raw)
+      if tonumber(item.notBefore) <= now then
+        redis.call('HSET', KEYS[3], id, ARGV[1] .. ' ' .. ${MS('now + tonumber(ARGV[2])')})
+        return {id, raw}
+      end
     end
   end
 end
 return false`;
 
+/** The caller's lease check: ARGV[1] id, ARGV[2] owner. */
+const OWNS_LEASE = `
+local lease = redis.call('HGET', KEYS[3], ARGV[1])
+if not lease or string.match(lease, '^(%S+) ') ~= ARGV[2] then return 0 end`;
+
 /** ARGV: id, owner, notBefore ('' to remove the item: ack). Answers 1, or 0 when the lease is not the caller's. */
-const SETTLE_ITEM = `
-if redis.call('GET', KEYS[3]) ~= ARGV[2] .. ' ' .. ARGV[1] then return 0 end
-redis.call('DEL', KEYS[3])
+const SETTLE_ITEM = `${OWNS_LEASE}
+redis.call('HDEL', KEYS[3], ARGV[1])
 if ARGV[3] == '' then
   redis.call('ZREM', KEYS[1], ARGV[1])
   redis.call('HDEL', KEYS[2], ARGV[1])
@@ -121,19 +143,28 @@ item.notBefore = tonumber(ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(item))
 return 1`;
 
-/** Answers how many items are ready now. */
+/** ARGV: id, owner, leaseMs. Answers 1 when renewed. */
+const EXTEND_LEASE = `${NOW}
+${OWNS_LEASE}
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. ' ' .. ${MS('now + tonumber(ARGV[3])')})
+return 1`;
+
+/** ARGV: '1' to count only items not under a live lease. Answers how many items are ready now. */
 const QUEUE_READY = `${NOW}
+${LIVE_LEASES}
 local ready = 0
-for _, raw in ipairs(redis.call('HVALS', KEYS[2])) do
-  if tonumber(cjson.decode(raw).notBefore) <= now then ready = ready + 1 end
+local items = redis.call('HGETALL', KEYS[2])
+for i = 1, #items, 2 do
+  if tonumber(cjson.decode(items[i + 1]).notBefore) <= now and not (ARGV[1] == '1' and live[items[i]]) then ready = ready + 1 end
 end
 return ready`;
 
 interface Scripts {
   leadrelayEnqueue(zset: string, hash: string, lease: string, seq: string, id: string, payload: string): Promise<number>;
-  leadrelayLeaseNext(zset: string, hash: string, lease: string, seq: string, owner: string, leaseMs: number): Promise<[string, string] | null>;
+  leadrelayLeaseNext(zset: string, hash: string, lease: string, seq: string, owner: string, leaseMs: number, limit: number): Promise<[string, string] | null>;
   leadrelaySettleItem(zset: string, hash: string, lease: string, seq: string, id: string, owner: string, notBefore: string): Promise<number>;
-  leadrelayQueueReady(zset: string, hash: string, lease: string, seq: string): Promise<number>;
+  leadrelayExtendLease(zset: string, hash: string, lease: string, seq: string, id: string, owner: string, leaseMs: number): Promise<number>;
+  leadrelayQueueReady(zset: string, hash: string, lease: string, seq: string, waitingOnly: string): Promise<number>;
   leadrelayClaim(key: string, fingerprint: string, owner: string, leaseMs: number, ttlMs: number): Promise<[string, string[], string]>;
   leadrelaySaveProgress(key: string, owner: string, leaseMs: number, pending: string, ...steps: string[]): Promise<number>;
   leadrelaySettle(key: string, channel: string, owner: string, answer: string, name: string): Promise<number>;
@@ -153,6 +184,7 @@ function defineScripts(client: Redis): ScriptedRedis {
     ['leadrelayEnqueue', 4, ENQUEUE],
     ['leadrelayLeaseNext', 4, LEASE_NEXT],
     ['leadrelaySettleItem', 4, SETTLE_ITEM],
+    ['leadrelayExtendLease', 4, EXTEND_LEASE],
     ['leadrelayQueueReady', 4, QUEUE_READY],
   ];
   for (const [name, numberOfKeys, lua] of scripts) {
@@ -299,8 +331,8 @@ export class RedisStore implements Store {
     return (await this.#redis.leadrelayEnqueue(...this.#queueKeys(queue), id, payload)) === 1;
   }
 
-  async leaseNext(queue: string, owner: string, leaseMs: number): Promise<QueueItem | undefined> {
-    const found = await this.#redis.leadrelayLeaseNext(...this.#queueKeys(queue), owner, leaseMs);
+  async leaseNext(queue: string, owner: string, leaseMs: number, limit = 1): Promise<QueueItem | undefined> {
+    const found = await this.#redis.leadrelayLeaseNext(...this.#queueKeys(queue), owner, leaseMs, limit);
     if (!found) return undefined;
     const item = JSON.parse(found[1]) as Omit<QueueItem, 'id'>;
     return {
@@ -320,13 +352,21 @@ export class RedisStore implements Store {
     return (await this.#redis.leadrelaySettleItem(...this.#queueKeys(queue), id, owner, String(Math.round(notBefore)))) === 1;
   }
 
+  async extendLease(queue: string, id: string, owner: string, leaseMs: number): Promise<boolean> {
+    return (await this.#redis.leadrelayExtendLease(...this.#queueKeys(queue), id, owner, leaseMs)) === 1;
+  }
+
   async queueReady(queue: string): Promise<number> {
-    return Number(await this.#redis.leadrelayQueueReady(...this.#queueKeys(queue)));
+    return Number(await this.#redis.leadrelayQueueReady(...this.#queueKeys(queue), '0'));
+  }
+
+  async queueWaiting(queue: string): Promise<number> {
+    return Number(await this.#redis.leadrelayQueueReady(...this.#queueKeys(queue), '1'));
   }
 
   #queueKeys(queue: string): [string, string, string, string] {
     const base = `${this.#prefix}queue:${queue}`;
-    return [`${base}:order`, `${base}:items`, `${base}:lease`, `${base}:seq`];
+    return [`${base}:order`, `${base}:items`, `${base}:leases`, `${base}:seq`];
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,207 @@
+// Delivering one submission to Intercom exactly once: the contact step, the conversation step, retried within a budget.
+//
+// Used by POST /leads (inline, a few seconds) and by the drain loop (queued submissions). Every step that creates
+// something is recorded in the submission's idempotency record, so whoever holds the record next resumes from it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LeadResponse } from '../protocol/wire.js';
+import { leadCustomAttributes } from './data-attributes.js';
+import type { Progress } from './idempotency.js';
+import { IntercomError, intercomErrorToProxyError } from './intercom-client.js';
+import type { LeadSubmission } from './lead-request.js';
+import { reusableLead } from './lead-resolver.js';
+import { signLeadToken } from './lead-token.js';
+import type { ProxyDeps, RequestTrace } from './options.js';
+import { DeliveryDeferred, findConversationStartedBy, findLeadBySubmission, recover, surelyNotCommitted } from './recovery.js';
+import type { StoredAnswer } from './store/index.js';
+
+/** A lead costs two calls (contact, conversation): start one only when both fit in Intercom's window. */
+export const CALLS_PER_LEAD = 2;
+/** Creations of one step per pass, each after recovery proved the one before did not commit. */
+const MAX_CREATES = 3;
+/** Steps beside contactId/conversationId: a reused lead's earlier conversations, and the ignored-token flag. */
+const PRIOR_CONVERSATIONS = 'priorConversations';
+const TOKEN_IGNORED = 'leadTokenIgnored';
+
+/** How long a delivery may keep trying before it gives the rest to the queue. */
+export interface DeliveryBudget {
+  /** Epoch ms: no wait (recovery poll, backoff, rate reset) may end after this. */
+  deadline: number;
+  /** The longest single wait for Intercom's rate window to reset; a later reset defers the delivery instead. */
+  rateWaitMs: number;
+}
+
+/** The POST /contacts body: a lead with validated fields only; never `external_id`, never `avatar`. */
+export function leadContactBody(submission: LeadSubmission, submissionId: string): Record<string, unknown> {
+  const body: Record<string, unknown> = { role: 'lead' };
+  if (submission.name) body.name = submission.name;
+  if (submission.email) body.email = submission.email;
+  if (submission.phone) body.phone = submission.phone;
+  body.custom_attributes = leadCustomAttributes(submission, submissionId);
+  return body;
+}
+
+/** The first message of the conversation: what the person wrote, or a sentence saying where the form was. */
+export function conversationBody(submission: LeadSubmission): string {
+  if (submission.message) return submission.message;
+  const { title, url } = submission.page ?? {};
+  const where = title && url ? `"${title}" (${url})` : (url ?? (title ? `"${title}"` : 'an unknown page'));
+  return `New lead from the LeadRelay form on ${where}. No message was written.`;
+}
+
+/** A transient Intercom failure as "try later" (with when); anything else as the wire error the browser gets. */
+function deferOrFail(error: unknown): never {
+  if (error instanceof DeliveryDeferred) throw error;
+  if (!(error instanceof IntercomError)) throw error;
+  if (error.kind === 'http' && error.status === 429) {
+    throw new DeliveryDeferred('rate_limited', Date.now() + Math.max(50, (error.retryAfterSeconds ?? 1) * 1000));
+  }
+  // A contact we created answers 404 until it can be messaged: transient too (the queue bounds its attempts).
+  if (error.kind !== 'http' || error.status >= 500 || error.status === 404) {
+    throw new DeliveryDeferred('upstream_unavailable', Date.now());
+  }
+  throw intercomErrorToProxyError(error);
+}
+
+/**
+ * One step that creates something in Intercom, exactly once: skip it when recorded done; after an ambiguous
+ * attempt (pending marker set), find what it created before creating again (see recovery.ts).
+ */
+async function settleStep(
+  deps: ProxyDeps,
+  progress: Progress,
+  step: string,
+  create: () => Promise<string>,
+  find: () => Promise<string | undefined>,
+  budget: DeliveryBudget,
+): Promise<string> {
+  const done = progress.steps[step];
+  if (done) return done;
+  const unsureKey = `${step}.unsureSince`;
+  for (let creates = 0; ; creates += 1) {
+    if (progress.pendingStep === step) {
+      const unsureSince = Number(progress.steps[unsureKey] ?? 0);
+      const found = await recover(find, { unsureSince, lagMs: deps.options.recoveryLagMs, deadline: budget.deadline });
+      if (found) {
+        await progress.finish(step, found);
+        return found;
+      }
+      await progress.abandon();
+    }
+    if (creates >= MAX_CREATES) throw new DeliveryDeferred('upstream_unavailable', Date.now());
+    // Until the call answers, a crash leaves "maybe created, by the end of this attempt's timeout" behind.
+    await progress.start(step, { [unsureKey]: String(Date.now() + deps.intercom.timeoutMs) });
+    try {
+      const id = await create();
+      await progress.finish(step, id);
+      return id;
+    } catch (error) {
+      if (!(error instanceof IntercomError)) throw error;
+      if (surelyNotCommitted(error)) {
+        await progress.abandon();
+        throw error;
+      }
+      await progress.note(unsureKey, String(Date.now()));
+    }
+  }
+}
+
+/**
+ * The body's lead token, once per submission: a valid token whose contact is still a lead makes that contact the
+ * submission's contact (one lead per browser); any other token is ignored and a new lead is created.
+ */
+async function adoptTokenLead(deps: ProxyDeps, submission: LeadSubmission, progress: Progress, trace: RequestTrace): Promise<void> {
+  if (!submission.leadToken || progress.steps.contactId || progress.steps[TOKEN_IGNORED]) return;
+  const lead = await reusableLead(deps, submission.leadToken, trace);
+  if (!lead) {
+    await progress.note(TOKEN_IGNORED, 'true');
+    return;
+  }
+  await progress.note(PRIOR_CONVERSATIONS, JSON.stringify(lead.conversationIds));
+  await progress.finish('contactId', lead.contactId);
+}
+
+/** One pass: the contact (created, or adopted from the lead token), then the conversation. */
+async function deliverOnce(
+  deps: ProxyDeps,
+  submission: LeadSubmission,
+  submissionId: string,
+  progress: Progress,
+  trace: RequestTrace,
+  budget: DeliveryBudget,
+): Promise<StoredAnswer> {
+  const { intercom, options } = deps;
+  const call = { retry: 'create' as const, deadline: budget.deadline, maxWaitMs: budget.rateWaitMs, trace };
+  try {
+    await adoptTokenLead(deps, submission, progress, trace);
+    if (progress.steps[TOKEN_IGNORED]) trace.leadTokenIgnored = true;
+    const contactId = await settleStep(
+      deps,
+      progress,
+      'contactId',
+      async () => {
+        const contact = await intercom.request<{ id?: unknown }>('POST', '/contacts', leadContactBody(submission, submissionId), call);
+        if (typeof contact?.id !== 'string') throw new IntercomError('http', 502, 'malformed_contact', undefined);
+        return contact.id;
+      },
+      () => findLeadBySubmission(intercom, submissionId, trace),
+      budget,
+    );
+    const prior = JSON.parse(progress.steps[PRIOR_CONVERSATIONS] ?? '[]') as string[];
+    const conversationId = await settleStep(
+      deps,
+      progress,
+      'conversationId',
+      async () => {
+        const message = await intercom.request<{ conversation_id?: unknown }>(
+          'POST',
+          '/conversations',
+          { from: { type: 'lead', id: contactId }, body: conversationBody(submission) },
+          // A contact created a moment ago may answer 404 until Intercom has indexed it; nothing was created then.
+          { ...call, retryNotFoundMs: options.notFoundRetryMs },
+        );
+        if (typeof message?.conversation_id !== 'string') throw new IntercomError('http', 502, 'malformed_message', undefined);
+        return message.conversation_id;
+      },
+      () => findConversationStartedBy(intercom, contactId, trace, prior),
+      budget,
+    );
+
+    const leadToken = await signLeadToken(
+      { contactId, conversationId, submissionId, avatar: submission.avatar },
+      options.secret,
+      options.leadTokenTtlSeconds,
+    );
+    const body: LeadResponse = { status: 'created', leadToken, conversationId };
+    return { status: 201, body };
+  } catch (error) {
+    deferOrFail(error);
+  }
+}
+
+const jitter = (ms: number) => Math.round(ms * (0.75 + Math.random() / 2));
+
+/**
+ * Deliver the submission, retrying transient failures (with backoff) and waiting for near rate resets, until the
+ * budget's deadline. Throws DeliveryDeferred when the rest must wait longer than that: the caller queues it.
+ */
+export async function deliverLead(
+  deps: ProxyDeps,
+  submission: LeadSubmission,
+  submissionId: string,
+  progress: Progress,
+  trace: RequestTrace,
+  budget: DeliveryBudget,
+): Promise<StoredAnswer> {
+  for (let pass = 0; ; pass += 1) {
+    try {
+      return await deliverOnce(deps, submission, submissionId, progress, trace, budget);
+    } catch (error) {
+      if (!(error instanceof DeliveryDeferred)) throw error;
+      const backoff = error.reason === 'upstream_unavailable' ? jitter(100 * 2 ** Math.min(pass, 5)) : 0;
+      const at = Math.max(error.retryAt, Date.now() + backoff);
+      const wait = at - Date.now();
+      if (at > budget.deadline || (error.reason === 'rate_limited' && wait > budget.rateWaitMs)) throw error;
+      await sleep(Math.max(0, wait));
+    }
+  }
+}
