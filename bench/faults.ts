@@ -29,6 +29,14 @@ or duplicated submission, any refused one, or the access token in the proxies' o
   --burst             no faults; set the emulator's rate limit so that the run needs 10x its budget per 1 s
                       slice, and report how many calls the emulator refused with 429
   --drain-timeout S   how long to wait after the run for queued (202) submissions to be delivered (default 180)
+  --search-lag MS     the emulator's search index lag: a new contact or conversation is missing from search this
+                      long (default 200)
+  --recovery-lag MS   the proxies' LEADRELAY_RECOVERY_LAG_MS, a safe margin above the search lag (default 1000)
+  --queue-concurrency Q  the proxies' LEADRELAY_QUEUE_CONCURRENCY (default 8)
+  --lease-ms MS       the proxies' LEADRELAY_LEASE_MS: how soon a killed instance's work is taken over (default 3000)
+
+The emulator's rate window is 1 s (limit 100,000 per window, or the burst budget with --burst), so the
+X-RateLimit-Reset of an injected 429 is at most a second away.
   --help              this text
 
 Example: npm run bench:faults -- --n 1000 --store redis --instances 2 --race --kill`;
@@ -47,6 +55,10 @@ function options() {
       kill: { type: 'boolean', default: false },
       burst: { type: 'boolean', default: false },
       'drain-timeout': { type: 'string', default: '180' },
+      'search-lag': { type: 'string', default: '200' },
+      'recovery-lag': { type: 'string', default: '1000' },
+      'queue-concurrency': { type: 'string', default: '8' },
+      'lease-ms': { type: 'string', default: '3000' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -66,16 +78,40 @@ function options() {
   if (!(fail >= 0 && afterCommit >= 0 && fail + afterCommit < 1)) problems.push('--fail and --after-commit must be shares that add up to less than 1');
   if (store !== 'memory' && store !== 'redis') problems.push('--store must be memory or redis');
   if (!(Number.isInteger(instances) && instances >= 1)) problems.push('--instances must be 1 or more');
+  if (values.kill && store !== 'redis') problems.push('--kill needs --store redis (a killed process takes a memory store and its queue with it)');
   if (instances > 1 && store !== 'redis') problems.push('--instances above 1 needs --store redis (memory stores are not shared)');
   const failStatus = values['fail-status'];
   if (!['503', '429', 'both'].includes(failStatus)) problems.push('--fail-status must be 503, 429 or both');
   const drainTimeoutMs = Number(values['drain-timeout']) * 1000;
   if (!(drainTimeoutMs >= 0)) problems.push('--drain-timeout must be a number of seconds');
+  const tuning = {
+    searchLagMs: Number(values['search-lag']),
+    recoveryLagMs: Number(values['recovery-lag']),
+    queueConcurrency: Number(values['queue-concurrency']),
+    leaseMs: Number(values['lease-ms']),
+  };
+  for (const [name, value] of Object.entries(tuning)) {
+    if (!(Number.isInteger(value) && value >= 0)) problems.push(`${name} must be a whole number`);
+  }
+  if (tuning.recoveryLagMs <= tuning.searchLagMs) problems.push('--recovery-lag must be above --search-lag, or recovery can miss a commit');
   if (problems.length) {
     process.stderr.write(`${problems.join('\n')}\n\n${HELP}\n`);
     process.exit(2);
   }
-  return { n, concurrency, fail, afterCommit, failStatus, store, instances, drainTimeoutMs, race: values.race, kill: values.kill, burst: values.burst };
+  return {
+    n,
+    concurrency,
+    fail,
+    afterCommit,
+    failStatus,
+    store,
+    instances,
+    drainTimeoutMs,
+    ...tuning,
+    race: values.race,
+    kill: values.kill,
+    burst: values.burst,
+  };
 }
 
 /** Disjoint faults per route, first match wins: afterCommit first, then 503, then 429, each rate conditional. */
@@ -121,14 +157,19 @@ async function main(): Promise<void> {
         redisUrl = redis.url;
       }
     }
-    const start = (port?: number) => startProxyProcess({ emulatorUrl: emulator.url, accessToken, secret, redisUrl, port });
+    const env = {
+      LEADRELAY_RECOVERY_LAG_MS: String(run.recoveryLagMs),
+      LEADRELAY_QUEUE_CONCURRENCY: String(run.queueConcurrency),
+      LEADRELAY_LEASE_MS: String(run.leaseMs),
+    };
+    const start = (port?: number) => startProxyProcess({ emulatorUrl: emulator.url, accessToken, secret, redisUrl, port, env });
     for (let i = 0; i < run.instances; i += 1) proxies.push(await start());
 
     if (run.burst) {
       // Each submission costs two calls (contact, conversation): a 1 s slice budget of n*2/10 makes the run 10x it.
-      await hook(emulator.url, 'config', { rateLimit: { limit: Math.max(1, Math.ceil((run.n * 2) / 10)), windowSeconds: 1 } });
+      await hook(emulator.url, 'config', { rateLimit: { limit: Math.max(1, Math.ceil((run.n * 2) / 10)), windowSeconds: 1 }, searchLagMs: run.searchLagMs });
     } else {
-      await hook(emulator.url, 'config', { rateLimit: { limit: 10_000_000, windowSeconds: 60 } });
+      await hook(emulator.url, 'config', { rateLimit: { limit: 100_000, windowSeconds: 1 }, searchLagMs: run.searchLagMs });
       const faults = faultsFor(run.fail, run.afterCommit, run.failStatus);
       if (faults.length) await hook(emulator.url, 'faults', faults);
     }
@@ -165,6 +206,9 @@ async function main(): Promise<void> {
       store: run.store,
       instances: run.instances,
       faults: run.burst ? 'none (burst)' : { fail: run.fail, failStatus: run.failStatus, afterCommit: run.afterCommit },
+      searchLagMs: run.searchLagMs,
+      recoveryLagMs: run.recoveryLagMs,
+      queueConcurrency: run.queueConcurrency,
       submitted: audit.submitted,
       accepted: audit.accepted,
       accepted202: results.filter((result) => result.status === 202).length,

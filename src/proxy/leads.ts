@@ -77,11 +77,10 @@ export function createLeadsRoute(deps: ProxyDeps): RouteHandler {
         { leaseMs: options.leaseMs, waitMs: options.idempotencyWaitMs },
         async (progress) => {
           try {
-            // Behind a backlog the drain has not started, a new submission queues too (the queue keeps arrival
-            // order under a burst); so it does when Intercom's window is spent for longer than a short wait.
-            const queueFirst =
-              !progress.steps.contactId &&
-              ((await store.queueWaiting(LEADS_QUEUE)) > 0 || intercom.budget.waitMs(CALLS_PER_LEAD) > options.rateWaitMs);
+            // Intercom's window is spent for longer than a short wait: queue at once. Otherwise try inline, even
+            // while older submissions wait in the queue: the queue orders its own items (start order), and a
+            // submission answered inline never delays one that is queued beyond a short rate wait.
+            const queueFirst = !progress.steps.contactId && intercom.budget.waitMs(CALLS_PER_LEAD) > options.rateWaitMs;
             if (queueFirst) throw new DeliveryDeferred('rate_limited', Date.now());
             return await deliverLead(deps, checked.submission, submissionId, progress, trace, {
               deadline: Date.now() + options.recoveryWaitMs,

@@ -3,8 +3,13 @@
 // Intercom reports the budget of the current window (the emulator: of the current 10 s slice) and when it resets.
 // Every call this process sends is taken from the view at once, so concurrent requests do not all spend the same
 // "remaining"; each answer lowers it to what Intercom says is left (never raises it within one window).
+//
+// A 429 spends the window for everyone only when it is plausible: when Intercom's count, as last seen, had less
+// than ISOLATED_SHARE of the window left. A 429 while most of the window is left is a narrower refusal (another
+// limit, or an injected fault): the call that got it waits for X-RateLimit-Reset, the other calls go on.
 
 const GUARD_MS = 30;
+const ISOLATED_SHARE = 0.1;
 
 export interface RateView {
   limit?: number;
@@ -69,8 +74,9 @@ export class RateBudget {
     const resetAtMs = resetAt * 1000;
     // An answer about a window that is already over says nothing about the current one.
     if (resetAtMs <= this.#now()) return;
-    const left = Math.max(0, (status === 429 ? 0 : remaining) - inFlight);
     this.#roll();
+    if (status === 429 && this.#isolated(resetAtMs, inFlight)) return;
+    const left = Math.max(0, (status === 429 ? 0 : remaining) - inFlight);
     if (resetAtMs !== this.#resetAtMs) {
       // Another window than the one we counted in (a new one, or Intercom's limits changed): its count wins.
       this.#resetAtMs = resetAtMs;
@@ -78,6 +84,14 @@ export class RateBudget {
     } else {
       this.#remaining = Math.min(this.#remaining ?? left, left);
     }
+  }
+
+  /** A 429 in the window we count in, while our view (Intercom's last count, less our calls since) has plenty left. */
+  #isolated(resetAtMs: number, inFlight: number): boolean {
+    // A view that rolled over to a new window (no reset known yet) counts down from the full limit.
+    const sameWindow = this.#resetAtMs === undefined || resetAtMs === this.#resetAtMs;
+    if (!sameWindow || this.#remaining === undefined || this.#limit === undefined) return false;
+    return this.#remaining > Math.max(inFlight, Math.ceil(this.#limit * ISOLATED_SHARE));
   }
 
   /** Once the reset time has passed, the whole limit is available again (until an answer says otherwise). */
