@@ -11,6 +11,11 @@ import { ACCESS_TOKEN, SECRET } from './harness.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 
+/** A short claim lease (renewed by a heartbeat while its holder lives), so a killed instance's work is taken over in a second. */
+const LEASE_MS = 1_000;
+/** The CLI child's tuning: the same short lease and recovery bound as the in-process instance. */
+const CHILD_ENV = { LEADRELAY_LEASE_MS: String(LEASE_MS), LEADRELAY_RECOVERY_LAG_MS: '200' };
+
 let redis: TestRedis;
 before(async () => {
   redis = await startTestRedis();
@@ -39,6 +44,7 @@ async function startInstance(emulator: RunningEmulator, prefix: string): Promise
     // The emulator's search has no lag here: a 503 before commit is proven harmless after this bound (leads.ts).
     recoveryLagMs: 200,
     queuePollMs: 20,
+    leaseMs: LEASE_MS,
   });
   return { proxy, store, logs };
 }
@@ -140,7 +146,7 @@ describe('an instance killed with SIGKILL mid-run', () => {
     emulator = await startEmulator({ port: 0 });
     // The child uses the CLI's default prefix; the in-process instance must share it.
     a = await startInstance(emulator, 'leadrelay:');
-    child = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, redisUrl: redis.url });
+    child = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, redisUrl: redis.url, env: CHILD_ENV });
   });
   after(async () => {
     await child.stop();
@@ -151,11 +157,9 @@ describe('an instance killed with SIGKILL mid-run', () => {
   });
 
   // A request in flight in the killed instance is an ambiguous failure: the emulator may have created the object
-  // with nobody left to record it. Until the proxy looks for the submission before creating again (issue 7, item 3),
-  // this test finds duplicates, so it runs as a todo: it reports, but does not fail the suite. Remove `todo` then.
-  // It takes about a minute: a killed instance's lease (LEASE_MS in leads.ts, 60 s) must lapse before a retry resumes.
-  const todo = 'waits for the ambiguous-failure recovery in leads.ts (issue 7, item 3)';
-  test('clients retrying with the same keys lose nothing and duplicate nothing across the kill and restart', { todo }, async () => {
+  // with nobody left to record it. The claim it held lapses after LEASE_MS; whoever resumes finds the step pending
+  // and searches for the submission before creating again (recovery.ts), so nothing is made twice.
+  test('clients retrying with the same keys lose nothing and duplicate nothing across the kill and restart', async () => {
     // Slow conversation calls keep requests in flight in the child when it is killed.
     await addFaults(emulator, [{ route: 'POST /conversations', delayMs: 150, rate: 0.5 }]);
     const n = 40;
@@ -172,7 +176,7 @@ describe('an instance killed with SIGKILL mid-run', () => {
         const port = child.port;
         await child.kill();
         childOutput.push(child.output());
-        child = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, redisUrl: redis.url, port });
+        child = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, redisUrl: redis.url, port, env: CHILD_ENV });
       },
     });
     assert.ok(killedAt > 0, 'the child was killed during the run');
