@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { validateRequest } from '../fixtures/intercom/validate.js';
-import { verifyLeadToken } from '../../src/proxy/lead-token.js';
+import { signLeadToken, verifyLeadToken } from '../../src/proxy/lead-token.js';
 import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 describe('POST /leads', () => {
@@ -197,5 +197,80 @@ describe('POST /leads', () => {
     assert.deepEqual(Object.keys(lines[0]!).sort(), ['durationMs', 'method', 'route', 'status']);
     assert.equal(lines[0]!.status, 201);
     assert.ok(!JSON.stringify(stack.logs).includes('ada@example.com'));
+  });
+
+  test('a valid lead token of a contact that is still a lead starts the new conversation from that same lead', async () => {
+    const first = await stack.post('/leads', buildLead());
+    assert.equal(first.status, 201);
+    const firstClaims = await verifyLeadToken(first.json.leadToken, SECRET);
+    stack.logs.length = 0;
+    const key = randomUUID();
+    const second = await stack.post('/leads', buildLead({ message: 'A second question, same browser.', leadToken: first.json.leadToken }), { key });
+    assert.equal(second.status, 201);
+
+    const { contacts, conversations } = await stack.emulatorState();
+    assert.equal(contacts.length, 1, 'no second lead for the same browser');
+    assert.equal(conversations.length, 2);
+    const started = conversations.find((conversation: any) => String(conversation.id) === second.json.conversationId);
+    assert.equal(started.source.body, 'A second question, same browser.');
+    assert.equal(started.source.author.id, firstClaims.contactId);
+    const claims = await verifyLeadToken(second.json.leadToken, SECRET);
+    assert.deepEqual({ contactId: claims.contactId, submissionId: claims.submissionId }, { contactId: firstClaims.contactId, submissionId: key });
+    assert.equal(apiCalls(await stack.emulatorRequests()).filter((call) => call.method === 'POST' && call.path === '/contacts').length, 1);
+    assert.ok(!stack.logs.some((line) => line.leadTokenIgnored), 'the token was used, not ignored');
+  });
+
+  test('a 503 after commit on the conversation of a reused lead recovers the new conversation, not the old one', async () => {
+    const first = await stack.post('/leads', buildLead());
+    await stack.addFault({ route: 'POST /conversations', status: 503, afterCommit: true, times: 1 });
+    const second = await stack.post('/leads', buildLead({ message: 'Follow-up after a lost answer.', leadToken: first.json.leadToken }));
+    assert.equal(second.status, 201);
+    const { contacts, conversations } = await stack.emulatorState();
+    assert.equal(contacts.length, 1);
+    assert.equal(conversations.length, 2, 'the committed conversation was found, not created again');
+    assert.notEqual(second.json.conversationId, first.json.conversationId);
+    const started = conversations.find((conversation: any) => String(conversation.id) === second.json.conversationId);
+    assert.equal(started.source.body, 'Follow-up after a lost answer.');
+  });
+
+  for (const [name, token] of [
+    ['forged (signed with another secret)', () => signLeadToken({ contactId: 'x'.repeat(24), submissionId: randomUUID() }, 'not-the-proxy-secret')],
+    ['expired', () => signLeadToken({ contactId: 'x'.repeat(24), submissionId: randomUUID() }, SECRET, -60)],
+    ['malformed', async () => 'not.a.token'],
+  ] as const) {
+    test(`a ${name} lead token is ignored: the submission becomes a new lead, logged as leadTokenIgnored`, async () => {
+      const existing = await stack.post('/leads', buildLead());
+      stack.logs.length = 0;
+      const response = await stack.post('/leads', buildLead({ message: 'Sent with a stale token.', leadToken: await token() }));
+      assert.equal(response.status, 201);
+      const { contacts, conversations } = await stack.emulatorState();
+      assert.equal(contacts.length, 2, 'a new lead, the message is not lost');
+      const claims = await verifyLeadToken(response.json.leadToken, SECRET);
+      assert.notEqual(claims.contactId, (await verifyLeadToken(existing.json.leadToken, SECRET)).contactId);
+      const started = conversations.find((conversation: any) => String(conversation.id) === response.json.conversationId);
+      assert.equal(started.source.body, 'Sent with a stale token.');
+      const line = stack.logs.find((entry) => entry.route === '/leads');
+      assert.equal(line?.leadTokenIgnored, true);
+    });
+  }
+
+  test('a valid lead token whose lead was merged into a user is ignored: a new lead is created', async () => {
+    const first = await stack.post('/leads', buildLead());
+    const { contactId } = await verifyLeadToken(first.json.leadToken, SECRET);
+    const emulatorCall = (path: string, body: unknown) =>
+      fetch(`${stack.emulator.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer t', 'intercom-version': '2.14', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then((response) => response.json() as Promise<any>);
+    const user = await emulatorCall('/contacts', { role: 'user', email: 'ada.user@example.com', external_id: 'user-1' });
+    await emulatorCall('/contacts/merge', { from: contactId, into: user.id });
+    stack.logs.length = 0;
+    const response = await stack.post('/leads', buildLead({ leadToken: first.json.leadToken }));
+    assert.equal(response.status, 201);
+    const claims = await verifyLeadToken(response.json.leadToken, SECRET);
+    assert.notEqual(claims.contactId, contactId);
+    assert.notEqual(claims.contactId, user.id);
+    assert.equal(stack.logs.find((entry) => entry.route === '/leads')?.leadTokenIgnored, true);
   });
 });
