@@ -7,6 +7,9 @@ import { verifyLeadToken } from '../../src/proxy/lead-token.js';
 import { ensureDataAttributes } from '../../src/proxy/data-attributes.js';
 import { IntercomClient } from '../../src/proxy/intercom-client.js';
 import { serve, type ServedProxy } from '../../src/proxy/node.js';
+import { MemoryStore } from '../../src/proxy/store/memory.js';
+import { RedisStore } from '../../src/proxy/store/redis.js';
+import { startTestRedis, type TestRedis } from './redis-server.js';
 import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, buildLead, type CapturedResponse } from './harness.js';
 
 /** The emulator's budget: LIMIT calls per 1 s window (so a 1 s slice), and a burst of ten times that. */
@@ -65,7 +68,7 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     assertTokenNeverLeaked({ logs, responses });
   });
 
-  test('all are accepted, all delivered in order, and no window gets more calls than the limit', async () => {
+  test('all are accepted, queued ones delivered in queue order, and no window gets more calls than the limit', async () => {
     // As fast as the proxy answers, one after the other, so the order they were accepted in is known.
     for (let i = 0; i < BURST; i += 1) {
       const key = randomUUID();
@@ -87,7 +90,11 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     assert.equal(state.contacts.length, BURST, 'one lead per submission');
     assert.equal(state.conversations.length, BURST, 'one conversation per submission');
     const created = state.contacts.map((contact: any) => contact.custom_attributes.leadrelay_submission_id);
-    assert.deepEqual(created, keys, 'leads were created in the order the submissions were accepted');
+    assert.deepEqual([...created].sort(), [...keys].sort(), 'every submission has its lead');
+    // The queue starts its items in queue order (with queueConcurrency 1, that is creation order); a submission
+    // answered 201 inline is not ordered against queued ones.
+    const queuedKeys = keys.filter((_, i) => responses[i]!.status === 202);
+    assert.deepEqual(created.filter((key: string) => queuedKeys.includes(key)), queuedKeys, 'queued submissions were created in queue order');
 
     const requests = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as any).requests as { at: string; status: number; path: string }[];
     // From the proxy's start-up call on (the calls before it were made under the default limit).
@@ -122,4 +129,38 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     const parts = conversation.conversations.find((item: any) => String(item.id) === claims.conversationId).conversation_parts.conversation_parts;
     assert.equal(parts.at(-1).body, 'Following up after the queue.');
   });
+});
+
+describe('queue leases with a concurrency limit, shared through the store', () => {
+  let redis: TestRedis;
+  before(async () => {
+    redis = await startTestRedis();
+  });
+  after(() => redis.stop());
+
+  for (const name of ['memory', 'redis'] as const) {
+    test(`${name}: two drains together hold at most the limit, take items in queue order, and a lapsed lease frees a slot`, async () => {
+      const store = name === 'memory' ? new MemoryStore() : new RedisStore({ url: redis.url, prefix: redis.prefix() });
+      try {
+        for (const id of ['a', 'b', 'c', 'd']) await store.enqueue('q', id, `{"id":"${id}"}`);
+        const first = await store.leaseNext('q', 'drain-1', 10_000, 3);
+        const second = await store.leaseNext('q', 'drain-2', 10_000, 3);
+        assert.equal(await store.queueWaiting('q'), 2, 'c and d have not been started');
+        const short = await store.leaseNext('q', 'drain-1', 1, 3);
+        assert.deepEqual([first?.id, second?.id, short?.id], ['a', 'b', 'c'], 'started in queue order');
+        // The short lease lapses (poll with a deadline), after which d may start; the limit holds meanwhile.
+        const deadline = Date.now() + 5_000;
+        let next = await store.leaseNext('q', 'drain-2', 10_000, 3);
+        while (!next && Date.now() < deadline) next = await store.leaseNext('q', 'drain-2', 10_000, 3);
+        assert.equal(next?.id, 'c', 'the lapsed item is taken over first');
+        assert.equal(await store.leaseNext('q', 'drain-1', 10_000, 3), undefined, 'three leases live: no fourth');
+        assert.equal(await store.extendLease('q', 'a', 'drain-2', 10_000), false, 'only the holder renews');
+        assert.equal(await store.extendLease('q', 'a', 'drain-1', 10_000), true);
+        assert.equal(await store.ack('q', 'a', 'drain-1'), true);
+        assert.equal((await store.leaseNext('q', 'drain-1', 10_000, 3))?.id, 'd');
+      } finally {
+        await store.close();
+      }
+    });
+  }
 });
