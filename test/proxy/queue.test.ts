@@ -7,6 +7,7 @@ import { verifyLeadToken } from '../../src/proxy/lead-token.js';
 import { ensureDataAttributes } from '../../src/proxy/data-attributes.js';
 import { IntercomClient } from '../../src/proxy/intercom-client.js';
 import { serve, type ServedProxy } from '../../src/proxy/node.js';
+import { RateBudget } from '../../src/proxy/rate-budget.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
@@ -163,4 +164,25 @@ describe('queue leases with a concurrency limit, shared through the store', () =
       }
     });
   }
+});
+
+describe("the proxy's view of Intercom's rate budget", () => {
+  const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] ?? null });
+  const window = (remaining: number, resetAt: number) =>
+    headers({ 'x-ratelimit-limit': '1000', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': String(resetAt) });
+
+  test('a 429 while most of the window is left delays only its own call; one near the end spends the window', () => {
+    let now = 1_000_000;
+    const budget = new RateBudget(() => now);
+    const resetAt = (now + 5_000) / 1000;
+    budget.observe(window(900, resetAt), 200, 0);
+    budget.observe(window(0, resetAt), 429, 0);
+    assert.equal(budget.waitMs(2), 0, 'an isolated 429 (900 of 1000 left) does not stop other calls');
+    budget.observe(window(50, resetAt), 200, 0);
+    budget.observe(window(0, resetAt), 429, 0);
+    assert.equal(budget.available(), 0, 'a 429 with 5% left spends the window');
+    assert.equal(budget.waitMs(2), 5_000);
+    now += 5_000;
+    assert.equal(budget.waitMs(2), 0, 'the full limit is back after the reset');
+  });
 });
