@@ -14,6 +14,7 @@ const LATER = [
   '/dist/widget/validation.js',
   '/dist/widget/page-context.js',
   '/dist/widget/launcher.js',
+  '/dist/widget/outbox.js',
 ];
 
 /**

@@ -130,6 +130,8 @@ export class LeadRelay extends LitElement {
   private _submitted = false;
   private _pendingKey = '';
   private _submission?: Promise<Submission>;
+  /** What to focus at the end of the next update (the first invalid field, the success message). */
+  private _focusNext = '';
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -137,10 +139,14 @@ export class LeadRelay extends LitElement {
     if (draft) ({ values: this._values, consent: this._consentGiven, startedAt: this._startedAt } = draft);
   }
 
-  /** @internal Also waits for the locale pack, so tests and pages see translated text after `updateComplete`. */
+  /**
+   * @internal Also waits for the locale pack, and for the submit code while a submit waits on it, so tests and pages
+   * see translated text and the checked form after `updateComplete`.
+   */
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
     await this._l10n.ready;
+    if (this._state === 'submitting') await this._submission?.catch(() => undefined);
     return (await super.getUpdateComplete()) && done;
   }
 
@@ -252,11 +258,10 @@ export class LeadRelay extends LitElement {
     this.renderRoot.querySelector<HTMLElement>(selector)?.focus();
   }
 
-  /** Focus the control of the first field in error, once it is drawn. */
-  private async _focusFirstError(): Promise<void> {
-    await this.updateComplete;
+  /** Focus the control of the first field in error, in the update that draws it. */
+  private _focusFirstError(): void {
     const first = Object.keys(this._errors)[0];
-    if (first) this._focus(`#lr-${first}`);
+    if (first) this._focusNext = `#lr-${first}`;
   }
 
   private async _submit(event: Event): Promise<void> {
@@ -291,7 +296,7 @@ export class LeadRelay extends LitElement {
    * The outbox reports every send; only the one this form is waiting for changes what it shows.
    * @internal
    */
-  async _settle(key: string, outcome: SendOutcome): Promise<void> {
+  _settle(key: string, outcome: SendOutcome): void {
     if (key !== this._pendingKey) return;
     if (outcome.kind === 'accepted') {
       this._pendingKey = '';
@@ -315,8 +320,7 @@ export class LeadRelay extends LitElement {
       emit(this, 'lr-error', { code: error.code, message: error.message, fields: error.fields });
       return this._focusFirstError();
     }
-    await this.updateComplete;
-    this._focus('.done');
+    this._focusNext = '.done';
   }
 
   protected override updated(): void {
@@ -326,6 +330,8 @@ export class LeadRelay extends LitElement {
       const value = this._values[control.name as LeadField] ?? '';
       if (control.value !== value) control.value = value;
     }
+    if (this._focusNext) this._focus(this._focusNext);
+    this._focusNext = '';
   }
 
   private async _openDialog(): Promise<void> {

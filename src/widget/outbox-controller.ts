@@ -1,9 +1,9 @@
 // Reactive controller that keeps what the visitor typed (draft) and sent (outbox) until the proxy has it.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { STORAGE_KEYS, sessionStore, storeLeadToken } from '../client/lead-session.js';
+import { STORAGE_KEYS, localStore, sessionStore } from '../client/lead-session.js';
 import type { SendOutcome } from '../client/proxy-client.js';
 import type { LeadValues } from './fields.js';
-import { putInOutbox, readOutbox, removeFromOutbox, type PendingSubmission } from './outbox.js';
+import type { PendingSubmission } from './outbox.js';
 
 export interface OutboxHost extends ReactiveControllerHost, HTMLElement {
   proxy: string;
@@ -17,9 +17,6 @@ export interface Draft {
   /** First interaction, for `elapsedMs`. */
   startedAt: number;
 }
-
-// Per page, not per element: two widgets (or a reconnect) must not send the same submission at once.
-const inFlight = new Map<string, Promise<SendOutcome>>();
 
 export class OutboxController implements ReactiveController {
   private _flushedFor = '';
@@ -45,36 +42,26 @@ export class OutboxController implements ReactiveController {
     }
   }
 
-  /** Send every waiting submission for this widget's proxy, each with its own original key. */
+  /**
+   * Send every waiting submission for this widget's proxy, each with its own original key. The outbox code comes
+   * with the submit code, fetched only when something waits; if it cannot be fetched, the next flush tries again.
+   */
   readonly flush = (): void => {
-    for (const item of readOutbox()) if (item.proxy === this._host.proxy) void this._deliver(item);
+    if (!localStore()?.getItem(STORAGE_KEYS.outbox)) return;
+    import('./submission.js').then((module) => {
+      for (const item of module.readOutbox()) if (item.proxy === this._host.proxy) this._report(item.key, module.deliver(item));
+    }, () => undefined);
   };
 
   /** A new submission: into the outbox first (so closing the tab mid-send loses nothing), then sent. */
-  submit(item: PendingSubmission): Promise<SendOutcome> {
-    putInOutbox(item);
-    return this._deliver(item);
+  async submit(item: PendingSubmission): Promise<void> {
+    const module = await import('./submission.js');
+    module.putInOutbox(item);
+    return this._report(item.key, module.deliver(item));
   }
 
-  private _deliver(item: PendingSubmission): Promise<SendOutcome> {
-    let sending = inFlight.get(item.key);
-    if (!sending) {
-      // The client (and ky behind it) comes with the submit code, loaded on demand: first paint does not need it.
-      sending = import('./submission.js')
-        .then((module) => module.sendLead(item.proxy, item.key, item.body), (): SendOutcome => ({ kind: 'unreachable' }))
-        .then((outcome) => {
-        inFlight.delete(item.key);
-        // Unreachable: keep it for the next `online`, page load or connect. Otherwise the proxy has decided.
-        if (outcome.kind !== 'unreachable') removeFromOutbox(item.key);
-        if (outcome.kind === 'accepted') storeLeadToken(outcome.response.leadToken);
-        return outcome;
-      });
-      inFlight.set(item.key, sending);
-    }
-    return sending.then((outcome) => {
-      this._host._settle(item.key, outcome);
-      return outcome;
-    });
+  private async _report(key: string, sending: Promise<SendOutcome>): Promise<void> {
+    this._host._settle(key, await sending);
   }
 
   private get _draftKey(): string {

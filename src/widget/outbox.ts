@@ -1,6 +1,8 @@
-// Submissions not yet delivered, kept in localStorage with their Idempotency-Key until the proxy takes them.
+// Submissions not yet delivered, kept in localStorage with their Idempotency-Key until the proxy takes them, and
+// their delivery. Loaded with the submit code (not for first paint); the widget's OutboxController drives it.
 import type { LeadRequest } from '../protocol/wire.js';
-import { STORAGE_KEYS, localStore } from '../client/lead-session.js';
+import { STORAGE_KEYS, localStore, storeLeadToken } from '../client/lead-session.js';
+import { sendLead, type SendOutcome } from '../client/proxy-client.js';
 
 export interface PendingSubmission {
   /** The Idempotency-Key: the same on every send of this submission, so the proxy creates it once. */
@@ -40,4 +42,23 @@ export function putInOutbox(item: PendingSubmission): void {
 export function removeFromOutbox(key: string): void {
   const items = readOutbox();
   if (items.some((item) => item.key === key)) writeOutbox(items.filter((item) => item.key !== key));
+}
+
+// Per page, not per element: two widgets (or a reconnect) must not send the same submission at once.
+const inFlight = new Map<string, Promise<SendOutcome>>();
+
+/** Send one waiting submission (with its original key); once the proxy has decided, it leaves the outbox. */
+export function deliver(item: PendingSubmission): Promise<SendOutcome> {
+  let sending = inFlight.get(item.key);
+  if (!sending) {
+    sending = sendLead(item.proxy, item.key, item.body).then((outcome) => {
+      inFlight.delete(item.key);
+      // Unreachable: keep it for the next `online`, page load or connect. Otherwise the proxy has decided.
+      if (outcome.kind !== 'unreachable') removeFromOutbox(item.key);
+      if (outcome.kind === 'accepted') storeLeadToken(outcome.response.leadToken);
+      return outcome;
+    });
+    inFlight.set(item.key, sending);
+  }
+  return sending;
 }

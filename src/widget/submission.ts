@@ -5,8 +5,9 @@ import type { LeadValues } from './fields.js';
 import { defaultPhoneCountry, readPageContext, readUtm } from './page-context.js';
 
 export { FIELD_MAX, filledValues, validateForm } from './validation.js';
-// The proxy client (and ky) load with this module, on first interaction, so a visitor who goes offline can still send.
-export { sendLead } from '../client/proxy-client.js';
+// The outbox, the proxy client and ky load with this module, on first interaction, so a visitor who goes offline
+// can still send.
+export { deliver, putInOutbox, readOutbox } from './outbox.js';
 
 export interface SubmissionInput {
   /** The filled, trimmed values of the shown fields. */
