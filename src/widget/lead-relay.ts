@@ -178,7 +178,8 @@ export class LeadRelay extends LitElement {
       ${state === 'success' || state === 'queued' ? this._renderDone(state) : this._renderForm(state, errors, failure)}
     </div>`;
     if (this.mode !== 'launcher') return content;
-    return html`<button part="launcher" class="launcher" type="button" aria-haspopup="dialog" @click=${this._openDialog}>
+    // The launcher floats at the page's bottom-end corner: `dir` makes that the left one in Arabic.
+    return html`<button part="launcher" class="launcher" type="button" dir=${dir} aria-haspopup="dialog" @click=${this._openDialog}>
         ${t('launcher')}</button
       >${this._open ? this._dialog!.renderDialog(content, t('close'), this._closeDialog) : nothing}`;
   }

@@ -25,4 +25,26 @@ describe('<lead-relay mode="launcher">', () => {
     await waitFor(() => el.shadowRoot!.querySelector('dialog[open]'), 'the dialog to open again');
     expect(getByLabel(el, 'Email').value).to.equal('ada@example.com');
   });
+
+  it('floats the launcher at the bottom-end corner in the accent colour, on the left in Arabic, with a focus ring', async () => {
+    const el = await renderWidget(html`<lead-relay proxy="/mock-proxy/launcher" mode="launcher" style="--lr-accent: rgb(1, 2, 3)"></lead-relay>`);
+    const launcher = getButton(el, 'Contact us');
+    const style = getComputedStyle(launcher);
+    expect(style.position).to.equal('fixed');
+    expect(style.backgroundColor).to.equal('rgb(1, 2, 3)');
+    expect(style.boxShadow).to.not.equal('none');
+    expect(style.borderRadius).to.not.equal('0px');
+    const ltr = launcher.getBoundingClientRect();
+    expect(ltr.left).to.be.greaterThan(innerWidth / 2);
+    expect(ltr.top).to.be.greaterThan(innerHeight / 2);
+    launcher.focus();
+    await sendKeys({ press: 'Shift' });
+    expect(launcher.matches(':focus-visible')).to.equal(true);
+    expect(getComputedStyle(launcher).boxShadow).to.contain('rgb(11, 87, 208)');
+
+    el.locale = 'ar';
+    await el.updateComplete;
+    const rtl = getButton(el, 'اتصل بنا').getBoundingClientRect();
+    expect(rtl.right).to.be.lessThan(innerWidth / 2);
+  });
 });
