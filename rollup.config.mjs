@@ -11,6 +11,7 @@ const LATER = [
   '/dist/client/proxy-client.js',
   '/dist/client/lead-conversion.js',
   '/dist/widget/submission.js',
+  '/dist/widget/messages-later.js',
   '/dist/widget/validation.js',
   '/dist/widget/page-context.js',
   '/dist/widget/launcher.js',
@@ -36,7 +37,15 @@ function minifyTemplates() {
             : [node.template.head, ...node.template.templateSpans.map((span) => span.literal)];
           for (const part of parts) {
             let text = part.getText(file).replace(/\s*\n\s*/g, ' ');
-            if (isCss) text = text.replace(/\s*([{};:,>])\s*/g, '$1').replace(/;}/g, '}');
+            if (isCss) {
+              text = text
+                .replace(/\s*([{};:,>])\s*/g, '$1')
+                .replace(/;}/g, '}')
+                .replace(/([\s:(,])0\.(\d)/g, '$1.$2') // 0.5rem → .5rem
+                .replace(/ !important/g, '!important')
+                .replace(/='([\w-]+)'\]/g, '=$1]') // [theme='dark'] → [theme=dark]
+                .replace(/@media \(/g, '@media(');
+            }
             edits.push([part.getStart(file), part.getEnd(), text]);
           }
         }

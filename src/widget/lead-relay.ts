@@ -140,13 +140,13 @@ export class LeadRelay extends LitElement {
   }
 
   /**
-   * @internal Also waits for the locale pack, and for the submit code while a submit waits on it, so tests and pages
-   * see translated text and the checked form after `updateComplete`.
+   * @internal Also waits for the locale pack, and for the submit code (with the later English sentences) once it is
+   * being fetched, so tests and pages see translated text and the checked form after `updateComplete`.
    */
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
     await this._l10n.ready;
-    if (this._state === 'submitting') await this._submission?.catch(() => undefined);
+    await this._submission?.catch(() => undefined);
     return (await super.getUpdateComplete()) && done;
   }
 
@@ -173,6 +173,8 @@ export class LeadRelay extends LitElement {
       }
       state = preview === 'invalid' ? 'idle' : preview;
       failure = preview === 'error' ? 'error' : undefined;
+      // Forced states other than idle show sentences that come with the submit code.
+      if (preview !== 'idle') void this._load();
     }
     const content = html`<div class="root" part="base" lang=${lang} dir=${dir}>
       ${state === 'success' || state === 'queued' ? this._renderDone(state) : this._renderForm(state, errors, failure)}
@@ -216,11 +218,19 @@ export class LeadRelay extends LitElement {
 
   /** First interaction: start the fill clock and fetch the submit code (with ky) while the visitor types. */
   private _touch(): Promise<Submission> {
+    this._startedAt ||= Date.now();
+    return this._load();
+  }
+
+  /** Fetch the submit code once; it brings the field limits and the English sentences first paint leaves out. */
+  private _load(): Promise<Submission> {
     if (!this._submission) {
-      this._startedAt ||= Date.now();
       this._submission = import('./submission.js');
       this._submission.then(
-        (module) => (this._limits = module.FIELD_MAX),
+        (module) => {
+          Object.assign(en, module.enLater);
+          this._limits = module.FIELD_MAX; // a reactive property: this update draws the new sentences too
+        },
         () => (this._submission = undefined),
       );
     }

@@ -12,7 +12,7 @@ export class LocalizeController implements ReactiveController {
   lang = 'en';
   /** Settles when the current locale's pack is in (the host's `updateComplete` waits for it). */
   ready: Promise<unknown> = Promise.resolve();
-  private _pack: Messages = en;
+  private _pack: Partial<Messages> = en;
 
   constructor(private readonly _host: LocalizeHost) {
     _host.addController(this);
@@ -38,6 +38,9 @@ export class LocalizeController implements ReactiveController {
     return isRtl(this.lang) ? 'rtl' : 'ltr';
   }
 
-  /** The string for `key`: the page's override, else the locale's, else English. */
-  t = (key: MessageKey): string => this._host.strings?.[key] ?? this._pack[key] ?? en[key];
+  /**
+   * The string for `key`: the page's override, else the locale's, else English (sentences needed only after the first
+   * interaction are missing from English until the submit code has loaded).
+   */
+  t = (key: MessageKey): string => (this._host.strings?.[key] ?? this._pack[key] ?? en[key])!;
 }

@@ -8,6 +8,7 @@ export { FIELD_MAX, filledValues, validateForm } from './validation.js';
 // The outbox, the proxy client and ky load with this module, on first interaction, so a visitor who goes offline
 // can still send.
 export { deliver, putInOutbox, readOutbox } from './outbox.js';
+export { enLater } from './messages-later.js';
 
 export interface SubmissionInput {
   /** The filled, trimmed values of the shown fields. */
