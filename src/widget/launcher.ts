@@ -1,7 +1,22 @@
-// Launcher mode's dialog, loaded on the first open: a modal <dialog> around the form, with its own styles.
-import { css, html, type TemplateResult } from 'lit';
+// Launcher mode, loaded as soon as the element is in that mode: the floating button, its modal <dialog>, their styles.
+import { css, html, type LitElement, type TemplateResult } from 'lit';
 
-export const launcherStyles = css`
+export { enLater } from './messages-later.js';
+
+/** Adopted into the element's shadow root when launcher mode first renders. Before `:focus-visible` there. */
+const launcherStyles = css`
+  .launcher {
+    position: fixed;
+    inset-block-end: var(--_space);
+    inset-inline-end: var(--_space);
+    z-index: 2147483000;
+    padding: 0.8rem 1.5rem;
+    border-radius: 2rem;
+    box-shadow: 0 4px 16px #0005;
+  }
+  .launcher:focus-visible {
+    box-shadow: var(--_ring);
+  }
   dialog {
     padding: 0;
     border: 0;
@@ -24,9 +39,36 @@ export const launcherStyles = css`
   }
 `;
 
-/** The form inside a modal dialog; Escape and the close button both end in `onClose`. */
-export function renderDialog(content: TemplateResult, closeLabel: string, onClose: () => void): TemplateResult {
-  return html`<dialog part="dialog" aria-labelledby="lr-heading" @close=${onClose}>
-    <button class="close" part="close" type="button" @click=${onClose}>${closeLabel}</button>${content}
-  </dialog>`;
+const styled = new WeakSet<LitElement>();
+const open = new WeakSet<LitElement>();
+
+/**
+ * The floating button (at the bottom-end corner: `dir` makes that the left one in Arabic) and, once opened, the form
+ * inside a modal dialog. Escape and the close button both close it and return focus to the button.
+ */
+export function renderLauncher(host: LitElement, content: TemplateResult, t: (key: 'launcher' | 'close') => string, dir: string): TemplateResult {
+  const root = host.renderRoot as ShadowRoot;
+  if (!styled.has(host)) {
+    styled.add(host);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, launcherStyles.styleSheet!];
+  }
+  const show = async (): Promise<void> => {
+    open.add(host);
+    host.requestUpdate();
+    await host.updateComplete;
+    root.querySelector('dialog')?.showModal();
+  };
+  const close = (): void => {
+    root.querySelector('dialog')?.close();
+    open.delete(host);
+    host.requestUpdate();
+    root.querySelector<HTMLElement>('.launcher')?.focus();
+  };
+  return html`<button part="launcher" class="launcher" type="button" dir=${dir} aria-haspopup="dialog" @click=${show}>
+      ${t('launcher')}</button
+    >${open.has(host)
+      ? html`<dialog part="dialog" aria-labelledby="lr-heading" @close=${close}>
+          <button class="close" part="close" type="button" @click=${close}>${t('close')}</button>${content}
+        </dialog>`
+      : ''}`;
 }

@@ -118,15 +118,6 @@ export const styles = css`
     opacity: 0.75;
     cursor: progress;
   }
-  .launcher {
-    position: fixed;
-    inset-block-end: var(--_space);
-    inset-inline-end: var(--_space);
-    z-index: 2147483000;
-    padding: 0.8rem 1.5rem;
-    border-radius: 2rem;
-    box-shadow: 0 4px 16px #0005;
-  }
   :focus-visible,
   .done:focus {
     outline: none;

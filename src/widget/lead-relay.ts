@@ -83,7 +83,6 @@ export class LeadRelay extends LitElement {
     _errors: INTERNAL,
     _failure: INTERNAL,
     _limits: INTERNAL,
-    _open: INTERNAL,
   };
 
   /** Base URL of the LeadRelay proxy; the form posts to `${proxy}/leads`. Required. */
@@ -120,9 +119,9 @@ export class LeadRelay extends LitElement {
   private _failure?: MessageKey;
   /** maxlength per field; arrives with the submit code on first interaction (validation enforces the same limits). */
   private _limits?: Record<LeadField, number>;
-  /** The launcher's dialog: its module is loaded on the first open, before `_open` turns true. */
+  /** Launcher mode's button and dialog: the module is loaded when that mode first renders. */
   private _dialog?: typeof import('./launcher.js');
-  private _open = false;
+  private _launcher?: Promise<unknown>;
 
   private readonly _l10n = new LocalizeController(this);
   private readonly _outbox = new OutboxController(this);
@@ -147,6 +146,7 @@ export class LeadRelay extends LitElement {
     const done = await super.getUpdateComplete();
     await this._l10n.ready;
     await this._submission?.catch(() => undefined);
+    await this._launcher;
     return (await super.getUpdateComplete()) && done;
   }
 
@@ -158,7 +158,7 @@ export class LeadRelay extends LitElement {
     return requiredFields(this.required, this._shown());
   }
 
-  override render(): TemplateResult {
+  override render(): TemplateResult | typeof nothing {
     const { t, lang, dir } = this._l10n;
     // The state to draw: the real one, or the one `preview-state` forces (`invalid`: idle with every check failing).
     const preview = this.previewState;
@@ -180,10 +180,16 @@ export class LeadRelay extends LitElement {
       ${state === 'success' || state === 'queued' ? this._renderDone(state) : this._renderForm(state, errors, failure)}
     </div>`;
     if (this.mode !== 'launcher') return content;
-    // The launcher floats at the page's bottom-end corner: `dir` makes that the left one in Arabic.
-    return html`<button part="launcher" class="launcher" type="button" dir=${dir} aria-haspopup="dialog" @click=${this._openDialog}>
-        ${t('launcher')}</button
-      >${this._open ? this._dialog!.renderDialog(content, t('close'), this._closeDialog) : nothing}`;
+    // Launcher mode: the button, its dialog and their styles are one lazy module; nothing shows until it is in.
+    this._launcher ??= import('./launcher.js').then(
+      (module) => {
+        Object.assign(en, module.enLater);
+        this._dialog = module;
+        this.requestUpdate();
+      },
+      () => (this._launcher = undefined),
+    );
+    return this._dialog ? this._dialog.renderLauncher(this, content, t, dir) : nothing;
   }
 
   private _renderDone(state: LeadState): TemplateResult {
@@ -344,23 +350,6 @@ export class LeadRelay extends LitElement {
     if (this._focusNext) this._focus(this._focusNext);
     this._focusNext = '';
   }
-
-  private async _openDialog(): Promise<void> {
-    if (!this._dialog) {
-      const module = await import('./launcher.js');
-      this.shadowRoot!.adoptedStyleSheets.push(module.launcherStyles.styleSheet!);
-      this._dialog = module;
-    }
-    this._open = true;
-    await this.updateComplete;
-    this.renderRoot.querySelector('dialog')?.showModal();
-  }
-
-  private readonly _closeDialog = (): void => {
-    this.renderRoot.querySelector('dialog')?.close();
-    this._open = false;
-    this._focus('.launcher');
-  };
 }
 
 declare global {

@@ -12,13 +12,11 @@ export const en: Partial<Messages> = {
   phone: 'Phone',
   message: 'Message',
   submit: 'Send',
-  launcher: 'Contact us',
-  close: 'Close',
   error: 'Your message was not sent. Check your connection and send again.',
 };
 
 /** Every sentence the widget shows. Field error codes and request error codes map straight to a sentence. */
-export type Messages = Record<'heading' | 'name' | 'email' | 'phone' | 'message' | 'submit' | 'launcher' | 'close' | 'error', string> &
+export type Messages = Record<'heading' | 'name' | 'email' | 'phone' | 'message' | 'submit' | 'error', string> &
   typeof enLater;
 export type MessageKey = keyof Messages;
 
