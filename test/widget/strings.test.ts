@@ -1,0 +1,27 @@
+// Sentences that load after first paint (states, errors): shown for preview-state, overridable, translated.
+import { expect, html } from '@open-wc/testing';
+import { forgetStorage, getButton, getByLabel, renderWidget, statusText, waitFor } from './helpers.js';
+
+describe('<lead-relay> strings loaded after first paint', () => {
+  beforeEach(forgetStorage);
+
+  it('preview-state fetches the English sentences it needs: success, queued, the error summary', async () => {
+    const success = await renderWidget(html`<lead-relay proxy="/p" preview-state="success"></lead-relay>`);
+    expect(statusText(success)).to.equal('Thank you! We will get back to you soon.');
+    const queued = await renderWidget(html`<lead-relay proxy="/p" preview-state="queued"></lead-relay>`);
+    expect(statusText(queued)).to.contain('saved on this device');
+    const invalid = await renderWidget(html`<lead-relay proxy="/p" fields="email" preview-state="invalid"></lead-relay>`);
+    expect(statusText(invalid).replace(/\s+/g, ' ')).to.equal('Please correct the following: Email: Fill in this field.');
+  });
+
+  it('per-string overrides and locale packs apply to those sentences too', async () => {
+    const el = await renderWidget(
+      html`<lead-relay proxy="/p" preview-state="submitting" strings='{"submitting":"One moment"}'></lead-relay>`,
+    );
+    expect(getButton(el, 'One moment').getAttribute('aria-disabled')).to.equal('true');
+    const german = await renderWidget(html`<lead-relay proxy="/p" locale="de" fields="email" preview-state="invalid"></lead-relay>`);
+    expect(getByLabel(german, 'E-Mail')).to.exist;
+    const summary = await waitFor(() => statusText(german).replace(/\s+/g, ' '), 'the German summary');
+    expect(summary).to.equal('Bitte korrigieren Sie Folgendes: E-Mail: Bitte füllen Sie dieses Feld aus.');
+  });
+});
