@@ -4,7 +4,7 @@ import { ProxyError } from './errors.js';
 import { IntercomError } from './intercom-client.js';
 import { InvalidLeadTokenError, PendingLeadTokenError, verifyLeadToken, type LeadTokenClaims } from './lead-token.js';
 import type { ProxyDeps, RequestTrace } from './options.js';
-import { findConversationStartedBy, findLeadBySubmission } from './recovery.js';
+import { conversationsStartedBy, findConversationStartedBy, findLeadBySubmission } from './recovery.js';
 
 /** The store key of a submission's idempotency record (its steps name the contact and conversation once delivered). */
 export const leadRecordKey = (submissionId: string) => `leads:${submissionId}`;
@@ -98,23 +98,8 @@ export async function reusableLead(
     throw error;
   }
   if (contact?.role !== 'lead') return undefined;
-  const found = await deps.intercom.request<{ conversations?: { id?: unknown }[] }>(
-    'POST',
-    '/conversations/search',
-    {
-      query: {
-        operator: 'AND',
-        value: [
-          { field: 'contact_ids', operator: '=', value: contactId },
-          { field: 'source.author.id', operator: '=', value: contactId },
-        ],
-      },
-      pagination: { per_page: 150 },
-    },
-    { retry: 'idempotent', trace },
-  );
-  for (const conversation of found?.conversations ?? []) {
-    if (conversation.id !== undefined && !known.includes(String(conversation.id))) known.push(String(conversation.id));
+  for (const id of await conversationsStartedBy(deps.intercom, contactId, trace)) {
+    if (!known.includes(id)) known.push(id);
   }
   return { contactId, conversationIds: known };
 }

@@ -57,12 +57,8 @@ export async function findLeadBySubmission(intercom: IntercomClient, submissionI
  * handed out before its conversation exists, so any conversation it authored is the one an earlier attempt made.
  * A lead reused through a lead token already has conversations: pass them as `exclude`.
  */
-export async function findConversationStartedBy(
-  intercom: IntercomClient,
-  contactId: string,
-  trace?: Trace,
-  exclude: readonly string[] = [],
-): Promise<string | undefined> {
+/** Ids of the conversations this contact started (Intercom's conversation search, which lags like contact search). */
+export async function conversationsStartedBy(intercom: IntercomClient, contactId: string, trace?: Trace): Promise<string[]> {
   const found = await intercom.request<{ conversations?: { id?: unknown }[] }>(
     'POST',
     '/conversations/search',
@@ -74,14 +70,20 @@ export async function findConversationStartedBy(
           { field: 'source.author.id', operator: '=', value: contactId },
         ],
       },
-      pagination: { per_page: 50 },
+      pagination: { per_page: 150 },
     },
     { retry: 'idempotent', trace },
   );
-  const id = (found?.conversations ?? [])
-    .map((conversation) => conversation.id)
-    .find((value) => value !== undefined && !exclude.includes(String(value)));
-  return id === undefined ? undefined : String(id);
+  return (found?.conversations ?? []).flatMap((conversation) => (conversation.id === undefined ? [] : [String(conversation.id)]));
+}
+
+export async function findConversationStartedBy(
+  intercom: IntercomClient,
+  contactId: string,
+  trace?: Trace,
+  exclude: readonly string[] = [],
+): Promise<string | undefined> {
+  return (await conversationsStartedBy(intercom, contactId, trace)).find((id) => !exclude.includes(id));
 }
 
 export interface RecoveryWindow {
