@@ -1,6 +1,6 @@
 // LeadRelay.convertLead from the classic-script bundle: queued before the bundle loads, runs after, clears the lead token.
 import { expect } from '@open-wc/testing';
-import { mockProxy, waitFor } from './helpers.js';
+import { loadClassicBundle, mockProxy, waitFor } from './helpers.js';
 
 type Call = [name: string, ...args: unknown[]];
 interface PageGlobal {
@@ -10,17 +10,6 @@ interface PageGlobal {
 
 const TOKEN_KEY = 'leadrelay:lead-token';
 const identity = { userId: 'u-42', userHash: 'f'.repeat(64) };
-
-function loadBundle(): Promise<unknown> {
-  const script = document.createElement('script');
-  script.src = '/dist/leadrelay.iife.js';
-  const loaded = new Promise((resolve, reject) => {
-    script.onload = resolve;
-    script.onerror = reject;
-  });
-  document.head.append(script);
-  return loaded;
-}
 
 describe('LeadRelay.convertLead (needs `npm run build`)', () => {
   const page = window as unknown as PageGlobal;
@@ -39,7 +28,7 @@ describe('LeadRelay.convertLead (needs `npm run build`)', () => {
     (page.LeadRelay.q as Call[]).push(['convertLead', { proxy: proxy.url, identity }]);
     expect(localStorage.getItem(TOKEN_KEY)).to.equal('lead-token-from-the-form');
 
-    await loadBundle();
+    await loadClassicBundle();
     await waitFor(() => localStorage.getItem(TOKEN_KEY) === null, 'the queued conversion to clear the lead token');
     const { requests } = await proxy.requests();
     expect(requests).to.have.length(1);

@@ -94,3 +94,15 @@ export function forgetStorage(): void {
   localStorage.clear();
   sessionStorage.clear();
 }
+
+/** Load the classic script-tag bundle (`npm run build` makes it) the way a page does, and wait for it. */
+export function loadClassicBundle(): Promise<unknown> {
+  const script = document.createElement('script');
+  script.src = '/dist/leadrelay.iife.js';
+  const loaded = new Promise((resolve, reject) => {
+    script.onload = resolve;
+    script.onerror = reject;
+  });
+  document.head.append(script);
+  return loaded;
+}

@@ -1,6 +1,6 @@
 // The classic-script bundle: defines <lead-relay> and window.LeadRelay, and runs calls queued before it loaded.
 import { expect } from '@open-wc/testing';
-import { waitFor } from './helpers.js';
+import { loadClassicBundle, waitFor } from './helpers.js';
 
 type Global = { LeadRelay?: { q: unknown; storeLeadToken?: (token: string) => void; readLeadToken?: () => string } };
 
@@ -11,14 +11,7 @@ describe('dist/leadrelay.iife.js (needs `npm run build`)', () => {
     // What a tag manager snippet does before the bundle arrives.
     page.LeadRelay = page.LeadRelay || { q: [] };
     (page.LeadRelay.q as unknown[][]).push(['storeLeadToken', 'queued-before-load']);
-    const script = document.createElement('script');
-    script.src = '/dist/leadrelay.iife.js';
-    const loaded = new Promise((resolve, reject) => {
-      script.onload = resolve;
-      script.onerror = reject;
-    });
-    document.head.append(script);
-    await loaded;
+    await loadClassicBundle();
     await waitFor(() => localStorage.getItem('leadrelay:lead-token') === 'queued-before-load', 'the queued call to run');
     expect(customElements.get('lead-relay')).to.be.a('function');
     expect(page.LeadRelay!.readLeadToken!()).to.equal('queued-before-load');
