@@ -16,6 +16,7 @@ const LATER = [
   '/dist/widget/page-context.js',
   '/dist/widget/launcher.js',
   '/dist/widget/outbox.js',
+  '/dist/widget/events.js',
 ];
 
 /**

@@ -1,13 +1,11 @@
 // The <lead-relay> element: its properties, its one state value, and render().
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import type { LeadField } from '../protocol/wire.js';
-import type { SendOutcome } from '../client/proxy-client.js';
-import { emit } from './events.js';
 import { renderConsent, renderField } from './field-templates.js';
-import { FIELD_TYPES, requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
+import { requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
 import { LocalizeController } from './localize-controller.js';
 import { en, type MessageKey, type Messages } from './messages.js';
-import { OutboxController } from './outbox-controller.js';
+import { OutboxController, afterPaint } from './outbox-controller.js';
 import { styles } from './lead-relay.styles.js';
 
 type Submission = typeof import('./submission.js');
@@ -112,11 +110,13 @@ export class LeadRelay extends LitElement {
   /** Per-string overrides, by message key (JSON in the attribute), e.g. `{"submit":"Request a demo"}`. */
   strings?: Partial<Messages>;
 
-  private _state: LeadState = 'idle';
-  private _values: LeadValues = {};
-  private _consentGiven = false;
-  private _errors: FieldErrors = {};
-  private _failure?: MessageKey;
+  // Internal, not API (and not in the manifest or the .d.ts): the submit code, loaded after first paint
+  // (submission.ts), reads and writes these, which is why they are not `private`.
+  /** @internal */ _state: LeadState = 'idle';
+  /** @internal */ _values: LeadValues = {};
+  /** @internal */ _consentGiven = false;
+  /** @internal */ _errors: FieldErrors = {};
+  /** @internal */ _failure?: MessageKey;
   /** maxlength per field; arrives with the submit code on first interaction (validation enforces the same limits). */
   private _limits?: Record<LeadField, number>;
   /** Launcher mode's button and dialog: the module is loaded when that mode first renders. */
@@ -124,18 +124,25 @@ export class LeadRelay extends LitElement {
   private _launcher?: Promise<unknown>;
 
   private readonly _l10n = new LocalizeController(this);
-  private readonly _outbox = new OutboxController(this);
-  private _startedAt = 0;
-  private _submitted = false;
-  private _pendingKey = '';
+  /** @internal */ readonly _outbox = new OutboxController(this);
+  /** @internal First interaction, ms since epoch (for `elapsedMs`). */ _startedAt = 0;
+  /** @internal */ _submitted = false;
+  /** @internal The Idempotency-Key of the submission this form shows the fate of. */ _pendingKey = '';
   private _submission?: Promise<Submission>;
-  /** What to focus at the end of the next update (the first invalid field, the success message). */
-  private _focusNext = '';
+  /** The draft an earlier page left, restored just after first paint (see `afterPaint`). */
+  private _restoring?: Promise<void>;
+  /** @internal What to focus at the end of the next update (the first invalid field, the success message). */
+  _focusNext = '';
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const draft = this._outbox.readDraft();
-    if (draft) ({ values: this._values, consent: this._consentGiven, startedAt: this._startedAt } = draft);
+    this._restoring = afterPaint().then(() => {
+      const draft = this._outbox.readDraft();
+      // Not over what the visitor has typed meanwhile.
+      if (!draft || this._startedAt) return;
+      ({ values: this._values, consent: this._consentGiven, startedAt: this._startedAt } = draft);
+      this.requestUpdate();
+    });
   }
 
   /**
@@ -144,17 +151,20 @@ export class LeadRelay extends LitElement {
    */
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
+    await this._restoring;
     await this._l10n.ready;
     await this._submission?.catch(() => undefined);
     await this._launcher;
     return (await super.getUpdateComplete()) && done;
   }
 
-  private _shown(): LeadField[] {
+  /** @internal */
+  _shown(): LeadField[] {
     return shownFields(this.fields);
   }
 
-  private _requiredShown(): LeadField[] {
+  /** @internal */
+  _requiredShown(): LeadField[] {
     return requiredFields(this.required, this._shown());
   }
 
@@ -254,15 +264,8 @@ export class LeadRelay extends LitElement {
 
   /** After the first submit, each field is checked again as the visitor leaves it. */
   private async _onBlur(event: FocusEvent): Promise<void> {
-    const name = (event.target as HTMLInputElement).name as LeadField | 'consent';
-    if (!this._submitted || !name || !(name in FIELD_TYPES || name === 'consent')) return;
-    const code = this._validate(await this._touch())[name];
-    const { [name]: before, ...rest } = this._errors;
-    if (code !== before) this._errors = code ? { ...rest, [name]: code } : rest;
-  }
-
-  private _validate(module: Submission): FieldErrors {
-    return module.validateForm(this._values, this._shown(), this._requiredShown(), { asked: !!this.consent, given: this._consentGiven });
+    const name = (event.target as HTMLInputElement).name;
+    if (this._submitted && name) (await this._touch()).recheck(this, name);
   }
 
   private _jump(event: Event): void {
@@ -273,12 +276,6 @@ export class LeadRelay extends LitElement {
   /** Focus the first element matching `selector` in the shadow root, if there is one. */
   private _focus(selector: string): void {
     this.renderRoot.querySelector<HTMLElement>(selector)?.focus();
-  }
-
-  /** Focus the control of the first field in error, in the update that draws it. */
-  private _focusFirstError(): void {
-    const first = Object.keys(this._errors)[0];
-    if (first) this._focusNext = `#lr-${first}`;
   }
 
   private async _submit(event: Event): Promise<void> {
@@ -294,50 +291,7 @@ export class LeadRelay extends LitElement {
       this._state = 'error';
       return;
     }
-    this._submitted = true;
-    this._failure = undefined;
-    this._errors = this._validate(module);
-    const values = module.filledValues(this._values, this._shown());
-    if (Object.keys(this._errors).length || !emit(this, 'lr-submit', values, true)) {
-      this._state = 'idle';
-      return this._focusFirstError();
-    }
-    this._pendingKey = module.newKey();
-    const hp = this.renderRoot.querySelector<HTMLInputElement>('[name=hp]')?.value ?? '';
-    const consent = { text: this.consent, given: this._consentGiven };
-    const body = module.buildLeadRequest({ values, hp, startedAt: this._startedAt, phoneCountry: this.phoneCountry, consent });
-    await this._outbox.submit({ key: this._pendingKey, proxy: this.proxy, body, at: Date.now() });
-  }
-
-  /**
-   * The outbox reports every send; only the one this form is waiting for changes what it shows.
-   * @internal
-   */
-  _settle(key: string, outcome: SendOutcome): void {
-    if (key !== this._pendingKey) return;
-    if (outcome.kind === 'accepted') {
-      this._pendingKey = '';
-      this._state = 'success';
-      this._outbox.clearDraft();
-      const response = outcome.response as { status: 'created' | 'queued'; conversationId?: string };
-      emit(this, 'lr-success', { status: response.status, conversationId: response.conversationId });
-    } else if (outcome.kind === 'unreachable') {
-      if (this._state === 'queued') return;
-      this._state = 'queued';
-      this._outbox.clearDraft(); // the outbox holds it now
-      emit(this, 'lr-queued', { idempotencyKey: key });
-    } else {
-      this._pendingKey = '';
-      const { error } = outcome;
-      const errors: FieldErrors = {};
-      for (const [field, code] of Object.entries(error.fields ?? {})) if (code && field in FIELD_TYPES) errors[field as LeadField] = code;
-      this._errors = errors;
-      this._failure = (error.code in en ? error.code : 'error') as MessageKey;
-      this._state = 'error';
-      emit(this, 'lr-error', { code: error.code, message: error.message, fields: error.fields });
-      return this._focusFirstError();
-    }
-    this._focusNext = '.done';
+    return module.submit(this);
   }
 
   protected override updated(): void {

@@ -1,15 +1,8 @@
 // Reactive controller that keeps what the visitor typed (draft) and sent (outbox) until the proxy has it.
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReactiveController } from 'lit';
 import { STORAGE_KEYS, localStore, sessionStore } from '../client/lead-session.js';
-import type { SendOutcome } from '../client/proxy-client.js';
 import type { LeadValues } from './fields.js';
-import type { PendingSubmission } from './outbox.js';
-
-export interface OutboxHost extends ReactiveControllerHost, HTMLElement {
-  proxy: string;
-  /** Told the outcome of every send this controller makes, including resends of earlier submissions. */
-  _settle(key: string, outcome: SendOutcome): unknown;
-}
+import type { LeadRelay } from './lead-relay.js';
 
 export interface Draft {
   values: LeadValues;
@@ -18,10 +11,22 @@ export interface Draft {
   startedAt: number;
 }
 
+/**
+ * Resolves after the next paint (a frame, then a task), or within 300 ms where frames do not come (a hidden tab).
+ * Storage is read here rather than on the first-paint path: the first access to localStorage or sessionStorage on a
+ * page costs a synchronous round trip to the browser process.
+ */
+export function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve));
+    setTimeout(resolve, 300);
+  });
+}
+
 export class OutboxController implements ReactiveController {
   private _flushedFor = '';
 
-  constructor(private readonly _host: OutboxHost) {
+  constructor(private readonly _host: LeadRelay) {
     _host.addController(this);
   }
 
@@ -38,7 +43,7 @@ export class OutboxController implements ReactiveController {
     // Resend what an earlier page (or this one, offline) left behind, once the proxy URL is known.
     if (this._host.proxy && this._host.proxy !== this._flushedFor) {
       this._flushedFor = this._host.proxy;
-      this.flush();
+      void afterPaint().then(this.flush);
     }
   }
 
@@ -49,20 +54,9 @@ export class OutboxController implements ReactiveController {
   readonly flush = (): void => {
     if (!localStore()?.getItem(STORAGE_KEYS.outbox)) return;
     import('./submission.js').then((module) => {
-      for (const item of module.readOutbox()) if (item.proxy === this._host.proxy) this._report(item.key, module.deliver(item));
+      for (const item of module.readOutbox()) if (item.proxy === this._host.proxy) void module.send(this._host, item);
     }, () => undefined);
   };
-
-  /** A new submission: into the outbox first (so closing the tab mid-send loses nothing), then sent. */
-  async submit(item: PendingSubmission): Promise<void> {
-    const module = await import('./submission.js');
-    module.putInOutbox(item);
-    return this._report(item.key, module.deliver(item));
-  }
-
-  private async _report(key: string, sending: Promise<SendOutcome>): Promise<void> {
-    this._host._settle(key, await sending);
-  }
 
   private get _draftKey(): string {
     return `${STORAGE_KEYS.draftPrefix}${location.pathname}#${this._host.id}`;
@@ -87,10 +81,6 @@ export class OutboxController implements ReactiveController {
   }
 
   clearDraft(): void {
-    try {
-      sessionStore()?.removeItem(this._draftKey);
-    } catch {
-      // Nothing to clear.
-    }
+    sessionStore()?.removeItem(this._draftKey);
   }
 }

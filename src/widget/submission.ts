@@ -1,16 +1,98 @@
-// The submit path, loaded on the visitor's first interaction rather than for first paint: checks, wire body, key.
-import { LIMITS, type LeadRequest } from '../protocol/wire.js';
+// The submit path, loaded on the visitor's first interaction rather than for first paint: checks, the events, the
+// wire body and its key, the outbox and the proxy client (with ky), and what the form shows once the proxy answers.
+// It works on the element's internal (`_`) members; first paint carries none of this.
+import { LIMITS, type LeadField, type LeadRequest } from '../protocol/wire.js';
 import { readLeadToken } from '../client/lead-session.js';
-import type { LeadValues } from './fields.js';
+import type { SendOutcome } from '../client/proxy-client.js';
+import { emit } from './events.js';
+import { FIELD_TYPES, type FieldErrors, type LeadValues } from './fields.js';
+import type { LeadRelay } from './lead-relay.js';
+import { en, type MessageKey } from './messages.js';
+import { deliver, putInOutbox, type PendingSubmission } from './outbox.js';
 import { defaultPhoneCountry, readPageContext, readUtm } from './page-context.js';
+import { filledValues, validateForm } from './validation.js';
 
-export { FIELD_MAX, filledValues, validateForm } from './validation.js';
-// The outbox, the proxy client and ky load with this module, on first interaction, so a visitor who goes offline
-// can still send.
-export { deliver, putInOutbox, readOutbox } from './outbox.js';
+export { FIELD_MAX } from './validation.js';
+export { readOutbox } from './outbox.js';
 export { enLater } from './messages-later.js';
 
-export interface SubmissionInput {
+function validate(host: LeadRelay): FieldErrors {
+  return validateForm(host._values, host._shown(), host._requiredShown(), { asked: !!host.consent, given: host._consentGiven });
+}
+
+/** Focus the control of the first field in error, in the update that draws it. */
+function focusFirstError(host: LeadRelay): void {
+  const first = Object.keys(host._errors)[0];
+  if (first) host._focusNext = `#lr-${first}`;
+}
+
+/** After the first submit: check the field the visitor just left again, and show or clear its message. */
+export function recheck(host: LeadRelay, name: string): void {
+  if (!(name in FIELD_TYPES || name === 'consent')) return;
+  const field = name as LeadField | 'consent';
+  const code = validate(host)[field];
+  const { [field]: before, ...rest } = host._errors;
+  if (code !== before) host._errors = code ? { ...rest, [field]: code } : rest;
+}
+
+/**
+ * The submit button (the element has set `submitting`): check every field, let the page cancel with `lr-submit`,
+ * then put the submission in the outbox (so closing the tab mid-send loses nothing) and send it.
+ */
+export function submit(host: LeadRelay): Promise<void> | void {
+  host._submitted = true;
+  host._failure = undefined;
+  host._errors = validate(host);
+  const values = filledValues(host._values, host._shown());
+  if (Object.keys(host._errors).length || !emit(host, 'lr-submit', values, true)) {
+    host._state = 'idle';
+    return focusFirstError(host);
+  }
+  const key = (host._pendingKey = newKey());
+  const hp = host.renderRoot.querySelector<HTMLInputElement>('[name=hp]')?.value ?? '';
+  const consent = { text: host.consent, given: host._consentGiven };
+  const body = buildLeadRequest({ values, hp, startedAt: host._startedAt, phoneCountry: host.phoneCountry, consent });
+  const item = { key, proxy: host.proxy, body, at: Date.now() };
+  putInOutbox(item);
+  return send(host, item);
+}
+
+/**
+ * Send a submission (a new one, or one waiting in the outbox) and tell the form. Every send is reported, but only
+ * the one the form is waiting for (`_pendingKey`) changes what it shows.
+ */
+export async function send(host: LeadRelay, item: PendingSubmission): Promise<void> {
+  const outcome = await deliver(item);
+  if (item.key === host._pendingKey) settle(host, item.key, outcome);
+}
+
+function settle(host: LeadRelay, key: string, outcome: SendOutcome): void {
+  if (outcome.kind === 'accepted') {
+    host._pendingKey = '';
+    host._state = 'success';
+    host._outbox.clearDraft();
+    const { status, conversationId } = outcome.response as { status: 'created' | 'queued'; conversationId?: string };
+    emit(host, 'lr-success', { status, conversationId });
+  } else if (outcome.kind === 'unreachable') {
+    if (host._state === 'queued') return;
+    host._state = 'queued';
+    host._outbox.clearDraft(); // the outbox holds it now
+    emit(host, 'lr-queued', { idempotencyKey: key });
+  } else {
+    host._pendingKey = '';
+    const { error } = outcome;
+    const errors: FieldErrors = {};
+    for (const [field, code] of Object.entries(error.fields ?? {})) if (code && field in FIELD_TYPES) errors[field as LeadField] = code;
+    host._errors = errors;
+    host._failure = (error.code in en ? error.code : 'error') as MessageKey;
+    host._state = 'error';
+    emit(host, 'lr-error', { code: error.code, message: error.message, fields: error.fields });
+    return focusFirstError(host);
+  }
+  host._focusNext = '.done';
+}
+
+interface SubmissionInput {
   /** The filled, trimmed values of the shown fields. */
   values: LeadValues;
   /** The honeypot's content. */
@@ -24,7 +106,7 @@ export interface SubmissionInput {
 }
 
 /** The `POST /leads` body: only shown, filled fields, plus the visit's context and any earlier lead token. */
-export function buildLeadRequest(input: SubmissionInput): LeadRequest {
+function buildLeadRequest(input: SubmissionInput): LeadRequest {
   const { values, consent } = input;
   const body: LeadRequest = { ...values, hp: input.hp, elapsedMs: Math.max(0, Date.now() - input.startedAt) };
   const country = input.phoneCountry || defaultPhoneCountry();
@@ -39,7 +121,7 @@ export function buildLeadRequest(input: SubmissionInput): LeadRequest {
 }
 
 /** A v4 UUID for the Idempotency-Key; `crypto.randomUUID` exists only on secure pages, and forms live on plain http too. */
-export function newKey(): string {
+function newKey(): string {
   if (crypto.randomUUID) return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[6] = (bytes[6] & 15) | 64;

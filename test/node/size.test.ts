@@ -10,11 +10,11 @@ test('first render (leadrelay.js and the chunks it imports statically) stays wit
   assert.ok(sizes.firstRender <= 10 * KB, `first render is ${sizes.firstRender} bytes gzip`);
 });
 
-// Issue 4 asks for 14 KB (goal 12) here and 16 KB for the classic script. Lit (5.8 KB) and ky (3.9 KB) leave 4.3 KB
-// for all our code and a locale, and we are not there yet (17.7 KB at the time of writing; see the issue note).
-// Until we are, these are regression guards at today's size, so no change can quietly make the widget heavier.
-const FULL_LOAD_GUARD = 18.5 * KB;
-const IIFE_GUARD = 19 * KB;
+// Issue 4 asks for 14 KB (goal 12) here. Lit (5.8 KB), ky (3.3 KB) and the largest locale (0.8 KB) leave 4.1 KB for
+// all our code, and we are not there (17.2 KB at the time of writing; see the issue note and `npm run bench:widget`).
+// Until a decision on the budget, these guard today's size, so no change can quietly make the widget heavier.
+const FULL_LOAD_GUARD = 17.5 * KB;
+const IIFE_GUARD = 18.5 * KB;
 
 test('everything a visitor can load, with ky and one locale, does not grow past today\'s size', () => {
   const sizes = measureBundles();
