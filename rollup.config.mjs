@@ -11,7 +11,6 @@ const LATER = [
   '/dist/client/proxy-client.js',
   '/dist/client/lead-conversion.js',
   '/dist/widget/submission.js',
-  '/dist/widget/messages-later.js',
   '/dist/widget/validation.js',
   '/dist/widget/page-context.js',
   '/dist/widget/launcher.js',
@@ -86,12 +85,21 @@ export default [
       dir: 'dist',
       format: 'es',
       entryFileNames: 'leadrelay.js',
-      // ky, the submit code, the locale packs and the launcher dialog load after first paint, from beside leadrelay.js.
+      // ky, the submit code, the locale packs (English's too) and the launcher dialog load after first paint, from beside
+      // leadrelay.js.
       chunkFileNames: 'leadrelay-[name]-[hash].js',
       // Everything that loads after first paint, except the locale packs, in ONE chunk: per-file gzip overhead and
       // code shared between the submit code, the proxy client, ky, the launcher and convertLead() are paid once.
       // First-paint modules are named too: otherwise Rollup pulls Lit into 'later' along with the launcher's imports.
-      manualChunks: (id) => (LATER.some((path) => id.includes(path)) ? 'later' : id.includes('/locales/') ? undefined : 'main'),
+      // The English pack (the sentences after first paint) is a locale chunk like the others, named `en`.
+      manualChunks: (id) =>
+        LATER.some((path) => id.includes(path))
+          ? 'later'
+          : id.includes('/widget/messages-later.js')
+            ? 'en'
+            : id.includes('/locales/')
+              ? undefined
+              : 'main',
     },
   },
   {

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-const LOCALE_CHUNK = /^leadrelay-(de|es|fr|ar)-/;
+const LOCALE_CHUNK = /^leadrelay-(en|de|es|fr|ar)-/;
 
 export interface BundleSizes {
   /** gzip bytes of dist/leadrelay.js and every chunk it imports statically (all loaded before first paint). */

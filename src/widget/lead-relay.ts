@@ -4,7 +4,7 @@ import type { LeadField } from '../protocol/wire.js';
 import { renderConsent, renderField } from './field-templates.js';
 import { requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
 import { LocalizeController } from './localize-controller.js';
-import { en, type MessageKey, type Messages } from './messages.js';
+import type { MessageKey, Messages } from './messages.js';
 import { OutboxController, afterPaint } from './outbox-controller.js';
 import { styles } from './lead-relay.styles.js';
 
@@ -146,7 +146,7 @@ export class LeadRelay extends LitElement {
   }
 
   /**
-   * @internal Also waits for the locale pack, and for the submit code (with the later English sentences) once it is
+   * @internal Also waits for the restored draft, the locale pack, and the submit code (with the field limits) once it is
    * being fetched, so tests and pages see translated text and the checked form after `updateComplete`.
    */
   protected override async getUpdateComplete(): Promise<boolean> {
@@ -183,8 +183,6 @@ export class LeadRelay extends LitElement {
       }
       state = preview === 'invalid' ? 'idle' : preview;
       failure = preview === 'error' ? 'error' : undefined;
-      // Forced states other than idle show sentences that come with the submit code.
-      if (preview !== 'idle') void this._load();
     }
     const content = html`<div class="root" part="base" lang=${lang} dir=${dir}>
       ${state === 'success' || state === 'queued' ? this._renderDone(state) : this._renderForm(state, errors, failure)}
@@ -193,7 +191,6 @@ export class LeadRelay extends LitElement {
     // Launcher mode: the button, its dialog and their styles are one lazy module; nothing shows until it is in.
     this._launcher ??= import('./launcher.js').then(
       (module) => {
-        Object.assign(en, module.enLater);
         this._dialog = module;
         this.requestUpdate();
       },
@@ -224,7 +221,7 @@ export class LeadRelay extends LitElement {
       <button part="button" type="submit" aria-disabled=${busy ? 'true' : nothing}>
         ${busy ? t('submitting') : this.submitLabel || t('submit')}
       </button>
-      <div class="status" part="status" role="status">${failure || listed ? html`<p class="summary">${t(failure ?? 'summary')}</p>` : nothing}${listed
+      <div class="status" part="status" role="status">${failure || listed ? html`<p class="summary">${t(failure ?? 'summary') ?? t('error')}</p>` : nothing}${listed
           ? html`<ul class="summary">
               ${problems.map(([field, code]) => html`<li><a href="#lr-${field}" @click=${this._jump}>${field === 'consent' ? '' : t(field) + ': '}${t(code)}</a></li>`)}
             </ul>`
@@ -238,14 +235,13 @@ export class LeadRelay extends LitElement {
     return this._load();
   }
 
-  /** Fetch the submit code once; it brings the field limits and the English sentences first paint leaves out. */
+  /** Fetch the submit code once (with ky and the outbox); it brings the field limits too. */
   private _load(): Promise<Submission> {
     if (!this._submission) {
       this._submission = import('./submission.js');
       this._submission.then(
         (module) => {
-          Object.assign(en, module.enLater);
-          this._limits = module.FIELD_MAX; // a reactive property: this update draws the new sentences too
+          this._limits = module.FIELD_MAX;
         },
         () => (this._submission = undefined),
       );

@@ -8,8 +8,8 @@ export interface LocalizeHost extends ReactiveControllerHost, HTMLElement {
 }
 
 export class LocalizeController implements ReactiveController {
-  /** Base locale in use (`en`, `de`, `es`, `fr`, `ar`). */
-  lang = 'en';
+  /** Base locale in use (`en`, `de`, `es`, `fr`, `ar`); empty until the first update picks one. */
+  lang = '';
   /** Settles when the current locale's pack is in (the host's `updateComplete` waits for it). */
   ready: Promise<unknown> = Promise.resolve();
   private _pack: Partial<Messages> = en;
@@ -39,8 +39,8 @@ export class LocalizeController implements ReactiveController {
   }
 
   /**
-   * The string for `key`: the page's override, else the locale's, else English (sentences needed only after the first
-   * interaction are missing from English until the submit code has loaded).
+   * The string for `key`: the page's override, else the locale's, else English. Until its pack is in, first paint
+   * draws with English's first-paint part; sentences for later states come with the pack.
    */
   t = (key: MessageKey): string => (this._host.strings?.[key] ?? this._pack[key] ?? en[key])!;
 }

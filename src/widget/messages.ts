@@ -1,9 +1,10 @@
-// Default strings (English) and the locale packs, loaded on demand so first paint carries English only.
+// Default strings (English) and the locale packs, loaded after first paint; first paint carries English labels only.
 import type { enLater } from './messages-later.js';
 
 /**
  * The English sentences first paint needs: labels, buttons, and the generic error (shown when the submit code itself
- * cannot be fetched). The others (messages-later.ts) come with the submit code, which the element adds to this object.
+ * cannot be fetched). The rest of English (messages-later.ts) is a locale pack like the others, so a visitor who reads
+ * German downloads German sentences only.
  */
 export const en: Partial<Messages> = {
   heading: 'Get in touch',
@@ -25,13 +26,14 @@ export const LOCALES = ['en', 'de', 'es', 'fr', 'ar'] as const;
 const RTL_LOCALES = ['ar'];
 
 // Written out (not `import(\`./locales/${x}.js\`)`) so the bundler makes exactly one chunk per locale.
-const packs: Record<string, () => Promise<{ default: Messages }>> = {
+const packs: Record<string, () => Promise<{ default: Partial<Messages> }>> = {
+  en: async () => ({ default: { ...en, ...(await import('./messages-later.js')).enLater } }),
   de: () => import('./locales/de.js'),
   es: () => import('./locales/es.js'),
   fr: () => import('./locales/fr.js'),
   ar: () => import('./locales/ar.js'),
 };
-const loaded: Record<string, Partial<Messages>> = { en };
+const loaded: Record<string, Partial<Messages>> = {};
 
 /** `de-CH` → `de`; unknown languages → `en`. */
 export function baseLocale(tag: string | null | undefined): string {
@@ -43,19 +45,16 @@ export function isRtl(locale: string): boolean {
   return RTL_LOCALES.includes(locale);
 }
 
-/** The pack for a base locale if it is already here (English always is). */
+/** The pack for a base locale if it is already here. */
 export function loadedMessages(locale: string): Partial<Messages> | undefined {
   return loaded[locale];
 }
 
-/** Fetch a pack; English if it cannot be loaded (offline, blocked chunk). */
+/** Fetch a pack; English if it cannot be loaded (offline, blocked chunk), and English's first-paint part at worst. */
 export async function loadMessages(locale: string): Promise<Partial<Messages>> {
-  if (!loaded[locale]) {
-    try {
-      loaded[locale] = (await packs[locale]()).default;
-    } catch {
-      return en;
-    }
+  try {
+    return (loaded[locale] ??= (await packs[locale]()).default);
+  } catch {
+    return locale === 'en' ? en : loadMessages('en');
   }
-  return loaded[locale];
 }

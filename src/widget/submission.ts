@@ -7,14 +7,13 @@ import type { SendOutcome } from '../client/proxy-client.js';
 import { emit } from './events.js';
 import { FIELD_TYPES, type FieldErrors, type LeadValues } from './fields.js';
 import type { LeadRelay } from './lead-relay.js';
-import { en, type MessageKey } from './messages.js';
+import type { MessageKey } from './messages.js';
 import { deliver, putInOutbox, type PendingSubmission } from './outbox.js';
 import { defaultPhoneCountry, readPageContext, readUtm } from './page-context.js';
 import { filledValues, validateForm } from './validation.js';
 
 export { FIELD_MAX } from './validation.js';
 export { readOutbox } from './outbox.js';
-export { enLater } from './messages-later.js';
 
 function validate(host: LeadRelay): FieldErrors {
   return validateForm(host._values, host._shown(), host._requiredShown(), { asked: !!host.consent, given: host._consentGiven });
@@ -84,7 +83,7 @@ function settle(host: LeadRelay, key: string, outcome: SendOutcome): void {
     const errors: FieldErrors = {};
     for (const [field, code] of Object.entries(error.fields ?? {})) if (code && field in FIELD_TYPES) errors[field as LeadField] = code;
     host._errors = errors;
-    host._failure = (error.code in en ? error.code : 'error') as MessageKey;
+    host._failure = error.code as MessageKey; // a code without a sentence of its own reads as the generic error
     host._state = 'error';
     emit(host, 'lr-error', { code: error.code, message: error.message, fields: error.fields });
     return focusFirstError(host);

@@ -1,6 +1,6 @@
 // Sentences that load after first paint (states, errors): shown for preview-state, overridable, translated.
-import { expect, html } from '@open-wc/testing';
-import { forgetStorage, getButton, getByLabel, renderWidget, statusText, waitFor } from './helpers.js';
+import { expect, html, oneEvent } from '@open-wc/testing';
+import { forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
 
 describe('<lead-relay> strings loaded after first paint', () => {
   beforeEach(forgetStorage);
@@ -23,5 +23,18 @@ describe('<lead-relay> strings loaded after first paint', () => {
     expect(getByLabel(german, 'E-Mail')).to.exist;
     const summary = await waitFor(() => statusText(german).replace(/\s+/g, ' '), 'the German summary');
     expect(summary).to.equal('Bitte korrigieren Sie Folgendes: E-Mail: Bitte füllen Sie dieses Feld aus.');
+  });
+
+  it('an error code without a sentence of its own reads as the generic error, in the page language', async () => {
+    const proxy = mockProxy();
+    await proxy.respond({ status: 422, body: { error: { code: 'upstream_rejected', message: 'Intercom said no.' } } });
+    const el = await renderWidget(html`<lead-relay proxy=${proxy.url} locale="de" fields="email"></lead-relay>`);
+    await typeInto(getByLabel(el, 'E-Mail'), 'ada@example.com');
+    const failed = oneEvent(el, 'lr-error');
+    getButton(el, 'Senden').click();
+    expect((await failed).detail.code).to.equal('upstream_rejected');
+    await el.updateComplete;
+    expect(statusText(el)).to.equal('Ihre Nachricht wurde nicht gesendet. Prüfen Sie Ihre Verbindung und senden Sie erneut.');
+    expect(getByLabel(el, 'E-Mail').value).to.equal('ada@example.com');
   });
 });
