@@ -13,7 +13,6 @@ const LATER = [
   '/dist/widget/submission.js',
   '/dist/widget/validation.js',
   '/dist/widget/page-context.js',
-  '/dist/widget/launcher.js',
   '/dist/widget/outbox.js',
   '/dist/widget/events.js',
 ];
@@ -88,8 +87,9 @@ export default [
       // ky, the submit code, the locale packs (English's too) and the launcher dialog load after first paint, from beside
       // leadrelay.js.
       chunkFileNames: 'leadrelay-[name]-[hash].js',
-      // Everything that loads after first paint, except the locale packs, in ONE chunk: per-file gzip overhead and
-      // code shared between the submit code, the proxy client, ky, the launcher and convertLead() are paid once.
+      // Everything that loads after first paint, except the locale packs and launcher mode, in ONE chunk: per-file
+      // gzip overhead and code shared between the submit code, the proxy client, ky and convertLead() are paid once.
+      // Launcher mode's button and dialog are a small chunk of their own, so the button shows without waiting for ky.
       // First-paint modules are named too: otherwise Rollup pulls Lit into 'later' along with the launcher's imports.
       // The English pack (the sentences after first paint) is a locale chunk like the others, named `en`.
       manualChunks: (id) =>
@@ -97,7 +97,7 @@ export default [
           ? 'later'
           : id.includes('/widget/messages-later.js')
             ? 'en'
-            : id.includes('/locales/')
+            : id.includes('/locales/') || id.includes('/widget/launcher.js')
               ? undefined
               : 'main',
     },

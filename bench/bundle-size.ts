@@ -14,6 +14,8 @@ export interface BundleSizes {
   lazy: { name: string; gzip: number }[];
   /** firstRender + every lazy chunk except all but the largest locale pack. */
   withKyAndLocale: number;
+  /** What an inline form in English loads: first render, the `later` chunk (ky, submit code) and the English pack. */
+  inlineEnglish: number;
   /** dist/leadrelay.iife.js, gzip. */
   iife: number;
   /** The files that hold ky (found by its HTTPError class, whatever the chunk is called). */
@@ -62,6 +64,8 @@ export function measureBundles(): BundleSizes {
     firstRenderFiles: [...first],
     lazy,
     withKyAndLocale: firstRender + rest + largestLocale,
+    inlineEnglish:
+      firstRender + lazy.filter((chunk) => /^leadrelay-(later|en)-/.test(chunk.name)).reduce((sum, chunk) => sum + chunk.gzip, 0),
     iife: gzipSize('leadrelay.iife.js'),
     kyFiles: [...first, ...lazyNames].filter(holdsKy),
   };

@@ -188,7 +188,8 @@ export class LeadRelay extends LitElement {
       ${state === 'success' || state === 'queued' ? this._renderDone(state) : this._renderForm(state, errors, failure)}
     </div>`;
     if (this.mode !== 'launcher') return content;
-    // Launcher mode: the button, its dialog and their styles are one lazy module; nothing shows until it is in.
+    // Launcher mode: the button, its dialog and their styles are one small lazy chunk (without ky); the button shows
+    // as soon as it is in.
     this._launcher ??= import('./launcher.js').then(
       (module) => {
         this._dialog = module;

@@ -1,10 +1,8 @@
-// English sentences needed only after the first interaction (or by launcher mode); they load with the `later` chunk.
+// English sentences needed only after first paint (states, errors): the English locale pack, loaded like the others.
 import type { ErrorCode, FieldErrorCode } from '../protocol/wire.js';
 
-/** The launcher, states after a submit, the error summary, a sentence per field error code and request error code. */
+/** States after a submit, the error summary, a sentence per field error code and request error code. */
 export const enLater = {
-  launcher: 'Contact us',
-  close: 'Close',
   submitting: 'Sending…',
   success: 'Thank you! We will get back to you soon.',
   queued: 'You seem to be offline. Your message is saved on this device and will be sent as soon as the connection is back.',

@@ -2,7 +2,7 @@
 import type { enLater } from './messages-later.js';
 
 /**
- * The English sentences first paint needs: labels, buttons, and the generic error (shown when the submit code itself
+ * The English sentences first paint needs: labels, buttons (the launcher's too), and the generic error (shown when the submit code itself
  * cannot be fetched). The rest of English (messages-later.ts) is a locale pack like the others, so a visitor who reads
  * German downloads German sentences only.
  */
@@ -13,11 +13,13 @@ export const en: Partial<Messages> = {
   phone: 'Phone',
   message: 'Message',
   submit: 'Send',
+  launcher: 'Contact us',
+  close: 'Close',
   error: 'Your message was not sent. Check your connection and send again.',
 };
 
 /** Every sentence the widget shows. Field error codes and request error codes map straight to a sentence. */
-export type Messages = Record<'heading' | 'name' | 'email' | 'phone' | 'message' | 'submit' | 'error', string> &
+export type Messages = Record<'heading' | 'name' | 'email' | 'phone' | 'message' | 'submit' | 'launcher' | 'close' | 'error', string> &
   typeof enLater;
 export type MessageKey = keyof Messages;
 
