@@ -2,7 +2,7 @@
 import { expect, html, oneEvent } from '@open-wc/testing';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import type { PreviewState } from '../../src/index.js';
-import { activeElement, errorFor, forgetStorage, getByLabel, mockProxy, renderWidget, statusText } from './helpers.js';
+import { activeElement, errorFor, forgetStorage, getByLabel, mockProxy, renderWidget, statusText, transitionsDone } from './helpers.js';
 
 const STATES: PreviewState[] = ['idle', 'invalid', 'submitting', 'success', 'error', 'queued'];
 
@@ -47,6 +47,7 @@ describe('<lead-relay> accessibility', () => {
     expect(email.getAttribute('aria-invalid')).to.equal('true');
     expect(errorFor(el, email)).to.equal('Fill in this field.');
     expect(statusText(el)).to.contain('Please correct the following:');
+    await transitionsDone(el);
     await expect(el).to.be.accessible();
 
     await sendKeys({ type: 'ada@example.com' });

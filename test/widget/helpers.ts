@@ -86,6 +86,14 @@ export async function typeInto(control: HTMLElement, text: string): Promise<void
   await sendKeys({ type: text });
 }
 
+/**
+ * Wait for the CSS transitions in the widget to finish (the button fades back from its busy look in 0.2 s), so axe
+ * judges the colours a visitor sees at rest rather than a frame of the fade.
+ */
+export async function transitionsDone(el: LeadRelay): Promise<void> {
+  await Promise.all(root(el).getAnimations().map((animation) => animation.finished.catch(() => undefined)));
+}
+
 export function activeElement(el: LeadRelay): Element | null {
   return root(el).activeElement;
 }
