@@ -32,8 +32,11 @@ export function sessionStore(): Storage | undefined {
 
 /** The stored lead token, if a submission from this browser was accepted. */
 export function readLeadToken(): string | undefined {
-  // getItem does not throw once the store is reachable (localStore() catches the cases where it is not).
-  return localStore()?.getItem(STORAGE_KEYS.leadToken) ?? undefined;
+  try {
+    return localStore()?.getItem(STORAGE_KEYS.leadToken) ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Keep the lead token the proxy answered with, for `convertLead()` at sign-in. */
@@ -47,12 +50,19 @@ export function storeLeadToken(token: string): void {
 
 /** Forget everything the widget stored: lead token, unsent submissions, drafts (for sign-out and shared computers). */
 export function resetLead(): void {
-  // removeItem does not throw once the store is reachable; an unreachable store holds nothing to forget.
-  const local = localStore();
-  local?.removeItem(STORAGE_KEYS.leadToken);
-  local?.removeItem(STORAGE_KEYS.outbox);
-  const session = sessionStore();
-  for (const key of Object.keys(session ?? {})) if (key.startsWith(STORAGE_KEYS.draftPrefix)) session!.removeItem(key);
+  try {
+    const local = localStore();
+    local?.removeItem(STORAGE_KEYS.leadToken);
+    local?.removeItem(STORAGE_KEYS.outbox);
+    const session = sessionStore();
+    if (session) {
+      for (const key of Object.keys(session)) {
+        if (key.startsWith(STORAGE_KEYS.draftPrefix)) session.removeItem(key);
+      }
+    }
+  } catch {
+    // Nothing stored or storage refused: nothing to forget.
+  }
 }
 
 /** What `convertLead()` needs: the proxy's base URL and proof of who signed in (see the README, "Sign-in"). */

@@ -4,10 +4,15 @@ import type { LeadField } from '../protocol/wire.js';
 import { FIELD_TYPES } from './fields.js';
 import type { MessageKey } from './messages.js';
 
-type Translate = (key: MessageKey) => string;
+type Translate = (key: MessageKey) => string | undefined;
+
+/** A field error's sentence; a code without one (from a newer proxy) reads as the generic "check this field". */
+export function errorText(t: Translate, code: MessageKey): string | undefined {
+  return t(code) ?? t('invalid_type');
+}
 
 function errorLine(t: Translate, id: string, error?: MessageKey): TemplateResult | typeof nothing {
-  return error ? html`<p class="error" part="error" id="${id}-error">${t(error)}</p>` : nothing;
+  return error ? html`<p class="error" part="error" id="${id}-error">${errorText(t, error)}</p>` : nothing;
 }
 
 /**

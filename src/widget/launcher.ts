@@ -44,7 +44,7 @@ const open = new WeakSet<LitElement>();
  * The floating button (at the bottom-end corner: `dir` makes that the left one in Arabic) and, once opened, the form
  * inside a modal dialog. Escape and the close button both close it and return focus to the button.
  */
-export function renderLauncher(host: LitElement, content: TemplateResult, t: (key: 'launcher' | 'close') => string, dir: string): TemplateResult {
+export function renderLauncher(host: LitElement, content: TemplateResult, t: (key: 'launcher' | 'close') => string | undefined, dir: string): TemplateResult {
   const root = host.renderRoot as ShadowRoot;
   if (!styled.has(host)) {
     styled.add(host);

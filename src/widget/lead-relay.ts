@@ -1,7 +1,7 @@
 // The <lead-relay> element: its properties, its one state value, and render().
-import { LitElement, html, nothing, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
 import type { LeadField } from '../protocol/wire.js';
-import { renderConsent, renderField } from './field-templates.js';
+import { errorText, renderConsent, renderField } from './field-templates.js';
 import { requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
 import { LocalizeController } from './localize-controller.js';
 import type { MessageKey, Messages } from './messages.js';
@@ -62,7 +62,7 @@ export class LeadRelay extends LitElement {
   static override styles = styles;
   // Declared here rather than with decorators: the decorator helper costs bytes on every visitor's page. Internal
   // state is `_`-prefixed: the bundler shortens those names (rollup.config.mjs), so never name one in a string.
-  static override properties = {
+  static override properties: PropertyDeclarations = {
     proxy: {},
     fields: {},
     required: {},
@@ -138,9 +138,11 @@ export class LeadRelay extends LitElement {
     super.connectedCallback();
     this._restoring = afterPaint().then(() => {
       const draft = this._outbox.readDraft();
-      // Not over what the visitor has typed meanwhile.
-      if (!draft || this._startedAt) return;
-      ({ values: this._values, consent: this._consentGiven, startedAt: this._startedAt } = draft);
+      if (!draft) return;
+      // Under what the visitor may have typed meanwhile, field by field; the draft's clock started first.
+      this._values = { ...draft.values, ...this._values };
+      this._consentGiven ||= draft.consent;
+      this._startedAt = draft.startedAt || this._startedAt;
       this.requestUpdate();
     });
   }
@@ -224,7 +226,7 @@ export class LeadRelay extends LitElement {
       </button>
       <div class="status" part="status" role="status">${failure || listed ? html`<p class="summary">${t(failure ?? 'summary') ?? t('error')}</p>` : nothing}${listed
           ? html`<ul class="summary">
-              ${problems.map(([field, code]) => html`<li><a href="#lr-${field}" @click=${this._jump}>${field === 'consent' ? '' : t(field) + ': '}${t(code)}</a></li>`)}
+              ${problems.map(([field, code]) => html`<li><a href="#lr-${field}" @click=${this._jump}>${field === 'consent' ? '' : `${t(field)}: `}${errorText(t, code)}</a></li>`)}
             </ul>`
           : nothing}</div>
     </form>`;
@@ -239,7 +241,8 @@ export class LeadRelay extends LitElement {
   /** Fetch the submit code once (with ky and the outbox); it brings the field limits too. */
   private _load(): Promise<Submission> {
     if (!this._submission) {
-      this._submission = import('./submission.js');
+      // The submit code, and the sentences of the states it leads to (the locale pack, fetched again if it failed).
+      this._submission = Promise.all([import('./submission.js'), this._l10n.loaded()]).then(([module]) => module);
       this._submission.then(
         (module) => {
           this._limits = module.FIELD_MAX;
@@ -256,7 +259,10 @@ export class LeadRelay extends LitElement {
     void this._touch();
     if (target.name === 'consent') this._consentGiven = target.checked;
     else this._values = { ...this._values, [target.name]: target.value };
-    this._outbox.saveDraft({ values: this._values, consent: this._consentGiven, startedAt: this._startedAt });
+    // After the earlier page's draft is restored (merged under this input), so the first keystroke cannot erase it.
+    void this._restoring?.then(() =>
+      this._outbox.saveDraft({ values: this._values, consent: this._consentGiven, startedAt: this._startedAt }),
+    );
   }
 
   /** After the first submit, each field is checked again as the visitor leaves it. */
@@ -279,16 +285,14 @@ export class LeadRelay extends LitElement {
     event.preventDefault();
     if (this._state === 'submitting') return; // the button stays focusable while busy; a second press does nothing
     this._state = 'submitting';
-    let module: Submission;
     try {
-      module = await this._touch();
+      await (await this._touch()).submit(this);
     } catch {
-      // The submit code could not be fetched (offline before it loaded): nothing was saved, so say "send again".
+      // The submit code or its sentences could not be fetched (offline before they loaded), or storage failed
+      // unexpectedly: the form must not stay busy. Say "send again"; what was typed is still on the form.
       this._failure = 'error';
       this._state = 'error';
-      return;
     }
-    return module.submit(this);
   }
 
   protected override updated(): void {

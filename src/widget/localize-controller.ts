@@ -10,9 +10,10 @@ export interface LocalizeHost extends ReactiveControllerHost, HTMLElement {
 export class LocalizeController implements ReactiveController {
   /** Base locale in use (`en`, `de`, `es`, `fr`, `ar`); empty until the first update picks one. */
   lang = '';
-  /** Settles when the current locale's pack is in (the host's `updateComplete` waits for it). */
+  /** Settles when the current locale's pack is in, or could not be fetched (the host's `updateComplete` waits for it). */
   ready: Promise<unknown> = Promise.resolve();
   private _pack: Partial<Messages> = en;
+  private _fetching?: Promise<void>;
 
   constructor(private readonly _host: LocalizeHost) {
     _host.addController(this);
@@ -22,16 +23,31 @@ export class LocalizeController implements ReactiveController {
     const lang = baseLocale(this._host.locale || this._host.closest('[lang]')?.getAttribute('lang') || navigator.language);
     if (lang === this.lang) return;
     this.lang = lang;
+    this._fetching = undefined;
     const pack = loadedMessages(lang);
-    if (pack) {
-      this._pack = pack;
-      return;
-    }
-    this.ready = loadMessages(lang).then((loaded) => {
-      if (this.lang !== lang) return;
-      this._pack = loaded;
-      this._host.requestUpdate();
-    });
+    if (pack) this._pack = pack;
+    else this.ready = this.loaded().catch(() => undefined);
+  }
+
+  /**
+   * The current locale's sentences, fetched if they are not here yet (again, after a failed try); rejects while
+   * neither they nor English's can be fetched. The submit code waits for this: a form that could not say "sending",
+   * "sent" or "saved" is not ready to send.
+   */
+  loaded(): Promise<void> {
+    const lang = this.lang;
+    if (loadedMessages(lang) === this._pack) return Promise.resolve();
+    return (this._fetching ??= loadMessages(lang).then(
+      (pack) => {
+        if (this.lang !== lang) return;
+        this._pack = pack;
+        this._host.requestUpdate();
+      },
+      (error: unknown) => {
+        this._fetching = undefined;
+        throw error;
+      },
+    ));
   }
 
   get dir(): 'rtl' | 'ltr' {
@@ -40,7 +56,8 @@ export class LocalizeController implements ReactiveController {
 
   /**
    * The string for `key`: the page's override, else the locale's, else English. Until its pack is in, first paint
-   * draws with English's first-paint part; sentences for later states come with the pack.
+   * draws with English's first-paint part; sentences for later states come with the pack (see `loaded`), so callers
+   * give a fallback where a key may have no sentence (an error code from a newer proxy).
    */
-  t = (key: MessageKey): string => (this._host.strings?.[key] ?? this._pack[key] ?? en[key])!;
+  t = (key: MessageKey): string | undefined => this._host.strings?.[key] ?? this._pack[key] ?? en[key];
 }

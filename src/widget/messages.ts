@@ -52,11 +52,15 @@ export function loadedMessages(locale: string): Partial<Messages> | undefined {
   return loaded[locale];
 }
 
-/** Fetch a pack; English if it cannot be loaded (offline, blocked chunk), and English's first-paint part at worst. */
+/**
+ * Fetch a pack, or English's when it cannot be fetched (offline, a blocked chunk); rejects when English's cannot be
+ * either. A failure is not remembered, so the next call tries again.
+ */
 export async function loadMessages(locale: string): Promise<Partial<Messages>> {
   try {
     return (loaded[locale] ??= (await packs[locale]()).default);
-  } catch {
-    return locale === 'en' ? en : loadMessages('en');
+  } catch (error) {
+    if (locale === 'en') throw error;
+    return loadMessages('en');
   }
 }

@@ -18,8 +18,8 @@ export interface Draft {
  */
 export function afterPaint(): Promise<void> {
   return new Promise((resolve) => {
-    requestAnimationFrame(() => setTimeout(resolve));
     setTimeout(resolve, 300);
+    globalThis.requestAnimationFrame?.(() => setTimeout(resolve));
   });
 }
 
@@ -81,6 +81,10 @@ export class OutboxController implements ReactiveController {
   }
 
   clearDraft(): void {
-    sessionStore()?.removeItem(this._draftKey);
+    try {
+      sessionStore()?.removeItem(this._draftKey);
+    } catch {
+      // A damaged store (Firefox can throw on a corrupt profile): the draft is stale now, not harmful.
+    }
   }
 }

@@ -149,3 +149,40 @@ test('the npm app page sends a lead with the bundled import, and signing in as a
   await page.screenshot({ path: `${SCREENSHOTS}/app-page.png`, fullPage: true });
   assert.deepEqual(problems, []);
 });
+
+test('when the English sentences cannot be fetched, sending says "send again" instead of going blank, then works once they can', async () => {
+  const context = await browser.newContext({ colorScheme: 'light' });
+  contexts.push(context);
+  const page = await context.newPage();
+  // A bare page on the demo's origin with the ESM bundle and its lazy chunks; the English pack's request fails.
+  const pageUrl = new URL('/e2e-missing-english.html', demo.url).href;
+  await page.route(pageUrl, (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>t</title>
+        <script type="module" src="/dist/leadrelay.js"></script></head>
+        <body><lead-relay proxy="/api/leadrelay" fields="email"></lead-relay></body></html>`,
+    }),
+  );
+  let blocked = 0;
+  await page.route('**/dist/leadrelay-en-*.js', (route) => {
+    blocked += 1;
+    return route.abort('internetdisconnected');
+  });
+  await page.goto(pageUrl);
+  const widget = page.locator('lead-relay');
+  const visitor = buildVisitor();
+  await widget.getByRole('textbox', { name: 'Email' }).pressSequentially(visitor.email);
+  await widget.locator('[part=button]').click();
+  const status = widget.locator('.status');
+  await status.getByText('Your message was not sent. Check your connection and send again.').waitFor({ timeout: 15_000 });
+  assert.ok(blocked >= 1, 'the English pack was requested');
+  assert.equal(await widget.locator('[part=button]').textContent().then((text) => text?.trim()), 'Send');
+  assert.equal(await widget.locator('[part=button]').getAttribute('aria-disabled'), null, 'the form is not left busy');
+  assert.equal((await emulatorState()).contacts.some((contact) => contact.email === visitor.email), false);
+
+  await page.unroute('**/dist/leadrelay-en-*.js');
+  await widget.locator('[part=button]').click();
+  await widget.getByText('Thank you! We will get back to you soon.').waitFor({ timeout: 15_000 });
+  await leadInEmulator(visitor);
+});

@@ -11,7 +11,7 @@ test('first render (leadrelay.js and the chunks it imports statically) stays wit
 });
 
 // Issue 4 asks for 14 KB (goal 12) here. Lit (5.8 KB), ky (3.3 KB) and the largest locale (0.8 KB) leave 4.1 KB for
-// all our code, and we are not there (16.8 KB at the time of writing; see the issue note and `npm run bench:widget`).
+// all our code, and we are not there (16.9 KB at the time of writing; see the issue note and `npm run bench:widget`).
 // Until a decision on the budget, these guard today's size, so no change can quietly make the widget heavier.
 const FULL_LOAD_GUARD = 17.25 * KB;
 const IIFE_GUARD = 18.5 * KB;

@@ -111,4 +111,31 @@ describe('<lead-relay> delivery', () => {
     expect((await proxy.requests()).requests[0].body.message).to.equal('Call me after 5');
     expect(sessionStorage.length).to.equal(0);
   });
+
+  it('restores an earlier draft under what the visitor types before it is read, and keeps both', async () => {
+    const startedAt = Date.now() - 60_000;
+    sessionStorage.setItem(
+      `leadrelay:draft:${location.pathname}#`,
+      JSON.stringify({ values: { message: 'Call me after 5' }, consent: false, startedAt }),
+    );
+    const el = document.createElement('lead-relay');
+    el.proxy = mockProxy().url;
+    document.body.append(el);
+    try {
+      // The first frame: the form is drawn, the draft (read just after it) is not yet.
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      const email = getByLabel(el, 'Email');
+      email.value = 'ada@example.com';
+      email.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }));
+      await el.updateComplete;
+      expect(getByLabel(el, 'Email').value).to.equal('ada@example.com');
+      expect(getByLabel(el, 'Message').value).to.equal('Call me after 5');
+      await waitFor(() => sessionStorage.getItem(`leadrelay:draft:${location.pathname}#`)?.includes('ada@example.com'), 'the draft to be saved');
+      const saved = JSON.parse(sessionStorage.getItem(`leadrelay:draft:${location.pathname}#`)!);
+      expect(saved.values).to.deep.equal({ message: 'Call me after 5', email: 'ada@example.com' });
+      expect(saved.startedAt).to.equal(startedAt);
+    } finally {
+      el.remove();
+    }
+  });
 });
