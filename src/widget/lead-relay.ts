@@ -171,7 +171,8 @@ export class LeadRelay extends LitElement {
   }
 
   override render(): TemplateResult | typeof nothing {
-    const { t, lang, dir } = this._l10n;
+    const { t, lang, dir, waiting } = this._l10n;
+    if (waiting) return nothing; // a moment, rather than a flash of English (see LocalizeController)
     // The state to draw: the real one, or the one `preview-state` forces (`invalid`: idle with every check failing).
     const preview = this.previewState;
     let state = this._state;

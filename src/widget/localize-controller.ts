@@ -7,11 +7,19 @@ export interface LocalizeHost extends ReactiveControllerHost, HTMLElement {
   strings?: Partial<Messages>;
 }
 
+/** The longest a non-English form stays undrawn while its pack is on the way. */
+const MAX_WAIT_MS = 1500;
+
 export class LocalizeController implements ReactiveController {
   /** Base locale in use (`en`, `de`, `es`, `fr`, `ar`); empty until the first update picks one. */
   lang = '';
   /** Settles when the current locale's pack is in, or could not be fetched (the host's `updateComplete` waits for it). */
   ready: Promise<unknown> = Promise.resolve();
+  /**
+   * True while a language other than English waits for its pack (at most `MAX_WAIT_MS`): the element draws nothing
+   * then, rather than English labels that change under the visitor's eyes (and a screen reader's) a moment later.
+   */
+  waiting = false;
   private _pack: Partial<Messages> = en;
   private _fetching?: Promise<void>;
 
@@ -25,8 +33,17 @@ export class LocalizeController implements ReactiveController {
     this.lang = lang;
     this._fetching = undefined;
     const pack = loadedMessages(lang);
+    this.waiting = !pack && lang !== 'en';
     if (pack) this._pack = pack;
     else this.ready = this.loaded().catch(() => undefined);
+    // A pack stuck on a slow network: draw in English meanwhile; the pack still replaces it when it comes.
+    if (this.waiting) setTimeout(() => this._stopWaiting(lang), MAX_WAIT_MS);
+  }
+
+  private _stopWaiting(lang: string): void {
+    if (this.lang !== lang || !this.waiting) return;
+    this.waiting = false;
+    this._host.requestUpdate();
   }
 
   /**
@@ -41,10 +58,12 @@ export class LocalizeController implements ReactiveController {
       (pack) => {
         if (this.lang !== lang) return;
         this._pack = pack;
+        this.waiting = false;
         this._host.requestUpdate();
       },
       (error: unknown) => {
         this._fetching = undefined;
+        this._stopWaiting(lang);
         throw error;
       },
     ));

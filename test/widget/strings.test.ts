@@ -37,4 +37,24 @@ describe('<lead-relay> strings loaded after first paint', () => {
     expect(statusText(el)).to.equal('Ihre Nachricht wurde nicht gesendet. Prüfen Sie Ihre Verbindung und senden Sie erneut.');
     expect(getByLabel(el, 'E-Mail').value).to.equal('ada@example.com');
   });
+
+  it('a Spanish form is drawn in Spanish from its first frame: English labels never flash first', async () => {
+    const el = document.createElement('lead-relay');
+    el.proxy = '/p';
+    el.locale = 'es';
+    const seen: string[] = [];
+    document.body.append(el);
+    try {
+      // The shadow root exists from connection; record every label text the element ever draws.
+      const record = () => seen.push(...[...el.shadowRoot!.querySelectorAll('label')].map((label) => label.textContent!.trim()));
+      new MutationObserver(record).observe(el.shadowRoot!, { subtree: true, childList: true, characterData: true });
+      await el.updateComplete;
+      record();
+      expect(getByLabel(el, 'Correo electrónico')).to.exist;
+      expect(seen).to.include('Correo electrónico');
+      expect(seen.filter((text) => ['Name', 'Email', 'Phone', 'Message'].includes(text))).to.deep.equal([]);
+    } finally {
+      el.remove();
+    }
+  });
 });
