@@ -1,9 +1,10 @@
-// The behaviour every Store must have, as one suite: run it against each implementation (memory now, Redis later).
+// The behaviour every Store must have, as one suite: run it against each implementation (memory, Redis, SQLite).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import type { Store } from '../../src/proxy/store/index.js';
 import { runOnce } from '../../src/proxy/idempotency.js';
+import { queueContractTests } from './store-contract-queue.js';
 
 const claimOf = (owner: string, fingerprint = 'fp-1', leaseMs = 10_000) => ({ fingerprint, owner, leaseMs });
 
@@ -150,5 +151,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       assert.ok(second.resetAt > Date.now());
       assert.equal((await store.hit(`${bucket}-other`, 60_000)).count, 1);
     });
+
+    queueContractTests(fresh);
   });
 }

@@ -46,6 +46,11 @@ export interface ClaimRequest {
 }
 
 export interface Store {
+  /**
+   * Whether what the store holds survives a restart of this process (SQLite, Redis: true; memory: false). A proxy
+   * never answers 202 queued on a store that is not durable: the browser keeps the submission instead.
+   */
+  readonly durable: boolean;
   /** Read a record without claiming it. */
   get(key: string): Promise<IdempotencyRecord | undefined>;
   /**
@@ -97,7 +102,36 @@ export interface Store {
   queueReady(queue: string): Promise<number>;
   /** How many ready items no drain has started (not under a live lease): the backlog new submissions queue behind. */
   queueWaiting(queue: string): Promise<number>;
+  /** Counts for operators and metrics: never-tried and retrying items, dead letters, and the oldest live item. */
+  queueStats(queue: string): Promise<QueueStats>;
+  /**
+   * Move a leased item to the queue's dead letters with its reason (nothing is deleted); false when `owner` no
+   * longer holds its lease. The item keeps its id, payload, enqueue time and attempts.
+   */
+  deadLetter(queue: string, id: string, owner: string, reason: string): Promise<boolean>;
+  /** The dead letters of a queue, oldest first. */
+  listDead(queue: string): Promise<DeadLetter[]>;
+  /** Put dead letters back at the tail of the queue, ready now (one by id, or all): answers how many moved. */
+  retryDead(queue: string, id?: string): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface QueueStats {
+  /** Queued items not yet tried (attempts 0), leased or not. */
+  waiting: number;
+  /** Queued items that failed at least once and will be tried again. */
+  retrying: number;
+  /** Items in the dead letters. */
+  dead: number;
+  /** Epoch ms of the oldest queued (not dead) item's enqueue; absent when the queue is empty. */
+  oldestEnqueuedAt?: number;
+}
+
+/** A queue item given up on, with why and when. */
+export interface DeadLetter extends QueueItem {
+  reason: string;
+  /** Epoch ms of the move to the dead letters. */
+  deadAt: number;
 }
 
 /** One queued item; `payload` is opaque JSON text to the store. */

@@ -1,8 +1,9 @@
 // The in-memory Store: one process, no persistence; the default, and the reference for other stores' behaviour.
-import type { ClaimRequest, ClaimResult, IdempotencyRecord, QueueItem, Store, StoredAnswer } from './index.js';
+import type { ClaimRequest, ClaimResult, DeadLetter, IdempotencyRecord, QueueItem, QueueStats, Store, StoredAnswer } from './index.js';
+import { RECORD_TTL_MS } from './retention.js';
 
 export interface MemoryStoreOptions {
-  /** How long an idempotency record is kept after it was created (default 24 h). */
+  /** How long an idempotency record is kept after it was created (default RECORD_TTL_MS, 14 days). */
   recordTtlMs?: number;
   /** Clock, for tests. */
   now?: () => number;
@@ -13,17 +14,20 @@ function copy(record: IdempotencyRecord): IdempotencyRecord {
 }
 
 export class MemoryStore implements Store {
+  /** Everything is gone when the process ends: the proxy answers 503 rather than 202 queued on this store. */
+  readonly durable = false;
   readonly #records = new Map<string, IdempotencyRecord>();
   readonly #counters = new Map<string, { count: number; resetAt: number }>();
   readonly #waiters = new Map<string, Set<() => void>>();
   /** Queues in enqueue order; an item's lease is `owner` until `leaseUntil`. */
   readonly #queues = new Map<string, (QueueItem & { owner?: string; leaseUntil?: number })[]>();
+  readonly #dead = new Map<string, DeadLetter[]>();
   readonly #ttl: number;
   readonly #now: () => number;
   #lastSweep = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#ttl = options.recordTtlMs ?? 24 * 60 * 60 * 1000;
+    this.#ttl = options.recordTtlMs ?? RECORD_TTL_MS;
     this.#now = options.now ?? Date.now;
   }
 
@@ -182,11 +186,54 @@ export class MemoryStore implements Store {
     return (this.#queues.get(queue) ?? []).filter((item) => item.notBefore <= now && !(item.owner !== undefined && (item.leaseUntil ?? 0) > now)).length;
   }
 
+  async queueStats(queue: string): Promise<QueueStats> {
+    const items = this.#queues.get(queue) ?? [];
+    const stats: QueueStats = {
+      waiting: items.filter((item) => item.attempts === 0).length,
+      retrying: items.filter((item) => item.attempts > 0).length,
+      dead: (this.#dead.get(queue) ?? []).length,
+    };
+    if (items.length > 0) stats.oldestEnqueuedAt = Math.min(...items.map((item) => item.enqueuedAt));
+    return stats;
+  }
+
+  async deadLetter(queue: string, id: string, owner: string, reason: string): Promise<boolean> {
+    const items = this.#queues.get(queue) ?? [];
+    const index = items.findIndex((item) => item.id === id && item.owner === owner);
+    if (index < 0) return false;
+    const [item] = items.splice(index, 1);
+    const dead = this.#dead.get(queue) ?? [];
+    this.#dead.set(queue, dead);
+    const { payload, enqueuedAt, attempts, notBefore } = item!;
+    dead.push({ id, payload, enqueuedAt, attempts, notBefore, reason, deadAt: this.#now() });
+    return true;
+  }
+
+  async listDead(queue: string): Promise<DeadLetter[]> {
+    return (this.#dead.get(queue) ?? []).map((letter) => ({ ...letter }));
+  }
+
+  async retryDead(queue: string, id?: string): Promise<number> {
+    const dead = this.#dead.get(queue) ?? [];
+    const moving = dead.filter((letter) => id === undefined || letter.id === id);
+    if (moving.length === 0) return 0;
+    this.#dead.set(queue, dead.filter((letter) => !moving.includes(letter)));
+    const items = this.#queues.get(queue) ?? [];
+    this.#queues.set(queue, items);
+    const now = this.#now();
+    for (const letter of moving) {
+      if (items.some((item) => item.id === letter.id)) continue;
+      items.push({ id: letter.id, payload: letter.payload, enqueuedAt: letter.enqueuedAt, attempts: 0, notBefore: now });
+    }
+    return moving.length;
+  }
+
   async close(): Promise<void> {
     for (const key of [...this.#waiters.keys()]) this.#notify(key);
     this.#records.clear();
     this.#counters.clear();
     this.#queues.clear();
+    this.#dead.clear();
   }
 
   #held(key: string, owner: string): IdempotencyRecord | undefined {

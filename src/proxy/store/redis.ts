@@ -4,7 +4,9 @@
 // come from Redis's own clock (TIME), so instances on hosts with skewed clocks still agree on who holds a lease.
 // Waiters are woken by a publish on one channel, with a slow poll behind it in case a message is missed.
 import { Redis, type RedisOptions } from 'ioredis';
-import type { ClaimRequest, ClaimResult, IdempotencyRecord, QueueItem, Store, StoredAnswer } from './index.js';
+import type { ClaimRequest, ClaimResult, DeadLetter, IdempotencyRecord, QueueItem, QueueStats, Store, StoredAnswer } from './index.js';
+import { MS, NOW, QUEUE_KEY_COUNT, QUEUE_SCRIPTS, type QueueKeys, type QueueScripts } from './redis-queue.js';
+import { RECORD_TTL_MS } from './retention.js';
 
 export interface RedisStoreOptions {
   /** `redis://host:port/db` (REDIS_URL). Ignored when `client` is given. */
@@ -13,7 +15,7 @@ export interface RedisStoreOptions {
   client?: Redis;
   /** Prefix of every key and channel this store writes (default `leadrelay:`), so several apps can share a Redis. */
   prefix?: string;
-  /** How long an idempotency record is kept after it was created (default 24 h). */
+  /** How long an idempotency record is kept after it was created (default RECORD_TTL_MS, 14 days). */
   recordTtlMs?: number;
   /** Upper bound between re-reads while waiting for a record to settle (default 250 ms). */
   pollMs?: number;
@@ -23,9 +25,6 @@ export interface RedisStoreOptions {
   onError?: (error: Error) => void;
 }
 
-// Redis's clock in ms. Every script that looks at leases reads it the same way.
-const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-const MS = (expr: string) => `string.format('%.0f', ${expr})`;
 
 /** KEYS: record. ARGV: fingerprint, owner, leaseMs, ttlMs. Answers {outcome, hgetall, now}. */
 const CLAIM = `${NOW}
@@ -79,92 +78,7 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-// The delivery queue: KEYS[1] a ZSET of ids scored by enqueue sequence, KEYS[2] a HASH id → item JSON,
-// KEYS[3] a HASH of live leases id → `owner expiryMs` (expired ones are dropped when seen), KEYS[4] the sequence.
-
-/** ARGV: id, payload. Answers 1 when added, 0 when the id is already queued. */
-const ENQUEUE = `${NOW}
-if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1 then return 0 end
-local seq = redis.call('INCR', KEYS[4])
-redis.call('ZADD', KEYS[1], seq, ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({payload = ARGV[2], enqueuedAt = now, attempts = 0, notBefore = now}))
-return 1`;
-
-/** Sets `live` (id → true) and `count` from the lease hash, dropping expired leases. */
-const LIVE_LEASES = `
-local live = {}
-local count = 0
-local leases = redis.call('HGETALL', KEYS[3])
-for i = 1, #leases, 2 do
-  local expiry = tonumber(string.match(leases[i + 1], ' (%d+)$') or '0')
-  if expiry > now then
-    live[leases[i]] = true
-    count = count + 1
-  else
-    redis.call('HDEL', KEYS[3], leases[i])
-  end
-end`;
-
-/** ARGV: owner, leaseMs, limit. Answers {id, item JSON} or false. Scans in order for the first ready, unleased item. */
-const LEASE_NEXT = `${NOW}
-${LIVE_LEASES}
-if count >= tonumber(ARGV[3]) then return false end
-local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
-for _, id in ipairs(ids) do
-  if not live[id] then
-    local raw = redis.call('HGET', KEYS[2], id)
-    if raw then
-      local item = cjson.decode(raw)
-      if tonumber(item.notBefore) <= now then
-        redis.call('HSET', KEYS[3], id, ARGV[1] .. ' ' .. ${MS('now + tonumber(ARGV[2])')})
-        return {id, raw}
-      end
-    end
-  end
-end
-return false`;
-
-/** The caller's lease check: ARGV[1] id, ARGV[2] owner. */
-const OWNS_LEASE = `
-local lease = redis.call('HGET', KEYS[3], ARGV[1])
-if not lease or string.match(lease, '^(%S+) ') ~= ARGV[2] then return 0 end`;
-
-/** ARGV: id, owner, notBefore ('' to remove the item: ack). Answers 1, or 0 when the lease is not the caller's. */
-const SETTLE_ITEM = `${OWNS_LEASE}
-redis.call('HDEL', KEYS[3], ARGV[1])
-if ARGV[3] == '' then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  redis.call('HDEL', KEYS[2], ARGV[1])
-  return 1
-end
-local item = cjson.decode(redis.call('HGET', KEYS[2], ARGV[1]))
-item.attempts = tonumber(item.attempts) + 1
-item.notBefore = tonumber(ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(item))
-return 1`;
-
-/** ARGV: id, owner, leaseMs. Answers 1 when renewed. */
-const EXTEND_LEASE = `${NOW}
-${OWNS_LEASE}
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. ' ' .. ${MS('now + tonumber(ARGV[3])')})
-return 1`;
-
-/** ARGV: '1' to count only items not under a live lease. Answers how many items are ready now. */
-const QUEUE_READY = `${NOW}
-${LIVE_LEASES}
-local ready = 0
-local items = redis.call('HGETALL', KEYS[2])
-for i = 1, #items, 2 do
-  if tonumber(cjson.decode(items[i + 1]).notBefore) <= now and not (ARGV[1] == '1' and live[items[i]]) then ready = ready + 1 end
-end
-return ready`;
-
-interface Scripts {
-  leadrelayEnqueue(zset: string, hash: string, lease: string, seq: string, id: string, payload: string): Promise<number>;
-  leadrelayLeaseNext(zset: string, hash: string, lease: string, seq: string, owner: string, leaseMs: number, limit: number): Promise<[string, string] | null>;
-  leadrelaySettleItem(zset: string, hash: string, lease: string, seq: string, id: string, owner: string, notBefore: string): Promise<number>;
-  leadrelayExtendLease(zset: string, hash: string, lease: string, seq: string, id: string, owner: string, leaseMs: number): Promise<number>;
-  leadrelayQueueReady(zset: string, hash: string, lease: string, seq: string, waitingOnly: string): Promise<number>;
+interface Scripts extends QueueScripts {
   leadrelayClaim(key: string, fingerprint: string, owner: string, leaseMs: number, ttlMs: number): Promise<[string, string[], string]>;
   leadrelaySaveProgress(key: string, owner: string, leaseMs: number, pending: string, ...steps: string[]): Promise<number>;
   leadrelaySettle(key: string, channel: string, owner: string, answer: string, name: string): Promise<number>;
@@ -181,12 +95,8 @@ function defineScripts(client: Redis): ScriptedRedis {
     ['leadrelaySettle', 2, SETTLE],
     ['leadrelayRead', 1, READ],
     ['leadrelayHit', 1, HIT],
-    ['leadrelayEnqueue', 4, ENQUEUE],
-    ['leadrelayLeaseNext', 4, LEASE_NEXT],
-    ['leadrelaySettleItem', 4, SETTLE_ITEM],
-    ['leadrelayExtendLease', 4, EXTEND_LEASE],
-    ['leadrelayQueueReady', 4, QUEUE_READY],
   ];
+  for (const [name, lua] of QUEUE_SCRIPTS) scripts.push([name, QUEUE_KEY_COUNT, lua]);
   for (const [name, numberOfKeys, lua] of scripts) {
     if (!(name in client)) client.defineCommand(name, { numberOfKeys, lua });
   }
@@ -222,6 +132,8 @@ async function hangUp(client: Redis): Promise<void> {
 }
 
 export class RedisStore implements Store {
+  /** Redis keeps the queue across proxy restarts (and across Redis restarts when it persists: see checkPersistence). */
+  readonly durable = true;
   readonly #redis: ScriptedRedis;
   readonly #ownsClient: boolean;
   readonly #prefix: string;
@@ -243,7 +155,7 @@ export class RedisStore implements Store {
     this.#redis = defineScripts(client);
     this.#prefix = options.prefix ?? 'leadrelay:';
     this.#channel = `${this.#prefix}settled`;
-    this.#ttl = options.recordTtlMs ?? 24 * 60 * 60 * 1000;
+    this.#ttl = options.recordTtlMs ?? RECORD_TTL_MS;
     this.#pollMs = options.pollMs ?? 250;
   }
 
@@ -364,9 +276,42 @@ export class RedisStore implements Store {
     return Number(await this.#redis.leadrelayQueueReady(...this.#queueKeys(queue), '1'));
   }
 
-  #queueKeys(queue: string): [string, string, string, string] {
+  async queueStats(queue: string): Promise<QueueStats> {
+    const [waiting, retrying, dead, oldest] = await this.#redis.leadrelayQueueStats(...this.#queueKeys(queue));
+    const stats: QueueStats = { waiting: Number(waiting), retrying: Number(retrying), dead: Number(dead) };
+    if (Number(oldest) >= 0) stats.oldestEnqueuedAt = Number(oldest);
+    return stats;
+  }
+
+  async deadLetter(queue: string, id: string, owner: string, reason: string): Promise<boolean> {
+    return (await this.#redis.leadrelayDeadLetter(...this.#queueKeys(queue), id, owner, reason)) === 1;
+  }
+
+  async listDead(queue: string): Promise<DeadLetter[]> {
+    const flat = await this.#redis.leadrelayListDead(...this.#queueKeys(queue));
+    const letters: DeadLetter[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const item = JSON.parse(flat[i + 1]!) as Omit<DeadLetter, 'id'>;
+      letters.push({
+        id: flat[i]!,
+        payload: item.payload,
+        enqueuedAt: Number(item.enqueuedAt),
+        attempts: Number(item.attempts),
+        notBefore: Number(item.notBefore),
+        reason: String(item.reason),
+        deadAt: Number(item.deadAt),
+      });
+    }
+    return letters;
+  }
+
+  async retryDead(queue: string, id?: string): Promise<number> {
+    return Number(await this.#redis.leadrelayRetryDead(...this.#queueKeys(queue), id ?? ''));
+  }
+
+  #queueKeys(queue: string): QueueKeys {
     const base = `${this.#prefix}queue:${queue}`;
-    return [`${base}:order`, `${base}:items`, `${base}:leases`, `${base}:seq`];
+    return [`${base}:order`, `${base}:items`, `${base}:leases`, `${base}:seq`, `${base}:dead`, `${base}:deadorder`];
   }
 
   async close(): Promise<void> {
