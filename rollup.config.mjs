@@ -105,6 +105,8 @@ export default [
   {
     input,
     plugins: plugins(),
+    // The entry's exports are for the ESM build; the classic script keeps them unnamed on purpose (see below).
+    onwarn: (warning, warn) => warning.code === 'MISSING_NAME_OPTION_FOR_IIFE_EXPORT' || warn(warning),
     output: {
       file: 'dist/leadrelay.iife.js',
       format: 'iife',
