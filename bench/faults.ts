@@ -144,7 +144,8 @@ async function main(): Promise<void> {
   const run = options();
   const accessToken = `tok_bench_${randomUUID().replaceAll('-', '')}`;
   const secret = randomUUID();
-  const emulator = await startEmulator({ port: 0 });
+  // The audit counts every Intercom call of the run: keep the whole request log (its default cap is 10,000).
+  const emulator = await startEmulator({ port: 0, requestLogLimit: Infinity });
   let redis: TestRedis | undefined;
   const proxies: ProxyProcess[] = [];
   const output: string[] = [];

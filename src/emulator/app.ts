@@ -78,7 +78,7 @@ export function createApiApp(state: EmulatorState, options: { token?: string }):
       status: null,
       at: new Date().toISOString(),
     };
-    state.requests.push(entry);
+    state.logRequest(entry);
     c.set('state', state);
     c.set('body', body);
     c.set('malformed', malformed);

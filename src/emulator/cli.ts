@@ -1,15 +1,17 @@
 // The `leadrelay-emulator` command: parse flags, start the emulator, stop cleanly on SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { startEmulator } from './index.js';
+import { DEFAULT_REQUEST_LOG_LIMIT } from './state.js';
 
-const USAGE = 'Usage: leadrelay-emulator [--port N] [--host H] [--token T]';
+const USAGE = `Usage: leadrelay-emulator [--port N] [--host H] [--token T] [--request-log N]
+  --request-log N   how many API requests GET /_emulator/requests keeps, oldest dropped first (default ${DEFAULT_REQUEST_LOG_LIMIT})`;
 
 export async function main(argv: string[]): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'request-log': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (error) {
@@ -27,7 +29,13 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const running = await startEmulator({ port, host: values.host ?? '127.0.0.1', token: values.token });
+  const requestLogLimit = values['request-log'] === undefined ? undefined : Number(values['request-log']);
+  if (requestLogLimit !== undefined && !(Number.isInteger(requestLogLimit) && requestLogLimit > 0)) {
+    console.error(`--request-log must be a whole number of at least 1\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const running = await startEmulator({ port, host: values.host ?? '127.0.0.1', token: values.token, requestLogLimit });
   console.log(`Intercom emulator listening on ${running.url}`);
   const stop = () => {
     process.off('SIGINT', stop);

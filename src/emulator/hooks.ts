@@ -35,7 +35,8 @@ export function createHooksApp(state: EmulatorState): Hono {
     });
   });
 
-  hooks.get('/requests', (c) => c.json({ requests: state.requests }));
+  // `dropped`: how many older requests the capped log no longer holds (0 unless more than `requestLogLimit` came in).
+  hooks.get('/requests', (c) => c.json({ requests: state.requests, dropped: state.requestsDropped }));
 
   hooks.get('/faults', (c) => c.json({ faults: state.faults }));
 
@@ -62,7 +63,14 @@ export function createHooksApp(state: EmulatorState): Hono {
     if (!body.ok || typeof body.value !== 'object' || body.value === null) {
       return c.json(hookError('invalid_json', 'The body must be a JSON object'), 400);
     }
-    const { rateLimit, searchLagMs } = body.value as { rateLimit?: { limit?: unknown; windowSeconds?: unknown }; searchLagMs?: unknown };
+    const { rateLimit, searchLagMs, requestLogLimit } = body.value as {
+      rateLimit?: { limit?: unknown; windowSeconds?: unknown };
+      searchLagMs?: unknown;
+      requestLogLimit?: unknown;
+    };
+    if (requestLogLimit !== undefined && !isPositiveInteger(requestLogLimit)) {
+      return c.json(hookError('invalid_config', 'requestLogLimit must be a positive integer'), 400);
+    }
     if (rateLimit !== undefined) {
       const limit = rateLimit?.limit ?? state.config.rateLimit.limit;
       const windowSeconds = rateLimit?.windowSeconds ?? state.config.rateLimit.windowSeconds;
@@ -78,7 +86,11 @@ export function createHooksApp(state: EmulatorState): Hono {
       }
       state.config.searchLagMs = searchLagMs;
     }
-    return c.json({ config: state.config });
+    if (requestLogLimit !== undefined) {
+      state.requestLogLimit = requestLogLimit;
+      state.trimRequestLog();
+    }
+    return c.json({ config: { ...state.config, requestLogLimit: state.requestLogLimit } });
   });
 
   hooks.post('/visitors', async (c) => {

@@ -9,6 +9,8 @@ import { EmulatorState } from './state.js';
 export interface EmulatorOptions {
   /** When set, only `Authorization: Bearer <token>` is accepted; otherwise any non-empty bearer token is. */
   token?: string;
+  /** How many API requests `GET /_emulator/requests` keeps, oldest dropped first (default 10,000). */
+  requestLogLimit?: number;
 }
 
 export interface Emulator {
@@ -27,7 +29,7 @@ export interface RunningEmulator {
 }
 
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
-  const state = new EmulatorState();
+  const state = new EmulatorState(options.requestLogLimit);
   const api = createApiApp(state, options);
   const hooks = createHooksApp(state);
   return {
@@ -42,7 +44,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
 /** Starts the emulator over HTTP (port 0 picks a free port); bind it to loopback, the hooks have no auth. */
 export async function startEmulator(options: EmulatorOptions & { port?: number; host?: string } = {}): Promise<RunningEmulator> {
-  const emulator = createEmulator({ token: options.token });
+  const emulator = createEmulator({ token: options.token, requestLogLimit: options.requestLogLimit });
   const host = options.host ?? '127.0.0.1';
   const { server, port } = await new Promise<{ server: Server; port: number }>((resolve, reject) => {
     const created = serve({ fetch: (request, env) => emulator.fetch(request, env), port: options.port ?? 0, hostname: host }, (info: AddressInfo) =>

@@ -102,6 +102,9 @@ export interface EmulatorConfig {
 
 export const DEFAULT_CONFIG: EmulatorConfig = { rateLimit: { limit: 10_000, windowSeconds: 60 }, searchLagMs: 0 };
 
+/** How many API requests the log keeps by default; older ones are dropped so a long-running emulator stays bounded. */
+export const DEFAULT_REQUEST_LOG_LIMIT = 10_000;
+
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
@@ -113,6 +116,8 @@ export class EmulatorState {
   visitors = new Map<string, VisitorRecord>();
   dataAttributes = new Map<string, DataAttributeRecord>();
   requests: RequestLogEntry[] = [];
+  /** Requests dropped from the front of the log since the last reset (the log keeps the newest `requestLogLimit`). */
+  requestsDropped = 0;
   faults: FaultRule[] = [];
   config: EmulatorConfig = structuredClone(DEFAULT_CONFIG);
   rateWindow = { sliceStart: 0, used: 0 };
@@ -123,12 +128,35 @@ export class EmulatorState {
   private attributeSeq = 0;
   private faultSeq = 0;
 
+  /** The most requests the log keeps; `POST /_emulator/config` may change it, a reset restores the start value. */
+  requestLogLimit: number;
+
+  constructor(private readonly startRequestLogLimit: number = DEFAULT_REQUEST_LOG_LIMIT) {
+    this.requestLogLimit = startRequestLogLimit;
+  }
+
+  /** Append one API request to the log, dropping the oldest beyond `requestLogLimit`. */
+  logRequest(entry: RequestLogEntry): void {
+    this.requests.push(entry);
+    this.trimRequestLog();
+  }
+
+  /** Drop the oldest requests beyond `requestLogLimit` (also after the limit was lowered). */
+  trimRequestLog(): void {
+    while (this.requests.length > this.requestLogLimit) {
+      this.requests.shift();
+      this.requestsDropped += 1;
+    }
+  }
+
   reset(): void {
     this.contacts.clear();
     this.conversations.clear();
     this.visitors.clear();
     this.dataAttributes.clear();
     this.requests = [];
+    this.requestsDropped = 0;
+    this.requestLogLimit = this.startRequestLogLimit;
     this.faults = [];
     this.config = structuredClone(DEFAULT_CONFIG);
     this.rateWindow = { sliceStart: 0, used: 0 };

@@ -9,7 +9,7 @@ import { RedisStore } from './store/redis.js';
 const USAGE = `Usage: leadrelay-proxy [--emulate] [--port N]
        leadrelay-proxy setup      create the Intercom data attributes LeadRelay writes, then exit
 
-Environment: INTERCOM_ACCESS_TOKEN (required unless --emulate), INTERCOM_REGION (us|eu|au) or INTERCOM_BASE_URL,
+Environment: INTERCOM_ACCESS_TOKEN (required; with --emulate leave it unset), INTERCOM_REGION (us|eu|au) or INTERCOM_BASE_URL,
 INTERCOM_VERSION (2.14), LEADRELAY_SECRET (required unless --emulate), LEADRELAY_IDENTITY_SECRET,
 LEADRELAY_ALLOWED_ORIGINS (comma-separated), LEADRELAY_RATE_LIMIT (per minute per IP, 20; 0 = off),
 LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1), REDIS_URL.
@@ -57,6 +57,13 @@ export function optionsFromEnv(
   env: NodeJS.ProcessEnv,
   emulate: boolean,
 ): ServeOptions & { generatedSecret: boolean; redisUrl?: string } {
+  if (emulate && env.INTERCOM_ACCESS_TOKEN && !isEmulatorToken(env.INTERCOM_ACCESS_TOKEN)) {
+    // The emulator keeps every visitor's data in memory and its hooks show it to any local process: never with a real token.
+    throw new ConfigError(
+      'leadrelay-proxy: --emulate runs against an in-memory Intercom emulator, but INTERCOM_ACCESS_TOKEN is set to what looks like a real token. ' +
+        'Unset INTERCOM_ACCESS_TOKEN (or set it to "emulator") to try the emulator, or drop --emulate to talk to Intercom.',
+    );
+  }
   const missing: string[] = [];
   if (!env.INTERCOM_ACCESS_TOKEN && !emulate) missing.push('INTERCOM_ACCESS_TOKEN (your Intercom access token)');
   if (!env.LEADRELAY_SECRET && !emulate) missing.push('LEADRELAY_SECRET (a long random string that signs lead tokens)');
@@ -85,7 +92,7 @@ export function optionsFromEnv(
     throw new ConfigError('leadrelay-proxy: REDIS_URL must start with redis:// or rediss://.');
   }
   return {
-    accessToken: env.INTERCOM_ACCESS_TOKEN || 'emulator-token',
+    accessToken: (emulate ? undefined : env.INTERCOM_ACCESS_TOKEN) || 'emulator-token',
     region: region as IntercomRegion | undefined,
     baseUrl: env.INTERCOM_BASE_URL || undefined,
     intercomVersion: env.INTERCOM_VERSION || undefined,
@@ -101,6 +108,11 @@ export function optionsFromEnv(
     host: env.HOST || '127.0.0.1',
     ...Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)),
   };
+}
+
+/** A token that is obviously meant for the emulator: `emulator`, or `emulator-…` / `emulator_…` (e.g. `emulator-token`). */
+function isEmulatorToken(token: string): boolean {
+  return /^emulator(?:[-_][\w-]*)?$/i.test(token.trim());
 }
 
 /** An optional whole-number variable of at least `min`; throws ConfigError naming it (never its value). */

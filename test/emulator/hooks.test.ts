@@ -1,6 +1,7 @@
 // The /_emulator/ hooks: state, request log, faults of every kind, rate-limit config and headers, reset.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DEFAULT_REQUEST_LOG_LIMIT, EmulatorState } from '../../src/emulator/state.js';
 import { build, useEmulator } from './harness.js';
 
 const emulator = useEmulator();
@@ -42,6 +43,44 @@ describe('state and requests', () => {
     const after = await emulator.api('POST', '/contacts', build.lead());
     assert.equal(after.status, 200);
     assert.equal(after.headers.get('x-ratelimit-limit'), '1666');
+  });
+});
+
+describe('request log cap', () => {
+  test('the request log keeps the newest requestLogLimit requests and counts the dropped ones', async () => {
+    await emulator.hook('POST', '/config', { requestLogLimit: 3 });
+    for (let index = 0; index < 5; index++) await emulator.api('GET', `/contacts/nope?n=${index}`);
+    const { requests, dropped } = (await emulator.hook('GET', '/requests')).body;
+    assert.deepEqual(requests.map((request: { query: { n: string } }) => request.query.n), ['2', '3', '4']);
+    assert.equal(dropped, 2);
+  });
+
+  test('lowering the limit trims the log at once, and a reset restores the start value', async () => {
+    for (let index = 0; index < 4; index++) await emulator.api('GET', '/data_attributes');
+    await emulator.hook('POST', '/config', { requestLogLimit: 1 });
+    assert.equal((await emulator.hook('GET', '/requests')).body.requests.length, 1);
+    await emulator.hook('POST', '/reset');
+    for (let index = 0; index < 4; index++) await emulator.api('GET', '/data_attributes');
+    const after = (await emulator.hook('GET', '/requests')).body;
+    assert.equal(after.requests.length, 4);
+    assert.equal(after.dropped, 0);
+  });
+
+  test('a requestLogLimit that is not a positive whole number is refused with 400', async () => {
+    for (const requestLogLimit of [0, -1, 1.5, 'many']) {
+      const answer = await emulator.hook('POST', '/config', { requestLogLimit });
+      assert.equal(answer.status, 400, String(requestLogLimit));
+      assert.equal(answer.body.error.code, 'invalid_config');
+    }
+  });
+
+  test('the default cap holds a long-running emulator to DEFAULT_REQUEST_LOG_LIMIT entries', () => {
+    const state = new EmulatorState();
+    const entry = { method: 'GET', path: '/x', query: {}, headers: {}, body: undefined, status: 200, at: '' };
+    for (let index = 0; index < DEFAULT_REQUEST_LOG_LIMIT + 25; index++) state.logRequest({ ...entry, path: `/x/${index}` });
+    assert.equal(state.requests.length, DEFAULT_REQUEST_LOG_LIMIT);
+    assert.equal(state.requests[0]!.path, '/x/25');
+    assert.equal(state.requestsDropped, 25);
   });
 });
 

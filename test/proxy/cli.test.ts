@@ -32,9 +32,24 @@ test('with a token but no secret it still refuses to start', () => {
   assert.ok(!result.stderr.includes(ACCESS_TOKEN) && !result.stdout.includes(ACCESS_TOKEN));
 });
 
+test('--emulate refuses to start when INTERCOM_ACCESS_TOKEN holds a real-looking token, without printing it', () => {
+  for (const token of [ACCESS_TOKEN, 'dG9rOmFiY2RlZjEyMzQ1Njc4OTA=', 'emulator but not really']) {
+    const result = spawnSync(process.execPath, nodeArgs(['--emulate', '--port', '0']), {
+      env: cleanEnv({ INTERCOM_ACCESS_TOKEN: token }),
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(result.status, 1, token);
+    assert.match(result.stderr, /--emulate/);
+    assert.match(result.stderr, /INTERCOM_ACCESS_TOKEN/);
+    assert.ok(!result.stderr.includes(token) && !result.stdout.includes(token), 'the token is not printed');
+    assert.doesNotMatch(result.stdout, /"listening"/, 'nothing listened');
+  }
+});
+
 test('--emulate serves POST /leads and logs one JSON line per request without the token', async () => {
   const child = spawn(process.execPath, nodeArgs(['--emulate', '--port', '0']), {
-    env: cleanEnv({ INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_RATE_LIMIT: '0' }),
+    env: cleanEnv({ INTERCOM_ACCESS_TOKEN: 'emulator-token', LEADRELAY_RATE_LIMIT: '0' }),
   });
   let stdout = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -61,7 +76,7 @@ test('--emulate serves POST /leads and logs one JSON line per request without th
     assert.equal(logged.method, 'POST');
     assert.equal(logged.status, 201);
     assert.equal(typeof logged.durationMs, 'number');
-    assert.ok(!stdout.includes(ACCESS_TOKEN), 'the token is in no log line');
+    assert.ok(!stdout.includes('emulator-token'), 'the token is in no log line');
     assert.ok(!stdout.includes('ada@example.com'), 'no personal data in the log');
   } finally {
     child.kill('SIGTERM');
