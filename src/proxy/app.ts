@@ -17,6 +17,7 @@ export type { Store, IdempotencyRecord, ClaimResult } from './store/index.js';
 export { MemoryStore } from './store/memory.js';
 export { signLeadToken, verifyLeadToken, InvalidLeadTokenError, type LeadTokenClaims } from './lead-token.js';
 export { DATA_ATTRIBUTES, ensureDataAttributes } from './data-attributes.js';
+export { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from './identity.js';
 
 /** One route: method, path relative to the base path, whether the per-IP rate limit applies, and its handler. */
 interface RouteDefinition {
@@ -82,7 +83,7 @@ function requestLog(logger: ProxyLogger, basePath: string): MiddlewareHandler<Pr
 export function createProxy(options: ProxyOptions): Proxy {
   const deps = resolveDeps(options);
   const basePath = normaliseBasePath(options.basePath);
-  const logger = redactingLogger(options.logger, [options.accessToken, options.secret, options.identitySecret]);
+  const logger = redactingLogger(options.logger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret]);
   const { rateLimit, trustProxy } = deps.options;
   const clientIp = options.clientIp ?? ((request: Request, env: unknown) => defaultClientIp(request, env, Boolean(trustProxy)));
 

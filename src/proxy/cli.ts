@@ -11,6 +11,7 @@ const USAGE = `Usage: leadrelay-proxy [--emulate] [--port N]
 
 Environment: INTERCOM_ACCESS_TOKEN (required; with --emulate leave it unset), INTERCOM_REGION (us|eu|au) or INTERCOM_BASE_URL,
 INTERCOM_VERSION (2.14), LEADRELAY_SECRET (required unless --emulate), LEADRELAY_IDENTITY_SECRET,
+LEADRELAY_JWT_SECRET, LEADRELAY_JWT_AUDIENCE (leadrelay:convert), LEADRELAY_JWT_ISSUER (leadrelay:site),
 LEADRELAY_ALLOWED_ORIGINS (comma-separated), LEADRELAY_RATE_LIMIT (per minute per IP, 20; 0 = off),
 LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1), REDIS_URL.
 
@@ -100,6 +101,9 @@ export function optionsFromEnv(
     generatedSecret: !env.LEADRELAY_SECRET,
     redisUrl,
     identitySecret: env.LEADRELAY_IDENTITY_SECRET || undefined,
+    jwtSecret: env.LEADRELAY_JWT_SECRET || undefined,
+    jwtAudience: env.LEADRELAY_JWT_AUDIENCE || undefined,
+    jwtIssuer: env.LEADRELAY_JWT_ISSUER || undefined,
     allowedOrigins: (env.LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     rateLimit,
     trustProxy: flag(env.LEADRELAY_TRUST_PROXY),
@@ -127,7 +131,7 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number): number 
 async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   const { generatedSecret, redisUrl, ...options } = optionsFromEnv(env, args.emulate);
   if (args.port !== undefined) options.port = args.port;
-  const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, options.identitySecret]);
+  const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret]);
   let closeEmulator = async () => undefined as void;
   if (args.emulate) {
     const { startEmulator } = await import('../emulator/index.js');

@@ -108,6 +108,9 @@ export function createConvertRoute(deps: ProxyDeps): RouteHandler {
       user = await verifyIdentity(request, input.identity, {
         authenticate: options.authenticate,
         identitySecret: options.identitySecret,
+        jwtSecret: options.jwtSecret,
+        jwtAudience: options.jwtAudience,
+        jwtIssuer: options.jwtIssuer,
       });
     } catch (error) {
       if (error instanceof IdentityError) throw identityUnverified();

@@ -17,8 +17,14 @@ export interface ProxyOptions {
   intercomVersion?: string;
   /** LEADRELAY_SECRET: signs lead tokens. */
   secret: string;
-  /** LEADRELAY_IDENTITY_SECRET: verifies user hashes and JWTs on /convert. */
+  /** LEADRELAY_IDENTITY_SECRET: verifies user hashes on /convert, and JWTs through a key derived from it. */
   identitySecret?: string;
+  /** LEADRELAY_JWT_SECRET: the HS256 key of identity JWTs, instead of the one derived from `identitySecret`. */
+  jwtSecret?: string;
+  /** LEADRELAY_JWT_AUDIENCE: the `aud` identity JWTs must name (default `leadrelay:convert`). */
+  jwtAudience?: string;
+  /** LEADRELAY_JWT_ISSUER: the `iss` identity JWTs must name (default `leadrelay:site`). */
+  jwtIssuer?: string;
   /**
    * LEADRELAY_ALLOWED_ORIGINS. A request with an `Origin` header is served only when the origin is listed, `'*'` is
    * listed, or it is the proxy's own origin (same-origin mounting needs no configuration). Requests without an
@@ -128,6 +134,11 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
   if (!options.secret) throw new Error('createProxy: `secret` (LEADRELAY_SECRET) is required to sign lead tokens.');
   if (options.region && !['us', 'eu', 'au'].includes(options.region)) {
     throw new Error('createProxy: `region` must be us, eu or au.');
+  }
+  // One secret for two jobs lets one job's output pass for the other's (a user hash as a lead-token signature).
+  const secrets = [options.secret, options.identitySecret, options.jwtSecret].filter(Boolean);
+  if (new Set(secrets).size !== secrets.length) {
+    throw new Error('createProxy: `secret`, `identitySecret` and `jwtSecret` must be three different values.');
   }
   const rateLimit = options.rateLimit ?? 20;
   if (!Number.isFinite(rateLimit) || rateLimit < 0) throw new Error('createProxy: `rateLimit` must be 0 or more.');

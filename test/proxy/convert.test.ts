@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { computeUserHash } from '../../src/proxy/identity.js';
+import { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/identity.js';
 import { signLeadToken, verifyLeadToken } from '../../src/proxy/lead-token.js';
 import { serve } from '../../src/proxy/node.js';
 import type { Identity } from '../../src/protocol/wire.js';
@@ -28,9 +28,11 @@ async function jwtIdentity(sub: string, { email, expiresIn = 300, secret = IDENT
   const jwt = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(sub)
+    .setAudience(JWT_AUDIENCE)
+    .setIssuer(JWT_ISSUER)
     .setIssuedAt(now - 600)
     .setExpirationTime(now + expiresIn)
-    .sign(new TextEncoder().encode(secret));
+    .sign(identityJwtKey(secret));
   return { jwt };
 }
 

@@ -2,15 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import { computeUserHash, IdentityError, verifyIdentity } from '../../src/proxy/identity.js';
+import { computeUserHash, IdentityError, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER, verifyIdentity } from '../../src/proxy/identity.js';
 
 const SECRET = 'identity-secret-for-tests';
 const request = () => new Request('http://proxy.test/convert', { method: 'POST' });
 
 function jwtFor(claims: { sub?: string; email?: string }, options: { secret?: string; expiresIn?: string | number } = {}) {
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt();
+  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setAudience(JWT_AUDIENCE).setIssuer(JWT_ISSUER);
   if (options.expiresIn !== undefined) jwt.setExpirationTime(options.expiresIn);
-  return jwt.sign(new TextEncoder().encode(options.secret ?? SECRET));
+  // Identity JWTs are signed with the key derived from the identity secret (identity-jwt.test.ts checks the derivation).
+  return jwt.sign(identityJwtKey(options.secret ?? SECRET));
 }
 
 async function rejects(promise: Promise<unknown>, reason: RegExp) {
