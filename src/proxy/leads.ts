@@ -8,9 +8,9 @@ import { ProxyError } from './errors.js';
 import { runOnce, type Progress } from './idempotency.js';
 import { CALLS_PER_LEAD, deliverLead } from './lead-delivery.js';
 import { leadRecordKey } from './lead-resolver.js';
-import { checkLeadRequest, fingerprintSubmission, type LeadSubmission } from './lead-request.js';
+import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from './lead-request.js';
 import { signLeadToken } from './lead-token.js';
-import type { ProxyDeps, RouteHandler } from './options.js';
+import type { ProxyDeps, RequestTrace, RouteHandler } from './options.js';
 import { DeliveryDeferred } from './recovery.js';
 import { readJsonObject } from './request-body.js';
 import { enforceCaptcha, rejectSpamSignals } from './spam.js';
@@ -46,58 +46,82 @@ function readIdempotencyKey(request: Request): string {
 }
 
 export function createLeadsRoute(deps: ProxyDeps): RouteHandler {
-  const { store, options, intercom } = deps;
   return async (c) => {
     const request = c.req.raw;
     const submissionId = readIdempotencyKey(request);
-    const checked = checkLeadRequest(await readJsonObject(request, options.maxBodyBytes));
-    const fingerprint = fingerprintSubmission(checked.submission);
-    const storeKey = leadRecordKey(submissionId);
-
-    // A retry of an answered or queued submission is replayed without the bot checks: its captcha token is spent.
-    const existing = await store.get(storeKey);
-    const queuedToken = existing?.steps[QUEUED_TOKEN];
-    if (existing && !existing.answer && queuedToken) {
-      if (existing.fingerprint !== fingerprint) {
-        throw new ProxyError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different submission.');
-      }
-      return c.json({ status: 'queued', leadToken: queuedToken } satisfies LeadResponse, 202, { 'idempotent-replayed': 'true' });
-    }
-    if (!existing?.answer) {
-      rejectSpamSignals(checked.hp, checked.elapsedMs, options.minFillMs);
-      await enforceCaptcha(options.verifyCaptcha, checked.captchaToken, request);
-    }
-
-    const trace = c.get('trace');
-    try {
-      const { answer, replayed } = await runOnce(
-        store,
-        storeKey,
-        fingerprint,
-        { leaseMs: options.leaseMs, waitMs: options.idempotencyWaitMs },
-        async (progress) => {
-          try {
-            // Intercom's window is spent for longer than a short wait: queue at once. Otherwise try inline, even
-            // while older submissions wait in the queue: the queue orders its own items (start order), and a
-            // submission answered inline never delays one that is queued beyond a short rate wait.
-            const queueFirst = !progress.steps.contactId && intercom.budget.waitMs(CALLS_PER_LEAD) > options.rateWaitMs;
-            if (queueFirst) throw new DeliveryDeferred('rate_limited', Date.now());
-            return await deliverLead(deps, checked.submission, submissionId, progress, trace, {
-              deadline: Date.now() + options.recoveryWaitMs,
-              rateWaitMs: options.rateWaitMs,
-            });
-          } catch (error) {
-            if (!(error instanceof DeliveryDeferred)) throw error;
-            throw new Queued(await queueLead(deps, { submissionId, fingerprint, submission: checked.submission }, progress));
-          }
-        },
-      );
-      return c.json(answer.body as LeadResponse, answer.status as 201, replayed ? { 'idempotent-replayed': 'true' } : {});
-    } catch (error) {
-      if (error instanceof Queued) return c.json(error.body, 202);
-      throw error;
-    }
+    const checked = checkLeadRequest(await readJsonObject(request, deps.options.maxBodyBytes));
+    const { status, body, replayed } = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: true });
+    return c.json(body, status, replayed ? { 'idempotent-replayed': 'true' } : {});
   };
+}
+
+/** How a checked submission arrived: the widget's JSON (fill time measured) or a form posted without JavaScript. */
+export interface LeadArrival {
+  request: Request;
+  trace: RequestTrace;
+  /** False for a form posted without JavaScript: only the widget's script can measure the fill time. */
+  checkFillTime: boolean;
+}
+
+/** The answer to one submission: 201 created or 202 queued, and whether an earlier request produced it. */
+export interface LeadAnswer {
+  status: 201 | 202;
+  body: LeadResponse;
+  replayed: boolean;
+}
+
+/**
+ * Exactly once per `submissionId`: replay an answered or queued submission, else run the bot checks and deliver
+ * inline (or queue). Shared by the JSON route and the no-JavaScript form post (form-post.ts).
+ */
+export async function acceptLead(deps: ProxyDeps, submissionId: string, checked: LeadRequestChecked, arrival: LeadArrival): Promise<LeadAnswer> {
+  const { store, options, intercom } = deps;
+  const { request, trace } = arrival;
+  const fingerprint = fingerprintSubmission(checked.submission);
+  const storeKey = leadRecordKey(submissionId);
+
+  // A retry of an answered or queued submission is replayed without the bot checks: its captcha token is spent.
+  const existing = await store.get(storeKey);
+  const queuedToken = existing?.steps[QUEUED_TOKEN];
+  if (existing && !existing.answer && queuedToken) {
+    if (existing.fingerprint !== fingerprint) {
+      throw new ProxyError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different submission.');
+    }
+    return { status: 202, body: { status: 'queued', leadToken: queuedToken }, replayed: true };
+  }
+  if (!existing?.answer) {
+    rejectSpamSignals(checked.hp, checked.elapsedMs, arrival.checkFillTime ? options.minFillMs : 0);
+    await enforceCaptcha(options.verifyCaptcha, checked.captchaToken, request);
+  }
+
+  try {
+    const { answer, replayed } = await runOnce(
+      store,
+      storeKey,
+      fingerprint,
+      { leaseMs: options.leaseMs, waitMs: options.idempotencyWaitMs },
+      async (progress) => {
+        try {
+          // Intercom's window is spent for longer than a short wait: queue at once. Otherwise try inline, even
+          // while older submissions wait in the queue: the queue orders its own items (start order), and a
+          // submission answered inline never delays one that is queued beyond a short rate wait.
+          const queueFirst = !progress.steps.contactId && intercom.budget.waitMs(CALLS_PER_LEAD) > options.rateWaitMs;
+          if (queueFirst) throw new DeliveryDeferred('rate_limited', Date.now());
+          return await deliverLead(deps, checked.submission, submissionId, progress, trace, {
+            deadline: Date.now() + options.recoveryWaitMs,
+            rateWaitMs: options.rateWaitMs,
+          });
+        } catch (error) {
+          if (!(error instanceof DeliveryDeferred)) throw error;
+          throw new Queued(await queueLead(deps, { submissionId, fingerprint, submission: checked.submission }, progress));
+        }
+      },
+    );
+    return { status: answer.status as 201 | 202, body: answer.body as LeadResponse, replayed };
+  } catch (error) {
+    if (error instanceof Queued) return { status: 202, body: error.body, replayed: false };
+    throw error;
+  }
 }
 
 /** Put the submission in the delivery queue (first, so a crash after it loses nothing), then remember the 202. */
