@@ -79,6 +79,11 @@ export const ERROR_CODES = [
   'identity_unverified',
   /** POST /convert: the lead token's lead was already merged into a different user than the one signing in. */
   'lead_already_converted',
+  /**
+   * POST /convert: Intercom holds a user this identity could be but cannot be proven to be (a user with the verified
+   * email and another external_id). Nothing was merged; sign in with the user id Intercom knows, or fix it in Intercom.
+   */
+  'identity_conflict',
   /** POST /messages, /convert: the lead token's submission is still queued for delivery (503, Retry-After). */
   'lead_pending',
   'upstream_unavailable',

@@ -54,14 +54,15 @@ async function fetchContact(ctx: ConversionContext, id: string): Promise<Contact
 }
 
 /**
- * Whether `contact` is the verified user: the same external id; or the verified email, on a user without another
- * external id (a user with this email and a different external id is another account of the customer's).
+ * Whether `contact` is the verified user. An email Intercom holds is never proof on its own: a merge leaves a lead's
+ * typed, unverified email on a user that had none. So a contact with an external id is this user only by that id;
+ * a verified email matches only a user without an external id, whose email is its one identifier (Intercom needs
+ * a user to have one, and a merge only fills what is missing, so it cannot have come from a lead).
  */
-function isVerifiedUser(contact: ContactSummary, user: VerifiedUser): boolean {
+export function isVerifiedUser(contact: ContactSummary, user: VerifiedUser): boolean {
   if (contact.role !== 'user') return false;
-  if (user.userId && contact.external_id === user.userId) return true;
-  if (!sameEmail(contact.email, user.email)) return false;
-  return !user.userId || !contact.external_id;
+  if (contact.external_id) return !!user.userId && contact.external_id === user.userId;
+  return sameEmail(contact.email, user.email);
 }
 
 /**
@@ -115,6 +116,8 @@ async function createUser(ctx: ConversionContext, user: VerifiedUser): Promise<{
     if (!isHttpStatus(error, 409) || !error.existingId) throw error;
     const existing = await fetchContact(ctx, error.existingId);
     if (!existing) throw error;
+    // A race or search lag names the verified user; anything else is someone else's account (finding 1, issue 14).
+    if (!isVerifiedUser(existing, user)) throw identityConflict();
     return { contact: existing, created: false };
   }
 }
@@ -122,6 +125,15 @@ async function createUser(ctx: ConversionContext, user: VerifiedUser): Promise<{
 /** The verified user's contact, created when Intercom has none. */
 async function findOrCreateUser(ctx: ConversionContext, user: VerifiedUser): Promise<ContactSummary> {
   return (await findUser(ctx, user)) ?? (await createUser(ctx, user)).contact;
+}
+
+/** Intercom has a user this identity collides with but is not provably; nothing is merged or converted. */
+export function identityConflict(): ProxyError {
+  return new ProxyError(
+    409,
+    'identity_conflict',
+    'Intercom already has another user with this email; nothing was merged. Sign in with the user id Intercom knows.',
+  );
 }
 
 function alreadyConverted(): ProxyError {
