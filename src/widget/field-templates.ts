@@ -36,11 +36,14 @@ export function renderField(t: Translate, field: LeadField, required: boolean, e
   </div>`;
 }
 
-/** The consent box; the slot lets the page give it links, the `consent` text is what is sent. */
+/**
+ * The consent box; the slot lets the page give it links, the `consent` text is what is sent (its value: a form posted
+ * without JavaScript sends `consent=<text>` when ticked).
+ */
 export function renderConsent(t: Translate, text: string, checked: boolean, error?: MessageKey): TemplateResult {
   return html`<div class="field" part="field">
     <label class="consent" part="label"
-      ><input type="checkbox" id="lr-consent" name="consent" required .checked=${checked}
+      ><input type="checkbox" id="lr-consent" name="consent" value=${text} required .checked=${checked || nothing}
         aria-invalid=${error ? 'true' : nothing} aria-describedby=${error ? 'lr-consent-error' : nothing} /><slot
         name="consent"
         >${text}</slot

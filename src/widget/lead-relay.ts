@@ -1,5 +1,5 @@
 // The <lead-relay> element: its properties, its one state value, and render().
-import { LitElement, html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
+import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import type { LeadField } from '../protocol/wire.js';
 import { errorText, renderConsent, renderField } from './field-templates.js';
 import { requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
@@ -71,6 +71,7 @@ export class LeadRelay extends LitElement {
     heading: {},
     submitLabel: { attribute: 'submit-label' },
     successMessage: { attribute: 'success-message' },
+    successUrl: { attribute: 'success-url' },
     consent: {},
     mode: { reflect: true },
     theme: { reflect: true },
@@ -99,6 +100,8 @@ export class LeadRelay extends LitElement {
   submitLabel = '';
   /** Text shown after a successful submission. */
   successMessage = '';
+  /** Where the proxy sends a visitor whose browser posted the form without JavaScript (an allowed origin's page). */
+  successUrl = '';
   /** Text of a required consent checkbox; when set, `{given, text}` is sent with the lead. */
   consent = '';
   /** `inline` (default) or `launcher`: a floating button that opens the form in a dialog. */
@@ -123,7 +126,10 @@ export class LeadRelay extends LitElement {
   private _dialog?: typeof import('./launcher.js');
   private _launcher?: Promise<unknown>;
 
-  private readonly _l10n = new LocalizeController(this);
+  /** @internal (the server renderer, src/render/, picks the locale through it) */
+  readonly _l10n = new LocalizeController(this);
+  /** @internal The prerendered snippet's nodes (declarative shadow DOM), on screen until the first render that draws. */
+  _prerendered?: ChildNode[];
   /** @internal */ readonly _outbox = new OutboxController(this);
   /** @internal First interaction, ms since epoch (for `elapsedMs`). */ _startedAt = 0;
   /** @internal */ _submitted = false;
@@ -216,12 +222,17 @@ export class LeadRelay extends LitElement {
     const required = this._requiredShown();
     const problems = Object.entries(errors) as [LeadField | 'consent', MessageKey][];
     const listed = problems.length > 0 && (this._submitted || !!this.previewState);
-    return html`<form part="form" novalidate @submit=${this._submit} @input=${this._onInput} @focusout=${this._onBlur} @focusin=${this._touch}>
+    // A real form: the prerendered snippet posts it to the proxy before (or without) JavaScript; the element sends it
+    // itself once loaded. Hidden fields: the wire names of src/render/render-lead-relay.ts.
+    return html`<form part="form" method="post" action="${this.proxy}/leads" novalidate @submit=${this._submit} @input=${this._onInput} @focusout=${this._onBlur} @focusin=${this._touch}>
       <slot name="heading"><h2 part="heading" id="lr-heading">${this.heading || t('heading')}</h2></slot>
       <slot name="description"></slot>
       ${this._shown().map((field) => renderField(t, field, required.includes(field), errors[field], this._limits?.[field]))}
       ${this.consent ? renderConsent(t, this.consent, this._consentGiven, errors.consent) : nothing}
       <div class="hp" aria-hidden="true"><input name="hp" tabindex="-1" autocomplete="off" /></div>
+      ${[['locale', this._l10n.lang], ['success_url', this.successUrl], ['phoneCountry', this.phoneCountry]].map(([name, value]) =>
+        value ? html`<input type="hidden" name=${name} value=${value} />` : nothing,
+      )}
       <button part="button" type="submit" aria-disabled=${busy ? 'true' : nothing}>
         ${busy ? t('submitting') : this.submitLabel || t('submit')}
       </button>
@@ -294,6 +305,31 @@ export class LeadRelay extends LitElement {
       this._failure = 'error';
       this._state = 'error';
     }
+  }
+
+  /** A prerendered snippet already drew the form: the element keeps it on screen until its own first drawing. */
+  protected override createRenderRoot(): HTMLElement | DocumentFragment {
+    const nodes = this.shadowRoot?.childNodes;
+    if (nodes?.length) this._prerendered = [...nodes];
+    return super.createRenderRoot();
+  }
+
+  /**
+   * The take-over, in the same task as the first drawing (no blank frame): what the visitor typed into the
+   * prerendered form, and where the focus was, move to the element's own form; then the prerendered nodes go.
+   */
+  protected override update(changed: PropertyValues): void {
+    const old = this._prerendered;
+    if (old && !this._l10n.waiting) {
+      this._prerendered = undefined;
+      const root = this.renderRoot as ShadowRoot;
+      for (const control of root.querySelectorAll<HTMLInputElement>('[part=input]'))
+        if (control.value) this._values = { ...this._values, [control.name]: control.value };
+      this._consentGiven ||= !!root.querySelector<HTMLInputElement>('#lr-consent')?.checked;
+      if (root.activeElement?.id) this._focusNext = `#${root.activeElement.id}`;
+      for (const node of old) node.remove();
+    }
+    super.update(changed);
   }
 
   protected override updated(): void {

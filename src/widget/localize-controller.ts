@@ -5,6 +5,8 @@ import { baseLocale, en, isRtl, loadMessages, loadedMessages, type MessageKey, t
 export interface LocalizeHost extends ReactiveControllerHost, HTMLElement {
   locale: string;
   strings?: Partial<Messages>;
+  /** Set while a prerendered form is on screen: its words stay until the pack is in, however long that takes. */
+  _prerendered?: unknown;
 }
 
 /** The longest a non-English form stays undrawn while its pack is on the way. */
@@ -36,8 +38,9 @@ export class LocalizeController implements ReactiveController {
     this.waiting = !pack && lang !== 'en';
     if (pack) this._pack = pack;
     else this.ready = this.loaded().catch(() => undefined);
-    // A pack stuck on a slow network: draw in English meanwhile; the pack still replaces it when it comes.
-    if (this.waiting) setTimeout(() => this._stopWaiting(lang), MAX_WAIT_MS);
+    // A pack stuck on a slow network: draw in English meanwhile; the pack still replaces it when it comes. Not over a
+    // prerendered form: that one already shows this language's words.
+    if (this.waiting && !this._host._prerendered) setTimeout(() => this._stopWaiting(lang), MAX_WAIT_MS);
   }
 
   private _stopWaiting(lang: string): void {

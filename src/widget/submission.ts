@@ -38,7 +38,7 @@ export function recheck(host: LeadRelay, name: string): void {
  * The submit button (the element has set `submitting`): check every field, let the page cancel with `lr-submit`,
  * then put the submission in the outbox (so closing the tab mid-send loses nothing) and send it.
  */
-export function submit(host: LeadRelay): Promise<void> | void {
+export async function submit(host: LeadRelay): Promise<void> {
   host._submitted = true;
   host._failure = undefined;
   host._errors = validate(host);
@@ -48,6 +48,10 @@ export function submit(host: LeadRelay): Promise<void> | void {
     return focusFirstError(host);
   }
   const key = (host._pendingKey = newKey());
+  // Browser autofill fills every field at once and a person can press Send a second later: sooner than the proxy's
+  // minimum fill time, which is there for bots that skip the widget. Wait out the rest, showing "Sending…".
+  const early = LIMITS.minFillMs - (Date.now() - host._startedAt);
+  if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
   const hp = host.renderRoot.querySelector<HTMLInputElement>('[name=hp]')?.value ?? '';
   const consent = { text: host.consent, given: host._consentGiven };
   const body = buildLeadRequest({ values, hp, startedAt: host._startedAt, phoneCountry: host.phoneCountry, consent });

@@ -1,0 +1,100 @@
+// Node only (`leadrelay/render`): the prerendered snippet, <lead-relay> drawn by Lit's SSR from the element's own code.
+//
+// The form it draws is a real form, `<form method="post" action="${proxy}/leads">`, that works before and without
+// JavaScript. Its field names are the wire names of POST /leads (src/protocol/wire.ts), sent as
+// application/x-www-form-urlencoded:
+//   name, email, phone, message   the fields shown (text; empty ones are sent empty)
+//   consent                       only when the consent box is ticked; its value is the consent text
+//   hp                            the honeypot (hidden off-screen; people leave it empty)
+//   locale                        hidden: the form's language (en, de, es, fr, ar), for the answer page
+//   success_url                   hidden, only with the `success-url` attribute: where to go after a 303
+//   phoneCountry                  hidden, only with the `phone-country` attribute
+// There is no elapsedMs on this path: the fill time needs JavaScript.
+import { createHash } from 'node:crypto';
+import { LitElementRenderer, render } from '@lit-labs/ssr';
+import { collectResult } from '@lit-labs/ssr/lib/render-result.js';
+import { html, unsafeStatic } from 'lit/static-html.js';
+import { LeadRelay } from '../widget/lead-relay.js';
+import { baseLocale, loadMessages } from '../widget/messages.js';
+
+/** Every attribute <lead-relay> reads, as written in HTML. */
+export const LEAD_RELAY_ATTRIBUTES = [
+  'proxy',
+  'fields',
+  'required',
+  'phone-country',
+  'locale',
+  'heading',
+  'submit-label',
+  'success-message',
+  'success-url',
+  'consent',
+  'mode',
+  'theme',
+  'strings',
+  'id',
+] as const;
+export type LeadRelayAttribute = (typeof LEAD_RELAY_ATTRIBUTES)[number];
+export type LeadRelayAttributes = Partial<Record<LeadRelayAttribute, string>> & { proxy: string };
+
+/** The snippet, and what a page under a Content-Security-Policy must allow for it. */
+export interface PrerenderedLeadRelay {
+  html: string;
+  /** Sources to add to `style-src` (the hash of the snippet's one `<style>` element), e.g. `'sha256-…'`. */
+  styleSrc: string[];
+}
+
+// The server has no page: the element learns its locale from the attribute, which renderLeadRelay always sets.
+// Lit's SSR skips controllers' hostUpdate, so the locale is picked here, before render().
+LitElementRenderer.renderOptions.push((element) => {
+  if (element instanceof LeadRelay) element._l10n.hostUpdate();
+  return undefined;
+});
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Lit's SSR markers are for hydration, which the element does not do (it swaps the prerendered nodes instead). */
+function stripMarkers(text: string): string {
+  return text.replace(/<!--\/?lit-(?:part|node)[^>]*-->/g, '').replace(/<template shadowroot="open" /, '<template ');
+}
+
+/** The same rules, fewer bytes: the bundle's CSS is minified the same way (rollup.config.mjs). */
+function minifyStyle(text: string): string {
+  return text.replace(/<style>([^<]*)<\/style>/, (_, css: string) => `<style>${css.replace(/\s*\n\s*/g, ' ').replace(/\s*([{};:,>])\s*/g, '$1').trim()}</style>`);
+}
+
+function check(attributes: LeadRelayAttributes): void {
+  for (const name of Object.keys(attributes)) {
+    if (!(LEAD_RELAY_ATTRIBUTES as readonly string[]).includes(name)) {
+      throw new TypeError(`<lead-relay> has no attribute "${name}" (it has: ${LEAD_RELAY_ATTRIBUTES.join(', ')})`);
+    }
+  }
+  if (!attributes.proxy) throw new TypeError('`proxy` is required: the base URL of your LeadRelay proxy');
+  if (attributes.strings !== undefined) JSON.parse(attributes.strings); // a SyntaxError names the problem
+}
+
+/**
+ * The snippet and its CSP sources. `locale` defaults to `en` and is always written out: the prerendered words are in
+ * that language, and the element keeps them.
+ */
+export async function prerenderLeadRelay(attributes: LeadRelayAttributes): Promise<PrerenderedLeadRelay> {
+  check(attributes);
+  const all: Record<string, string | undefined> = { ...attributes, locale: attributes.locale || 'en' };
+  await loadMessages(baseLocale(all.locale)); // the pack, so the first render has this language's words
+  const written = Object.entries(all)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`)
+    .join('');
+  const rendered = await collectResult(render(html`<lead-relay${unsafeStatic(written)}></lead-relay>`));
+  const snippet = minifyStyle(stripMarkers(rendered)).replace(/<lead-relay\s+/, '<lead-relay ');
+  const styles = [...snippet.matchAll(/<style>([^<]*)<\/style>/g)].map((match) => match[1]);
+  const styleSrc = styles.map((css) => `'sha256-${createHash('sha256').update(css).digest('base64')}'`);
+  return { html: snippet, styleSrc };
+}
+
+/** `<lead-relay …><template shadowrootmode="open">…</template></lead-relay>`, in the `locale`'s words. */
+export async function renderLeadRelay(attributes: LeadRelayAttributes): Promise<string> {
+  return (await prerenderLeadRelay(attributes)).html;
+}
