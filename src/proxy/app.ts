@@ -10,7 +10,7 @@ import { redactingLogger, type ProxyLogger, type RequestLogLine } from './loggin
 import { createMessagesRoute } from './messages.js';
 import { resolveDeps, type ProxyDeps, type ProxyEnv, type ProxyOptions, type RouteHandler } from './options.js';
 import { originGuard } from './origin.js';
-import { defaultClientIp, enforceRateLimit } from './spam.js';
+import { clientRateLimiter } from './client-address.js';
 
 export type { ProxyOptions } from './options.js';
 export type { Store, IdempotencyRecord, ClaimResult } from './store/index.js';
@@ -84,12 +84,11 @@ export function createProxy(options: ProxyOptions): Proxy {
   const deps = resolveDeps(options);
   const basePath = normaliseBasePath(options.basePath);
   const logger = redactingLogger(options.logger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret]);
-  const { rateLimit, trustProxy } = deps.options;
-  const clientIp = options.clientIp ?? ((request: Request, env: unknown) => defaultClientIp(request, env, Boolean(trustProxy)));
+  const limitClient = clientRateLimiter(deps.store, deps.options, logger);
 
   const app = new Hono<ProxyEnv>();
   app.use('*', requestLog(logger, basePath));
-  app.use('*', originGuard(options.allowedOrigins ?? []));
+  app.use('*', originGuard(deps.options, logger));
   app.onError((error) => errorToResponse(error));
   app.notFound(() => errorToResponse(new ProxyError(404, 'not_found', 'There is no such route on this proxy.')));
 
@@ -97,7 +96,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     const handler = route.create(deps);
     const path = basePath + route.path;
     app.on(route.method, path, async (c) => {
-      if (route.rateLimited) await enforceRateLimit(deps.store, route.path, clientIp(c.req.raw, c.env), rateLimit);
+      if (route.rateLimited) await limitClient(route.path, c.req.raw, c.env);
       return handler(c);
     });
     app.all(path, () => {

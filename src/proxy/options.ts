@@ -27,14 +27,22 @@ export interface ProxyOptions {
   jwtIssuer?: string;
   /**
    * LEADRELAY_ALLOWED_ORIGINS. A request with an `Origin` header is served only when the origin is listed, `'*'` is
-   * listed, or it is the proxy's own origin (same-origin mounting needs no configuration). Requests without an
+   * listed, or it is the proxy's own origin: `publicUrl`'s, or, without it, the address the request was sent to when
+   * that is an IP address or localhost (never a domain name from the Host header: DNS rebinding). Requests without an
    * `Origin` header (servers, curl) are not browser cross-origin calls and are let through.
    */
   allowedOrigins?: string[];
+  /**
+   * LEADRELAY_PUBLIC_URL: the URL browsers reach the proxy at (e.g. `https://www.example.com/api/leadrelay`). Its
+   * origin is the proxy's own origin for the same-origin check, whatever Host or X-Forwarded-* headers say.
+   */
+  publicUrl?: string;
   /** LEADRELAY_RATE_LIMIT: requests per minute per client IP and route (default 20; 0 turns it off). */
   rateLimit?: number;
-  /** LEADRELAY_TRUST_PROXY: read the client IP from X-Forwarded-For. */
+  /** LEADRELAY_TRUST_PROXY: read the client IP from X-Forwarded-For (and the request's scheme and host from X-Forwarded-Proto/-Host). */
   trustProxy?: boolean;
+  /** LEADRELAY_IPV6_PREFIX: IPv6 clients are rate-limited per network of this prefix length (default 64, 1-128). */
+  ipv6Prefix?: number;
   /** Where idempotency records and counters live (default: in memory, one process). */
   store?: Store;
   /** Receives one object per request (method, route, status, durationMs, intercomRequestId) and start-up events. */
@@ -43,8 +51,11 @@ export interface ProxyOptions {
   verifyCaptcha?: CaptchaVerifier;
   /** For /convert when the proxy is mounted in the customer's backend: the signed-in user of the request. */
   authenticate?: AuthenticateHook;
-  /** The client's IP for rate limiting; default: socket address, or X-Forwarded-For with `trustProxy`. */
-  clientIp?: (request: Request, env: unknown) => string;
+  /**
+   * The client's IP for rate limiting, or undefined when unknown; default: what the runtime passed as `env`
+   * (client-address.ts), or X-Forwarded-For with `trustProxy`.
+   */
+  clientIp?: (request: Request, env: unknown) => string | undefined;
   /** Path prefix the routes live under, e.g. `/api/leadrelay` (default ''). */
   basePath?: string;
   /** Create the contact data attributes at start-up (default true); `ready` settles when done. */
@@ -93,6 +104,7 @@ export interface ProxyOptions {
 export interface ProxyDeps {
   options: ProxyOptions & {
     rateLimit: number;
+    ipv6Prefix: number;
     minFillMs: number;
     maxBodyBytes: number;
     notFoundRetryMs: number[];
@@ -142,6 +154,13 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
   }
   const rateLimit = options.rateLimit ?? 20;
   if (!Number.isFinite(rateLimit) || rateLimit < 0) throw new Error('createProxy: `rateLimit` must be 0 or more.');
+  const ipv6Prefix = options.ipv6Prefix ?? 64;
+  if (!(Number.isInteger(ipv6Prefix) && ipv6Prefix >= 1 && ipv6Prefix <= 128)) {
+    throw new Error('createProxy: `ipv6Prefix` must be a whole number from 1 to 128.');
+  }
+  if (options.publicUrl !== undefined && !/^https?:\/\/[^/]/.test(options.publicUrl.trim())) {
+    throw new Error('createProxy: `publicUrl` must be an http:// or https:// URL.');
+  }
   const intercom = new IntercomClient({
     ...options.intercom,
     accessToken: options.accessToken,
@@ -153,6 +172,7 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
     options: {
       ...options,
       rateLimit,
+      ipv6Prefix,
       minFillMs: options.minFillMs ?? LIMITS.minFillMs,
       maxBodyBytes: options.maxBodyBytes ?? LIMITS.bodyBytes,
       notFoundRetryMs: options.notFoundRetryMs ?? [250, 500, 1000],

@@ -1,4 +1,5 @@
-// Bot and abuse guards: honeypot, minimum fill time, per-IP rate limit, the captcha hook, the client's IP.
+// Bot and abuse guards: honeypot, minimum fill time, the per-minute rate limit and the captcha hook (the client's
+// address and its rate-limit key: client-address.ts).
 import { LIMITS } from '../protocol/wire.js';
 import { ProxyError } from './errors.js';
 import type { Store } from './store/index.js';
@@ -13,10 +14,13 @@ export function rejectSpamSignals(hp: string, elapsedMs: number, minFillMs: numb
   }
 }
 
-/** Count one request from `ip` on `route`; over `perMinute` answers 429 rate_limited with Retry-After. 0 = off. */
-export async function enforceRateLimit(store: Store, route: string, ip: string, perMinute: number): Promise<void> {
+/**
+ * Count one request for `key` (a client's rate-limit key, see client-address.ts) on `route`; over `perMinute`
+ * answers 429 rate_limited with Retry-After. 0 = off.
+ */
+export async function enforceRateLimit(store: Store, route: string, key: string, perMinute: number): Promise<void> {
   if (perMinute <= 0) return;
-  const { count, resetAt } = await store.hit(`rate:${route}:${ip}`, 60_000);
+  const { count, resetAt } = await store.hit(`rate:${route}:${key}`, 60_000);
   if (count <= perMinute) return;
   const seconds = Math.max(1, Math.ceil((resetAt - Date.now()) / 1000));
   throw new ProxyError(429, 'rate_limited', 'Too many requests from this address. Try again later.', undefined, {
@@ -40,20 +44,3 @@ export async function enforceCaptcha(
   if (!ok) throw new ProxyError(422, 'captcha_failed', 'The captcha check failed. Solve it again and resend.');
 }
 
-/** Where the Node adapter keeps the socket (Hono's node-server passes `{incoming}` as env). */
-interface NodeEnv {
-  incoming?: { socket?: { remoteAddress?: string } };
-}
-
-/**
- * The client's IP. Behind a load balancer (`trustProxy`), the right-most X-Forwarded-For entry: the one the
- * balancer appended, which the client cannot forge (entries to its left are whatever the client sent).
- */
-export function defaultClientIp(request: Request, env: unknown, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = request.headers.get('x-forwarded-for');
-    const last = forwarded?.split(',').map((part) => part.trim()).filter(Boolean).pop();
-    if (last) return last;
-  }
-  return (env as NodeEnv | undefined)?.incoming?.socket?.remoteAddress ?? 'unknown';
-}

@@ -44,13 +44,15 @@ describe('guards', () => {
     assert.match(response.headers['access-control-allow-headers'] ?? '', /idempotency-key/);
   });
 
-  test('a preflight from another origin is refused with 403', async () => {
+  test('a preflight from another origin is answered 204, and that origin\'s POST is then refused with a readable 403', async () => {
     const response = await stack.send('/leads', {
       method: 'OPTIONS',
       headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
     });
-    assert.equal(response.status, 403);
-    assert.equal(response.headers['access-control-allow-origin'], undefined);
+    assert.equal(response.status, 204);
+    const refused = await stack.post('/leads', buildLead(), { headers: { origin: 'https://evil.example' } });
+    assert.equal(refused.headers['access-control-allow-origin'], 'https://evil.example');
+    await assertRefused(refused, 403, 'origin_not_allowed');
   });
 
   test('a body over the limit is refused with 413 body_too_large; one under it is accepted', async () => {
