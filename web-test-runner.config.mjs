@@ -1,8 +1,10 @@
 // Browser tests: Debian's Chromium, headless, with the flags this machine needs (see DEVELOPERS.md).
+import { defaultReporter } from '@web/test-runner';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { fileURLToPath } from 'node:url';
 import { cspPageMiddleware, mockProxyMiddleware } from './test/widget/mock-proxy.mjs';
+import { summaryLineReporter } from './scripts/browser-test-summary.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const CHROMIUM_FLAGS = [
@@ -22,6 +24,8 @@ export default {
   // A scripted stand-in for the proxy (test/widget/mock-proxy.mjs) and a page served with a strict CSP.
   middleware: [mockProxyMiddleware(), cspPageMiddleware()],
   testsFinishTimeout: 10 * 60 * 1000,
+  // Failures, browser logs and 404s per file as usual, no progress bar; the run ends with `N passed, N failed`.
+  reporters: [defaultReporter({ reportTestProgress: false }), summaryLineReporter()],
   testFramework: { config: { timeout: 20000 } },
   browsers: [
     chromeLauncher({

@@ -1,6 +1,7 @@
 // Runs every `*.test.ts` under test/{emulator,proxy,node,e2e} with Node's test runner (Node 20's `--test` has no globs).
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
 const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/emulator', 'test/proxy', 'test/node', 'test/e2e'];
@@ -20,7 +21,13 @@ if (files.length === 0) {
   console.error('run-node-tests: no test files found under', roots.join(', '));
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-});
+// Our reporter prints a dot per pass, failures in full and a closing `N passed, N failed`; LEADRELAY_TEST_REPORTER=spec
+// (or tap) gives node's own.
+const reporter = process.env.LEADRELAY_TEST_REPORTER ?? fileURLToPath(new URL('./node-test-reporter.mjs', import.meta.url));
+const result = spawnSync(
+  process.execPath,
+  // Node 20 calls mock.timers (how our tests wait without sleeping) experimental and warns in every file using it.
+  ['--import', 'tsx', '--disable-warning=ExperimentalWarning', '--test', '--test-concurrency=2', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

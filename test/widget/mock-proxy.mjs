@@ -43,6 +43,8 @@ export function mockProxyMiddleware() {
     if (state.down) {
       // Like a proxy that is not there: the connection ends without an answer (fetch rejects with a TypeError).
       state.attempts += 1;
+      // Nothing is sent, but Koa's status would stay at its default 404, which the test runner lists as a missing file.
+      ctx.status = 503;
       ctx.respond = false;
       ctx.req.socket.destroy();
       return;
