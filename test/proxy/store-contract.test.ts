@@ -1,21 +1,30 @@
-// One Store contract, two stores: the memory store and the Redis store pass the same suite; Redis also across handles.
+// One Store contract, three stores: memory, Redis and SQLite pass the same suite; Redis and SQLite also across handles.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runOnce } from '../../src/proxy/idempotency.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
+import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 import { describeStoreContract } from './store-contract.js';
 
 let redis: TestRedis;
+const sqliteDir = mkdtempSync(join(tmpdir(), 'leadrelay-store-'));
 before(async () => {
   redis = await startTestRedis();
 });
-after(() => redis.stop());
+after(async () => {
+  await redis.stop();
+  rmSync(sqliteDir, { recursive: true, force: true });
+});
 
 describeStoreContract('memory', async () => new MemoryStore());
 describeStoreContract('redis', async () => new RedisStore({ url: redis.url, prefix: redis.prefix() }));
+describeStoreContract('sqlite', () => SqliteStore.open({ path: join(sqliteDir, `${randomUUID()}.db`) }));
 
 describe('RedisStore across instances', () => {
   const opened: RedisStore[] = [];
@@ -109,5 +118,51 @@ describe('RedisStore across instances', () => {
 
   test('connect() refuses an address where no Redis answers', async () => {
     await assert.rejects(RedisStore.connect({ url: 'redis://127.0.0.1:1' }));
+  });
+});
+
+describe('SqliteStore across handles and restarts', () => {
+  test('a queue, its dead letters and the records survive closing and reopening the file', async () => {
+    const path = join(sqliteDir, `${randomUUID()}.db`);
+    const first = await SqliteStore.open({ path });
+    await first.enqueue('leads', 'a', 'A');
+    await first.enqueue('leads', 'b', 'B');
+    await first.leaseNext('leads', 'w1', 60_000);
+    await first.deadLetter('leads', 'a', 'w1', 'refused');
+    await first.claim('key-1', { fingerprint: 'fp', owner: 'o1', leaseMs: 60_000 });
+    await first.complete('key-1', 'o1', { status: 201, body: { ok: true } });
+    await first.close();
+    const second = await SqliteStore.open({ path });
+    try {
+      assert.equal(second.durable, true);
+      assert.deepEqual({ ...(await second.queueStats('leads')), oldestEnqueuedAt: 0 }, { waiting: 1, retrying: 0, dead: 1, oldestEnqueuedAt: 0 });
+      assert.equal((await second.leaseNext('leads', 'w2', 60_000))?.payload, 'B');
+      assert.deepEqual((await second.listDead('leads')).map((letter) => [letter.id, letter.reason]), [['a', 'refused']]);
+      const replay = await second.claim('key-1', { fingerprint: 'fp', owner: 'o2', leaseMs: 60_000 });
+      assert.deepEqual([replay.outcome, replay.record.answer], ['done', { status: 201, body: { ok: true } }]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test('two handles on one file racing to claim a key or lease an item have exactly one winner', async () => {
+    const path = join(sqliteDir, `${randomUUID()}.db`);
+    const a = await SqliteStore.open({ path });
+    const b = await SqliteStore.open({ path });
+    try {
+      for (let round = 0; round < 10; round += 1) {
+        const key = randomUUID();
+        const claims = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).claim(key, { fingerprint: 'fp', owner: `o${i}`, leaseMs: 10_000 })),
+        );
+        assert.equal(claims.filter((claim) => claim.outcome === 'claimed').length, 1, `round ${round}`);
+        await a.enqueue(`q${round}`, 'x', 'X');
+        const leases = await Promise.all([a.leaseNext(`q${round}`, 'wa', 10_000), b.leaseNext(`q${round}`, 'wb', 10_000)]);
+        assert.equal(leases.filter(Boolean).length, 1);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
   });
 });
