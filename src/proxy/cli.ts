@@ -13,7 +13,8 @@ Environment: INTERCOM_ACCESS_TOKEN (required; with --emulate leave it unset), IN
 INTERCOM_VERSION (2.14), LEADRELAY_SECRET (required unless --emulate), LEADRELAY_IDENTITY_SECRET,
 LEADRELAY_JWT_SECRET, LEADRELAY_JWT_AUDIENCE (leadrelay:convert), LEADRELAY_JWT_ISSUER (leadrelay:site),
 LEADRELAY_ALLOWED_ORIGINS (comma-separated), LEADRELAY_RATE_LIMIT (per minute per IP, 20; 0 = off),
-LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1), REDIS_URL.
+LEADRELAY_PUBLIC_URL (the https:// address browsers reach the proxy at), LEADRELAY_IPV6_PREFIX (rate-limit IPv6
+per network of this prefix, 64), LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1), REDIS_URL.
 
 Delivery tuning (whole milliseconds unless said otherwise):
   LEADRELAY_RECOVERY_LAG_MS    how long Intercom's search may miss a contact or conversation after an ambiguous
@@ -22,7 +23,17 @@ Delivery tuning (whole milliseconds unless said otherwise):
   LEADRELAY_RECOVERY_WAIT_MS   how long POST /leads keeps trying inline before it queues the rest (202) (5000)
   LEADRELAY_RATE_WAIT_MS       the longest POST /leads waits for Intercom's rate window to reset (1000)
   LEADRELAY_QUEUE_CONCURRENCY  queued submissions delivered at once, across all instances on one REDIS_URL (8)
-  LEADRELAY_LEASE_MS           how soon work held by a crashed instance is taken over (15000; renewed while alive)`;
+  LEADRELAY_LEASE_MS           how soon work held by a crashed instance is taken over (15000; renewed while alive)
+
+Operations:
+  LEADRELAY_METRICS_TOKEN      serve GET /metrics (Prometheus) to requests with "Authorization: Bearer <token>"
+  LEADRELAY_SETUP_RETRY_MAX_MS the longest wait between attempts to create the data attributes while Intercom is
+                               unreachable at start (60000); the proxy answers and queues submissions meanwhile
+  LEADRELAY_REQUEST_TIMEOUT_MS how long a client has to send a whole request, body included (30000; then 408)
+  LEADRELAY_MAX_CONNECTIONS_PER_CLIENT  open connections per client address (128; 0 = no cap; off by default
+                               with LEADRELAY_TRUST_PROXY)
+  LEADRELAY_SHUTDOWN_TIMEOUT_MS on SIGTERM, how long requests in flight may finish (10000); queued submissions stay
+                               in the store for the next instance`;
 
 /** A configuration problem: printed as one clear sentence, exit code 1, never a stack trace. */
 class ConfigError extends Error {}
@@ -87,7 +98,17 @@ export function optionsFromEnv(
     rateWaitMs: wholeNumber(env, 'LEADRELAY_RATE_WAIT_MS', 0),
     queueConcurrency: wholeNumber(env, 'LEADRELAY_QUEUE_CONCURRENCY', 1),
     leaseMs: wholeNumber(env, 'LEADRELAY_LEASE_MS', 100),
+    requestTimeoutMs: wholeNumber(env, 'LEADRELAY_REQUEST_TIMEOUT_MS', 1),
+    maxConnectionsPerClient: wholeNumber(env, 'LEADRELAY_MAX_CONNECTIONS_PER_CLIENT', 0),
+    shutdownTimeoutMs: wholeNumber(env, 'LEADRELAY_SHUTDOWN_TIMEOUT_MS', 0),
   };
+  const setupRetryMaxMs = wholeNumber(env, 'LEADRELAY_SETUP_RETRY_MAX_MS', 1);
+  const ipv6Prefix = wholeNumber(env, 'LEADRELAY_IPV6_PREFIX', 1);
+  if (ipv6Prefix !== undefined && ipv6Prefix > 128) throw new ConfigError('leadrelay-proxy: LEADRELAY_IPV6_PREFIX must be from 1 to 128.');
+  const publicUrl = env.LEADRELAY_PUBLIC_URL?.trim() || undefined;
+  if (publicUrl && !/^https?:\/\/[^/]/.test(publicUrl)) {
+    throw new ConfigError('leadrelay-proxy: LEADRELAY_PUBLIC_URL must be an http:// or https:// URL, e.g. https://www.example.com/api/leadrelay.');
+  }
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError('leadrelay-proxy: REDIS_URL must start with redis:// or rediss://.');
@@ -107,7 +128,11 @@ export function optionsFromEnv(
     allowedOrigins: (env.LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     rateLimit,
     trustProxy: flag(env.LEADRELAY_TRUST_PROXY),
+    ...(ipv6Prefix === undefined ? {} : { ipv6Prefix }),
+    ...(publicUrl ? { publicUrl } : {}),
     basePath: env.LEADRELAY_BASE_PATH || undefined,
+    ...(env.LEADRELAY_METRICS_TOKEN ? { metricsToken: env.LEADRELAY_METRICS_TOKEN } : {}),
+    ...(setupRetryMaxMs === undefined ? {} : { setupRetry: { firstMs: Math.min(1_000, setupRetryMaxMs), maxMs: setupRetryMaxMs } }),
     port: port ?? 8787,
     host: env.HOST || '127.0.0.1',
     ...Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)),
@@ -131,7 +156,7 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number): number 
 async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   const { generatedSecret, redisUrl, ...options } = optionsFromEnv(env, args.emulate);
   if (args.port !== undefined) options.port = args.port;
-  const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret]);
+  const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret, options.metricsToken]);
   let closeEmulator = async () => undefined as void;
   if (args.emulate) {
     const { startEmulator } = await import('../emulator/index.js');
@@ -161,14 +186,20 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   }
   const served = await serve({ ...options, store, logger: log });
   log({ event: 'listening', url: served.url, store: store ? 'redis' : 'memory' });
-  const stop = async () => {
+  // Graceful: no new requests, the ones in flight finish (LEADRELAY_SHUTDOWN_TIMEOUT_MS), the queue stays as it is.
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log({ event: 'shutting_down', signal });
     await served.close();
     await store?.close();
     await closeEmulator();
+    log({ event: 'stopped' });
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 /** Entry point of bin/leadrelay-proxy.js. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { rateLimitKey } from '../../src/proxy/client-address.js';
 import { createProxy } from '../../src/proxy/app.js';
+import { optionsFromEnv } from '../../src/proxy/cli.js';
 import { ACCESS_TOKEN, SECRET, buildLead, startStack } from './harness.js';
 
 /** Through a load balancer (trustProxy): the right-most X-Forwarded-For entry is the client. */
@@ -76,5 +77,14 @@ describe('rateLimitKey', () => {
     for (const ipv6Prefix of [0, 129, 64.5]) {
       assert.throws(() => createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, ipv6Prefix }), /ipv6Prefix/);
     }
+  });
+
+  test('the CLI reads LEADRELAY_IPV6_PREFIX and LEADRELAY_PUBLIC_URL, and names a wrong value', () => {
+    const env = { INTERCOM_ACCESS_TOKEN: 'tok', LEADRELAY_SECRET: 'secret-value' };
+    const options = optionsFromEnv({ ...env, LEADRELAY_IPV6_PREFIX: '56', LEADRELAY_PUBLIC_URL: 'https://www.example.com/api/leadrelay' }, false);
+    assert.equal(options.ipv6Prefix, 56);
+    assert.equal(options.publicUrl, 'https://www.example.com/api/leadrelay');
+    assert.throws(() => optionsFromEnv({ ...env, LEADRELAY_IPV6_PREFIX: '129' }, false), /LEADRELAY_IPV6_PREFIX/);
+    assert.throws(() => optionsFromEnv({ ...env, LEADRELAY_PUBLIC_URL: 'www.example.com' }, false), /LEADRELAY_PUBLIC_URL/);
   });
 });
