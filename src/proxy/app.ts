@@ -5,6 +5,7 @@ import { ensureDataAttributes } from './data-attributes.js';
 import { startDrainLoop } from './delivery-queue.js';
 import { ProxyError, errorToResponse } from './errors.js';
 import { createConvertRoute } from './convert.js';
+import { formPostPages, withFormPosts } from './form-post.js';
 import { createLeadsRoute } from './leads.js';
 import { redactingLogger, type ProxyLogger, type RequestLogLine } from './logging.js';
 import { createMessagesRoute } from './messages.js';
@@ -30,7 +31,7 @@ interface RouteDefinition {
 /** Every route the proxy serves. Adding one is one line here and one file with its handler. */
 const ROUTE_TABLE: RouteDefinition[] = [
   { method: 'GET', path: ROUTES.health, rateLimited: false, create: () => async (c) => c.json({ ok: true }) },
-  { method: 'POST', path: ROUTES.leads, rateLimited: true, create: createLeadsRoute },
+  { method: 'POST', path: ROUTES.leads, rateLimited: true, create: (deps) => withFormPosts(deps, createLeadsRoute(deps)) },
   { method: 'POST', path: ROUTES.messages, rateLimited: true, create: createMessagesRoute },
   { method: 'POST', path: ROUTES.convert, rateLimited: true, create: createConvertRoute },
 ];
@@ -87,6 +88,8 @@ export function createProxy(options: ProxyOptions): Proxy {
   const limitClient = clientRateLimiter(deps.store, deps.options, logger);
 
   const app = new Hono<ProxyEnv>();
+  // Outermost: a browser form post gets every refusal as a page, after the request log has seen its code.
+  app.use('*', formPostPages(options.allowedOrigins));
   app.use('*', requestLog(logger, basePath));
   app.use('*', originGuard(deps.options, logger));
   app.onError((error) => errorToResponse(error));

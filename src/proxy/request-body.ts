@@ -1,4 +1,5 @@
-// Reads a request body as one JSON object: JSON only (415), capped in size (413), parsed safely (400).
+// Reads a request body as one JSON object (JSON only: 415; capped in size: 413; parsed safely: 400), or, for the
+// form posted without JavaScript, as urlencoded fields.
 import { LIMITS } from '../protocol/wire.js';
 import { ProxyError, type FieldErrors } from './errors.js';
 
@@ -8,13 +9,13 @@ function isJsonContentType(header: string | null): boolean {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
-/** The body as text, refusing more than `maxBytes` without reading the rest (a lying Content-Length included). */
-async function readCapped(request: Request, maxBytes: number): Promise<string> {
+/** The body's bytes, refusing more than `maxBytes` without reading the rest (a lying Content-Length included). */
+async function readCapped(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length'));
   const tooLarge = () =>
     new ProxyError(413, 'body_too_large', `The request body is larger than ${maxBytes} bytes.`);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
-  if (!request.body) return '';
+  if (!request.body) return new Uint8Array();
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -28,7 +29,7 @@ async function readCapped(request: Request, maxBytes: number): Promise<string> {
     }
     chunks.push(value);
   }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  return Buffer.concat(chunks);
 }
 
 /** The request's JSON body, which must be an object. */
@@ -38,7 +39,7 @@ export async function readJsonObject(request: Request, maxBytes: number = LIMITS
   }
   let text: string;
   try {
-    text = await readCapped(request, maxBytes);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(await readCapped(request, maxBytes));
   } catch (error) {
     if (error instanceof ProxyError) throw error;
     throw new ProxyError(400, 'invalid_json', 'The request body could not be read as UTF-8 text.');
@@ -53,6 +54,34 @@ export async function readJsonObject(request: Request, maxBytes: number = LIMITS
     throw new ProxyError(400, 'invalid_json', 'The request body must be a JSON object.');
   }
   return value as Record<string, unknown>;
+}
+
+/** The media type a form posted without JavaScript uses (the default `enctype`). */
+export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+
+/** True for a body a browser form sends: urlencoded, or multipart (refused with a page that says why). */
+export function isFormContentType(header: string | null): boolean {
+  const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === FORM_CONTENT_TYPE || type === 'multipart/form-data';
+}
+
+/**
+ * The fields of an urlencoded body: a name sent once maps to its value, a name sent more than once to all of them
+ * (which validation then refuses as `invalid_type`). A null-prototype object, so a field named `__proto__` is a field.
+ */
+export async function readFormFields(request: Request, maxBytes: number = LIMITS.bodyBytes): Promise<Record<string, string | string[]>> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== FORM_CONTENT_TYPE) {
+    throw new ProxyError(415, 'unsupported_media_type', `Post the form as ${FORM_CONTENT_TYPE} (the default enctype).`);
+  }
+  // Browsers percent-encode every byte that is not ASCII; decoding is lenient, as URLSearchParams' own is.
+  const params = new URLSearchParams(new TextDecoder().decode(await readCapped(request, maxBytes)));
+  const fields: Record<string, string | string[]> = Object.create(null);
+  for (const name of new Set(params.keys())) {
+    const values = params.getAll(name);
+    fields[name] = values.length === 1 ? values[0]! : values;
+  }
+  return fields;
 }
 
 /** Mark every own key of `value` that is not in `allowed` as `unknown_field` (as `prefix.key` when nested). */

@@ -63,7 +63,7 @@ describe('guards', () => {
   });
 
   test('a body that is not JSON is refused with 415 unsupported_media_type', async () => {
-    const response = await stack.post('/leads', 'name=Ada', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await stack.post('/leads', 'name=Ada', { headers: { 'content-type': 'text/plain' } });
     await assertRefused(response, 415, 'unsupported_media_type');
     const charset = await stack.post('/leads', JSON.stringify(buildLead()), { headers: { 'content-type': 'application/json; charset=utf-8' } });
     assert.equal(charset.status, 201);

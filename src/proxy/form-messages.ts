@@ -1,0 +1,234 @@
+// The sentences of the pages the proxy answers a form posted without JavaScript with (en, de, es, fr, ar).
+// Server code never imports the widget's packs (src/widget): these are the server's own few sentences, worded like them.
+import type { FieldErrorCode } from '../protocol/wire.js';
+
+/** Labels of the fields a refusal can name, plus the generic one for any other field. */
+type FieldLabel = 'name' | 'email' | 'phone' | 'message' | 'consent' | 'phoneCountry' | 'field';
+/** Request-level refusals the page explains; anything else reads as `unavailable` (5xx) or `error`. */
+type RefusalKey =
+  | 'invalid_field'
+  | 'rate_limited'
+  | 'spam_suspected'
+  | 'origin_not_allowed'
+  | 'captcha_failed'
+  | 'body_too_large'
+  | 'unsupported_media_type'
+  | 'unavailable'
+  | 'error';
+type PageKey = 'thanksTitle' | 'thanks' | 'notSentTitle' | 'retryTitle' | 'back' | 'backHint' | 'youEntered' | 'yourMessage';
+
+export type FormMessages = Record<FieldLabel | FieldErrorCode | RefusalKey | PageKey, string>;
+
+const en: FormMessages = {
+  thanksTitle: 'Thank you',
+  thanks: 'Thank you! We will get back to you soon.',
+  notSentTitle: 'Your message was not sent',
+  retryTitle: 'Try again in a moment',
+  back: 'Back to the page',
+  backHint: 'Use your browser’s Back button to return to the form.',
+  youEntered: 'You entered:',
+  yourMessage: 'Your message, so you can copy it:',
+  name: 'Name',
+  email: 'Email',
+  phone: 'Phone',
+  message: 'Message',
+  consent: 'Consent',
+  phoneCountry: 'Phone country',
+  field: 'A field',
+  required: 'Fill in this field.',
+  too_long: 'This is too long. Shorten it and try again.',
+  invalid_email: 'Enter an email address like name@example.com.',
+  invalid_phone: 'Enter a phone number with digits only, like +1 555 123 4567.',
+  invalid_type: 'Check what you entered here.',
+  invalid_url: 'Check what you entered here.',
+  unknown_field: 'This form sent a field the server does not know. Please contact us another way.',
+  consent_required: 'Tick this box to continue.',
+  invalid_characters: 'Remove the special characters from this field.',
+  invalid_field: 'Some fields need your attention. Go back to the form, correct them and send again.',
+  rate_limited: 'Too many attempts. Wait a minute, then send again.',
+  spam_suspected: 'We could not accept this message. Wait a moment, then send again.',
+  origin_not_allowed: 'This form is not set up for this site yet. Please contact us another way.',
+  captcha_failed: 'This form needs its captcha, which needs JavaScript. Turn JavaScript on, or contact us another way.',
+  body_too_large: 'Your message is too long to send. Shorten it and send again.',
+  unsupported_media_type: 'This form cannot be sent this way. Please contact us another way.',
+  unavailable: 'We could not take your message just now. Wait a moment, then send it again.',
+  error: 'Your message was not sent. Send it again in a moment.',
+};
+
+const de: FormMessages = {
+  thanksTitle: 'Vielen Dank',
+  thanks: 'Vielen Dank! Wir melden uns bald bei Ihnen.',
+  notSentTitle: 'Ihre Nachricht wurde nicht gesendet',
+  retryTitle: 'Bitte versuchen Sie es gleich noch einmal',
+  back: 'Zurück zur Seite',
+  backHint: 'Mit der Zurück-Taste Ihres Browsers kommen Sie zum Formular zurück.',
+  youEntered: 'Ihre Eingabe:',
+  yourMessage: 'Ihre Nachricht zum Kopieren:',
+  name: 'Name',
+  email: 'E-Mail',
+  phone: 'Telefon',
+  message: 'Nachricht',
+  consent: 'Einwilligung',
+  phoneCountry: 'Land der Telefonnummer',
+  field: 'Ein Feld',
+  required: 'Bitte füllen Sie dieses Feld aus.',
+  too_long: 'Dieser Text ist zu lang. Bitte kürzen Sie ihn.',
+  invalid_email: 'Geben Sie eine E-Mail-Adresse wie name@example.com ein.',
+  invalid_phone: 'Geben Sie eine Telefonnummer aus Ziffern ein, z. B. +49 30 1234567.',
+  invalid_type: 'Bitte prüfen Sie Ihre Eingabe.',
+  invalid_url: 'Bitte prüfen Sie Ihre Eingabe.',
+  unknown_field: 'Dieses Formular hat ein unbekanntes Feld gesendet. Bitte kontaktieren Sie uns auf anderem Weg.',
+  consent_required: 'Bitte setzen Sie das Häkchen, um fortzufahren.',
+  invalid_characters: 'Bitte entfernen Sie die Sonderzeichen aus diesem Feld.',
+  invalid_field: 'Einige Felder sind nicht korrekt. Gehen Sie zurück zum Formular, korrigieren Sie sie und senden Sie erneut.',
+  rate_limited: 'Zu viele Versuche. Bitte warten Sie eine Minute und senden Sie dann erneut.',
+  spam_suspected: 'Wir konnten diese Nachricht nicht annehmen. Bitte warten Sie kurz und senden Sie erneut.',
+  origin_not_allowed: 'Dieses Formular ist für diese Website noch nicht eingerichtet. Bitte kontaktieren Sie uns auf anderem Weg.',
+  captcha_failed: 'Dieses Formular braucht sein Captcha, und das braucht JavaScript. Schalten Sie JavaScript ein oder kontaktieren Sie uns auf anderem Weg.',
+  body_too_large: 'Ihre Nachricht ist zu lang zum Senden. Bitte kürzen Sie sie und senden Sie erneut.',
+  unsupported_media_type: 'Dieses Formular lässt sich so nicht senden. Bitte kontaktieren Sie uns auf anderem Weg.',
+  unavailable: 'Wir konnten Ihre Nachricht gerade nicht annehmen. Bitte warten Sie kurz und senden Sie sie erneut.',
+  error: 'Ihre Nachricht wurde nicht gesendet. Bitte senden Sie sie gleich noch einmal.',
+};
+
+const es: FormMessages = {
+  thanksTitle: 'Gracias',
+  thanks: '¡Gracias! Le responderemos pronto.',
+  notSentTitle: 'Su mensaje no se envió',
+  retryTitle: 'Inténtelo de nuevo en un momento',
+  back: 'Volver a la página',
+  backHint: 'Use el botón Atrás de su navegador para volver al formulario.',
+  youEntered: 'Usted escribió:',
+  yourMessage: 'Su mensaje, para que pueda copiarlo:',
+  name: 'Nombre',
+  email: 'Correo electrónico',
+  phone: 'Teléfono',
+  message: 'Mensaje',
+  consent: 'Consentimiento',
+  phoneCountry: 'País del teléfono',
+  field: 'Un campo',
+  required: 'Rellene este campo.',
+  too_long: 'El texto es demasiado largo. Acórtelo e inténtelo de nuevo.',
+  invalid_email: 'Introduzca un correo electrónico como nombre@ejemplo.com.',
+  invalid_phone: 'Introduzca un número de teléfono solo con dígitos, como +34 612 345 678.',
+  invalid_type: 'Revise lo que ha escrito aquí.',
+  invalid_url: 'Revise lo que ha escrito aquí.',
+  unknown_field: 'Este formulario envió un campo desconocido. Contáctenos por otra vía.',
+  consent_required: 'Marque esta casilla para continuar.',
+  invalid_characters: 'Elimine los caracteres especiales de este campo.',
+  invalid_field: 'Algunos campos necesitan su atención. Vuelva al formulario, corríjalos y envíe de nuevo.',
+  rate_limited: 'Demasiados intentos. Espere un minuto y vuelva a enviar.',
+  spam_suspected: 'No pudimos aceptar este mensaje. Espere un momento y vuelva a enviar.',
+  origin_not_allowed: 'Este formulario aún no está configurado para este sitio. Contáctenos por otra vía.',
+  captcha_failed: 'Este formulario necesita su captcha, que necesita JavaScript. Active JavaScript o contáctenos por otra vía.',
+  body_too_large: 'Su mensaje es demasiado largo para enviarlo. Acórtelo y envíe de nuevo.',
+  unsupported_media_type: 'Este formulario no se puede enviar así. Contáctenos por otra vía.',
+  unavailable: 'No pudimos recibir su mensaje ahora mismo. Espere un momento y envíelo de nuevo.',
+  error: 'Su mensaje no se envió. Envíelo de nuevo en un momento.',
+};
+
+const fr: FormMessages = {
+  thanksTitle: 'Merci',
+  thanks: 'Merci ! Nous vous répondrons bientôt.',
+  notSentTitle: 'Votre message n’a pas été envoyé',
+  retryTitle: 'Réessayez dans un instant',
+  back: 'Retour à la page',
+  backHint: 'Utilisez le bouton Retour de votre navigateur pour revenir au formulaire.',
+  youEntered: 'Vous avez saisi :',
+  yourMessage: 'Votre message, pour le copier :',
+  name: 'Nom',
+  email: 'E-mail',
+  phone: 'Téléphone',
+  message: 'Message',
+  consent: 'Consentement',
+  phoneCountry: 'Pays du téléphone',
+  field: 'Un champ',
+  required: 'Remplissez ce champ.',
+  too_long: 'Ce texte est trop long. Raccourcissez-le et réessayez.',
+  invalid_email: 'Saisissez une adresse e-mail comme nom@exemple.fr.',
+  invalid_phone: 'Saisissez un numéro de téléphone en chiffres, comme +33 6 12 34 56 78.',
+  invalid_type: 'Vérifiez votre saisie.',
+  invalid_url: 'Vérifiez votre saisie.',
+  unknown_field: 'Ce formulaire a envoyé un champ inconnu. Contactez-nous autrement.',
+  consent_required: 'Cochez cette case pour continuer.',
+  invalid_characters: 'Supprimez les caractères spéciaux de ce champ.',
+  invalid_field: 'Certains champs sont à corriger. Revenez au formulaire, corrigez-les puis renvoyez.',
+  rate_limited: 'Trop de tentatives. Attendez une minute, puis renvoyez.',
+  spam_suspected: 'Nous n’avons pas pu accepter ce message. Attendez un instant, puis renvoyez.',
+  origin_not_allowed: 'Ce formulaire n’est pas encore configuré pour ce site. Contactez-nous autrement.',
+  captcha_failed: 'Ce formulaire a besoin de son captcha, qui a besoin de JavaScript. Activez JavaScript ou contactez-nous autrement.',
+  body_too_large: 'Votre message est trop long pour être envoyé. Raccourcissez-le et renvoyez.',
+  unsupported_media_type: 'Ce formulaire ne peut pas être envoyé ainsi. Contactez-nous autrement.',
+  unavailable: 'Nous n’avons pas pu recevoir votre message pour l’instant. Attendez un instant, puis renvoyez-le.',
+  error: 'Votre message n’a pas été envoyé. Renvoyez-le dans un instant.',
+};
+
+const ar: FormMessages = {
+  thanksTitle: 'شكرًا لك',
+  thanks: 'شكرًا لك! سنعاود التواصل معك قريبًا.',
+  notSentTitle: 'لم تُرسل رسالتك',
+  retryTitle: 'حاول مرة أخرى بعد لحظة',
+  back: 'العودة إلى الصفحة',
+  backHint: 'استخدم زر الرجوع في متصفحك للعودة إلى النموذج.',
+  youEntered: 'ما أدخلته:',
+  yourMessage: 'رسالتك، لتتمكن من نسخها:',
+  name: 'الاسم',
+  email: 'البريد الإلكتروني',
+  phone: 'الهاتف',
+  message: 'الرسالة',
+  consent: 'الموافقة',
+  phoneCountry: 'بلد رقم الهاتف',
+  field: 'حقل',
+  required: 'املأ هذا الحقل.',
+  too_long: 'النص طويل جدًا. اختصره وحاول مرة أخرى.',
+  invalid_email: 'أدخل عنوان بريد إلكتروني مثل name@example.com.',
+  invalid_phone: 'أدخل رقم هاتف بالأرقام فقط، مثل ‎+971 50 123 4567.',
+  invalid_type: 'تحقق مما أدخلته هنا.',
+  invalid_url: 'تحقق مما أدخلته هنا.',
+  unknown_field: 'أرسل هذا النموذج حقلًا غير معروف. يُرجى التواصل معنا بطريقة أخرى.',
+  consent_required: 'ضع علامة في هذا المربع للمتابعة.',
+  invalid_characters: 'احذف الرموز الخاصة من هذا الحقل.',
+  invalid_field: 'بعض الحقول تحتاج إلى تصحيح. عد إلى النموذج وصححها ثم أرسل مرة أخرى.',
+  rate_limited: 'محاولات كثيرة جدًا. انتظر دقيقة ثم أرسل مرة أخرى.',
+  spam_suspected: 'تعذر قبول هذه الرسالة. انتظر لحظة ثم أرسل مرة أخرى.',
+  origin_not_allowed: 'هذا النموذج غير مُعدّ لهذا الموقع بعد. يُرجى التواصل معنا بطريقة أخرى.',
+  captcha_failed: 'يحتاج هذا النموذج إلى اختبار التحقق الخاص به، وهو يحتاج إلى JavaScript. فعّل JavaScript أو تواصل معنا بطريقة أخرى.',
+  body_too_large: 'رسالتك أطول من أن تُرسل. اختصرها ثم أرسل مرة أخرى.',
+  unsupported_media_type: 'لا يمكن إرسال هذا النموذج بهذه الطريقة. يُرجى التواصل معنا بطريقة أخرى.',
+  unavailable: 'تعذر استلام رسالتك الآن. انتظر لحظة ثم أرسلها مرة أخرى.',
+  error: 'لم تُرسل رسالتك. أرسلها مرة أخرى بعد لحظة.',
+};
+
+const PACKS: Record<string, FormMessages> = { en, de, es, fr, ar };
+const RTL = new Set(['ar']);
+
+/** A page's language: `en`, `de`, `es`, `fr` or `ar`, and its writing direction. */
+export interface FormLocale {
+  lang: string;
+  dir: 'ltr' | 'rtl';
+  t: FormMessages;
+}
+
+function known(tag: string | undefined): string | undefined {
+  const base = (tag ?? '').trim().toLowerCase().split(/[-_]/)[0]!;
+  return base in PACKS ? base : undefined;
+}
+
+/**
+ * The form's `locale` field when it names a language we have; else the first one we have in Accept-Language (by
+ * its q weights); else English.
+ */
+export function formLocale(requested: string | undefined, acceptLanguage: string | null): FormLocale {
+  const fromHeader = (acceptLanguage ?? '')
+    .split(',')
+    .slice(0, 20)
+    .map((part, index) => {
+      const [tag, ...params] = part.split(';');
+      const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? 1);
+      return { lang: known(tag), q: Number.isFinite(q) ? q : 0, index };
+    })
+    .filter((entry) => entry.lang && entry.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index)[0]?.lang;
+  const lang = known(requested) ?? fromHeader ?? 'en';
+  return { lang, dir: RTL.has(lang) ? 'rtl' : 'ltr', t: PACKS[lang]! };
+}

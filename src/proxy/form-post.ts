@@ -1,0 +1,186 @@
+// POST /leads from the prerendered form posted without JavaScript: urlencoded fields go through the same checks and
+// the same exactly-once acceptance as the widget's JSON, and the visitor gets a page (or a 303), never JSON.
+//
+// The field names are the ones src/render/render-lead-relay.ts documents: the wire names of POST /leads, plus
+// `consent` (the consent text, sent only when ticked), `locale` and `success_url` (hidden). No fill time: it needs
+// JavaScript, so this path alone skips that check; the honeypot, the per-IP limit and every field rule still apply.
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { validateUrl } from '../protocol/wire.js';
+import { clientAddress } from './client-address.js';
+import type { FieldErrors } from './errors.js';
+import { formLocale, type FormLocale } from './form-messages.js';
+import { refusalPage, thankYouPage } from './form-pages.js';
+import { acceptLead } from './leads.js';
+import { leadRecordKey } from './lead-resolver.js';
+import { checkLeadRequest, fingerprintSubmission } from './lead-request.js';
+import type { ProxyDeps, ProxyEnv, RouteHandler } from './options.js';
+import { isFormContentType, readFormFields } from './request-body.js';
+import type { Store } from './store/index.js';
+
+/** Form fields that steer the answer and are not part of the lead. */
+const LOCALE_FIELD = 'locale';
+const SUCCESS_URL_FIELD = 'success_url';
+
+/**
+ * Posts of the same fields from the same client address within this long of the first are one submission: a double
+ * click, Back and send again, a reload that re-POSTs. Later, the same words are a new lead.
+ */
+export const SAME_SUBMISSION_MS = 15 * 60_000;
+/** How many windows of the same fields and address are looked through before the last one is reused. */
+const MAX_GENERATIONS = 32;
+
+/** What a refusal page needs from a post the route has read: the language, the way back, what was sent. */
+interface FormContext {
+  locale: FormLocale;
+  back?: string;
+  values: Record<string, string | string[]>;
+}
+const readPosts = new WeakMap<Request, FormContext>();
+
+/** A browser form post: urlencoded (or multipart, which is refused with a page saying so). */
+export function isFormPost(request: Request): boolean {
+  return request.method === 'POST' && isFormContentType(request.headers.get('content-type'));
+}
+
+/** The origins listed by name in `allowedOrigins` (`'*'` names none), normalised. */
+function listedOrigins(allowedOrigins: readonly string[] | undefined): Set<string> {
+  const origins = new Set<string>();
+  for (const entry of allowedOrigins ?? []) {
+    try {
+      if (entry.trim() !== '*') origins.add(new URL(entry.trim()).origin);
+    } catch {
+      // not a URL: it can name no page
+    }
+  }
+  return origins;
+}
+
+/**
+ * `value` when it is an http(s) URL on a trusted origin: one listed by name, or the posting page's own (its Origin
+ * passed the origin guard; `'*'` alone never makes a URL trusted, so no post can turn the proxy into an open redirect).
+ */
+function trustedUrl(value: string | undefined, trusted: Set<string>): string | undefined {
+  if (!value || validateUrl(value)) return undefined;
+  const url = new URL(value);
+  return trusted.has(url.origin) ? url.href : undefined;
+}
+
+/** Trusted origins for this request; the Origin header counts only once the guard has let it through. */
+function trustedOrigins(request: Request, allowedOrigins: readonly string[] | undefined, originPassed: boolean): Set<string> {
+  const trusted = listedOrigins(allowedOrigins);
+  const origin = request.headers.get('origin');
+  if (originPassed && origin && origin !== 'null') trusted.add(origin);
+  return trusted;
+}
+
+/** Where "back" goes: the page that posted (Referer), else its site (Origin), when trusted. */
+function linkBack(request: Request, trusted: Set<string>): string | undefined {
+  const origin = request.headers.get('origin');
+  return trustedUrl(request.headers.get('referer') ?? undefined, trusted) ?? trustedUrl(origin ? `${origin}/` : undefined, trusted);
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The form's fields as a POST /leads body for checkLeadRequest: the same validation and field rules as JSON. */
+function leadBodyFromForm(fields: Record<string, string | string[]>, referer: string | null): Record<string, unknown> {
+  const body: Record<string, unknown> = Object.create(null);
+  for (const name of Object.keys(fields)) {
+    if (name !== LOCALE_FIELD && name !== SUCCESS_URL_FIELD) body[name] = fields[name];
+  }
+  // A checkbox is posted only when ticked; its value is the consent text (`on` when the form gave it none).
+  if (typeof fields.consent === 'string') body.consent = { given: true, text: fields.consent === 'on' ? '' : fields.consent };
+  // No script measured a fill time: acceptLead skips that check for this path (checkFillTime: false).
+  body.elapsedMs = 0;
+  // The page the form was on, as the browser tells it (often its origin only, by the default Referrer-Policy).
+  if (referer && !validateUrl(referer)) body.page = { url: referer };
+  return body;
+}
+
+/** A UUID-shaped id from a hash (version 8: custom), so it reads like the widget's Idempotency-Key everywhere. */
+function uuidFromHash(text: string): string {
+  const hex = createHash('sha256').update(text).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The submission id of a form post, derived by the proxy (a browser form sends no Idempotency-Key) from the
+ * normalised fields and the client address. Generation 0, 1, … of that pair is tried in turn; one whose record is
+ * answered and older than SAME_SUBMISSION_MS is done with. So there is no clock boundary for two quick posts to fall
+ * either side of: both derive the same id and meet in runOnce's atomic claim, and one lead is created.
+ */
+export async function formSubmissionId(store: Store, fingerprint: string, address: string, now: number): Promise<string> {
+  let id = '';
+  for (let generation = 0; generation < MAX_GENERATIONS; generation += 1) {
+    id = uuidFromHash(`form-post\n${fingerprint}\n${address}\n${generation}`);
+    const record = await store.get(leadRecordKey(id));
+    // Unanswered (in progress, queued, or failed and resumable) counts as current whatever its age.
+    if (!record || !record.answer || now - record.createdAt < SAME_SUBMISSION_MS) return id;
+  }
+  return id;
+}
+
+async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): Promise<Response> {
+  const request = c.req.raw;
+  const { options } = deps;
+  const fields = await readFormFields(request, options.maxBodyBytes);
+  const trusted = trustedOrigins(request, options.allowedOrigins, true);
+  const context: FormContext = {
+    locale: formLocale(single(fields[LOCALE_FIELD]), request.headers.get('accept-language')),
+    back: linkBack(request, trusted),
+    values: fields,
+  };
+  readPosts.set(request, context);
+
+  const checked = checkLeadRequest(leadBodyFromForm(fields, request.headers.get('referer')));
+  // A success URL on an untrusted origin is ignored (the thank-you page instead): the lead is never lost over it.
+  const successUrl = trustedUrl(single(fields[SUCCESS_URL_FIELD]), trusted);
+  const address = (options.clientIp ?? ((r: Request, env: unknown) => clientAddress(r, env, Boolean(options.trustProxy))))(request, c.env) ?? '';
+  const submissionId = await formSubmissionId(deps.store, fingerprintSubmission(checked.submission), address, Date.now());
+  const answer = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: false });
+  if (successUrl) return new Response(null, { status: 303, headers: { location: successUrl, 'cache-control': 'no-store' } });
+  return thankYouPage(context.locale, answer.status, context.back);
+}
+
+/** POST /leads: the widget's JSON goes to `jsonRoute`, a browser form post to the form path. */
+export function withFormPosts(deps: ProxyDeps, jsonRoute: RouteHandler): RouteHandler {
+  return (c) => (isFormPost(c.req.raw) ? acceptFormPost(deps, c) : jsonRoute(c));
+}
+
+/** Headers a refusal keeps: when to retry, which method to use. */
+const KEPT_HEADERS = ['retry-after', 'allow'];
+
+/**
+ * Middleware, outermost: any wire error answered to a browser form post (a refused origin, the rate limit, a field
+ * error, a 503 from the store, …) becomes a page in the visitor's language that says what to fix, with the same
+ * status. The request log, inside it, still sees the JSON error and logs its code.
+ */
+export function formPostPages(allowedOrigins: readonly string[] | undefined): MiddlewareHandler<ProxyEnv> {
+  return async (c, next) => {
+    await next();
+    const request = c.req.raw;
+    if (!isFormPost(request) || c.res.status < 400) return;
+    const wire = (await c.res
+      .clone()
+      .json()
+      .catch(() => undefined)) as { error?: { code?: string; fields?: Record<string, string> } } | undefined;
+    const code = wire?.error?.code ?? 'internal_error';
+    const context = readPosts.get(request) ?? {
+      locale: formLocale(undefined, request.headers.get('accept-language')),
+      back: linkBack(request, trustedOrigins(request, allowedOrigins, code !== 'origin_not_allowed')),
+      values: {},
+    };
+    const headers: Record<string, string> = {};
+    for (const name of KEPT_HEADERS) {
+      const value = c.res.headers.get(name);
+      if (value) headers[name] = value;
+    }
+    const page = refusalPage({ status: c.res.status, code, fields: wire?.error?.fields as FieldErrors | undefined, ...context, headers });
+    // Replace, not merge: Hono's setter would carry the JSON answer's headers over.
+    c.res = undefined;
+    c.res = page;
+  };
+}
