@@ -26,12 +26,19 @@ test('with a basePath the routes answer under it and not at the root', async () 
   assert.equal(invalid.status, 400);
 });
 
-test('a same-origin request needs no allowed-origins configuration', async () => {
-  const proxy = offline();
-  const request = new Request('http://shop.test/leads', { method: 'OPTIONS', headers: { origin: 'http://shop.test' } });
-  assert.equal((await proxy.fetch(request)).status, 204);
-  const foreign = new Request('http://shop.test/leads', { method: 'OPTIONS', headers: { origin: 'http://other.test' } });
-  assert.equal((await proxy.fetch(foreign)).status, 403);
+test('a same-origin page is served with publicUrl or at an address host; a domain name in Host alone is not trusted', async () => {
+  const from = (url: string, origin: string) => {
+    const request = leadRequest(url, buildLead({ email: 'nope' }));
+    request.headers.set('origin', origin);
+    return request;
+  };
+  // Served means it reached validation (400 for the bad email); refused is 403 before anything runs.
+  const configured = offline({ publicUrl: 'https://shop.test/api/leadrelay' });
+  assert.equal((await configured.fetch(from('http://10.0.0.5:8787/leads', 'https://shop.test'))).status, 400);
+  assert.equal((await configured.fetch(from('http://shop.test/leads', 'http://other.test'))).status, 403);
+  const bare = offline();
+  assert.equal((await bare.fetch(from('http://127.0.0.1:8787/leads', 'http://127.0.0.1:8787'))).status, 400);
+  assert.equal((await bare.fetch(from('http://shop.test/leads', 'http://shop.test'))).status, 403);
 });
 
 test('all field errors are reported at once with the wire codes', async () => {
