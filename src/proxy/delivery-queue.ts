@@ -1,5 +1,8 @@
 // The drain loop: delivers queued submissions exactly once, in queue order, as fast as Intercom's budget allows.
 //
+// It never gives up on a transient failure: an item is retried with capped backoff for the retention period (7 days
+// by default), and only a refusal for good or the end of that period moves it to the dead letters (one log line).
+//
 // Every instance runs one loop. The store leases items in queue order and keeps at most `queueConcurrency` leases
 // live across all instances sharing it, so "in order" means *start* order: item n+1 starts no earlier than item n,
 // and up to queueConcurrency deliveries run at once (they may finish out of order). Delivery runs under the
@@ -9,15 +12,18 @@
 import { randomUUID } from 'node:crypto';
 import { ProxyError } from './errors.js';
 import { keepClaim, progressFor, startHeartbeat } from './idempotency.js';
-import { deliverLead } from './lead-delivery.js';
+import { deliverLead, IntercomRefusal } from './lead-delivery.js';
 import { leadRecordKey } from './lead-resolver.js';
 import { LEADS_QUEUE, type QueuedLead } from './leads.js';
 import type { ProxyDeps, RequestTrace } from './options.js';
 import { DeliveryDeferred } from './recovery.js';
 import type { QueueItem } from './store/index.js';
 
-/** A queue item that keeps failing for a reason other than Intercom being busy is given up after this many tries. */
-const MAX_ATTEMPTS = 20;
+/** How long a queued submission is retried before it moves to the dead letters (LEADRELAY_RETENTION_MS). */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** Backoff after a transient failure: the first wait, doubled per attempt up to the longest. */
+const DEFAULT_RETRY_FIRST_MS = 1_000;
+const DEFAULT_RETRY_MAX_MS = 5 * 60 * 1000;
 /** How long one delivery keeps trying (recovery, retries, rate waits) before it puts the item back for later. */
 const DELIVERY_BUDGET_MS = 10_000;
 /** The longest a delivery waits inline for Intercom's rate window; the client's own cap (maxRetryDelayMs) also applies. */
@@ -125,38 +131,48 @@ async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: string, logg
     } catch (error) {
       stopClaimHeartbeat();
       await store.release(key, claimOwner).catch(() => undefined);
-      await settleFailure(deps, item, owner, queued, error, logger);
+      await settleFailure(deps, item, owner, error, logger);
     }
   } finally {
     stopItemHeartbeat();
   }
 }
 
-/** After a failed delivery: put the item back (transient), or record the final error answer and drop it. */
-async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, queued: QueuedLead, error: unknown, logger: Logger): Promise<void> {
+/**
+ * After a failed delivery: put the item back with capped backoff (transient failures, for the retention period),
+ * or move it to the dead letters with its reason (Intercom refused it for good, or the retention period ended).
+ * Nothing is dropped, and the idempotency record keeps no error answer, so `queue retry` can deliver it later.
+ */
+async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, error: unknown, logger: Logger): Promise<void> {
   const { store } = deps;
   // Lost the idempotency lease (a slow store): someone else holds the record now; look again shortly.
-  const lostLease = error instanceof ProxyError && error.code === 'idempotency_in_progress';
-  if (lostLease) {
+  if (error instanceof ProxyError && error.code === 'idempotency_in_progress') {
     await store.retryLater(LEADS_QUEUE, item.id, owner, Date.now() + 500);
     return;
   }
-  if (error instanceof DeliveryDeferred) {
-    const giveUp = error.reason === 'upstream_unavailable' && item.attempts + 1 >= MAX_ATTEMPTS;
-    if (!giveUp) {
-      const backoff = error.reason === 'upstream_unavailable' ? Math.min(30_000, 250 * 2 ** item.attempts) : 0;
-      await store.retryLater(LEADS_QUEUE, item.id, owner, Math.max(error.retryAt, Date.now() + backoff));
-      return;
+  const reason = failureReason(error);
+  if (error instanceof IntercomRefusal || Date.now() - item.enqueuedAt >= retentionOf(deps)) {
+    const why = error instanceof IntercomRefusal ? reason : `retention_expired (${reason})`;
+    if (await store.deadLetter(LEADS_QUEUE, item.id, owner, why)) {
+      logger({ event: 'queue_dead_letter', submissionId: item.id, reason: why, attempts: item.attempts + 1 });
     }
+    return;
   }
-  // Intercom refused the submission (or kept failing): record the answer a retry of POST /leads replays.
-  const wire = error instanceof ProxyError ? error : new ProxyError(502, 'upstream_unavailable', 'Intercom failed to answer.');
-  const claimOwner = randomUUID();
-  const key = leadRecordKey(queued.submissionId);
-  const reclaimed = await store.claim(key, { fingerprint: queued.fingerprint, owner: claimOwner, leaseMs: deps.options.leaseMs });
-  if (reclaimed.outcome === 'claimed') {
-    await store.complete(key, claimOwner, { status: wire.status, body: { error: { code: wire.code, message: wire.message } } });
-  }
-  await store.ack(LEADS_QUEUE, item.id, owner);
-  logger({ event: 'queue_gave_up', code: wire.code, attempts: item.attempts + 1 });
+  const { firstMs = DEFAULT_RETRY_FIRST_MS, maxMs = DEFAULT_RETRY_MAX_MS } = deps.options.queueRetry ?? {};
+  const retryAt = error instanceof DeliveryDeferred ? error.retryAt : 0;
+  const backoff = error instanceof DeliveryDeferred && error.reason !== 'upstream_unavailable' ? 0 : Math.min(maxMs, firstMs * 2 ** Math.min(item.attempts, 30));
+  await store.retryLater(LEADS_QUEUE, item.id, owner, Math.max(retryAt, Date.now() + backoff));
+}
+
+/** The retention period in ms (LEADRELAY_RETENTION_MS). */
+export function retentionOf(deps: ProxyDeps): number {
+  return deps.options.retentionMs ?? DEFAULT_RETENTION_MS;
+}
+
+/** Why a delivery failed, for the dead-letter reason: codes only, never a message that could carry data. */
+function failureReason(error: unknown): string {
+  if (error instanceof IntercomRefusal) return error.reason;
+  if (error instanceof DeliveryDeferred) return error.reason;
+  if (error instanceof ProxyError) return error.code;
+  return error instanceof Error ? error.name : 'unknown';
 }

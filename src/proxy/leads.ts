@@ -2,7 +2,8 @@
 //
 // The request tries inline first (lead-delivery.ts: recovery after an ambiguous failure, retries with backoff,
 // short waits for Intercom's rate window) within `recoveryWaitMs`; only what cannot finish in that budget, or
-// arrives while Intercom's budget is spent for longer than `rateWaitMs`, is queued (202) for the drain loop.
+// arrives while Intercom's budget is spent for longer than `rateWaitMs`, is queued (202) for the drain loop, and
+// only on a durable store (SQLite, Redis): on the memory store it is 503 with Retry-After and the browser keeps it.
 import { IDEMPOTENCY_HEADER, UUID_PATTERN, type LeadResponse } from '../protocol/wire.js';
 import { ProxyError } from './errors.js';
 import { runOnce, type Progress } from './idempotency.js';
@@ -113,6 +114,7 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
           });
         } catch (error) {
           if (!(error instanceof DeliveryDeferred)) throw error;
+          if (!store.durable) throw notQueued(error);
           throw new Queued(await queueLead(deps, { submissionId, fingerprint, submission: checked.submission }, progress));
         }
       },
@@ -122,6 +124,22 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
     if (error instanceof Queued) return { status: 202, body: error.body, replayed: false };
     throw error;
   }
+}
+
+/**
+ * A store that does not survive a restart (memory) never answers 202: the browser would forget a submission the
+ * proxy may lose. 503 with Retry-After instead, so the widget keeps it in its outbox and sends it again with the
+ * same key; the idempotency record keeps the steps done so far, so that send resumes where this one stopped.
+ */
+function notQueued(deferred: DeliveryDeferred): ProxyError {
+  const seconds = deferred.reason === 'upstream_unavailable' ? 5 : Math.max(1, Math.ceil((deferred.retryAt - Date.now()) / 1000));
+  return new ProxyError(
+    503,
+    'upstream_unavailable',
+    'Intercom cannot take this submission now and this proxy keeps no durable queue. Send it again later with the same Idempotency-Key.',
+    undefined,
+    { 'retry-after': String(seconds) },
+  );
 }
 
 /** Put the submission in the delivery queue (first, so a crash after it loses nothing), then remember the 202. */

@@ -1,10 +1,14 @@
 // createProxy's fetch handler without a port: base path, health, field validation and phone normalisation.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProxy } from '../../src/proxy/app.js';
 import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/lead-request.js';
 import { normalisePhone } from '../../src/proxy/phone.js';
+import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { buildLead } from './harness.js';
 
 // Nothing listens on port 9 (discard): any call that reached "Intercom" would fail loudly.
@@ -52,14 +56,18 @@ test('all field errors are reported at once with the wire codes', async () => {
   assert.deepEqual(error.fields, { email: 'invalid_email', name: 'too_long', 'page.url': 'invalid_url', elapsedMs: 'required' });
 });
 
-test('an upstream that cannot be reached queues the submission (202), not 500', async () => {
-  const proxy = offline({ intercom: { maxRetries: 0 }, queuePollMs: 0 });
+test('an upstream that cannot be reached queues the submission (202) on a durable store, not 500', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leadrelay-app-'));
+  const store = await SqliteStore.open({ path: join(dir, 'leadrelay.db') });
+  const proxy = offline({ intercom: { maxRetries: 0 }, queuePollMs: 0, store });
   const response = await proxy.fetch(leadRequest('http://x.test/leads', buildLead()));
   assert.equal(response.status, 202);
   const text = await response.text();
   assert.equal(JSON.parse(text).status, 'queued');
   assert.ok(!text.includes('tok_unit'));
   await proxy.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('phones are normalised to E.164 using phoneCountry for national numbers', () => {

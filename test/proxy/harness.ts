@@ -2,11 +2,15 @@
 // so each test file can assert the access token never left the proxy.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { serve, type ServeOptions, type ServedProxy } from '../../src/proxy/node.js';
 import type { LeadRequest } from '../../src/protocol/wire.js';
 import { ensureDataAttributes } from '../../src/proxy/data-attributes.js';
 import { IntercomClient } from '../../src/proxy/intercom-client.js';
+import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 
 /** A distinctive token so a leak is found by a plain substring search. */
 export const ACCESS_TOKEN = `tok_leadrelay_test_${randomUUID().replaceAll('-', '')}`;
@@ -91,6 +95,9 @@ export async function startStack(options: Partial<ServeOptions> = {}): Promise<S
   const emulator = await startEmulator({ port: 0 });
   const logs: Record<string, unknown>[] = [];
   const responses: CapturedResponse[] = [];
+  // The product's default store (SQLite on local disk) unless the test brings its own: only a durable store queues (202).
+  const dataDir = options.store ? undefined : mkdtempSync(join(tmpdir(), 'leadrelay-stack-'));
+  const ownStore = dataDir ? await SqliteStore.open({ path: join(dataDir, 'leadrelay.db') }) : undefined;
   const proxy = await serve({
     port: 0,
     accessToken: ACCESS_TOKEN,
@@ -103,6 +110,7 @@ export async function startStack(options: Partial<ServeOptions> = {}): Promise<S
     // The emulator's search has no lag unless a test configures one: a short recovery bound keeps tests fast.
     recoveryLagMs: 200,
     queuePollMs: 20,
+    store: ownStore,
     ...options,
   });
   const send = async (path: string, init: RequestInit) => {
@@ -141,6 +149,8 @@ export async function startStack(options: Partial<ServeOptions> = {}): Promise<S
     },
     close: async () => {
       await proxy.close();
+      await ownStore?.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
       await emulator.close();
       assertTokenNeverLeaked(stack);
     },

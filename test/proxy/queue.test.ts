@@ -1,6 +1,9 @@
 // Bursts over Intercom's rate limit: every submission accepted (201 or 202), all delivered in order, never over the limit.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { verifyLeadToken } from '../../src/proxy/lead-token.js';
@@ -10,6 +13,7 @@ import { serve, type ServedProxy } from '../../src/proxy/node.js';
 import { RateBudget } from '../../src/proxy/rate-budget.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
+import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, buildLead, type CapturedResponse } from './harness.js';
 
@@ -38,7 +42,12 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
   const responses: CapturedResponse[] = [];
   const keys: string[] = [];
 
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-queue-'));
+  let store: SqliteStore;
+
   before(async () => {
+    // The default durable store: only a durable store answers 202 queued.
+    store = await SqliteStore.open({ path: join(dataDir, 'leadrelay.db') });
     emulator = await startEmulator({ port: 0 });
     // Data attributes first (many calls), then the small limit; the proxy's start-up GET then primes its budget view.
     await ensureDataAttributes(new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: emulator.url }));
@@ -49,6 +58,7 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     });
     assert.equal(configured.status, 200);
     proxy = await serve({
+      store,
       port: 0,
       accessToken: ACCESS_TOKEN,
       secret: SECRET,
@@ -65,6 +75,8 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
   });
   after(async () => {
     await proxy.close();
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
     await emulator.close();
     assertTokenNeverLeaked({ logs, responses });
   });

@@ -185,6 +185,22 @@ export class RedisStore implements Store {
     return store;
   }
 
+  /**
+   * Whether a Redis restart keeps the queue: `aof` (appendonly yes), `snapshots` (RDB only: loses what came after
+   * the last one), `none`, or `unknown` when CONFIG is disabled (managed Redis often renames it).
+   */
+  async checkPersistence(): Promise<'aof' | 'snapshots' | 'none' | 'unknown'> {
+    try {
+      const [, appendonly] = (await this.#redis.config('GET', 'appendonly')) as string[];
+      if (appendonly === undefined) return 'unknown';
+      if (appendonly === 'yes') return 'aof';
+      const [, save] = (await this.#redis.config('GET', 'save')) as string[];
+      return save && save.trim() !== '' ? 'snapshots' : 'none';
+    } catch {
+      return 'unknown';
+    }
+  }
+
   async get(key: string): Promise<IdempotencyRecord | undefined> {
     const [flat] = await this.#redis.leadrelayRead(this.#recordKey(key));
     return recordFrom(key, flat);
