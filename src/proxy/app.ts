@@ -1,14 +1,15 @@
 // createProxy(options): the token proxy as a web-standard fetch handler (Hono), with its routes and guards.
 import { Hono, type MiddlewareHandler } from 'hono';
 import { ROUTES } from '../protocol/wire.js';
-import { ensureDataAttributes } from './data-attributes.js';
+import { startDataAttributeSetup } from './data-attributes.js';
 import { startDrainLoop } from './delivery-queue.js';
 import { ProxyError, errorToResponse } from './errors.js';
 import { createConvertRoute } from './convert.js';
-import { formPostPages, withFormPosts } from './form-post.js';
-import { createLeadsRoute } from './leads.js';
+import { createLiveRoute, createReadyRoute, HEALTH_ROUTES } from './health.js';
+import { createLeadsRoute, LEADS_QUEUE } from './leads.js';
 import { redactingLogger, type ProxyLogger, type RequestLogLine } from './logging.js';
 import { createMessagesRoute } from './messages.js';
+import { createMetricsRoute, ProxyMetrics, type AnsweredRequest } from './metrics.js';
 import { resolveDeps, type ProxyDeps, type ProxyEnv, type ProxyOptions, type RouteHandler } from './options.js';
 import { originGuard } from './origin.js';
 import { clientRateLimiter } from './client-address.js';
@@ -26,12 +27,26 @@ interface RouteDefinition {
   path: string;
   rateLimited: boolean;
   create: (deps: ProxyDeps) => RouteHandler;
+  /** Served only when this says so (GET /metrics only with a metrics token); otherwise the path is a 404. */
+  enabled?: (deps: ProxyDeps) => boolean;
 }
 
 /** Every route the proxy serves. Adding one is one line here and one file with its handler. */
 const ROUTE_TABLE: RouteDefinition[] = [
   { method: 'GET', path: ROUTES.health, rateLimited: false, create: () => async (c) => c.json({ ok: true }) },
-  { method: 'POST', path: ROUTES.leads, rateLimited: true, create: (deps) => withFormPosts(deps, createLeadsRoute(deps)) },
+  { method: 'GET', path: HEALTH_ROUTES.live, rateLimited: false, create: createLiveRoute },
+  { method: 'GET', path: HEALTH_ROUTES.ready, rateLimited: false, create: createReadyRoute },
+  {
+    method: 'GET',
+    path: '/metrics',
+    rateLimited: false,
+    enabled: (deps) => deps.metrics !== undefined,
+    create: (deps) => {
+      const answer = createMetricsRoute(deps.metrics!, deps.options.metricsToken!);
+      return (c) => answer(c.req.raw);
+    },
+  },
+  { method: 'POST', path: ROUTES.leads, rateLimited: true, create: createLeadsRoute },
   { method: 'POST', path: ROUTES.messages, rateLimited: true, create: createMessagesRoute },
   { method: 'POST', path: ROUTES.convert, rateLimited: true, create: createConvertRoute },
 ];
@@ -39,7 +54,10 @@ const ROUTE_TABLE: RouteDefinition[] = [
 export interface Proxy {
   /** Answer one request. `env` is what the platform passes (Node adapter: `{incoming, outgoing}`). */
   fetch(request: Request, env?: unknown): Promise<Response>;
-  /** Settles once the data attributes exist (rejects, and logs `setup_failed`, when they could not be created). */
+  /**
+   * Resolves once the contact data attributes exist in Intercom. It never rejects: while Intercom is unreachable the
+   * proxy answers anyway, queues submissions, and keeps trying (logging `setup_retrying`); it stays pending then.
+   */
   ready: Promise<void>;
   close(): Promise<void>;
 }
@@ -51,7 +69,7 @@ function normaliseBasePath(basePath: string | undefined): string {
 }
 
 /** Logs one line per request and turns every thrown error into a wire error. Outermost middleware. */
-function requestLog(logger: ProxyLogger, basePath: string): MiddlewareHandler<ProxyEnv> {
+function requestLog(logger: ProxyLogger, basePath: string, observe?: (request: AnsweredRequest) => void): MiddlewareHandler<ProxyEnv> {
   const known = new Set<string>(ROUTE_TABLE.map((route) => route.path));
   return async (c, next) => {
     const started = performance.now();
@@ -77,6 +95,7 @@ function requestLog(logger: ProxyLogger, basePath: string): MiddlewareHandler<Pr
       const code = await c.res.clone().json().then((body: { error?: { code?: string } }) => body?.error?.code, () => undefined);
       if (code) line.code = code;
     }
+    observe?.(line);
     logger(line as unknown as Record<string, unknown>);
   };
 }
@@ -87,15 +106,20 @@ export function createProxy(options: ProxyOptions): Proxy {
   const logger = redactingLogger(options.logger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret]);
   const limitClient = clientRateLimiter(deps.store, deps.options, logger);
 
+  if (options.setupDataAttributes !== false) deps.setup = startDataAttributeSetup(deps.intercom, logger, options.setupRetry);
+  if (options.metricsToken) {
+    const setup = deps.setup;
+    deps.metrics = new ProxyMetrics({ store: deps.store, queue: LEADS_QUEUE, intercom: deps.intercom, setupDone: () => setup?.done ?? true });
+  }
+
   const app = new Hono<ProxyEnv>();
-  // Outermost: a browser form post gets every refusal as a page, after the request log has seen its code.
-  app.use('*', formPostPages(options.allowedOrigins));
-  app.use('*', requestLog(logger, basePath));
+  app.use('*', requestLog(logger, basePath, deps.metrics && ((line) => deps.metrics!.observeRequest(line))));
   app.use('*', originGuard(deps.options, logger));
   app.onError((error) => errorToResponse(error));
   app.notFound(() => errorToResponse(new ProxyError(404, 'not_found', 'There is no such route on this proxy.')));
 
   for (const route of ROUTE_TABLE) {
+    if (route.enabled && !route.enabled(deps)) continue;
     const handler = route.create(deps);
     const path = basePath + route.path;
     app.on(route.method, path, async (c) => {
@@ -111,25 +135,11 @@ export function createProxy(options: ProxyOptions): Proxy {
   const drain = startDrainLoop(deps, logger);
   deps.onQueued = drain.kick;
 
-  const ready =
-    options.setupDataAttributes === false
-      ? Promise.resolve()
-      : ensureDataAttributes(deps.intercom).then(
-          (created) => {
-            logger({ event: 'data_attributes_ready', created });
-          },
-          (error: unknown) => {
-            logger({ event: 'setup_failed', error: error instanceof Error ? error.message : 'unknown error' });
-            throw new Error('LeadRelay could not create its Intercom data attributes (see the setup_failed log line).');
-          },
-        );
-  // Nobody has to await `ready`: an unobserved failure is logged above, not an unhandled rejection.
-  ready.catch(() => undefined);
-
   return {
     fetch: async (request, env) => app.fetch(request, (env ?? {}) as Record<string, unknown>),
-    ready,
+    ready: deps.setup?.ready ?? Promise.resolve(),
     close: async () => {
+      deps.setup?.stop();
       await drain.stop();
       // A store passed in belongs to the caller (it may be shared); only the default one is closed here.
       if (!options.store) await deps.store.close();

@@ -23,7 +23,17 @@ Delivery tuning (whole milliseconds unless said otherwise):
   LEADRELAY_RECOVERY_WAIT_MS   how long POST /leads keeps trying inline before it queues the rest (202) (5000)
   LEADRELAY_RATE_WAIT_MS       the longest POST /leads waits for Intercom's rate window to reset (1000)
   LEADRELAY_QUEUE_CONCURRENCY  queued submissions delivered at once, across all instances on one REDIS_URL (8)
-  LEADRELAY_LEASE_MS           how soon work held by a crashed instance is taken over (15000; renewed while alive)`;
+  LEADRELAY_LEASE_MS           how soon work held by a crashed instance is taken over (15000; renewed while alive)
+
+Operations:
+  LEADRELAY_METRICS_TOKEN      serve GET /metrics (Prometheus) to requests with "Authorization: Bearer <token>"
+  LEADRELAY_SETUP_RETRY_MAX_MS the longest wait between attempts to create the data attributes while Intercom is
+                               unreachable at start (60000); the proxy answers and queues submissions meanwhile
+  LEADRELAY_REQUEST_TIMEOUT_MS how long a client has to send a whole request, body included (30000; then 408)
+  LEADRELAY_MAX_CONNECTIONS_PER_CLIENT  open connections per client address (128; 0 = no cap; off by default
+                               with LEADRELAY_TRUST_PROXY)
+  LEADRELAY_SHUTDOWN_TIMEOUT_MS on SIGTERM, how long requests in flight may finish (10000); queued submissions stay
+                               in the store for the next instance`;
 
 /** A configuration problem: printed as one clear sentence, exit code 1, never a stack trace. */
 class ConfigError extends Error {}
@@ -88,7 +98,11 @@ export function optionsFromEnv(
     rateWaitMs: wholeNumber(env, 'LEADRELAY_RATE_WAIT_MS', 0),
     queueConcurrency: wholeNumber(env, 'LEADRELAY_QUEUE_CONCURRENCY', 1),
     leaseMs: wholeNumber(env, 'LEADRELAY_LEASE_MS', 100),
+    requestTimeoutMs: wholeNumber(env, 'LEADRELAY_REQUEST_TIMEOUT_MS', 1),
+    maxConnectionsPerClient: wholeNumber(env, 'LEADRELAY_MAX_CONNECTIONS_PER_CLIENT', 0),
+    shutdownTimeoutMs: wholeNumber(env, 'LEADRELAY_SHUTDOWN_TIMEOUT_MS', 0),
   };
+  const setupRetryMaxMs = wholeNumber(env, 'LEADRELAY_SETUP_RETRY_MAX_MS', 1);
   const ipv6Prefix = wholeNumber(env, 'LEADRELAY_IPV6_PREFIX', 1);
   if (ipv6Prefix !== undefined && ipv6Prefix > 128) throw new ConfigError('leadrelay-proxy: LEADRELAY_IPV6_PREFIX must be from 1 to 128.');
   const publicUrl = env.LEADRELAY_PUBLIC_URL?.trim() || undefined;
@@ -117,6 +131,8 @@ export function optionsFromEnv(
     ...(ipv6Prefix === undefined ? {} : { ipv6Prefix }),
     ...(publicUrl ? { publicUrl } : {}),
     basePath: env.LEADRELAY_BASE_PATH || undefined,
+    ...(env.LEADRELAY_METRICS_TOKEN ? { metricsToken: env.LEADRELAY_METRICS_TOKEN } : {}),
+    ...(setupRetryMaxMs === undefined ? {} : { setupRetry: { firstMs: Math.min(1_000, setupRetryMaxMs), maxMs: setupRetryMaxMs } }),
     port: port ?? 8787,
     host: env.HOST || '127.0.0.1',
     ...Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)),
@@ -140,7 +156,7 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number): number 
 async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   const { generatedSecret, redisUrl, ...options } = optionsFromEnv(env, args.emulate);
   if (args.port !== undefined) options.port = args.port;
-  const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret]);
+  const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret, options.metricsToken]);
   let closeEmulator = async () => undefined as void;
   if (args.emulate) {
     const { startEmulator } = await import('../emulator/index.js');
@@ -170,14 +186,20 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   }
   const served = await serve({ ...options, store, logger: log });
   log({ event: 'listening', url: served.url, store: store ? 'redis' : 'memory' });
-  const stop = async () => {
+  // Graceful: no new requests, the ones in flight finish (LEADRELAY_SHUTDOWN_TIMEOUT_MS), the queue stays as it is.
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log({ event: 'shutting_down', signal });
     await served.close();
     await store?.close();
     await closeEmulator();
+    log({ event: 'stopped' });
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 /** Entry point of bin/leadrelay-proxy.js. */

@@ -63,3 +63,85 @@ export async function ensureDataAttributes(client: IntercomClient): Promise<stri
   }
   return created;
 }
+
+/** The data attributes' set-up, run in the background from start until it succeeds (Intercom may be down at start). */
+export interface DataAttributeSetup {
+  /** True once every data attribute exists. */
+  readonly done: boolean;
+  /** Resolves once they exist; never rejects (an outage only delays it); stays pending if stopped before. */
+  readonly ready: Promise<void>;
+  /**
+   * Resolves at once when done; otherwise makes (or joins) one attempt and rethrows its IntercomError, so a
+   * delivery never creates a lead before its custom attributes exist (Intercom would drop them).
+   */
+  ensure(): Promise<void>;
+  /** Stop retrying (the proxy is closing). */
+  stop(): void;
+}
+
+export interface SetupRetry {
+  /** The first wait after a failed attempt, doubled each time (default 1 s). */
+  firstMs?: number;
+  /** The longest wait between attempts (default 60 s). */
+  maxMs?: number;
+}
+
+/**
+ * Create the data attributes in the background: retried with capped backoff, forever, until done or stopped. Logs
+ * `data_attributes_ready` once, and `setup_retrying` (with Intercom's status, never a body) after each failure.
+ */
+export function startDataAttributeSetup(
+  client: IntercomClient,
+  logger: (line: Record<string, unknown>) => void,
+  retry: SetupRetry = {},
+): DataAttributeSetup {
+  const firstMs = Math.max(1, retry.firstMs ?? 1_000);
+  const maxMs = Math.max(firstMs, retry.maxMs ?? 60_000);
+  let done = false;
+  let stopped = false;
+  let attempt: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  const tryOnce = (): Promise<void> => {
+    attempt ??= ensureDataAttributes(client)
+      .then((created) => {
+        if (done) return;
+        done = true;
+        logger({ event: 'data_attributes_ready', created });
+        markReady();
+      })
+      .finally(() => (attempt = undefined));
+    return attempt;
+  };
+
+  const loop = async (failures: number): Promise<void> => {
+    if (done || stopped) return;
+    try {
+      await tryOnce();
+    } catch (error) {
+      if (done || stopped) return;
+      const waitMs = Math.min(maxMs, firstMs * 2 ** Math.min(failures, 30));
+      const status = error instanceof IntercomError ? (error.kind === 'http' ? error.status : error.kind) : 'error';
+      logger({ event: 'setup_retrying', status, code: error instanceof IntercomError ? error.intercomCode : undefined, attempts: failures + 1, nextInMs: waitMs });
+      timer = setTimeout(() => void loop(failures + 1), waitMs);
+      timer.unref?.();
+    }
+  };
+  void loop(0);
+
+  return {
+    get done() {
+      return done;
+    },
+    ready,
+    ensure: async () => {
+      if (!done) await tryOnce();
+    },
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

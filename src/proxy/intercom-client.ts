@@ -39,14 +39,38 @@ export type HttpTransport = (request: {
   timeoutMs: number;
 }) => Promise<{ status: number; headers: { get(name: string): string | null }; text: string }>;
 
-/** A transport failure; `code` is a system error code such as ECONNREFUSED when there is one. */
+/**
+ * System error codes that only happen before a connection exists, so no byte of the request reached Intercom:
+ * no descriptor for a socket (EMFILE, ENFILE), no address (ENOTFOUND, EAI_AGAIN), nobody listening or no route
+ * (ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL), or undici's connect timeout.
+ */
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'EMFILE',
+  'ENFILE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * A transport failure; `code` is a system error code such as ECONNREFUSED when there is one. `notSent`: the
+ * failure happened before a byte of the request left (a creating call may be sent again without a duplicate).
+ */
 export class TransportError extends Error {
+  readonly notSent: boolean;
   constructor(
     readonly kind: 'timeout' | 'network',
     readonly code?: string,
+    notSent?: boolean,
   ) {
     super(`transport ${kind}${code ? ` ${code}` : ''}`);
     this.name = 'TransportError';
+    this.notSent = notSent ?? (kind === 'network' && code !== undefined && NOT_SENT_CODES.has(code));
   }
 }
 
@@ -69,7 +93,8 @@ export function fetchTransport(fetchImpl: typeof fetch = globalThis.fetch): Http
 /**
  * `idempotent`: retry on 429, 5xx, timeouts and network errors (GET, PUT, data attribute creation).
  * `create`: Intercom has no idempotency keys, so a creating POST is retried only when it surely created nothing:
- * 429 (refused before processing), connection refused, and 404 with `retryNotFound` (see startConversation).
+ * 429 (refused before processing), a failure before a byte was sent (NOT_SENT_CODES), and 404 with
+ * `retryNotFound` (see startConversation).
  */
 export type RetryPolicy = 'idempotent' | 'create';
 
@@ -95,6 +120,8 @@ export class IntercomError extends Error {
     readonly retryAfterSeconds?: number,
     /** On a 409 `conflict`, the id of the existing contact, which Intercom gives only inside its message. */
     readonly existingId?: string,
+    /** A network failure before a byte was sent (see NOT_SENT_CODES): Intercom surely did nothing. */
+    readonly notSent = false,
   ) {
     super(kind === 'http' ? `Intercom answered ${status}${intercomCode ? ` ${intercomCode}` : ''}` : `Intercom ${kind} error`);
     this.name = 'IntercomError';
@@ -102,6 +129,15 @@ export class IntercomError extends Error {
 }
 
 export type RateLimitView = RateView;
+
+/** One attempt, for metrics: `status` is the HTTP status, or why there was none. Never a body, never a header. */
+export interface IntercomCallRecord {
+  method: string;
+  /** The path as sent, query included (metrics.ts turns ids into `{id}`). */
+  path: string;
+  status: number | 'timeout' | 'network' | 'not_sent' | 'rate_limit_local';
+  seconds: number;
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const jitter = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
@@ -112,6 +148,8 @@ export class IntercomClient {
   /** The proxy's view of Intercom's budget: a call is never sent when it says the window is spent. */
   readonly budget = new RateBudget();
   #inFlight = 0;
+  /** Told about every attempt (metrics.ts sets it). */
+  onCall?: (call: IntercomCallRecord) => void;
   readonly #headers: Record<string, string>;
   readonly #options: Required<Pick<IntercomClientOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'maxRetryDelayMs'>>;
   readonly #transport: HttpTransport;
@@ -167,7 +205,8 @@ export class IntercomClient {
       return Math.round(Math.max(wait, 50) * (1 + Math.random() * 0.1)) + 5;
     }
     const backoff = jitter(this.#options.retryBaseMs * 2 ** attempt);
-    if (error.kind === 'network' && error.intercomCode === 'ECONNREFUSED') return backoff;
+    // Nothing was sent (no descriptor, no address, connection refused): even a creating call may go again.
+    if (error.kind === 'network' && error.notSent) return backoff;
     if (policy === 'create') return undefined;
     if (error.kind !== 'http' || error.status >= 500) return backoff;
     return undefined;
@@ -186,10 +225,14 @@ export class IntercomClient {
   async #attempt<T>(method: string, path: string, body: unknown, call: IntercomCallOptions): Promise<T> {
     // Spent budget: answer as Intercom would, without sending (so the proxy never goes over the limit itself).
     if (this.budget.available() < 1) {
+      this.onCall?.({ method, path, status: 'rate_limit_local', seconds: 0 });
       throw new IntercomError('http', 429, 'rate_limit_local', undefined, this.budget.waitMs() / 1000);
     }
     this.budget.take();
     this.#inFlight += 1;
+    const started = performance.now();
+    const record = (status: IntercomCallRecord['status']) =>
+      this.onCall?.({ method, path, status, seconds: (performance.now() - started) / 1000 });
     let response: Awaited<ReturnType<HttpTransport>>;
     try {
       response = await this.#transport({
@@ -200,11 +243,16 @@ export class IntercomClient {
         timeoutMs: this.#options.timeoutMs,
       });
     } catch (thrown) {
-      if (thrown instanceof TransportError) throw new IntercomError(thrown.kind, 0, thrown.code, undefined);
+      if (thrown instanceof TransportError) {
+        record(thrown.notSent ? 'not_sent' : thrown.kind);
+        throw new IntercomError(thrown.kind, 0, thrown.code, undefined, undefined, undefined, thrown.notSent);
+      }
+      record('network');
       throw new IntercomError('network', 0, undefined, undefined);
     } finally {
       this.#inFlight -= 1;
     }
+    record(response.status);
     this.budget.observe(response.headers, response.status, this.#inFlight);
     const text = response.text;
     let parsed: unknown;

@@ -3,11 +3,19 @@ import http from 'node:http';
 import https from 'node:https';
 import { TransportError, type HttpTransport } from './intercom-client.js';
 
+export interface NodeTransportOptions {
+  /** Sockets per Intercom host (default 64). */
+  maxSockets?: number;
+  /** Agents to use instead of the transport's own keep-alive ones (tests pass one whose connections fail). */
+  agents?: { 'http:'?: http.Agent; 'https:'?: https.Agent };
+}
+
 /** A transport with its own keep-alive agents; `close()` frees their sockets. */
-export function nodeHttpTransport(maxSockets = 64): HttpTransport & { close(): void } {
+export function nodeHttpTransport(options: NodeTransportOptions = {}): HttpTransport & { close(): void } {
+  const maxSockets = options.maxSockets ?? 64;
   const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets }),
+    'http:': options.agents?.['http:'] ?? new http.Agent({ keepAlive: true, maxSockets }),
+    'https:': options.agents?.['https:'] ?? new https.Agent({ keepAlive: true, maxSockets }),
   };
   const transport: HttpTransport = ({ url, method, headers, body, timeoutMs }) =>
     new Promise((resolve, reject) => {
@@ -33,12 +41,21 @@ export function nodeHttpTransport(maxSockets = 64): HttpTransport & { close(): v
           });
         },
       );
+      // Until a socket is connected nothing of the request has left: a failure then (EMFILE when the process is out
+      // of descriptors, ENOTFOUND, ECONNREFUSED…) is "not sent", and even a creating call may be sent again at once.
+      let connected = false;
+      request.on('socket', (socket) => {
+        if (!socket.connecting) connected = true; // a kept-alive socket: the request goes out at once
+        else socket.once('connect', () => (connected = true));
+      });
       request.setTimeout(timeoutMs, () => {
         request.destroy();
         reject(new TransportError('timeout'));
       });
       // Only the code: a system error's message and fields may describe the request.
-      request.on('error', (error: NodeJS.ErrnoException) => reject(new TransportError('network', error.code)));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        reject(new TransportError('network', error.code, !connected));
+      });
       request.end(body);
     });
   return Object.assign(transport, {

@@ -1,8 +1,10 @@
-// The Node adapter: serve(options) listens on a port and answers with createProxy's fetch handler.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The Node adapter: serve(options) listens at once, guards sockets (deadlines, per-client cap) and shuts down gracefully.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { serve as serveNode } from '@hono/node-server';
 import { createProxy, type Proxy, type ProxyOptions } from './app.js';
+import { rateLimitKey } from './client-address.js';
+import { wireErrorBody, wireErrorResponse } from './errors.js';
 import { nodeHttpTransport } from './node-transport.js';
 
 export type { ProxyOptions } from './app.js';
@@ -12,6 +14,19 @@ export interface ServeOptions extends ProxyOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * LEADRELAY_REQUEST_TIMEOUT_MS: how long a client has to send a whole request, headers and body (default 30 s).
+   * A slower one gets 408 and its connection is closed, so slow bodies cannot hold sockets open.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * LEADRELAY_MAX_CONNECTIONS_PER_CLIENT: open connections one client address (IPv6: its `ipv6Prefix` network) may
+   * hold (default 128; 0 = no cap). One more is answered 429 `rate_limited` and closed before a byte is read. Off
+   * by default with `trustProxy`: behind a load balancer every connection comes from the balancer.
+   */
+  maxConnectionsPerClient?: number;
+  /** LEADRELAY_SHUTDOWN_TIMEOUT_MS: how long close() lets requests in flight finish (default 10 s). */
+  shutdownTimeoutMs?: number;
 }
 
 export interface ServedProxy {
@@ -19,28 +34,86 @@ export interface ServedProxy {
   url: string;
   port: number;
   proxy: Proxy;
+  /**
+   * Graceful stop (SIGTERM): stop listening and answer new requests 503, let requests in flight finish (at most
+   * `shutdownTimeoutMs`), stop the drain loop. Queued submissions stay in the store for the next instance.
+   */
   close(): Promise<void>;
 }
 
-/** Start the proxy on a port once its data attributes exist (a failure to create them rejects, nothing listens). */
+const REFUSED_BODY = JSON.stringify(wireErrorBody('rate_limited', 'Too many open connections from your address. Try again shortly.'));
+/** Written straight to a refused socket: no parser, no handler, no body read. */
+const REFUSED_CONNECTION =
+  'HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nRetry-After: 5\r\nConnection: close\r\n' +
+  `Content-Length: ${Buffer.byteLength(REFUSED_BODY)}\r\n\r\n${REFUSED_BODY}`;
+
+type NodeEnv = { incoming?: IncomingMessage; outgoing?: ServerResponse };
+
+/**
+ * Start the proxy on a port. It listens at once, even while Intercom is unreachable: the data attributes are
+ * created in the background (`proxy.ready` resolves when they exist) and submissions are queued meanwhile.
+ */
 export async function serve(options: ServeOptions): Promise<ServedProxy> {
   // Node's fetch (undici) costs more per call than node:http; use the keep-alive transport unless one was chosen.
   const custom = options.intercom?.transport ?? options.intercom?.fetch;
   const transport = custom ? undefined : nodeHttpTransport();
   const proxy = createProxy(transport ? { ...options, intercom: { ...options.intercom, transport } } : options);
-  try {
-    await proxy.ready;
-  } catch (error) {
-    await proxy.close();
-    transport?.close();
-    throw error;
-  }
+  const requestTimeoutMs = Math.max(1, options.requestTimeoutMs ?? 30_000);
+  const perClient = options.maxConnectionsPerClient ?? (options.trustProxy ? 0 : 128);
+  const shutdownTimeoutMs = Math.max(0, options.shutdownTimeoutMs ?? 10_000);
+  const ipv6Prefix = options.ipv6Prefix ?? 64;
+
+  let stopping = false;
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  const refused = new WeakSet<Socket>();
+  const fetch = async (request: Request, env: NodeEnv): Promise<Response> => {
+    const socket = env.incoming?.socket;
+    if (socket && refused.has(socket)) return new Response(null, { status: 429 });
+    if (stopping) {
+      return wireErrorResponse(503, 'upstream_unavailable', 'The proxy is restarting. Try again shortly.', undefined, {
+        'retry-after': '2',
+        connection: 'close',
+      });
+    }
+    // Counted until the answer is written out, not only computed: shutdown waits for both.
+    inFlight += 1;
+    let counted = true;
+    const done = () => {
+      if (!counted) return;
+      counted = false;
+      inFlight -= 1;
+      if (inFlight === 0) idle?.();
+    };
+    if (env.outgoing) env.outgoing.once('close', done);
+    try {
+      return await proxy.fetch(request, env);
+    } finally {
+      if (!env.outgoing) done();
+    }
+  };
+
   const host = options.host ?? '127.0.0.1';
   let server!: Server;
   const info = await new Promise<AddressInfo>((resolve, reject) => {
-    server = serveNode({ fetch: proxy.fetch, port: options.port ?? 8787, hostname: host }, resolve) as Server;
+    server = serveNode(
+      {
+        fetch: fetch as (request: Request, env: unknown) => Promise<Response>,
+        port: options.port ?? 8787,
+        hostname: host,
+        serverOptions: {
+          requestTimeout: requestTimeoutMs,
+          headersTimeout: Math.min(requestTimeoutMs, 60_000),
+          // How often Node checks those deadlines (its default, 30 s, would let a short deadline run long).
+          connectionsCheckingInterval: Math.max(25, Math.min(30_000, Math.floor(requestTimeoutMs / 4))),
+        },
+      },
+      resolve,
+    ) as Server;
     server.once('error', reject);
   });
+  if (perClient > 0) capConnectionsPerClient(server, perClient, ipv6Prefix, refused);
+
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   return {
@@ -48,12 +121,47 @@ export async function serve(options: ServeOptions): Promise<ServedProxy> {
     port: info.port,
     proxy,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      stopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, shutdownTimeoutMs);
+          idle = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      server.closeAllConnections();
+      await closed;
       await proxy.close();
       transport?.close();
     },
   };
+}
+
+/**
+ * At most `limit` open connections per client address: one more is answered 429 and closed at once, before its
+ * request is parsed (a refused socket that still gets a request parsed is answered without running the proxy).
+ */
+function capConnectionsPerClient(server: Server, limit: number, ipv6Prefix: number, refused: WeakSet<Socket>): void {
+  const open = new Map<string, number>();
+  // Prepended, so it runs before Node's HTTP handling attaches to the socket.
+  server.prependListener('connection', (socket: Socket) => {
+    const key = socket.remoteAddress ? rateLimitKey(socket.remoteAddress, ipv6Prefix) : 'unknown';
+    const count = open.get(key) ?? 0;
+    if (count >= limit) {
+      refused.add(socket);
+      socket.on('error', () => undefined);
+      socket.end(REFUSED_CONNECTION, () => socket.destroy());
+      return;
+    }
+    open.set(key, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left > 0) open.set(key, left);
+      else open.delete(key);
+    });
+  });
 }

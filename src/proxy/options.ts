@@ -1,8 +1,10 @@
 // The proxy's options (the DESIGN.md configuration table in camelCase), their defaults, and what routes receive.
 import type { Context } from 'hono';
 import { LIMITS } from '../protocol/wire.js';
+import type { DataAttributeSetup } from './data-attributes.js';
 import type { AuthenticateHook } from './identity.js';
 import { IntercomClient, type IntercomClientOptions, type IntercomRegion } from './intercom-client.js';
+import type { ProxyMetrics } from './metrics.js';
 import type { CaptchaVerifier } from './spam.js';
 import { MemoryStore, type Store } from './store/index.js';
 
@@ -58,8 +60,18 @@ export interface ProxyOptions {
   clientIp?: (request: Request, env: unknown) => string | undefined;
   /** Path prefix the routes live under, e.g. `/api/leadrelay` (default ''). */
   basePath?: string;
-  /** Create the contact data attributes at start-up (default true); `ready` settles when done. */
+  /**
+   * Create the contact data attributes in the background from start-up (default true): retried while Intercom is
+   * unreachable, and no lead is sent before they exist; `ready` resolves when done.
+   */
   setupDataAttributes?: boolean;
+  /** Waits between set-up attempts while Intercom is unreachable: the first, doubled up to the longest (default 1 s, 60 s). */
+  setupRetry?: { firstMs?: number; maxMs?: number };
+  /**
+   * LEADRELAY_METRICS_TOKEN: serve `GET /metrics` (Prometheus text) to requests with `Authorization: Bearer <token>`.
+   * Unset (default): no metrics route (404).
+   */
+  metricsToken?: string;
   /** Minimum time a person takes to fill the form (default LIMITS.minFillMs). */
   minFillMs?: number;
   /** Largest accepted body in bytes (default LIMITS.bodyBytes). */
@@ -98,13 +110,6 @@ export interface ProxyOptions {
   leaseMs?: number;
   /** How long /messages and /convert wait for a queued lead to be delivered before answering 503 lead_pending (default 10 s). */
   pendingLeadWaitMs?: number;
-  /**
-   * LEADRELAY_RETENTION_MS: how long a queued submission is retried while Intercom fails (default 7 days); then it
-   * moves to the dead letters (`leadrelay-proxy queue`). Nothing is deleted.
-   */
-  retentionMs?: number;
-  /** Backoff between queued deliveries after a transient failure: the first wait, doubled up to the longest (default 1 s, 5 min). */
-  queueRetry?: { firstMs?: number; maxMs?: number };
 }
 
 /** Everything a route handler needs, built once by createProxy. */
@@ -128,6 +133,10 @@ export interface ProxyDeps {
   store: Store;
   /** Called after a submission was queued, so the local drain loop looks now (set by createProxy). */
   onQueued?: () => void;
+  /** The data attributes' background set-up; a delivery awaits `ensure()` first (set by createProxy). */
+  setup?: DataAttributeSetup;
+  /** Counters for GET /metrics (set by createProxy when `metricsToken` is set). */
+  metrics?: ProxyMetrics;
 }
 
 /** What a request collects for its log line: Intercom request ids, and flags such as `leadTokenIgnored`. */

@@ -3,8 +3,9 @@
 // Intercom has no idempotency keys. When POST /contacts or POST /conversations fails after it was sent (a 5xx,
 // a timeout, a dropped connection), the object may exist. Search is the only way to know, and search lags: a
 // missing result only proves "not created" once the search has run longer than the index lag after the attempt.
-// So a step is created again only when the earlier attempt surely did not commit (Intercom refused it: 4xx, 429,
-// connection refused) or when a search issued at least `recoveryLagMs` after the attempt still finds nothing.
+// So a step is created again only when the earlier attempt surely did not commit (Intercom refused it: 4xx, 429;
+// or the connection failed before a byte was sent: EMFILE, ENOTFOUND, ECONNREFUSED…) or when a search issued at
+// least `recoveryLagMs` after the attempt still finds nothing.
 import { DATA_ATTRIBUTES } from './data-attributes.js';
 import { IntercomError, type IntercomClient } from './intercom-client.js';
 
@@ -13,7 +14,7 @@ const SUBMISSION_ATTRIBUTE = DATA_ATTRIBUTES[0].name; // leadrelay_submission_id
 /** Intercom refused the request before acting on it: creating again cannot duplicate. */
 export function surelyNotCommitted(error: unknown): boolean {
   if (!(error instanceof IntercomError)) return false;
-  if (error.kind === 'network') return error.intercomCode === 'ECONNREFUSED';
+  if (error.kind === 'network') return error.notSent;
   return error.kind === 'http' && error.status >= 400 && error.status < 500;
 }
 
