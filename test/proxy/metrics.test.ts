@@ -1,0 +1,139 @@
+// GET /metrics: off without a token, refused to anyone without the bearer token, and the figures once allowed.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createProxy } from '../../src/proxy/app.js';
+import { SqliteStore } from '../../src/proxy/store/sqlite.js';
+import { ACCESS_TOKEN, SECRET, buildLead, startStack, type Stack } from './harness.js';
+
+const METRICS_TOKEN = `metrics-${randomUUID()}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-metrics-'));
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** The value of one sample line (`name{labels} value`), or undefined when absent. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('GET /metrics with LEADRELAY_METRICS_TOKEN set', () => {
+  let stack: Stack;
+  let store: SqliteStore;
+  before(async () => {
+    store = await SqliteStore.open({ path: join(dataDir, 'metrics.db') });
+    stack = await startStack({ metricsToken: METRICS_TOKEN, store, recoveryWaitMs: 100, queuePollMs: 0 });
+  });
+  after(async () => {
+    await stack.close();
+    await store.close();
+  });
+
+  const scrape = (headers: Record<string, string> = {}, query = '') => stack.send(`/metrics${query}`, { headers });
+
+  test('an attacker without the token, with a wrong one, or with it in the query string gets 401 and no figures', async () => {
+    const attempts = [
+      await scrape(),
+      await scrape({ authorization: 'Bearer wrong-token' }),
+      await scrape({ authorization: `Bearer ${METRICS_TOKEN}x` }),
+      await scrape({ authorization: `Bearer ${METRICS_TOKEN.slice(0, -1)}` }),
+      await scrape({ authorization: `Basic ${Buffer.from(`user:${METRICS_TOKEN}`).toString('base64')}` }),
+      await scrape({}, `?token=${METRICS_TOKEN}`),
+      await scrape({}, `?access_token=${METRICS_TOKEN}`),
+      await scrape({ cookie: `token=${METRICS_TOKEN}` }),
+    ];
+    for (const answer of attempts) {
+      assert.equal(answer.status, 401);
+      assert.equal(answer.json.error.code, 'identity_unverified');
+      assert.match(answer.headers['www-authenticate'] ?? '', /^Bearer/);
+      assert.ok(!answer.text.includes('leadrelay_'), 'no metric in the answer');
+      assert.ok(!answer.text.includes(METRICS_TOKEN), 'the token is not echoed');
+    }
+  });
+
+  test('with the bearer token: submissions by outcome, Intercom calls and latency, rate budget, queue depth, age and dead letters', async () => {
+    const key = randomUUID();
+    assert.equal((await stack.post('/leads', buildLead(), { key })).status, 201);
+    assert.equal((await stack.post('/leads', buildLead(), { key })).status, 201, 'a replay');
+    assert.equal((await stack.post('/leads', { ...buildLead(), email: 'not-an-email' })).status, 400);
+    await stack.addFault({ route: 'POST /contacts', status: 503 });
+    assert.equal((await stack.post('/leads', buildLead())).status, 202, 'queued (the drain loop is off here)');
+
+    const answer = await scrape({ authorization: `Bearer ${METRICS_TOKEN}` });
+    assert.equal(answer.status, 200);
+    assert.match(answer.headers['content-type'] ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = answer.text;
+    assert.equal(sample(text, 'leadrelay_submissions_total{outcome="created",code=""}'), 1);
+    assert.equal(sample(text, 'leadrelay_submissions_total{outcome="replayed",code=""}'), 1);
+    assert.equal(sample(text, 'leadrelay_submissions_total{outcome="refused",code="invalid_field"}'), 1);
+    assert.equal(sample(text, 'leadrelay_submissions_total{outcome="queued",code=""}'), 1);
+    assert.ok(sample(text, 'leadrelay_intercom_calls_total{endpoint="POST /contacts",status="200"}')! >= 1);
+    assert.ok(sample(text, 'leadrelay_intercom_calls_total{endpoint="POST /contacts",status="503"}')! >= 1);
+    assert.ok(sample(text, 'leadrelay_intercom_call_duration_seconds_count{endpoint="POST /conversations",status="200"}')! >= 1);
+    assert.match(text, /leadrelay_intercom_call_duration_seconds_bucket\{le="0\.1",endpoint="POST \/contacts",status="200"\} \d+/);
+    assert.ok(sample(text, 'leadrelay_intercom_rate_remaining')! > 0, 'the remaining rate budget is known after a call');
+    assert.ok(sample(text, 'leadrelay_intercom_rate_limit')! > 0);
+    assert.equal(sample(text, 'leadrelay_queue_items{state="waiting"}')! + sample(text, 'leadrelay_queue_items{state="retrying"}')!, 1);
+    assert.equal(sample(text, 'leadrelay_queue_items{state="dead"}'), 0);
+    assert.ok(sample(text, 'leadrelay_queue_oldest_age_seconds')! >= 0);
+    assert.ok(!text.includes(ACCESS_TOKEN) && !text.includes(METRICS_TOKEN) && !text.includes('ada@example.com'));
+  });
+
+  test('contact ids never become label values (one series per endpoint, not per contact)', async () => {
+    const text = (await scrape({ authorization: `Bearer ${METRICS_TOKEN}` })).text;
+    assert.doesNotMatch(text, /endpoint="[^"]*[0-9a-f]{24}/);
+  });
+});
+
+describe('GET /metrics without a token configured', () => {
+  test('is a 404 like any unknown path, whatever the request carries', async () => {
+    const proxy = createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, setupDataAttributes: false, queuePollMs: 0 });
+    try {
+      for (const headers of [{}, { authorization: 'Bearer anything' }]) {
+        const answer = await proxy.fetch(new Request('http://proxy.test/metrics', { headers }));
+        assert.equal(answer.status, 404);
+        assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'not_found');
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('two proxies in one process keep separate figures (a registry each, not the global one)', async () => {
+    const make = () => createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, metricsToken: METRICS_TOKEN, setupDataAttributes: false, queuePollMs: 0 });
+    const [first, second] = [make(), make()];
+    try {
+      await first.fetch(new Request('http://proxy.test/nowhere'));
+      const scrapeOf = async (proxy: typeof first) =>
+        (await proxy.fetch(new Request('http://proxy.test/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } }))).text();
+      assert.equal(sample(await scrapeOf(first), 'leadrelay_requests_total{route="unmatched",status="404"}'), 1);
+      assert.equal(sample(await scrapeOf(second), 'leadrelay_requests_total{route="unmatched",status="404"}'), undefined);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
+
+test('prom-client is a server-only dependency: the browser entries never import it, nor anything under src/proxy', async () => {
+  const { build } = await import('esbuild');
+  // The npm entry (`leadrelay`) and the classic script's entry, bundled for the browser as rollup.config.mjs does.
+  const result = await build({
+    entryPoints: ['src/index.ts', 'src/widget/script-tag.ts'],
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'esm',
+    platform: 'browser',
+    outdir: 'out',
+    splitting: true,
+    logLevel: 'silent',
+  });
+  const inputs = Object.keys(result.metafile!.inputs);
+  assert.ok(inputs.some((input) => input.includes('src/widget/')), 'the widget was bundled');
+  for (const input of inputs) {
+    assert.doesNotMatch(input, /prom-client|src\/proxy\/|src\/emulator\//, input);
+  }
+});
