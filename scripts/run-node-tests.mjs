@@ -1,10 +1,10 @@
-// Runs every `*.test.ts` under test/{emulator,proxy,node,e2e} with Node's test runner (Node 20's `--test` has no globs).
+// Runs every `*.test.ts` under test/{emulator,proxy,node,types,e2e} with Node's test runner (Node 20's `--test` has no globs).
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
-const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/emulator', 'test/proxy', 'test/node', 'test/e2e'];
+const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/emulator', 'test/proxy', 'test/node', 'test/types', 'test/e2e'];
 
 function collect(dir, out) {
   if (!existsSync(dir)) return out;
