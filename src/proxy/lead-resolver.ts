@@ -1,4 +1,5 @@
 // resolveLeadToken: a lead token's contact and conversation, also for a token handed out while the lead was queued.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProxyError } from './errors.js';
 import { IntercomError } from './intercom-client.js';
@@ -9,14 +10,52 @@ import { conversationsStartedBy, findConversationStartedBy, findLeadBySubmission
 /** The store key of a submission's idempotency record (its steps name the contact and conversation once delivered). */
 export const leadRecordKey = (submissionId: string) => `leads:${submissionId}`;
 
-/** How often a waiting request re-reads the record. */
+/** How often a waiting request re-reads the record (the store only: waiting never calls Intercom). */
 const POLL_MS = 100;
+/**
+ * How long a lookup in Intercom that found nothing is remembered, per submission: no request for that submission
+ * searches again before then. Longer than Intercom's index lag (minutes), so a miss is not just lag.
+ */
+export const LOOKUP_MISS_TTL_MS = 10 * 60_000;
+/**
+ * Lookups in Intercom per minute for all clients together (each costs at most LOOKUP_CALLS). Past it, a request
+ * answers 503 lead_pending without searching: stale tokens, from however many addresses, never spend more of
+ * Intercom's budget than this.
+ */
+export const LOOKUPS_PER_MINUTE = 60;
+/** Intercom calls one lookup costs at most: a contact search, then a conversation search. */
+export const LOOKUP_CALLS = 2;
 
 export type ResolvedLead = { contactId: string; conversationId: string };
 
+const lookupKey = (submissionId: string) => `lead-lookup:${submissionId}`;
+
 /**
- * Where a submission's lead is: from its record's steps, or (record expired) from Intercom's search. 'pending'
- * when it was not delivered within `waitMs`.
+ * Where a submission whose record is gone (expired, or a memory store restarted) is, from Intercom's search:
+ * at most one lookup per submission per LOOKUP_MISS_TTL_MS and LOOKUPS_PER_MINUTE in all. A lead found is kept
+ * in the store, so later requests for it cost nothing either.
+ */
+async function lookUpLead(deps: Pick<ProxyDeps, 'store' | 'intercom'>, submissionId: string): Promise<ResolvedLead | undefined> {
+  const key = lookupKey(submissionId);
+  const found = (await deps.store.get(key))?.answer?.body as ResolvedLead | undefined;
+  if (found?.contactId && found.conversationId) return found;
+  // One lookup per submission per window, counted before it runs, so concurrent requests do not all search.
+  if ((await deps.store.hit(`${key}:tries`, LOOKUP_MISS_TTL_MS)).count > 1) return undefined;
+  if ((await deps.store.hit('lead-lookups', 60_000)).count > LOOKUPS_PER_MINUTE) return undefined;
+  const lead = await findLeadBySubmission(deps.intercom, submissionId).catch(() => undefined);
+  const conversation = lead && (await findConversationStartedBy(deps.intercom, lead).catch(() => undefined));
+  if (!lead || !conversation) return undefined;
+  const resolved = { contactId: lead, conversationId: conversation };
+  const owner = randomUUID();
+  const claim = await deps.store.claim(key, { fingerprint: 'lookup', owner, leaseMs: 10_000 });
+  if (claim.outcome === 'claimed') await deps.store.complete(key, owner, { status: 200, body: resolved });
+  return resolved;
+}
+
+/**
+ * Where a submission's lead is: from its record's steps once delivered, waiting up to `waitMs` while the record
+ * says it is on its way (store reads only); or, when the record is gone, from one lookup in Intercom (lookUpLead).
+ * 'pending' when neither tells. A request costs at most LOOKUP_CALLS Intercom calls here, whatever the token.
  */
 export async function resolveLead(deps: Pick<ProxyDeps, 'store' | 'intercom'>, submissionId: string, waitMs: number): Promise<ResolvedLead | 'pending'> {
   const deadline = Date.now() + waitMs;
@@ -24,12 +63,9 @@ export async function resolveLead(deps: Pick<ProxyDeps, 'store' | 'intercom'>, s
     const record = await deps.store.get(leadRecordKey(submissionId));
     const { contactId, conversationId } = record?.steps ?? {};
     if (contactId && conversationId) return { contactId, conversationId };
-    if (!record) {
-      // Records expire (24 h by default); the lead carries its submission id, so Intercom can still tell.
-      const lead = await findLeadBySubmission(deps.intercom, submissionId).catch(() => undefined);
-      const conversation = lead && (await findConversationStartedBy(deps.intercom, lead).catch(() => undefined));
-      if (lead && conversation) return { contactId: lead, conversationId: conversation };
-    }
+    // Records expire; the lead carries its submission id, so Intercom can still tell. Nothing will deliver a
+    // submission without a record, so there is nothing to wait for.
+    if (!record) return (await lookUpLead(deps, submissionId)) ?? 'pending';
     if (Date.now() + POLL_MS > deadline) return 'pending';
     await sleep(POLL_MS);
   }

@@ -51,6 +51,10 @@ export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
           body: text,
         }, { retry: 'create', trace });
       } catch (error) {
+        // The token's conversation or lead is gone (deleted, or the lead merged away): the token names nothing now.
+        if (error instanceof IntercomError && error.kind === 'http' && (error.status === 404 || error.status === 410)) {
+          throw invalidLeadToken();
+        }
         if (error instanceof IntercomError) throw intercomErrorToProxyError(error);
         throw error;
       }
