@@ -4,17 +4,24 @@ import { ensureDataAttributes } from './data-attributes.js';
 import { IntercomClient, IntercomError, INTERCOM_REGIONS, type IntercomRegion } from './intercom-client.js';
 import { redactingLogger, stdoutLogger } from './logging.js';
 import { serve, type ServeOptions } from './node.js';
-import { RedisStore } from './store/redis.js';
+import { runQueueCommand } from './queue-commands.js';
+import { openStore, StoreConfigError } from './store/open-store.js';
 
 const USAGE = `Usage: leadrelay-proxy [--emulate] [--port N]
        leadrelay-proxy setup      create the Intercom data attributes LeadRelay writes, then exit
+       leadrelay-proxy queue [retry <id>|retry --dead|export]   the delivery queue and its dead letters
 
 Environment: INTERCOM_ACCESS_TOKEN (required; with --emulate leave it unset), INTERCOM_REGION (us|eu|au) or INTERCOM_BASE_URL,
 INTERCOM_VERSION (2.14), LEADRELAY_SECRET (required unless --emulate), LEADRELAY_IDENTITY_SECRET,
 LEADRELAY_JWT_SECRET, LEADRELAY_JWT_AUDIENCE (leadrelay:convert), LEADRELAY_JWT_ISSUER (leadrelay:site),
 LEADRELAY_ALLOWED_ORIGINS (comma-separated), LEADRELAY_RATE_LIMIT (per minute per IP, 20; 0 = off),
 LEADRELAY_PUBLIC_URL (the https:// address browsers reach the proxy at), LEADRELAY_IPV6_PREFIX (rate-limit IPv6
-per network of this prefix, 64), LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1), REDIS_URL.
+per network of this prefix, 64), LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1).
+
+Store (accepted submissions wait here while Intercom is down; default: SQLite in ./leadrelay-data/leadrelay.db):
+  LEADRELAY_STORE              sqlite:<file> | redis://… (several instances) | memory: (tests; never answers 202)
+  LEADRELAY_DATA_DIR           the SQLite file's folder (./leadrelay-data); REDIS_URL alone also means Redis
+  LEADRELAY_RETENTION_MS       how long a queued submission is retried before it becomes a dead letter (7 days)
 
 Delivery tuning (whole milliseconds unless said otherwise):
   LEADRELAY_RECOVERY_LAG_MS    how long Intercom's search may miss a contact or conversation after an ambiguous
@@ -98,6 +105,7 @@ export function optionsFromEnv(
     rateWaitMs: wholeNumber(env, 'LEADRELAY_RATE_WAIT_MS', 0),
     queueConcurrency: wholeNumber(env, 'LEADRELAY_QUEUE_CONCURRENCY', 1),
     leaseMs: wholeNumber(env, 'LEADRELAY_LEASE_MS', 100),
+    retentionMs: wholeNumber(env, 'LEADRELAY_RETENTION_MS', 1000),
     requestTimeoutMs: wholeNumber(env, 'LEADRELAY_REQUEST_TIMEOUT_MS', 1),
     maxConnectionsPerClient: wholeNumber(env, 'LEADRELAY_MAX_CONNECTIONS_PER_CLIENT', 0),
     shutdownTimeoutMs: wholeNumber(env, 'LEADRELAY_SHUTDOWN_TIMEOUT_MS', 0),
@@ -155,6 +163,8 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number): number 
 
 async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   const { generatedSecret, redisUrl, ...options } = optionsFromEnv(env, args.emulate);
+  // Durable by default (SQLite); --emulate alone keeps to memory, like the emulator it talks to.
+  const storeUrl = env.LEADRELAY_STORE?.trim() || (args.emulate && !redisUrl && !env.LEADRELAY_DATA_DIR ? 'memory:' : undefined);
   if (args.port !== undefined) options.port = args.port;
   const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret, options.metricsToken]);
   let closeEmulator = async () => undefined as void;
@@ -175,17 +185,13 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
     return;
   }
 
-  // With REDIS_URL, idempotency records and rate-limit counters live in Redis, shared by every instance.
-  let store: RedisStore | undefined;
-  if (redisUrl) {
-    const onError = (error: Error) => log({ event: 'redis_error', code: (error as { code?: unknown }).code ?? error.name });
-    store = await RedisStore.connect({ url: redisUrl, onError }).catch(() => {
-      // The URL is not printed: it may carry a password.
-      throw new ConfigError('leadrelay-proxy: could not reach Redis at REDIS_URL.');
-    });
-  }
+  // Idempotency records, rate-limit counters and the delivery queue: SQLite (default), Redis (shared), or memory.
+  const opened = await openStore({ url: storeUrl, dataDir: env.LEADRELAY_DATA_DIR, redisUrl, logger: log }).catch((error: unknown) => {
+    throw new ConfigError(`leadrelay-proxy: ${error instanceof StoreConfigError ? error.message : 'could not open the store.'}`);
+  });
+  const store = opened.store;
   const served = await serve({ ...options, store, logger: log });
-  log({ event: 'listening', url: served.url, store: store ? 'redis' : 'memory' });
+  log({ event: 'listening', url: served.url, store: opened.kind, ...(opened.kind === 'sqlite' ? { path: opened.location } : {}) });
   // Graceful: no new requests, the ones in flight finish (LEADRELAY_SHUTDOWN_TIMEOUT_MS), the queue stays as it is.
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
@@ -193,7 +199,7 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
     stopping = true;
     log({ event: 'shutting_down', signal });
     await served.close();
-    await store?.close();
+    await store.close();
     await closeEmulator();
     log({ event: 'stopped' });
     process.exit(0);
@@ -205,6 +211,10 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
 /** Entry point of bin/leadrelay-proxy.js. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
+    if (argv[0] === 'queue') {
+      process.exitCode = await runQueueCommand(argv.slice(1), env);
+      return;
+    }
     const args = parseArgs(argv);
     if (args.command === 'help') {
       process.stdout.write(`${USAGE}\n`);

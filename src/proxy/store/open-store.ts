@@ -3,7 +3,7 @@
 // LEADRELAY_STORE = `sqlite:./path.db` | `redis://…` (`rediss://…`) | `memory:`; without it, REDIS_URL means Redis,
 // else SQLite in LEADRELAY_DATA_DIR (default ./leadrelay-data) as `leadrelay.db`. Drivers are imported on demand,
 // so a SQLite set-up never loads ioredis and a Redis set-up never needs a SQLite driver.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Store } from './index.js';
 import { MemoryStore } from './memory.js';
@@ -22,6 +22,8 @@ export interface StoreConfig {
   redisUrl?: string;
   /** Idempotency record lifetime for every store kind (default RECORD_TTL_MS). */
   recordTtlMs?: number;
+  /** Create the SQLite folder and file when missing (default true; the queue commands only open an existing one). */
+  create?: boolean;
   /** Start-up notes and warnings (the Redis persistence check, connection errors). */
   logger?: (line: Record<string, unknown>) => void;
 }
@@ -71,6 +73,9 @@ export async function openStore(config: StoreConfig = {}): Promise<OpenedStore> 
   }
   if (target.kind === 'sqlite') {
     const { SqliteStore } = await import('./sqlite.js');
+    if (config.create === false && !existsSync(target.path)) {
+      throw new StoreConfigError(`No LeadRelay store at ${target.path}: run this where the proxy runs, or set LEADRELAY_DATA_DIR or LEADRELAY_STORE.`);
+    }
     try {
       mkdirSync(dirname(target.path), { recursive: true });
     } catch (error) {
