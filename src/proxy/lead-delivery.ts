@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LeadResponse } from '../protocol/wire.js';
 import { leadCustomAttributes } from './data-attributes.js';
+import { ProxyError } from './errors.js';
 import type { Progress } from './idempotency.js';
 import { IntercomError, intercomErrorToProxyError } from './intercom-client.js';
 import type { LeadSubmission } from './lead-request.js';
@@ -48,18 +49,31 @@ export function conversationBody(submission: LeadSubmission): string {
   return `New lead from the LeadRelay form on ${where}. No message was written.`;
 }
 
-/** A transient Intercom failure as "try later" (with when); anything else as the wire error the browser gets. */
+/**
+ * Intercom refused the submission for good (a 4xx other than 404, 409, 429): the browser gets the wire error, and
+ * the delivery queue moves the item to the dead letters with `reason` (Intercom's status and code, never its text).
+ */
+export class IntercomRefusal extends ProxyError {
+  readonly reason: string;
+  constructor(error: IntercomError) {
+    const wire = intercomErrorToProxyError(error);
+    super(wire.status, wire.code, wire.message, undefined, wire.headers);
+    this.reason = `intercom_refused ${error.status}${error.intercomCode ? ` ${error.intercomCode}` : ''}`;
+  }
+}
+
+/** A transient Intercom failure as "try later" (with when); a refusal for good as IntercomRefusal. */
 function deferOrFail(error: unknown): never {
   if (error instanceof DeliveryDeferred) throw error;
   if (!(error instanceof IntercomError)) throw error;
   if (error.kind === 'http' && error.status === 429) {
     throw new DeliveryDeferred('rate_limited', Date.now() + Math.max(50, (error.retryAfterSeconds ?? 1) * 1000));
   }
-  // A contact we created answers 404 until it can be messaged: transient too (the queue bounds its attempts).
-  if (error.kind !== 'http' || error.status >= 500 || error.status === 404) {
+  // A contact we created answers 404 until it can be messaged, and a 409 is a conflict that may clear: transient too.
+  if (error.kind !== 'http' || error.status >= 500 || error.status === 404 || error.status === 409) {
     throw new DeliveryDeferred('upstream_unavailable', Date.now());
   }
-  throw intercomErrorToProxyError(error);
+  throw new IntercomRefusal(error);
 }
 
 /**

@@ -110,6 +110,13 @@ export interface ProxyOptions {
   leaseMs?: number;
   /** How long /messages and /convert wait for a queued lead to be delivered before answering 503 lead_pending (default 10 s). */
   pendingLeadWaitMs?: number;
+  /**
+   * LEADRELAY_RETENTION_MS: how long a queued submission is retried while Intercom fails (default 7 days); then it
+   * moves to the dead letters (`leadrelay-proxy queue`). Nothing is deleted.
+   */
+  retentionMs?: number;
+  /** Backoff between queued deliveries after a transient failure: the first wait, doubled up to the longest (default 1 s, 5 min). */
+  queueRetry?: { firstMs?: number; maxMs?: number };
 }
 
 /** Everything a route handler needs, built once by createProxy. */
