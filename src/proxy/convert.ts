@@ -46,6 +46,14 @@ const IDENTITY_VALIDATORS: Record<(typeof IDENTITY_KEYS)[number], (value: unknow
 const absent = (value: unknown) => value === undefined || value === null || value === '';
 
 /**
+ * The shape of an Intercom object id (24 hex digits), which is what a Messenger visitor's public `id` looks like.
+ * `visitorId` must be the visitor's `user_id`, the random value in that browser's Messenger cookie: knowing it is
+ * close to proof of being that browser. The public id also appears in payloads, webhooks and Inbox URLs, so it is
+ * refused rather than passed on (issue 14, finding 5). Intercom's visitor user_ids are UUIDs.
+ */
+const INTERCOM_OBJECT_ID = /^[0-9a-f]{24}$/i;
+
+/**
  * The body, checked for shape only. Values are kept exactly as sent (no trimming): a user hash covers the exact
  * user id. A missing `identity` is allowed here: the authenticate hook may know the user from the session.
  */
@@ -60,6 +68,7 @@ function readConvertRequest(input: Record<string, unknown>): ConvertInput {
     if (absent(input[key])) continue;
     const code = validateText(input[key], max);
     if (code) fields[key] = code;
+    else if (key === 'visitorId' && INTERCOM_OBJECT_ID.test(input[key] as string)) fields[key] = 'invalid_type';
     else result[key] = input[key] as string;
   }
   if (!result.leadToken && !result.visitorId && !fields.leadToken && !fields.visitorId) fields.leadToken = 'required';

@@ -224,6 +224,7 @@ export async function convertVisitorIntoUser(
     const contact = await ctx.intercom.request<ContactSummary>(
       'POST',
       '/visitors/convert',
+      // Always the cookie's user_id, never Intercom's public visitor id (convert.ts refuses that shape).
       { type: 'user', visitor: { user_id: visitorId }, user: target },
       // Retrying is safe: once converted, the visitor answers 404, handled below.
       { retry: 'idempotent', trace: ctx.trace },

@@ -1,0 +1,48 @@
+// Which Messenger visitor id POST /convert takes (issue 14, finding 5): the cookie's user_id, never Intercom's public id.
+// The user_id is the random value in that browser's Messenger cookie, so knowing it is close to proof of being that
+// browser; the public `id` shows up elsewhere (conversation and contact payloads, webhooks, the Inbox URL).
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { computeUserHash } from '../../src/proxy/identity.js';
+import { apiCalls, startStack, type Stack } from './harness.js';
+
+const IDENTITY_SECRET = 'identity-secret-for-visitor-tests';
+const identity = (userId: string) => ({ userId, userHash: computeUserHash(IDENTITY_SECRET, userId) });
+
+describe('POST /convert with a Messenger visitor id', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ identitySecret: IDENTITY_SECRET });
+  });
+  after(() => stack.close());
+  beforeEach(() => stack.reset());
+
+  const newVisitor = async () =>
+    (await (await fetch(`${stack.emulator.url}/_emulator/visitors`, { method: 'POST', body: JSON.stringify({ name: 'Victim' }) })).json()) as {
+      id: string;
+      user_id: string;
+    };
+  const visitorCalls = async () => apiCalls(await stack.emulatorRequests()).filter((r) => r.path.startsWith('/visitors'));
+
+  test('attack: a visitor\'s public Intercom id is refused with 400 and nothing is sent to Intercom', async () => {
+    const victim = await newVisitor();
+    // The attacker has seen the victim's public visitor id (say, in a shared screenshot of the Inbox URL).
+    const response = await stack.post('/convert', { visitorId: victim.id, identity: identity('attacker-1') }, { key: null });
+    assert.equal(response.status, 400, response.text);
+    assert.deepEqual(response.json.error.fields, { visitorId: 'invalid_type' });
+    assert.deepEqual(await visitorCalls(), []);
+    assert.equal((await stack.emulatorState() as any).visitors.length, 1, 'the victim\'s visitor is untouched');
+    assert.ok(!(await stack.emulatorState()).contacts.some((c) => c.external_id === 'attacker-1'));
+  });
+
+  test('the cookie\'s user_id converts the visitor, sent to Intercom as visitor.user_id and never as visitor.id', async () => {
+    const visitor = await newVisitor();
+    const response = await stack.post('/convert', { visitorId: visitor.user_id, identity: identity('u-1') }, { key: null });
+    assert.equal(response.status, 200, response.text);
+    assert.equal(response.json.status, 'converted');
+    const calls = await visitorCalls();
+    assert.equal(calls.length, 1);
+    assert.deepEqual((calls[0]!.body as { visitor: unknown }).visitor, { user_id: visitor.user_id });
+    assert.equal((await stack.emulatorState() as any).visitors.length, 0);
+  });
+});
