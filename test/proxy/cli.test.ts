@@ -82,3 +82,31 @@ test('--emulate serves POST /leads and logs one JSON line per request without th
     child.kill('SIGTERM');
   }
 });
+
+test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to exit 1 with setup_failed)', async () => {
+  const { startEmulator } = await import('../../src/emulator/index.js');
+  const { startProxyProcess } = await import('./proxy-process.js');
+  const emulator = await startEmulator({ port: 0 });
+  await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ route: '*', status: 503 }) });
+  const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: randomUUID(), env: { LEADRELAY_SETUP_RETRY_MAX_MS: '50' } });
+  try {
+    const deadline = Date.now() + 20_000;
+    while (!proxy.output().includes('"setup_retrying"')) {
+      assert.ok(Date.now() < deadline, `no setup_retrying line: ${proxy.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(proxy.child.exitCode, null, 'still running');
+    const ready = await fetch(`${proxy.url}/health/ready`);
+    assert.equal(ready.status, 200);
+    assert.equal(((await ready.json()) as { intercomSetup: string }).intercomSetup, 'pending');
+    await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
+    while (!proxy.output().includes('"data_attributes_ready"')) {
+      assert.ok(Date.now() < deadline, 'the data attributes were created once Intercom answered');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.ok(!proxy.output().includes(ACCESS_TOKEN));
+  } finally {
+    await proxy.stop();
+    await emulator.close();
+  }
+});
