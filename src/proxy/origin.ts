@@ -135,7 +135,7 @@ export function originGuard(policy: OriginPolicy, logger: ProxyLogger): Middlewa
     }
     if (!isOriginAllowed(origin, allowed, ownOrigin(c.req.raw, policy))) {
       logRefusal(origin!);
-      const sameHost = new URL(origin!, 'http://invalid.invalid').host === c.req.header('host');
+      const sameHost = new URL(origin!, 'http://invalid.invalid').host === c.req.header('host')?.toLowerCase();
       return wireErrorResponse(
         403,
         'origin_not_allowed',

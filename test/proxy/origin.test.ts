@@ -182,6 +182,9 @@ describe('DNS rebinding: the Host header never makes an origin allowed', () => {
         assert.equal(refused.headers['access-control-allow-origin'], undefined);
         const forwarded = await rawRequest(stack, '/leads', 'POST', { ...headers, 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' }, buildLead());
         assert.equal(forwarded.status, 403);
+        const shouted = await rawRequest(stack, '/leads', 'POST', { ...headers, host: 'EVIL.example' }, buildLead());
+        assert.equal(shouted.status, 403);
+        assert.equal(shouted.headers['access-control-allow-origin'], undefined);
         assert.deepEqual(apiCalls(await stack.emulatorRequests()), []);
       } finally {
         await stack.close();
