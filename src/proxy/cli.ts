@@ -22,6 +22,7 @@ Store (accepted submissions wait here while Intercom is down; default: SQLite in
   LEADRELAY_STORE              sqlite:<file> | redis://… (several instances) | memory: (tests; never answers 202)
   LEADRELAY_DATA_DIR           the SQLite file's folder (./leadrelay-data); REDIS_URL alone also means Redis
   LEADRELAY_RETENTION_MS       how long a queued submission is retried before it becomes a dead letter (7 days)
+  LEADRELAY_QUEUE_RETRY_MAX_MS the longest wait between retries of a queued submission (300000)
 
 Delivery tuning (whole milliseconds unless said otherwise):
   LEADRELAY_RECOVERY_LAG_MS    how long Intercom's search may miss a contact or conversation after an ambiguous
@@ -117,6 +118,7 @@ export function optionsFromEnv(
   if (publicUrl && !/^https?:\/\/[^/]/.test(publicUrl)) {
     throw new ConfigError('leadrelay-proxy: LEADRELAY_PUBLIC_URL must be an http:// or https:// URL, e.g. https://www.example.com/api/leadrelay.');
   }
+  const retryMaxMs = wholeNumber(env, 'LEADRELAY_QUEUE_RETRY_MAX_MS', 10);
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError('leadrelay-proxy: REDIS_URL must start with redis:// or rediss://.');
@@ -144,6 +146,7 @@ export function optionsFromEnv(
     port: port ?? 8787,
     host: env.HOST || '127.0.0.1',
     ...Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)),
+    ...(retryMaxMs === undefined ? {} : { queueRetry: { firstMs: Math.min(1_000, retryMaxMs), maxMs: retryMaxMs } }),
   };
 }
 
