@@ -119,7 +119,8 @@ async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: string, logg
     const trace: RequestTrace = { intercomRequestIds: [] };
     try {
       const answer = await deliverLead(deps, queued.submission, queued.submissionId, progress, trace, {
-        deadline: Date.now() + DELIVERY_BUDGET_MS,
+        // Never keep one delivery trying longer than the longest wait between deliveries (compressed in tests).
+        deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queueRetry?.maxMs ?? DELIVERY_BUDGET_MS),
         rateWaitMs: DRAIN_RATE_WAIT_MS,
       });
       stopClaimHeartbeat();
