@@ -3,6 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { ROUTES } from '../protocol/wire.js';
 import { startDataAttributeSetup } from './data-attributes.js';
 import { startDrainLoop } from './delivery-queue.js';
+import { warnAboutConfiguration } from './config-warnings.js';
 import { ProxyError, errorToResponse } from './errors.js';
 import { createConvertRoute } from './convert.js';
 import { createLiveRoute, createReadyRoute, HEALTH_ROUTES } from './health.js';
@@ -104,6 +105,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   const deps = resolveDeps(options);
   const basePath = normaliseBasePath(options.basePath);
   const logger = redactingLogger(options.logger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret]);
+  warnAboutConfiguration(options, deps.store, logger);
   const limitClient = clientRateLimiter(deps.store, deps.options, logger);
 
   if (options.setupDataAttributes !== false) deps.setup = startDataAttributeSetup(deps.intercom, logger, options.setupRetry);

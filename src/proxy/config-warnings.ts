@@ -1,0 +1,66 @@
+// Start-up warnings for configuration mistakes nobody would see until a visitor or a user hits them.
+import { ROUTES } from '../protocol/wire.js';
+import type { ProxyLogger } from './logging.js';
+import type { ProxyOptions } from './options.js';
+import { normaliseOrigin } from './origin.js';
+import { MemoryStore, type Store } from './store/index.js';
+
+/** One warning: `event` is a stable code (for alerts and tests), `warning` a sentence saying what happens and the fix. */
+export interface ConfigWarning {
+  event: string;
+  warning: string;
+}
+
+/** Every warning these options deserve. Pure: the caller logs them. The allowed-origins-empty case is origin.ts's. */
+export function configWarnings(options: ProxyOptions, store: Store, env: Record<string, string | undefined> = process.env): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+
+  if (!options.identitySecret && !options.jwtSecret && !options.authenticate) {
+    warnings.push({
+      event: 'identity_not_configured',
+      warning:
+        'LEADRELAY_IDENTITY_SECRET is not set (nor `jwtSecret` or an `authenticate` hook): POST /convert can verify nobody and answers every sign-in 401 identity_unverified. Set it to merge leads into signed-in users.',
+    });
+  }
+
+  for (const entry of options.allowedOrigins ?? []) {
+    const origin = entry.trim();
+    if (origin === '' || origin === '*') continue;
+    if (!normaliseOrigin(origin)) {
+      warnings.push({
+        event: 'allowed_origin_never_matches',
+        warning: `LEADRELAY_ALLOWED_ORIGINS lists "${origin}", which is not an origin (scheme and host, e.g. https://www.example.com): no browser sends it, so forms there get 403 origin_not_allowed.`,
+      });
+    }
+  }
+
+  if ((options.allowedOrigins ?? []).some((origin) => origin.trim() === '*')) {
+    warnings.push({
+      event: 'any_origin_allowed',
+      warning: 'LEADRELAY_ALLOWED_ORIGINS contains "*": a form on any website can send leads through this proxy into your Intercom.',
+    });
+  }
+
+  const basePath = (options.basePath ?? '').trim().replace(/\/+$/, '');
+  const route = Object.values(ROUTES).find((path) => basePath.endsWith(path));
+  if (route) {
+    warnings.push({
+      event: 'base_path_names_a_route',
+      warning: `LEADRELAY_BASE_PATH "${basePath}" ends with the route ${route}: routes are served below it (${basePath}${route}). Use the prefix only, e.g. /api/leadrelay, and the same prefix in the widget's proxy attribute.`,
+    });
+  }
+
+  if (store instanceof MemoryStore && env.NODE_ENV === 'production') {
+    warnings.push({
+      event: 'memory_store_in_production',
+      warning:
+        'The memory store keeps idempotency records and rate limits in this process only: a restart forgets them, and several instances do not share them. Use the SQLite store (one instance) or REDIS_URL (several).',
+    });
+  }
+  return warnings;
+}
+
+/** Log each warning once, at start-up. */
+export function warnAboutConfiguration(options: ProxyOptions, store: Store, logger: ProxyLogger): void {
+  for (const warning of configWarnings(options, store)) logger({ ...warning });
+}
