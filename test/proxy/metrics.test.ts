@@ -91,7 +91,8 @@ describe('GET /metrics without a token configured', () => {
   test('is a 404 like any unknown path, whatever the request carries', async () => {
     const proxy = createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, setupDataAttributes: false, queuePollMs: 0 });
     try {
-      for (const headers of [{}, { authorization: 'Bearer anything' }]) {
+      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer anything' }];
+      for (const headers of attempts) {
         const answer = await proxy.fetch(new Request('http://proxy.test/metrics', { headers }));
         assert.equal(answer.status, 404);
         assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'not_found');
