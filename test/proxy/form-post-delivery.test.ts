@@ -71,6 +71,24 @@ describe('a form post while Intercom cannot take it, on a durable store (SQLite)
   });
 });
 
+describe('a form post when the proxy has a captcha hook', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ allowedOrigins: [SITE], verifyCaptcha: async (token) => token === 'solved' });
+  });
+  after(() => stack.close());
+
+  test('is refused with a page asking for JavaScript (a captcha needs it), and nothing reaches Intercom', async () => {
+    const email = `captcha.${Date.now()}@example.com`;
+    const response = await postForm(stack, email);
+    assert.equal(response.status, 422);
+    assert.match(response.text, /<main data-code="captcha_failed">/);
+    assert.match(response.text, /JavaScript/);
+    const calls = apiCalls(await stack.emulatorRequests()).filter((request) => (request.body as { email?: string })?.email === email);
+    assert.equal(calls.length, 0);
+  });
+});
+
 describe('the submission id a form post derives', () => {
   const FINGERPRINT = 'fingerprint-of-the-fields';
   let clock = 1_000_000;

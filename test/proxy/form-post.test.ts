@@ -175,6 +175,15 @@ describe('a refused form post gets a page that says what to fix, never JSON', ()
     assert.equal(await contactCallsFor('ada@example'), 0);
   });
 
+  test('the request log still records the refusal\'s code, and no personal data', async () => {
+    const form = buildForm({ email: 'logged@example' });
+    assertPage(await postForm(form), 400, 'invalid_field');
+    const line = stack.logs.filter((entry) => entry.route === '/leads').at(-1)!;
+    assert.equal(line.status, 400);
+    assert.equal(line.code, 'invalid_field');
+    assert.ok(!JSON.stringify(stack.logs).includes('logged@example'));
+  });
+
   test('no email and no phone: both named as required', async () => {
     const response = await postForm(buildForm({ email: '', phone: '' }));
     assertPage(response, 400, 'invalid_field');
