@@ -311,7 +311,9 @@ export class LeadRelay extends LitElement {
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
     const nodes = this.shadowRoot?.childNodes;
     if (nodes?.length) this._prerendered = [...nodes];
-    return super.createRenderRoot();
+    const root = super.createRenderRoot();
+    this.renderOptions.renderBefore = null; // not before the prerendered nodes: they go in the first update
+    return root;
   }
 
   /**

@@ -1,0 +1,117 @@
+// Layout shift on an article page (Chromium, 412×823): the prerendered snippet never moves the text around it.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { prerenderLeadRelay, type LeadRelayAttributes } from '../../src/render/render-lead-relay.js';
+import { launchChromium } from './browser.js';
+import { MODULE_SCRIPT, PHONE, articlePage, startPrerenderSite, type PrerenderSite } from './prerender-site.js';
+
+let site: PrerenderSite;
+let browser: Browser;
+
+before(async () => {
+  site = await startPrerenderSite();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/**
+ * Sums layout shifts (not caused by input) and collects CSP violations from the page's first byte. A string: tsx's
+ * helpers (`__name`) do not exist in the page.
+ */
+const WATCH_LAYOUT = `window.cls = 0; window.violations = [];
+window.addShifts = (entries) => { for (const entry of entries) if (!entry.hadRecentInput) window.cls += entry.value; };
+window.shifts = new PerformanceObserver((list) => window.addShifts(list.getEntries()));
+window.shifts.observe({ type: 'layout-shift', buffered: true });
+document.addEventListener('securitypolicyviolation', (event) => window.violations.push(event.violatedDirective + ' ' + event.blockedURI));`;
+
+/** The element drew its own form: the prerendered nodes (and their <style>) are gone, the form is there. */
+async function takenOver(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const root = document.querySelector('lead-relay')?.shadowRoot;
+    return !!root?.querySelector('form') && !root.querySelector('style');
+  });
+}
+
+/** CLS once the page has settled: two frames after the element's last change, with pending entries flushed. */
+async function settledLayout(page: Page): Promise<{ cls: number; violations: string[] }> {
+  return page.evaluate(`(async () => {
+    for (let frame = 0; frame < 3; frame += 1) await new Promise(requestAnimationFrame);
+    window.addShifts(window.shifts.takeRecords());
+    return { cls: window.cls, violations: window.violations };
+  })()`);
+}
+
+async function openArticle(path: string, html: string, csp?: string): Promise<Page> {
+  site.page(path, html, csp);
+  const context = await browser.newContext({ viewport: PHONE, colorScheme: 'light' });
+  const page = await context.newPage();
+  await page.addInitScript(WATCH_LAYOUT);
+  await page.goto(site.url + path);
+  return page;
+}
+
+async function prerenderedArticle(name: string, attributes: Omit<LeadRelayAttributes, 'proxy'>, options: { csp?: boolean } = {}) {
+  const { html, styleSrc } = await prerenderLeadRelay({ proxy: site.proxyUrl, ...attributes });
+  // `default-src 'self'` plus only what the render output says to add.
+  const csp = options.csp ? `default-src 'self'; style-src 'self' ${styleSrc.join(' ')}` : undefined;
+  const page = await openArticle(`/prerendered-${name}.html`, articlePage(html, { head: MODULE_SCRIPT, lang: attributes.locale }), csp);
+  await takenOver(page);
+  return { page, ...(await settledLayout(page)) };
+}
+
+test('the plain snippet moves the article when it appears (the figure the prerendered snippet is compared with)', async () => {
+  const page = await openArticle('/plain.html', articlePage(`<lead-relay proxy="${site.proxyUrl}"></lead-relay>`, { head: MODULE_SCRIPT }));
+  await page.waitForFunction(() => !!document.querySelector('lead-relay')?.shadowRoot?.querySelector('form'));
+  const { cls } = await settledLayout(page);
+  console.log(`CLS, article page 412×823, plain snippet: ${cls.toFixed(3)}`);
+  assert.ok(cls > 0.1, `the plain snippet's shift is measured (CLS ${cls})`);
+  await page.context().close();
+});
+
+for (const [name, attributes] of [
+  ['en', { locale: 'en' }],
+  ['de', { locale: 'de' }],
+  ['ar', { locale: 'ar' }],
+  ['dark', { theme: 'dark' }],
+] as const) {
+  test(`the prerendered snippet (${name}) is taken over by the element with a CLS of 0.000`, async () => {
+    const { page, cls } = await prerenderedArticle(name, attributes);
+    console.log(`CLS, article page 412×823, prerendered (${name}): ${cls.toFixed(3)}`);
+    assert.equal(cls.toFixed(3), '0.000');
+    await page.context().close();
+  });
+}
+
+test('after the take-over a German form still reads German, and an Arabic one right to left', async () => {
+  const de = await prerenderedArticle('de-words', { locale: 'de' });
+  assert.equal(await de.page.locator('lead-relay [part=heading]').textContent(), 'Kontakt aufnehmen');
+  assert.equal(await de.page.locator('lead-relay [part=button]').textContent().then((text) => text?.trim()), 'Senden');
+  await de.page.context().close();
+  const ar = await prerenderedArticle('ar-dir', { locale: 'ar' });
+  assert.equal(await ar.page.locator('lead-relay [part=base]').getAttribute('dir'), 'rtl');
+  await ar.page.context().close();
+});
+
+test('on a strict-CSP page (default-src self plus the style-src hash the render gives) CLS is 0.000 with no violation', async () => {
+  const { page, cls, violations } = await prerenderedArticle('csp', { locale: 'en' }, { csp: true });
+  console.log(`CLS, article page 412×823, prerendered under a strict CSP: ${cls.toFixed(3)}`);
+  assert.deepEqual(violations, []);
+  assert.equal(cls.toFixed(3), '0.000');
+  // The prerendered style applied before the script came: the button has the accent colour, not the browser's grey.
+  const background = await page.locator('lead-relay [part=button]').evaluate((button) => getComputedStyle(button).backgroundColor);
+  assert.equal(background, 'rgb(11, 87, 208)');
+  await page.context().close();
+});
+
+test('without the hash in style-src the prerendered style is refused (the hash is what allows it)', async () => {
+  const { html } = await prerenderLeadRelay({ proxy: site.proxyUrl });
+  const page = await openArticle('/csp-no-hash.html', articlePage(html), "default-src 'self'");
+  const { violations } = await settledLayout(page);
+  assert.ok(violations.some((line) => line.startsWith('style-src')), `violations: ${violations.join(', ')}`);
+  await page.context().close();
+});

@@ -1,0 +1,104 @@
+// A customer's site for the prerender tests: article pages, the built bundles, the real proxy and the emulator behind it.
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { createProxy, type Proxy } from '../../src/proxy/app.js';
+
+export const PROXY_PATH = '/api/leadrelay';
+
+/** The viewport of the issue's measurements (a common phone). */
+export const PHONE = { width: 412, height: 823 };
+
+const ARTICLE_CSS = `body { margin: 0 auto; max-width: 40rem; padding: 1rem; font: 16px/1.5 system-ui, sans-serif }
+p { margin: 0 0 1rem }`;
+
+const PARAGRAPH =
+  'LeadRelay keeps your Intercom token on your server. This paragraph stands for the article around the form: the ' +
+  'text a reader is reading when the form arrives, and which must not move under their eyes.';
+
+/** A page with paragraphs above and below `form`; `head` holds the script tag, if any. */
+export function articlePage(form: string, options: { head?: string; lang?: string } = {}): string {
+  const paragraphs = (n: number) => Array.from({ length: n }, () => `<p>${PARAGRAPH}</p>`).join('\n');
+  return `<!doctype html><html lang="${options.lang ?? 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Article</title>
+<link rel="stylesheet" href="/article.css">${options.head ?? ''}</head>
+<body><h1>An article</h1>
+${paragraphs(2)}
+${form}
+${paragraphs(6)}
+</body></html>`;
+}
+
+export const MODULE_SCRIPT = '<script type="module" src="/dist/leadrelay.js"></script>';
+
+export interface PrerenderSite {
+  url: string;
+  /** The proxy's base URL, for the widget's `proxy` attribute. */
+  proxyUrl: string;
+  emulatorUrl: string;
+  /** Every answer the proxy gave: method, path and status. */
+  proxyAnswers: { method: string; path: string; status: number }[];
+  /** Serve `html` at `path`, with this Content-Security-Policy if given. */
+  page(path: string, html: string, csp?: string): void;
+  close(): Promise<void>;
+}
+
+export async function startPrerenderSite(options: { minFillMs?: number } = {}): Promise<PrerenderSite> {
+  const emulator: RunningEmulator = await startEmulator({ port: 0 });
+  const pages = new Map<string, { html: string; csp?: string }>();
+  const proxyAnswers: PrerenderSite['proxyAnswers'] = [];
+  let proxy: Proxy | undefined;
+  const app = new Hono();
+  app.all(`${PROXY_PATH}/*`, async (c) => {
+    const response = await proxy!.fetch(c.req.raw, c.env);
+    proxyAnswers.push({ method: c.req.method, path: new URL(c.req.url).pathname, status: response.status });
+    return response;
+  });
+  app.get('/article.css', (c) => c.body(ARTICLE_CSS, 200, { 'content-type': 'text/css' }));
+  app.get('/dist/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!/^leadrelay[\w.-]*\.js$/.test(name)) return c.text('Not found', 404);
+    const code = await readFile(new URL(`../../dist/${name}`, import.meta.url), 'utf8');
+    return c.body(code, 200, { 'content-type': 'text/javascript' });
+  });
+  app.get('*', (c) => {
+    const page = pages.get(new URL(c.req.url).pathname);
+    if (!page) return c.text('Not found', 404);
+    const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
+    if (page.csp) headers['content-security-policy'] = page.csp;
+    return c.body(page.html, 200, headers);
+  });
+  const { server, port } = await new Promise<{ server: Server; port: number }>((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+      resolve({ server, port: info.port }),
+    ) as Server;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  proxy = createProxy({
+    accessToken: 'emulator-token',
+    baseUrl: emulator.url,
+    secret: 'prerender-test-secret-0123456789abcdef',
+    allowedOrigins: [url],
+    basePath: PROXY_PATH,
+    minFillMs: options.minFillMs,
+    rateLimit: 0,
+  });
+  return {
+    url,
+    proxyUrl: `${url}${PROXY_PATH}`,
+    emulatorUrl: emulator.url,
+    proxyAnswers,
+    page: (path, html, csp) => pages.set(path, { html, csp }),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await proxy?.close();
+      await emulator.close();
+    },
+  };
+}
