@@ -71,6 +71,32 @@ describe('a form post while Intercom cannot take it, on a durable store (SQLite)
   });
 });
 
+describe('a form post while Intercom cannot take it, on the memory store (not durable, never 202)', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ store: new MemoryStore(), allowedOrigins: [SITE], recoveryWaitMs: 50 });
+  });
+  after(() => stack.close());
+
+  test('gets a 503 "try again in a moment" page with Retry-After; sent again later, it creates one lead', async () => {
+    await stack.addFault({ route: 'POST /contacts', status: 503, times: 1_000_000 });
+    const email = `memory.${Date.now()}@example.com`;
+    const refused = await postForm(stack, email);
+    assert.equal(refused.status, 503, refused.text);
+    assert.match(refused.headers['content-type'] ?? '', /^text\/html/);
+    assert.match(refused.headers['retry-after'] ?? '', /^\d+$/);
+    assert.match(refused.text, /<title>Réessayez dans un instant<\/title>/);
+    assert.match(refused.text, /<pre>Please call me back\.<\/pre>/, 'the message is handed back to copy');
+
+    await fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'DELETE' });
+    const accepted = await postForm(stack, email);
+    assert.equal(accepted.status, 201, accepted.text);
+    assert.match(accepted.text, /<main data-code="created">/);
+    const state = await stack.emulatorState();
+    assert.equal(state.contacts.filter((contact: any) => contact.email === email).length, 1);
+  });
+});
+
 describe('a form post when the proxy has a captcha hook', () => {
   let stack: Stack;
   before(async () => {
