@@ -71,7 +71,7 @@ function backLink(t: FormMessages, back: string | undefined): string {
 /** The page after an accepted post (`status` 201 created, or 202 accepted durably and delivered soon). */
 export function thankYouPage(locale: FormLocale, status: 201 | 202, back: string | undefined): Response {
   const { t } = locale;
-  const content = `<p role="status">${escapeHtml(t.thanks)}</p>\n${back ? backLink(t, back) : ''}`;
+  const content = `<p role="status">${escapeHtml(t.thanks)}</p>\n${backLink(t, back)}`;
   const html = page({ locale, title: t.thanksTitle, content, code: status === 201 ? 'created' : 'queued' });
   return new Response(html, { status, headers: PAGE_HEADERS });
 }
