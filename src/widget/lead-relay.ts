@@ -336,10 +336,13 @@ export class LeadRelay extends LitElement {
 
   protected override updated(): void {
     // Values are written to the controls only when they differ (a restored draft, a reopened dialog): setting an
-    // email input's value while someone types in it moves their caret.
-    for (const control of this.renderRoot.querySelectorAll<HTMLInputElement>('[part=input]')) {
-      const value = this._values[control.name as LeadField] ?? '';
-      if (control.value !== value) control.value = value;
+    // email input's value while someone types in it moves their caret. Not into a prerendered form still on screen
+    // (its values are taken over with it).
+    if (!this._prerendered) {
+      for (const control of this.renderRoot.querySelectorAll<HTMLInputElement>('[part=input]')) {
+        const value = this._values[control.name as LeadField] ?? '';
+        if (control.value !== value) control.value = value;
+      }
     }
     if (this._focusNext) this._focus(this._focusNext);
     this._focusNext = '';
