@@ -138,8 +138,8 @@ async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): 
   const checked = checkLeadRequest(leadBodyFromForm(fields, request.headers.get('referer')));
   // A success URL on an untrusted origin is ignored (the thank-you page instead): the lead is never lost over it.
   const successUrl = trustedUrl(single(fields[SUCCESS_URL_FIELD]), trusted);
-  const address = (options.clientIp ?? ((r: Request, env: unknown) => clientAddress(r, env, Boolean(options.trustProxy))))(request, c.env) ?? '';
-  const submissionId = await formSubmissionId(deps.store, fingerprintSubmission(checked.submission), address, Date.now());
+  const address = options.clientIp ? options.clientIp(request, c.env) : clientAddress(request, c.env, Boolean(options.trustProxy));
+  const submissionId = await formSubmissionId(deps.store, fingerprintSubmission(checked.submission), address ?? '', Date.now());
   const answer = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: false });
   if (successUrl) return new Response(null, { status: 303, headers: { location: successUrl, 'cache-control': 'no-store' } });
   return thankYouPage(context.locale, answer.status, context.back);
