@@ -218,7 +218,9 @@ export async function convertVisitorIntoUser(
 ): Promise<ConvertResponse> {
   let target: Record<string, string>;
   if (userContactId) target = { id: userContactId };
-  else if (user.userId) target = user.email ? { user_id: user.userId, email: user.email } : { user_id: user.userId };
+  // By user id only, never with the email beside it: Intercom might take a user holding that email (possibly an
+  // unverified one a merge left there) for the target.
+  else if (user.userId) target = { user_id: user.userId };
   else target = { id: (await findOrCreateUser(ctx, user)).id };
   try {
     const contact = await ctx.intercom.request<ContactSummary>(

@@ -3,7 +3,8 @@
 // browser; the public `id` shows up elsewhere (conversation and contact payloads, webhooks, the Inbox URL).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { computeUserHash } from '../../src/proxy/identity.js';
+import { SignJWT } from 'jose';
+import { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/identity.js';
 import { apiCalls, startStack, type Stack } from './harness.js';
 
 const IDENTITY_SECRET = 'identity-secret-for-visitor-tests';
@@ -44,5 +45,21 @@ describe('POST /convert with a Messenger visitor id', () => {
     assert.equal(calls.length, 1);
     assert.deepEqual((calls[0]!.body as { visitor: unknown }).visitor, { user_id: visitor.user_id });
     assert.equal((await stack.emulatorState() as any).visitors.length, 0);
+  });
+
+  test('with a user id and a verified email, the visitor joins the user by user id alone; the email is not sent', async () => {
+    const visitor = await newVisitor();
+    const jwt = await new SignJWT({ email: 'victim@corp.example' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('victim-9')
+      .setAudience(JWT_AUDIENCE)
+      .setIssuer(JWT_ISSUER)
+      .setExpirationTime('5m')
+      .sign(identityJwtKey(IDENTITY_SECRET));
+    const response = await stack.post('/convert', { visitorId: visitor.user_id, identity: { jwt } }, { key: null });
+    assert.equal(response.status, 200, response.text);
+    const [call] = await visitorCalls();
+    // Intercom could take a user holding that email (perhaps planted there by a merge) for the target.
+    assert.deepEqual((call!.body as { user: unknown }).user, { user_id: 'victim-9' });
   });
 });
