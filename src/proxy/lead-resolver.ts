@@ -18,44 +18,49 @@ const POLL_MS = 100;
  */
 export const LOOKUP_MISS_TTL_MS = 10 * 60_000;
 /**
- * Lookups in Intercom per minute for all clients together (each costs at most LOOKUP_CALLS). Past it, a request
+ * Lookups in Intercom per minute for all clients together (each is a contact search, then a conversation search). Past it, a request
  * answers 503 lead_pending without searching: stale tokens, from however many addresses, never spend more of
  * Intercom's budget than this.
  */
 export const LOOKUPS_PER_MINUTE = 60;
-/** Intercom calls one lookup costs at most: a contact search, then a conversation search. */
-export const LOOKUP_CALLS = 2;
-
 export type ResolvedLead = { contactId: string; conversationId: string };
 
 const lookupKey = (submissionId: string) => `lead-lookup:${submissionId}`;
 
 /**
  * Where a submission whose record is gone (expired, or a memory store restarted) is, from Intercom's search:
- * at most one lookup per submission per LOOKUP_MISS_TTL_MS and LOOKUPS_PER_MINUTE in all. A lead found is kept
- * in the store, so later requests for it cost nothing either.
+ * at most one lookup per submission per LOOKUP_MISS_TTL_MS, and LOOKUPS_PER_MINUTE in all. The lookup holds a
+ * lease on its store record: a lead found becomes the record's answer (later requests cost nothing), a miss keeps
+ * the lease until it runs out (the negative answer, shared by every instance on the store), and a failed search
+ * releases it so the next request may try again.
  */
 async function lookUpLead(deps: Pick<ProxyDeps, 'store' | 'intercom'>, submissionId: string): Promise<ResolvedLead | undefined> {
   const key = lookupKey(submissionId);
-  const found = (await deps.store.get(key))?.answer?.body as ResolvedLead | undefined;
-  if (found?.contactId && found.conversationId) return found;
-  // One lookup per submission per window, counted before it runs, so concurrent requests do not all search.
-  if ((await deps.store.hit(`${key}:tries`, LOOKUP_MISS_TTL_MS)).count > 1) return undefined;
+  const record = await deps.store.get(key);
+  if (record?.answer) return record.answer.body as ResolvedLead;
+  if (record?.leaseUntil !== undefined && record.leaseUntil > Date.now()) return undefined;
   if ((await deps.store.hit('lead-lookups', 60_000)).count > LOOKUPS_PER_MINUTE) return undefined;
-  const lead = await findLeadBySubmission(deps.intercom, submissionId).catch(() => undefined);
-  const conversation = lead && (await findConversationStartedBy(deps.intercom, lead).catch(() => undefined));
-  if (!lead || !conversation) return undefined;
-  const resolved = { contactId: lead, conversationId: conversation };
   const owner = randomUUID();
-  const claim = await deps.store.claim(key, { fingerprint: 'lookup', owner, leaseMs: 10_000 });
-  if (claim.outcome === 'claimed') await deps.store.complete(key, owner, { status: 200, body: resolved });
+  const claim = await deps.store.claim(key, { fingerprint: 'lookup', owner, leaseMs: LOOKUP_MISS_TTL_MS });
+  if (claim.outcome === 'done') return claim.record.answer?.body as ResolvedLead | undefined;
+  if (claim.outcome !== 'claimed') return undefined;
+  let resolved: ResolvedLead | undefined;
+  try {
+    const lead = await findLeadBySubmission(deps.intercom, submissionId);
+    const conversation = lead && (await findConversationStartedBy(deps.intercom, lead));
+    if (lead && conversation) resolved = { contactId: lead, conversationId: conversation };
+  } catch {
+    await deps.store.release(key, owner).catch(() => undefined);
+    return undefined;
+  }
+  if (resolved) await deps.store.complete(key, owner, { status: 200, body: resolved });
   return resolved;
 }
 
 /**
  * Where a submission's lead is: from its record's steps once delivered, waiting up to `waitMs` while the record
  * says it is on its way (store reads only); or, when the record is gone, from one lookup in Intercom (lookUpLead).
- * 'pending' when neither tells. A request costs at most LOOKUP_CALLS Intercom calls here, whatever the token.
+ * 'pending' when neither tells. A request costs at most one lookup (two searches) here, whatever the token.
  */
 export async function resolveLead(deps: Pick<ProxyDeps, 'store' | 'intercom'>, submissionId: string, waitMs: number): Promise<ResolvedLead | 'pending'> {
   const deadline = Date.now() + waitMs;

@@ -54,6 +54,20 @@ describe('POST /messages with a queued token whose record is gone', () => {
     assert.equal(await searches(), before + 1, 'one contact search for ten requests');
   });
 
+  test('a lookup that failed (Intercom 5xx) is not remembered as a miss: the next request looks again and finds the lead', async () => {
+    const submissionId = randomUUID();
+    const delivered = await stack.post('/leads', buildLead({ email: 'flaky@example.com' }), { key: submissionId });
+    assert.equal(delivered.status, 201);
+    const leadToken = await signLeadToken({ submissionId }, SECRET);
+    // Every attempt of the first request's search fails (the proxy retries a search twice).
+    await stack.addFault({ route: 'POST /contacts/search', status: 500, times: 3 });
+    const failed = await restarted.post('/messages', { leadToken, body: 'first' }, { key: null });
+    assert.equal(failed.status, 503);
+    const retried = await restarted.post('/messages', { leadToken, body: 'second' }, { key: null });
+    assert.equal(retried.status, 201, retried.text);
+    assert.deepEqual(retried.json, { conversationId: delivered.json.conversationId });
+  });
+
   test(`lookups for all clients together stop at ${LOOKUPS_PER_MINUTE} a minute, whatever the tokens`, async () => {
     const fresh = await startStack({ baseUrl: stack.emulator.url, store: new MemoryStore(), setupDataAttributes: false });
     try {
