@@ -6,6 +6,7 @@ import { startDrainLoop } from './delivery-queue.js';
 import { warnAboutConfiguration } from './config-warnings.js';
 import { ProxyError, errorToResponse } from './errors.js';
 import { createConvertRoute } from './convert.js';
+import { formPostPages, withFormPosts } from './form-post.js';
 import { createLiveRoute, createReadyRoute, HEALTH_ROUTES } from './health.js';
 import { createLeadsRoute, LEADS_QUEUE } from './leads.js';
 import { redactingLogger, type ProxyLogger, type RequestLogLine } from './logging.js';
@@ -47,7 +48,7 @@ const ROUTE_TABLE: RouteDefinition[] = [
       return (c) => answer(c.req.raw);
     },
   },
-  { method: 'POST', path: ROUTES.leads, rateLimited: true, create: createLeadsRoute },
+  { method: 'POST', path: ROUTES.leads, rateLimited: true, create: (deps) => withFormPosts(deps, createLeadsRoute(deps)) },
   { method: 'POST', path: ROUTES.messages, rateLimited: true, create: createMessagesRoute },
   { method: 'POST', path: ROUTES.convert, rateLimited: true, create: createConvertRoute },
 ];
@@ -115,6 +116,8 @@ export function createProxy(options: ProxyOptions): Proxy {
   }
 
   const app = new Hono<ProxyEnv>();
+  // Outermost: a browser form post gets every refusal as a page, after the request log has seen its code.
+  app.use('*', formPostPages(options.allowedOrigins));
   app.use('*', requestLog(logger, basePath, deps.metrics && ((line) => deps.metrics!.observeRequest(line))));
   app.use('*', originGuard(deps.options, logger));
   app.onError((error) => errorToResponse(error));
