@@ -109,7 +109,10 @@ test('an outage of 40 failed deliveries per submission (twice the old give-up) l
   await setFaults([]);
   const audit = await auditWhenDelivered(emulator.url, results, 30_000);
   assert.deepEqual([audit.created, audit.leads, audit.conversations, audit.duplicated], [3, 3, 3, 0]);
-  await until('an empty queue', async () => ((await store.queueStats(LEADS_QUEUE)).waiting === 0 ? true : undefined));
+  await until('an empty queue', async () => {
+    const { waiting, retrying } = await store.queueStats(LEADS_QUEUE);
+    return waiting + retrying === 0 ? true : undefined;
+  });
   assert.deepEqual(await store.queueStats(LEADS_QUEUE), { waiting: 0, retrying: 0, dead: 0 });
   for (const result of results) assert.equal(deadLetterLines(result.key).length, 0);
 });
@@ -137,7 +140,10 @@ test('past the retention period queued submissions become dead letters (one log 
   assert.equal(retried.status, 0, retried.stderr);
   const audit = await auditWhenDelivered(emulator.url, results, 30_000);
   assert.deepEqual([audit.created, audit.leads, audit.conversations, audit.duplicated], [2, 2, 2, 0]);
-  await until('an empty queue', async () => ((await store.queueStats(LEADS_QUEUE)).waiting === 0 ? true : undefined));
+  await until('an empty queue', async () => {
+    const { waiting, retrying } = await store.queueStats(LEADS_QUEUE);
+    return waiting + retrying === 0 ? true : undefined;
+  });
   assert.deepEqual(await store.queueStats(LEADS_QUEUE), { waiting: 0, retrying: 0, dead: 0 });
 });
 

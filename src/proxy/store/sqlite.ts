@@ -7,6 +7,7 @@
 import type { ClaimRequest, ClaimResult, DeadLetter, IdempotencyRecord, QueueItem, QueueStats, Store, StoredAnswer } from './index.js';
 import { RECORD_TTL_MS } from './retention.js';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpoint.js';
 import { SCHEMA, sqliteQueue, type QueueStatements } from './sqlite-queue.js';
 
 export interface SqliteStoreOptions {
@@ -61,6 +62,7 @@ export class SqliteStore implements Store {
   readonly #statements = new Map<string, SqliteStatement>();
   #lastSweep = 0;
   #closed = false;
+  #checkpointer: Checkpointer | undefined;
 
   private constructor(db: SqliteDatabase, driver: SqliteDriverName, options: SqliteStoreOptions) {
     this.#db = db;
@@ -76,7 +78,11 @@ export class SqliteStore implements Store {
   /** Open (or create) the store's file; fails with a message naming the fix when no SQLite driver is available. */
   static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
     const { db, driver } = await openSqliteDatabase(options.path, options.driver);
-    return new SqliteStore(db, driver, options);
+    const store = new SqliteStore(db, driver, options);
+    // Checkpoints (the only fsyncs) run in a worker; this connection checkpoints only if the log grows past ~40 MB.
+    store.#checkpointer = await startCheckpointer(options.path, driver);
+    if (store.#checkpointer) db.exec('PRAGMA wal_autocheckpoint = 10000;');
+    return store;
   }
 
   async get(key: string): Promise<IdempotencyRecord | undefined> {
@@ -91,13 +97,14 @@ export class SqliteStore implements Store {
       if (!existing) {
         this.#sql('INSERT INTO records (key, fingerprint, steps, lease_owner, lease_until, created_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(key, request.fingerprint, '{}', request.owner, now + request.leaseMs, now);
-        return { outcome: 'claimed', record: this.#read(key)! };
+        const record = { key, fingerprint: request.fingerprint, steps: {}, leaseOwner: request.owner, leaseUntil: now + request.leaseMs, createdAt: now };
+        return { outcome: 'claimed', record };
       }
       if (existing.fingerprint !== request.fingerprint) return { outcome: 'mismatch', record: existing };
       if (existing.answer) return { outcome: 'done', record: existing };
       if (existing.leaseOwner && (existing.leaseUntil ?? 0) > now) return { outcome: 'busy', record: existing };
       this.#sql('UPDATE records SET lease_owner = ?, lease_until = ? WHERE key = ?').run(request.owner, now + request.leaseMs, key);
-      return { outcome: 'claimed', record: this.#read(key)! };
+      return { outcome: 'claimed', record: { ...existing, leaseOwner: request.owner, leaseUntil: now + request.leaseMs } };
     });
   }
 
@@ -107,15 +114,19 @@ export class SqliteStore implements Store {
     progress: { steps?: Record<string, string>; pendingStep?: string | null },
     leaseMs: number,
   ): Promise<boolean> {
-    return this.#tx(() => {
-      const record = this.#held(key, owner);
-      if (!record) return false;
-      const steps = { ...record.steps, ...progress.steps };
-      const pending = progress.pendingStep === undefined ? (record.pendingStep ?? null) : progress.pendingStep;
-      this.#sql('UPDATE records SET steps = ?, pending_step = ?, lease_until = ? WHERE key = ?')
-        .run(JSON.stringify(steps), pending, this.#now() + leaseMs, key);
-      return true;
-    });
+    // One fenced statement (its own transaction): merge the steps, set or clear the pending marker, renew the lease.
+    const { changes } = this.#sql(
+      `UPDATE records SET steps = json_patch(steps, ?), pending_step = CASE WHEN ? THEN ? ELSE pending_step END, lease_until = ?
+       WHERE key = ? AND lease_owner = ?`,
+    ).run(
+      JSON.stringify(progress.steps ?? {}),
+      progress.pendingStep === undefined ? 0 : 1,
+      progress.pendingStep ?? null,
+      this.#now() + leaseMs,
+      key,
+      owner,
+    );
+    return Number(changes) > 0;
   }
 
   async complete(key: string, owner: string, answer: StoredAnswer): Promise<boolean> {
@@ -204,6 +215,7 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     for (const key of [...this.#waiters.keys()]) this.#notify(key);
+    await this.#checkpointer?.stop();
     this.#db.close();
   }
 
@@ -229,13 +241,13 @@ export class SqliteStore implements Store {
 
   /** Run `fn` in one write transaction (taken at once, so a read-then-write is never interleaved). */
   #tx<T>(fn: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
+    this.#sql('BEGIN IMMEDIATE').run();
     try {
       const result = fn();
-      this.#db.exec('COMMIT');
+      this.#sql('COMMIT').run();
       return result;
     } catch (error) {
-      this.#db.exec('ROLLBACK');
+      this.#sql('ROLLBACK').run();
       throw error;
     }
   }
