@@ -132,7 +132,7 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
  * same key; the idempotency record keeps the steps done so far, so that send resumes where this one stopped.
  */
 function notQueued(deferred: DeliveryDeferred): ProxyError {
-  const seconds = deferred.reason === 'upstream_unavailable' ? 5 : Math.max(1, Math.ceil((deferred.retryAt - Date.now()) / 1000));
+  const seconds = deferred.reason === 'upstream_unavailable' ? 2 : Math.max(1, Math.ceil((deferred.retryAt - Date.now()) / 1000));
   return new ProxyError(
     503,
     'upstream_unavailable',
