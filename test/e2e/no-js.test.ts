@@ -176,6 +176,20 @@ describe('the prerendered form with JavaScript turned off', () => {
     assert.equal(await contactCreations(visitor.email), 1);
   });
 
+  test('reloading the thank-you page (the browser posts the form again) still gives one lead', async () => {
+    const page = await openWithoutJavaScript(await addFormPage('/contact-reload.html', {}));
+    const visitor = buildVisitor();
+    await fillForm(page, visitor);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('heading', { name: 'Thank you' }).waitFor();
+    const postsBefore = leadPosts();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Thank you' }).waitFor();
+    assert.equal(leadPosts() - postsBefore, 1, 'the reload posted the form again');
+    assert.equal((await leadsOf(visitor.email)).contacts.length, 1);
+    assert.equal(await contactCreations(visitor.email), 1);
+  });
+
   test('a second click on Send while the first post is still on its way gives one lead and the thank-you page', async () => {
     const page = await openWithoutJavaScript(await addFormPage('/contact-double.html', {}));
     const visitor = buildVisitor();
