@@ -1,10 +1,13 @@
-// `npm run bench:widget`: bundle sizes, and first paint of <lead-relay> over a static HTML form with the same fields.
+// `npm run bench:widget`: bundle sizes; first paint of <lead-relay> (plain and prerendered) over a static HTML form with
+// the same fields; layout shift (CLS) on an article page for the plain snippet, the prerendered one and launcher mode.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { renderLeadRelay } from '../src/render/render-lead-relay.js';
+import { ARTICLE_CSS, PHONE, WATCH_LAYOUT, articlePage, settledLayout, widgetSettled } from './article-page.js';
 import { measureBundles } from './bundle-size.js';
 
 const RUNS = 20;
@@ -40,6 +43,24 @@ customElements.define('lit-floor', class extends LitElement {
   render() { return html\`${FLOOR_FORM}\`; }
 });`;
 
+const MODULE_SCRIPT = '<script type="module" src="/dist/leadrelay.js"></script>';
+
+/** A page holding only the prerendered form (and the script that takes it over). */
+async function prerenderedPage(): Promise<string> {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>prerendered</title>
+${MODULE_SCRIPT}</head><body>${await renderLeadRelay({ proxy: '/proxy' })}</body></html>`;
+}
+
+/** The issue's article page with each way of embedding the widget. */
+async function articlePages(): Promise<Record<string, string>> {
+  const head = { head: MODULE_SCRIPT };
+  return {
+    '/article-plain.html': articlePage('<lead-relay proxy="/proxy"></lead-relay>', head),
+    '/article-prerendered.html': articlePage(await renderLeadRelay({ proxy: '/proxy' }), head),
+    '/article-launcher.html': articlePage('<lead-relay proxy="/proxy" mode="launcher"></lead-relay>', head),
+  };
+}
+
 async function bundleFloor(): Promise<string> {
   const result = await build({
     stdin: { contents: FLOOR_SOURCE, resolveDir: root, loader: 'js' },
@@ -64,19 +85,29 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const sizes = measureBundles();
   console.log('bundle sizes (gzip -9):');
-  console.log(`  first render  ${kb(sizes.firstRender)}  (${sizes.firstRenderFiles.join(', ')})  budget 10 KB, goal 9 KB`);
+  console.log(`  first render  ${kb(sizes.firstRender)}  (${sizes.firstRenderFiles.join(', ')})  budget 10 KB`);
   for (const chunk of sizes.lazy) console.log(`  lazy          ${kb(chunk.gzip)}  ${chunk.name}`);
-  console.log(`  with ky + one locale  ${kb(sizes.withKyAndLocale)}  budget 14 KB, goal 12 KB (everything: launcher too)`);
-  console.log(`  inline form, English  ${kb(sizes.inlineEnglish)}  (first render + later + en: what most visits load)`);
-  console.log(`  leadrelay.iife.js     ${kb(sizes.iife)}  (all locales inlined)`);
+  console.log(`  inline form, English  ${kb(sizes.inlineEnglish)}  budget 16.5 KB (first render + later + en: after a submission)`);
+  console.log(`  with ky + one locale  ${kb(sizes.withKyAndLocale)}  (everything one visitor can load: launcher too)`);
+  console.log(`  leadrelay.iife.js     ${kb(sizes.iife)}  budget 19 KB (all locales inlined)`);
 
   const floorScript = await bundleFloor();
-  const pages: Record<string, string> = { '/widget.html': WIDGET_PAGE, '/static.html': STATIC_PAGE, '/floor.html': FLOOR_PAGE };
+  const pages: Record<string, string> = {
+    '/widget.html': WIDGET_PAGE,
+    '/static.html': STATIC_PAGE,
+    '/floor.html': FLOOR_PAGE,
+    '/prerendered.html': await prerenderedPage(),
+    ...(await articlePages()),
+  };
   const server = createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     if (pages[path]) {
       response.writeHead(200, { 'content-type': 'text/html' });
       return response.end(pages[path]);
+    }
+    if (path === '/article.css') {
+      response.writeHead(200, { 'content-type': 'text/css' });
+      return response.end(ARTICLE_CSS);
     }
     if (path === '/floor.js') {
       response.writeHead(200, { 'content-type': 'text/javascript' });
@@ -110,12 +141,27 @@ async function main(): Promise<void> {
           }).observe({ type: 'paint', buffered: true });
         }),
     );
-    if (page !== 'static.html') await tab.waitForFunction(() => document.querySelector('lead-relay, lit-floor')?.shadowRoot?.querySelector('form'));
+    if (page === 'prerendered.html') await widgetSettled(tab);
+    else if (page !== 'static.html') await tab.waitForFunction(() => document.querySelector('lead-relay, lit-floor')?.shadowRoot?.querySelector('form'));
     await context.close();
     return ms;
   }
 
-  const pagesInTurn = ['widget.html', 'static.html', 'floor.html'];
+  /** CLS of an article page, once the widget has drawn itself (its form, or launcher mode's button). */
+  async function layoutShift(page: string): Promise<number> {
+    const context = await browser.newContext({ viewport: PHONE, colorScheme: 'light' });
+    const tab = await context.newPage();
+    await tab.addInitScript(WATCH_LAYOUT);
+    await tab.goto(`${base}/${page}`);
+    await widgetSettled(tab, page.includes('launcher'));
+    const { cls } = await settledLayout(tab);
+    await context.close();
+    return cls;
+  }
+
+  const pagesInTurn = ['widget.html', 'static.html', 'floor.html', 'prerendered.html'];
+  const articles = ['article-plain.html', 'article-prerendered.html', 'article-launcher.html'];
+  const shifts: Record<string, number[]> = Object.fromEntries(articles.map((page) => [page, []]));
   const paints: Record<string, number[]> = Object.fromEntries(pagesInTurn.map((page) => [page, []]));
   try {
     await firstPaint('widget.html'); // warm up the browser process, not measured
@@ -125,6 +171,7 @@ async function main(): Promise<void> {
         const page = pagesInTurn[(run + turn) % pagesInTurn.length];
         paints[page].push(await firstPaint(page));
       }
+      for (const page of articles) shifts[page].push(await layoutShift(page));
     }
   } finally {
     await browser.close();
@@ -137,6 +184,16 @@ async function main(): Promise<void> {
   console.log(`  static HTML form             ${plain.toFixed(1)} ms`);
   console.log(`  <lead-relay>                 ${widget.toFixed(1)} ms   ratio ${(widget / plain).toFixed(2)}  (goal ≤ 1.3)`);
   console.log(`  floor: Lit drawing that form ${floor.toFixed(1)} ms   ratio ${(floor / plain).toFixed(2)}`);
+  const prerendered = median(paints['prerendered.html']);
+  console.log(`  prerendered <lead-relay>     ${prerendered.toFixed(1)} ms   ratio ${(prerendered / plain).toFixed(2)}  (goal ≤ 1.1)`);
+  console.log(`cumulative layout shift, article page ${PHONE.width}×${PHONE.height}, median of ${RUNS} (max):`);
+  for (const [page, label] of [
+    ['article-plain.html', 'plain snippet       '],
+    ['article-prerendered.html', 'prerendered snippet '],
+    ['article-launcher.html', 'launcher mode       '],
+  ]) {
+    console.log(`  ${label} ${median(shifts[page]).toFixed(3)}  (${Math.max(...shifts[page]).toFixed(3)})`);
+  }
 }
 
 await main();

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { prerenderLeadRelay, type LeadRelayAttributes } from '../../src/render/render-lead-relay.js';
 import { launchChromium } from './browser.js';
+import { WATCH_LAYOUT, settledLayout, widgetSettled } from '../../bench/article-page.js';
 import { MODULE_SCRIPT, PHONE, articlePage, startPrerenderSite, type PrerenderSite } from './prerender-site.js';
 
 let site: PrerenderSite;
@@ -19,33 +20,6 @@ after(async () => {
   await site?.close();
 });
 
-/**
- * Sums layout shifts (not caused by input) and collects CSP violations from the page's first byte. A string: tsx's
- * helpers (`__name`) do not exist in the page.
- */
-const WATCH_LAYOUT = `window.cls = 0; window.violations = [];
-window.addShifts = (entries) => { for (const entry of entries) if (!entry.hadRecentInput) window.cls += entry.value; };
-window.shifts = new PerformanceObserver((list) => window.addShifts(list.getEntries()));
-window.shifts.observe({ type: 'layout-shift', buffered: true });
-document.addEventListener('securitypolicyviolation', (event) => window.violations.push(event.violatedDirective + ' ' + event.blockedURI));`;
-
-/** The element drew its own form: the prerendered nodes (and their <style>) are gone, the form is there. */
-async function takenOver(page: Page): Promise<void> {
-  await page.waitForFunction(() => {
-    const root = document.querySelector('lead-relay')?.shadowRoot;
-    return !!root?.querySelector('form') && !root.querySelector('style');
-  });
-}
-
-/** CLS once the page has settled: two frames after the element's last change, with pending entries flushed. */
-async function settledLayout(page: Page): Promise<{ cls: number; violations: string[] }> {
-  return page.evaluate(`(async () => {
-    for (let frame = 0; frame < 3; frame += 1) await new Promise(requestAnimationFrame);
-    window.addShifts(window.shifts.takeRecords());
-    return { cls: window.cls, violations: window.violations };
-  })()`);
-}
-
 async function openArticle(path: string, html: string, csp?: string): Promise<Page> {
   site.page(path, html, csp);
   const context = await browser.newContext({ viewport: PHONE, colorScheme: 'light' });
@@ -60,7 +34,7 @@ async function prerenderedArticle(name: string, attributes: Omit<LeadRelayAttrib
   // `default-src 'self'` plus only what the render output says to add.
   const csp = options.csp ? `default-src 'self'; style-src 'self' ${styleSrc.join(' ')}` : undefined;
   const page = await openArticle(`/prerendered-${name}.html`, articlePage(html, { head: MODULE_SCRIPT, lang: attributes.locale }), csp);
-  await takenOver(page);
+  await widgetSettled(page);
   return { page, ...(await settledLayout(page)) };
 }
 

@@ -6,31 +6,11 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createProxy, type Proxy } from '../../src/proxy/app.js';
+import { ARTICLE_CSS } from '../../bench/article-page.js';
+
+export { PHONE, articlePage } from '../../bench/article-page.js';
 
 export const PROXY_PATH = '/api/leadrelay';
-
-/** The viewport of the issue's measurements (a common phone). */
-export const PHONE = { width: 412, height: 823 };
-
-const ARTICLE_CSS = `body { margin: 0 auto; max-width: 40rem; padding: 1rem; font: 16px/1.5 system-ui, sans-serif }
-p { margin: 0 0 1rem }`;
-
-const PARAGRAPH =
-  'LeadRelay keeps your Intercom token on your server. This paragraph stands for the article around the form: the ' +
-  'text a reader is reading when the form arrives, and which must not move under their eyes.';
-
-/** A page with paragraphs above and below `form`; `head` holds the script tag, if any. */
-export function articlePage(form: string, options: { head?: string; lang?: string } = {}): string {
-  const paragraphs = (n: number) => Array.from({ length: n }, () => `<p>${PARAGRAPH}</p>`).join('\n');
-  return `<!doctype html><html lang="${options.lang ?? 'en'}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Article</title>
-<link rel="stylesheet" href="/article.css">${options.head ?? ''}</head>
-<body><h1>An article</h1>
-${paragraphs(2)}
-${form}
-${paragraphs(6)}
-</body></html>`;
-}
 
 export const MODULE_SCRIPT = '<script type="module" src="/dist/leadrelay.js"></script>';
 
