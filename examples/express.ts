@@ -4,9 +4,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+// #region readme
 import { getRequestListener } from '@hono/node-server';
 import express from 'express';
 import { createProxy, type Proxy, type ProxyOptions } from 'leadrelay/proxy';
+// #endregion
 
 export interface RunningApp {
   /** `http://host:port`: the app; the widget's `proxy` attribute is this plus `/api/leadrelay`. */
@@ -16,6 +18,7 @@ export interface RunningApp {
 }
 
 export async function startExpressApp(options: ProxyOptions, port = 3000, host = '127.0.0.1'): Promise<RunningApp> {
+  // #region readme
   const leadrelay = createProxy({ ...options, basePath: '/api/leadrelay' });
   const app = express();
   // Mounted with app.all (app.use would strip /api/leadrelay from the URL) and before any body parser: the proxy
@@ -24,6 +27,7 @@ export async function startExpressApp(options: ProxyOptions, port = 3000, host =
   app.all('/api/leadrelay/{*route}', getRequestListener(leadrelay.fetch));
 
   app.use(express.json());
+  // #endregion
   app.get('/', (_request, response) => {
     response.send('Your site. The proxy answers under /api/leadrelay.');
   });

@@ -3,11 +3,13 @@
 //   INTERCOM_ACCESS_TOKEN=… LEADRELAY_SECRET=… LEADRELAY_ALLOWED_ORIGINS=https://www.example.com npx tsx examples/node.ts
 // With nothing else to serve, `serve()` from 'leadrelay/proxy/node' is shorter (it also caps slow and
 // too many connections per client).
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+// #region readme
+import { createServer, type Server } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { createProxy, type Proxy, type ProxyOptions } from 'leadrelay/proxy';
+// #endregion
 
 export interface RunningServer {
   /** `http://host:port`; the widget's `proxy` attribute is this plus `/api/leadrelay`. */
@@ -17,6 +19,7 @@ export interface RunningServer {
 }
 
 export async function startNodeServer(options: ProxyOptions, port = 3000, host = '127.0.0.1'): Promise<RunningServer> {
+  // #region readme
   const leadrelay = createProxy({ ...options, basePath: '/api/leadrelay' });
   // Node's request and response in, a web Request to the proxy (with the socket, for the per-IP limit), its Response out.
   const proxyListener = getRequestListener(leadrelay.fetch);
@@ -25,6 +28,7 @@ export async function startNodeServer(options: ProxyOptions, port = 3000, host =
     if (request.url?.startsWith('/api/leadrelay/')) return void proxyListener(request, response);
     response.writeHead(200, { 'content-type': 'text/plain' }).end('Your site. The proxy answers under /api/leadrelay.');
   });
+  // #endregion
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

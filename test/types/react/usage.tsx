@@ -1,6 +1,7 @@
 // React 19 usage of <lead-relay> that must type-check (and the mistakes that must not), through the shipped types.
-import 'leadrelay';
-import 'leadrelay/react';
+// #region readme
+import 'leadrelay'; // registers <lead-relay>
+import 'leadrelay/react'; // its JSX types (an empty module at run time)
 import type { LeadSuccessDetail } from 'leadrelay';
 
 export function ContactForm({ onLead }: { onLead: (detail: LeadSuccessDetail) => void }) {
@@ -21,6 +22,7 @@ export function ContactForm({ onLead }: { onLead: (detail: LeadSuccessDetail) =>
     />
   );
 }
+// #endregion
 
 export function Mistakes() {
   return (

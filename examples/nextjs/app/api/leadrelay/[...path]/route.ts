@@ -1,6 +1,7 @@
 // A Next.js App Router route handler serving LeadRelay's proxy at /api/leadrelay/* (app/api/leadrelay/[...path]/route.ts).
 // Configured from the environment: INTERCOM_ACCESS_TOKEN, LEADRELAY_SECRET, LEADRELAY_IDENTITY_SECRET,
 // LEADRELAY_ALLOWED_ORIGINS (INTERCOM_BASE_URL only to point it at the emulator).
+// #region readme
 import { createProxy } from 'leadrelay/proxy';
 
 // The Node.js runtime (not Edge): the proxy keeps its delivery queue and store in the server process.
@@ -25,3 +26,4 @@ function handle(request: Request): Promise<Response> {
 }
 
 export { handle as GET, handle as POST, handle as OPTIONS };
+// #endregion

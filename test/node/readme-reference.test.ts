@@ -1,0 +1,69 @@
+// The README's reference parts follow the code: the routes table lists exactly the routes served, every option is named.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ROUTES } from '../../src/protocol/wire.js';
+import { createProxy } from '../../src/proxy/app.js';
+import { HEALTH_ROUTES } from '../../src/proxy/health.js';
+import { ACCESS_TOKEN, SECRET } from '../proxy/harness.js';
+import { root } from './readme-blocks.js';
+
+const readme = readFileSync(`${root}README.md`, 'utf8');
+
+/** The `METHOD /path` rows of the README's routes table. */
+function documentedRoutes(): { method: string; path: string }[] {
+  const section = readme.slice(readme.indexOf('#### Routes'), readme.indexOf('#### Base path'));
+  return [...section.matchAll(/^\| `(GET|POST) (\/[\w/]*)` \|/gm)].map((match) => ({ method: match[1]!, path: match[2]! }));
+}
+
+test('the routes table lists exactly the routes the proxy serves (metrics included)', () => {
+  const served = [...Object.values(ROUTES), ...Object.values(HEALTH_ROUTES), '/metrics'].sort();
+  assert.deepEqual(documentedRoutes().map((route) => route.path).sort(), served);
+});
+
+test('each documented route answers under the base path with its method, and 404 outside it', async () => {
+  const proxy = createProxy({
+    accessToken: ACCESS_TOKEN,
+    secret: SECRET,
+    baseUrl: 'http://127.0.0.1:9',
+    setupDataAttributes: false,
+    queuePollMs: 0,
+    basePath: '/api/leadrelay',
+    metricsToken: 'readme-metrics-token',
+  });
+  try {
+    for (const { method, path } of documentedRoutes()) {
+      const headers = { authorization: 'Bearer readme-metrics-token', 'content-type': 'application/json' };
+      const inside = await proxy.fetch(new Request(`http://127.0.0.1/api/leadrelay${path}`, { method, headers, body: method === 'POST' ? '{}' : undefined }));
+      assert.notEqual(inside.status, 404, `${method} /api/leadrelay${path}`);
+      assert.notEqual(inside.status, 405, `${method} /api/leadrelay${path}`);
+      const outside = await proxy.fetch(new Request(`http://127.0.0.1${path}`, { method, headers, body: method === 'POST' ? '{}' : undefined }));
+      assert.equal(outside.status, 404, `${method} ${path} without the base path`);
+    }
+  } finally {
+    await proxy.close();
+  }
+});
+
+/** The member names of an exported interface in a source file (one level: nested objects are the member's own). */
+function interfaceMembers(path: string, name: string): string[] {
+  const source = readFileSync(`${root}${path}`, 'utf8');
+  const start = source.indexOf(`export interface ${name} `);
+  assert.ok(start >= 0, `${path} declares ${name}`);
+  const members: string[] = [];
+  let depth = 0;
+  for (const line of source.slice(source.indexOf('{', start)).split('\n')) {
+    const member = depth === 1 ? /^\s+(\w+)\??:/.exec(line) : null;
+    if (member) members.push(member[1]!);
+    depth += (line.match(/\{/g) ?? []).length - (line.match(/\}/g) ?? []).length;
+    if (depth === 0) break;
+  }
+  return members;
+}
+
+test('every option of createProxy and of serve() is named in the README', () => {
+  const options = [...interfaceMembers('src/proxy/options.ts', 'ProxyOptions'), ...interfaceMembers('src/proxy/node.ts', 'ServeOptions')];
+  assert.ok(options.length > 30, `found ${options.length} options`);
+  const undocumented = options.filter((option) => !new RegExp('`' + option + '(`|\\.)').test(readme));
+  assert.deepEqual(undocumented, [], 'add each to the README (the variables table or "Every option of createProxy")');
+});

@@ -1,0 +1,288 @@
+// Every code block in the README is run or checked here, named by its `readme-check=` tag; an untagged block fails.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { verifyIdentity } from '../../src/proxy/identity.js';
+import { ACCESS_TOKEN, SECRET, buildLead } from '../proxy/harness.js';
+import { jsonLines, readmeBlocks, readmeRegion, root, runCli, shellCommands, startCli, withIntercomAt, type ReadmeBlock } from './readme-blocks.js';
+
+const run = promisify(execFile);
+const blocks = readmeBlocks();
+const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string; scripts: Record<string, string> };
+const ORIGIN = 'https://www.example.com';
+const BASE_PATH = '/api/leadrelay';
+
+/** The checks a test has asked for a block of; the last test compares it with CHECKS. */
+const used = new Set<string>();
+
+function block(check: string): ReadmeBlock {
+  used.add(check);
+  const found = blocks.filter((candidate) => candidate.check === check);
+  assert.equal(found.length, 1, `one README block is tagged readme-check=${check}`);
+  return found[0]!;
+}
+
+/** Writes a JS block (with what it assumes around it) into the package, so `leadrelay/…` imports resolve to dist/. */
+function moduleFile(name: string, source: string): string {
+  mkdirSync(`${root}test-results/readme`, { recursive: true });
+  const path = `${root}test-results/readme/${name}.mjs`;
+  writeFileSync(path, source);
+  return path;
+}
+
+/** A file the README includes a region of, and the test that runs that file. */
+const INCLUDED: Record<string, string> = {
+  'examples/express.ts': 'test/node/examples.test.ts',
+  'examples/node.ts': 'test/node/examples.test.ts',
+  'examples/nextjs/app/api/leadrelay/[...path]/route.ts': 'test/node/examples.test.ts',
+  'test/types/react/usage.tsx': 'test/types/frameworks.test.ts',
+  'test/types/vue/ContactForm.vue': 'test/types/frameworks.test.ts',
+  'test/types/svelte/ContactForm.svelte': 'test/types/frameworks.test.ts',
+};
+
+/** How each tagged block is run or checked. A block whose tag is missing here fails the first test. */
+const CHECKS = new Set([
+  'quickstart', 'install', 'run-proxy', 'hono-mount', 'base-path', 'script-tag', 'npm-import', 'identity-hash-node',
+  'identity-hash-python', 'identity-jwt', 'convert-script-tag', 'react-sign-in', 'bench-faults', 'production-env',
+  'caddy', 'nginx',
+]);
+
+test('every README code block carries a readme-check tag that a test here runs', () => {
+  const unchecked = blocks
+    .filter((b) => !(b.check && (CHECKS.has(b.check) || (b.check.startsWith('include:') && b.check.slice(8) in INCLUDED))))
+    .map((b) => `README.md:${b.line} \`\`\`${b.lang} ${b.check ?? '(no readme-check tag)'}: ${b.code.split('\n')[0]}`);
+  assert.deepEqual(unchecked, [], 'tag each block (```lang readme-check=name) and run it in test/node/readme.test.ts');
+});
+
+test('blocks cut from examples and type tests are exactly those files\' readme regions', () => {
+  for (const b of blocks.filter((candidate) => candidate.check?.startsWith('include:'))) {
+    const path = b.check!.slice('include:'.length);
+    assert.equal(b.code, readmeRegion(path), `README.md:${b.line} matches the #region readme of ${path}`);
+    assert.ok(readFileSync(`${root}${INCLUDED[path]}`, 'utf8').length > 0, `${INCLUDED[path]} runs ${path}`);
+  }
+});
+
+test('the README starts with npm install && npm start and npm test, which are scripts here', () => {
+  assert.equal(blocks[0], block('quickstart'));
+  const commands = shellCommands(block('quickstart').code).flatMap((c) => c.words.join(' ').split('&&').map((s) => s.trim()));
+  assert.deepEqual(commands, ['npm install', 'npm start', 'npm test']);
+  assert.ok(pkg.scripts.start && pkg.scripts.test && pkg.scripts.prepare, 'start, test, and prepare (the build on install)');
+  // Running `npm test` here would run this suite inside itself; test/e2e/demo-cli.test.ts runs `npm start`'s server.
+  assert.ok(existsSync(`${root}test/e2e/demo-cli.test.ts`));
+});
+
+test('install: npm pack writes the tarball the block installs', async () => {
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, maxBuffer: 16 << 20 });
+  const [{ filename }] = JSON.parse(stdout) as { filename: string }[];
+  assert.equal(filename, `leadrelay-${pkg.version}.tgz`);
+  const named = [...block('install').code.matchAll(/leadrelay-[\d.]+\.tgz/g)].map((m) => m[0]);
+  assert.ok(named.length >= 2 && named.every((name) => name === filename), `${named.join(', ')} is ${filename}`);
+});
+
+let emulator: RunningEmulator;
+test.before(async () => {
+  emulator = await startEmulator({ port: 0 });
+});
+test.after(async () => {
+  await emulator.close();
+});
+const intercomEnv = () => ({ INTERCOM_BASE_URL: emulator.url });
+
+test('run-proxy: each command is npx -p leadrelay leadrelay-proxy, and each runs: serve, --emulate, setup', async () => {
+  const commands = shellCommands(block('run-proxy').code);
+  assert.ok(commands.every((c) => c.words.slice(0, 4).join(' ') === 'npx -p leadrelay leadrelay-proxy'), 'never a bare npx');
+  const [serve, emulate, setup] = commands;
+
+  const served = await startCli(serve!.words.slice(4), { ...serve!.env, ...intercomEnv() });
+  try {
+    assert.equal((await fetch(`${served.url}/health`)).status, 200);
+  } finally {
+    await served.stop();
+  }
+  const emulated = await startCli(emulate!.words.slice(4), {});
+  try {
+    assert.deepEqual(await (await fetch(`${emulated.url}/health`)).json(), { ok: true });
+  } finally {
+    await emulated.stop();
+  }
+  // In the same shell as the first command, with its variables exported.
+  const done = await runCli(setup!.words.slice(4), { ...serve!.env, INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, ...intercomEnv() });
+  assert.equal(done.code, 0, done.output);
+});
+
+test('base-path: with LEADRELAY_BASE_PATH the routes move under it, as the curl line says', async () => {
+  const [start, curl] = shellCommands(block('base-path').code);
+  assert.equal(start!.env.LEADRELAY_BASE_PATH, BASE_PATH);
+  const cli = await startCli(start!.words.slice(4), start!.env);
+  try {
+    const target = new URL(curl!.words.at(-1)!);
+    assert.equal(target.pathname, `${BASE_PATH}/health`);
+    assert.deepEqual(await (await fetch(cli.url + target.pathname)).json(), { ok: true });
+    assert.equal((await fetch(`${cli.url}/health`)).status, 404);
+  } finally {
+    await cli.stop();
+  }
+});
+
+test('production-env: that configuration serves a lead from the site through a reverse proxy, with no warning', async () => {
+  const [command] = shellCommands(block('production-env').code);
+  const cli = await startCli(command!.words.slice(4), { ...command!.env, ...intercomEnv() });
+  try {
+    assert.equal((await fetch(`${cli.url}${BASE_PATH}/health/ready`)).status, 200);
+    const response = await fetch(`${cli.url}${BASE_PATH}/leads`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        origin: ORIGIN,
+        'idempotency-key': randomUUID(),
+        // What Caddy and nginx send: the client's address appended, the browser's scheme and host.
+        'x-forwarded-for': '198.51.100.23',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'www.example.com',
+      },
+      body: JSON.stringify(buildLead({ email: 'production@example.com' })),
+    });
+    assert.equal(response.status, 201, await response.clone().text());
+    const warnings = jsonLines(cli.output()).filter((line) => typeof line.warning === 'string');
+    assert.deepEqual(warnings, []);
+  } finally {
+    await cli.stop();
+  }
+});
+
+test('caddy and nginx: they pass the base path through unchanged to the port the proxy listens on, with the client address', () => {
+  const [command] = shellCommands(block('production-env').code);
+  const upstream = `${command!.env.HOST}:${command!.env.PORT}`;
+  // Neither server runs here (no certificates offline); these are the lines the proxy's settings depend on.
+  const caddy = block('caddy').code;
+  assert.match(caddy, new RegExp(`handle ${BASE_PATH}/\\* \\{`));
+  assert.match(caddy, new RegExp(`reverse_proxy ${upstream} `));
+  assert.match(caddy, new RegExp(`health_uri ${BASE_PATH}/health/ready`));
+  const nginx = block('nginx').code;
+  assert.match(nginx, new RegExp(`location ${BASE_PATH}/ \\{`));
+  assert.match(nginx, new RegExp(`proxy_pass http://${upstream};`), 'no URI after the address: the path is passed as is');
+  assert.match(nginx, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+  assert.match(nginx, /proxy_set_header X-Forwarded-Proto \$scheme;/);
+  const bodyLimit = Number(/client_max_body_size (\d+)k;/.exec(nginx)?.[1]) * 1024;
+  assert.ok(bodyLimit >= 32 * 1024, 'nginx lets through the largest body the proxy accepts');
+});
+
+test('hono-mount: the Hono app it builds takes a lead for Intercom under /api/leadrelay', async () => {
+  Object.assign(process.env, { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET, LEADRELAY_IDENTITY_SECRET: 'readme-identity-secret' });
+  const file = moduleFile('hono-mount', `${block('hono-mount').code}\nexport { app, leadrelay };\n`);
+  await withIntercomAt(emulator.url, async () => {
+    const { app, leadrelay } = (await import(file)) as {
+      app: { fetch(request: Request): Promise<Response> };
+      leadrelay: { ready: Promise<void>; close(): Promise<void> };
+    };
+    try {
+      const response = await app.fetch(
+        new Request(`http://127.0.0.1${BASE_PATH}/leads`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: ORIGIN, 'idempotency-key': randomUUID() },
+          body: JSON.stringify(buildLead({ email: 'hono-readme@example.com' })),
+        }),
+      );
+      assert.equal(response.status, 201, await response.clone().text());
+      const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as { contacts: { email: string }[] };
+      assert.ok(state.contacts.some((contact) => contact.email === 'hono-readme@example.com'));
+    } finally {
+      await leadrelay.close();
+    }
+  });
+});
+
+test('script-tag and convert-script-tag: the widget\'s proxy URL is the base path the proxy blocks serve', () => {
+  const proxyAttribute = /<lead-relay proxy="([^"]+)"/.exec(block('script-tag').code)?.[1];
+  assert.equal(new URL(proxyAttribute!).pathname, BASE_PATH);
+  const [production] = shellCommands(block('production-env').code);
+  assert.equal(production!.env.LEADRELAY_BASE_PATH, BASE_PATH);
+  assert.equal(production!.env.LEADRELAY_PUBLIC_URL, proxyAttribute);
+  // The bundle it loads is what the build writes (a page in a browser: test/widget/script-tag.test.ts loads it).
+  assert.match(block('script-tag').code, /src="[^"]+\/dist\/leadrelay\.js"/);
+  assert.ok(existsSync(`${root}dist/leadrelay.js`));
+  const queued = block('convert-script-tag').code;
+  assert.match(queued, /LeadRelay\.q\.push\(\['convertLead', \{\s+proxy: '([^']+)'/);
+  assert.equal(new URL(/proxy: '([^']+)'/.exec(queued)![1]!).pathname, BASE_PATH);
+  assert.match(readFileSync(`${root}src/client/lead-conversion.ts`, 'utf8'), /new CustomEvent\('lr-converted'/);
+});
+
+test('npm-import: importing leadrelay gives convertLead and resetLead', async () => {
+  const file = moduleFile('npm-import', `${block('npm-import').code}\nexport { convertLead, resetLead };\n`);
+  const { convertLead, resetLead } = (await import(file)) as Record<string, unknown>;
+  assert.equal(typeof convertLead, 'function');
+  assert.equal(typeof resetLead, 'function');
+});
+
+const IDENTITY_SECRET = 'readme-identity-secret-0123456789';
+
+test('identity-hash-node: the Express route it shows answers a user hash the proxy accepts', async () => {
+  process.env.LEADRELAY_IDENTITY_SECRET = IDENTITY_SECRET;
+  const preamble = `import express from 'express';
+const app = express();
+const requireSession = (req, _res, next) => { req.user = { id: 'u_42' }; next(); };
+`;
+  const file = moduleFile('identity-hash-node', `${preamble}${block('identity-hash-node').code}\nexport { app };\n`);
+  const { app } = (await import(file)) as { app: { listen(port: number, host: string, ready: () => void): import('node:http').Server } };
+  const server = await new Promise<import('node:http').Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  try {
+    const identity = (await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/me/leadrelay`)).json()) as {
+      userId: string;
+      userHash: string;
+    };
+    const user = await verifyIdentity(new Request('http://127.0.0.1/convert'), identity, { identitySecret: IDENTITY_SECRET });
+    assert.equal(user.userId, 'u_42');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('identity-hash-python: Python computes the same user hash the proxy accepts', async () => {
+  const program = `class user:\n    id = "u_42"\n\n${block('identity-hash-python').code}\nprint(user_hash)\n`;
+  const { stdout } = await run('python3', ['-c', program], { env: { ...process.env, LEADRELAY_IDENTITY_SECRET: IDENTITY_SECRET } });
+  const user = await verifyIdentity(new Request('http://127.0.0.1/convert'), { userId: 'u_42', userHash: stdout.trim() }, {
+    identitySecret: IDENTITY_SECRET,
+  });
+  assert.equal(user.userId, 'u_42');
+  assert.equal(stdout.trim(), createHmac('sha256', IDENTITY_SECRET).update('u_42').digest('hex'));
+});
+
+test('identity-jwt: the JWT it signs is accepted by the proxy, with its user id and verified email', async () => {
+  const jwtSecret = 'readme-jwt-secret-9876543210-abcdef';
+  process.env.LEADRELAY_JWT_SECRET = jwtSecret;
+  const preamble = `const user = { id: 'u_42', email: 'ada@example.com' };\n`;
+  const file = moduleFile('identity-jwt', `${preamble}${block('identity-jwt').code}\nexport { jwt };\n`);
+  const { jwt } = (await import(file)) as { jwt: string };
+  const user = await verifyIdentity(new Request('http://127.0.0.1/convert'), { jwt }, { jwtSecret, identitySecret: IDENTITY_SECRET });
+  assert.equal(user.userId, 'u_42');
+  assert.equal(user.email, 'ada@example.com');
+});
+
+test('react-sign-in: the hook compiles as JSX and uses what leadrelay exports', async () => {
+  const { transform } = await import('esbuild');
+  const { code } = await transform(block('react-sign-in').code, { loader: 'jsx', format: 'esm', jsx: 'automatic' });
+  assert.match(code, /convertLead\(\{ proxy: "\/api\/leadrelay", identity \}\)/);
+  const types = readFileSync(`${root}dist/index.d.ts`, 'utf8');
+  assert.match(types, /\bconvertLead\b/);
+});
+
+test('bench-faults: --help runs, and it knows every flag the other lines use', async () => {
+  const lines = shellCommands(block('bench-faults').code);
+  assert.deepEqual(lines[0]!.words, ['npm', 'run', 'bench:faults', '--', '--help']);
+  assert.ok(pkg.scripts['bench:faults']);
+  const { stdout, stderr } = await run('npm', ['run', '--silent', 'bench:faults', '--', '--help'], { cwd: root });
+  const flags = new Set(lines.slice(1).flatMap((line) => line.words.filter((word) => word.startsWith('--') && word !== '--')));
+  for (const flag of flags) assert.ok((stdout + stderr).includes(flag), `bench:faults --help mentions ${flag}`);
+});
+
+test('every check name in CHECKS has a test above that runs its block', () => {
+  assert.deepEqual([...CHECKS].filter((check) => !used.has(check)), []);
+});
