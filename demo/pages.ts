@@ -1,6 +1,7 @@
 // The demo's pages, stylesheets, page bundles and the widget's dist/ bundles, every page under a strict CSP.
 import { readFile } from 'node:fs/promises';
 import type { Hono } from 'hono';
+import { prerenderLeadRelay, type LeadRelayAttributes } from '../src/render/render-lead-relay.js';
 import type { PageBundles } from './bundles.js';
 
 /**
@@ -42,6 +43,20 @@ export function servePages(app: Hono, bundles: PageBundles): void {
       });
     });
   }
+
+  // The playground's "Prerendered" tab: the snippet for its current settings, made the way leadrelay-render makes it.
+  app.post('/prerender', async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as { attributes?: unknown } | undefined;
+    const pairs = Array.isArray(body?.attributes) ? body.attributes : undefined;
+    if (!pairs?.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every((part) => typeof part === 'string'))) {
+      return c.json({ error: { code: 'invalid_json', message: 'Send {"attributes": [["proxy", "/api/leadrelay"], …]}.' } }, 400);
+    }
+    try {
+      return c.json(await prerenderLeadRelay(Object.fromEntries(pairs) as LeadRelayAttributes));
+    } catch (error) {
+      return c.json({ error: { code: 'invalid_attribute', message: (error as Error).message } }, 400);
+    }
+  });
 
   app.get('/assets/:name', async (c) => {
     const name = c.req.param('name');

@@ -2,7 +2,13 @@
 
 export const FIELDS = ['name', 'email', 'phone', 'message'] as const;
 export type Field = (typeof FIELDS)[number];
-export type SnippetKind = 'module' | 'classic' | 'npm';
+export type SnippetKind = 'prerendered' | 'module' | 'classic' | 'npm';
+
+/** What POST /prerender answers: the snippet for some settings, and the style-src sources a strict CSP must add. */
+export interface Prerendered {
+  html: string;
+  styleSrc: string[];
+}
 
 export interface Settings {
   proxy: string;
@@ -140,6 +146,31 @@ function styleBlock(settings: Settings): string {
   const properties = themeProperties(settings);
   if (!properties.length) return '';
   return `\n\n<style>\n  /* or in your stylesheet */\n  lead-relay {\n${properties.map(([name, value]) => `    ${name}: ${value};`).join('\n')}\n  }\n</style>`;
+}
+
+/** The attributes leadrelay-render takes: the playground's, without `preview-state` (a design-review setting). */
+export function renderAttributes(settings: Settings): [string, string][] {
+  return widgetAttributes(settings).filter(([name]) => name !== 'preview-state');
+}
+
+/** The same snippet from the command line. */
+export function renderCommand(settings: Settings): string {
+  const quote = (value: string) => (/^[\w./:@-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
+  return `npx leadrelay-render ${renderAttributes(settings).map(([name, value]) => `--${name} ${quote(value)}`).join(' ')}`;
+}
+
+/** The prerendered snippet: it paints with the page, moves nothing, and posts without JavaScript. */
+export function prerenderedSnippet(settings: Settings, version: string, rendered: Prerendered): string {
+  const cdn = `https://cdn.jsdelivr.net/npm/leadrelay@${version}/dist`;
+  return [
+    '<!-- Made for the settings on this page: make it again when you change them, here or with',
+    `     ${renderCommand(settings)} -->`,
+    `<script type="module" src="${cdn}/leadrelay.js"></script>`,
+    '',
+    rendered.html,
+    '',
+    `<!-- Under a strict Content-Security-Policy, add to style-src: ${rendered.styleSrc.join(' ')} -->`,
+  ].join('\n') + styleBlock(settings);
 }
 
 /** The code a customer pastes to get the widget exactly as the playground shows it. */

@@ -1,6 +1,19 @@
 // The playground page: the settings form drives the live widget, the state gallery and the snippet box.
 import { loadBackend } from './inbox-view.js';
-import { DEFAULTS, FIELDS, parseStrings, snippet, themeProperties, widgetAttributes, type Field, type Settings, type SnippetKind } from './playground-settings.js';
+import {
+  DEFAULTS,
+  FIELDS,
+  parseStrings,
+  prerenderedSnippet,
+  renderAttributes,
+  snippet,
+  themeProperties,
+  widgetAttributes,
+  type Field,
+  type Prerendered,
+  type Settings,
+  type SnippetKind,
+} from './playground-settings.js';
 
 const $ = <T extends Element>(selector: string) => document.querySelector<T>(selector)!;
 
@@ -9,8 +22,28 @@ let live = $<HTMLElement>('#live');
 const gallery = [...document.querySelectorAll<HTMLElement>('#gallery lead-relay')];
 const surfaces = [$<HTMLElement>('#stage-surface'), $<HTMLElement>('#gallery-surface')];
 const code = $<HTMLElement>('#snippet-code');
-let kind: SnippetKind = 'module';
+let kind: SnippetKind = 'prerendered';
 let version = '0.0.0';
+/** Counts render requests, so an answer for older settings never replaces a newer one. */
+let rendering = 0;
+
+/** The prerendered snippet is made on the server (Lit's SSR runs in Node): ask for it for these settings. */
+async function showPrerendered(settings: Settings): Promise<void> {
+  const ticket = (rendering += 1);
+  code.textContent = 'Rendering the snippet for these settings…';
+  try {
+    const response = await fetch('/prerender', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ attributes: renderAttributes(settings) }),
+    });
+    const answer = (await response.json()) as Prerendered & { error?: { message: string } };
+    if (ticket !== rendering || kind !== 'prerendered') return;
+    code.textContent = answer.error ? `Not rendered: ${answer.error.message}` : prerenderedSnippet(settings, version, answer);
+  } catch {
+    if (ticket === rendering && kind === 'prerendered') code.textContent = 'Not rendered: the demo server did not answer.';
+  }
+}
 
 function readSettings(): Settings {
   const data = new FormData(form);
@@ -86,7 +119,9 @@ function update(): void {
     const required = form.querySelector<HTMLInputElement>(`input[name=required][value=${field}]`)!;
     required.disabled = !settings.shown.includes(field);
   }
-  code.textContent = snippet(kind, settings, version);
+  $<HTMLElement>('#prerender-note').hidden = kind !== 'prerendered';
+  if (kind === 'prerendered') void showPrerendered(settings);
+  else code.textContent = snippet(kind, settings, version);
 }
 
 function selectTab(tab: HTMLButtonElement, focus: boolean): void {

@@ -49,6 +49,7 @@ test('the controls set the attributes of the live widget and the snippet writes 
   await live().getByRole('checkbox', { name: /Ich bin einverstanden/ }).waitFor();
   assert.equal(await live().getByRole('textbox', { name: /^Telefon/ }).count(), 0);
 
+  await page.getByRole('tab', { name: 'Script tag' }).click();
   const snippet = await snippetText();
   assert.match(snippet, /<script type="module" src="[^"]+\/leadrelay\.js"><\/script>/);
   assert.match(snippet, /heading="Talk to &quot;sales&quot;"/);
@@ -68,6 +69,26 @@ test('the controls set the attributes of the live widget and the snippet writes 
   await page.getByRole('button', { name: 'Reset all' }).click();
   await page.waitForFunction(() => !document.querySelector('#live')!.hasAttribute('heading'));
   assert.equal(await live().getAttribute('locale'), null);
+});
+
+test('the first tab is the prerendered snippet for the current settings, with the note to make it again', async () => {
+  await page.getByRole('tab', { name: 'Prerendered' }).click();
+  assert.equal(await page.getByRole('tab', { name: 'Prerendered' }).getAttribute('aria-selected'), 'true');
+  assert.equal(await page.locator('[role=tab]').first().textContent(), 'Prerendered');
+  await page.getByLabel('Locale').selectOption('de');
+  await page.waitForFunction(() => document.querySelector('#snippet-code')?.textContent?.includes('Kontakt aufnehmen'));
+  const snippet = await snippetText();
+  assert.match(snippet, /<lead-relay proxy="\/api\/leadrelay" locale="de"[^>]*><template shadowrootmode="open">/);
+  assert.match(snippet, /<form part="form" method="post" action="\/api\/leadrelay\/leads"/);
+  assert.match(snippet, /npx leadrelay-render --proxy \/api\/leadrelay --locale de/);
+  assert.match(snippet, /add to style-src: 'sha256-[\w+/=]+'/);
+  assert.ok(await page.locator('#prerender-note').isVisible());
+  assert.match((await page.locator('#prerender-note').textContent()) ?? '', /Make it again/);
+  // New settings, a new snippet.
+  await page.getByLabel('Locale').selectOption('fr');
+  await page.waitForFunction(() => /locale="fr"/.test(document.querySelector('#snippet-code')?.textContent ?? ''));
+  await page.getByRole('button', { name: 'Reset all' }).click();
+  await page.waitForFunction(() => !document.querySelector('#live')!.hasAttribute('locale'));
 });
 
 test('the theme controls set --lr-* custom properties on every widget and in the snippet', async () => {
