@@ -158,7 +158,9 @@ async function main(): Promise<void> {
         redisUrl = redis.url;
       }
     }
-    const env = {
+    const env: Record<string, string> = {
+      // --store memory means memory (the CLI's default is now a SQLite file in the working folder).
+      ...(run.store === 'memory' ? { LEADRELAY_STORE: 'memory:' } : {}),
       LEADRELAY_RECOVERY_LAG_MS: String(run.recoveryLagMs),
       LEADRELAY_QUEUE_CONCURRENCY: String(run.queueConcurrency),
       LEADRELAY_LEASE_MS: String(run.leaseMs),
