@@ -45,7 +45,11 @@ export interface ProxyOptions {
   trustProxy?: boolean;
   /** LEADRELAY_IPV6_PREFIX: IPv6 clients are rate-limited per network of this prefix length (default 64, 1-128). */
   ipv6Prefix?: number;
-  /** Where idempotency records and counters live (default: in memory, one process). */
+  /**
+   * Where idempotency records, counters and the delivery queue live. Default: a MemoryStore (one process, forgotten
+   * on restart, so it never answers 202: 503 with Retry-After instead). For durability pass a SqliteStore
+   * (`leadrelay/proxy/sqlite`) or a RedisStore; the `leadrelay-proxy` CLI uses SQLite by default.
+   */
   store?: Store;
   /** Receives one object per request (method, route, status, durationMs, intercomRequestId) and start-up events. */
   logger?: (line: Record<string, unknown>) => void;
