@@ -1,6 +1,8 @@
 // Attack (issue 14, finding 2): hostile lead tokens must not make the proxy search Intercom again and again.
 // N requests to each browser-facing route with tokens that are well formed but stale, forged or pending; the
 // emulator's request log (GET /_emulator/requests) must show at most a small fixed number of calls per request.
+// Each route prints its calls per request; the dot reporter shows a file's output only on failure, so read them with
+// `LEADRELAY_TEST_REPORTER=spec node scripts/run-node-tests.mjs test/proxy/attack-amplification.test.ts`.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
