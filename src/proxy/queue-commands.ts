@@ -44,7 +44,7 @@ export function describeAge(ms: number): string {
 
 async function stats(store: Store, io: QueueCommandIo): Promise<number> {
   const { waiting, retrying, dead, oldestEnqueuedAt } = await store.queueStats(LEADS_QUEUE);
-  const oldest = oldestEnqueuedAt === undefined ? '-' : `${describeAge(Date.now() - oldestEnqueuedAt)} (${new Date(oldestEnqueuedAt).toISOString()})`;
+  const oldest = oldestEnqueuedAt === undefined ? '-' : `${describeAge(Date.now() - oldestEnqueuedAt)} ago (${new Date(oldestEnqueuedAt).toISOString()})`;
   io.out(`waiting   ${waiting}\nretrying  ${retrying}\ndead      ${dead}\noldest    ${oldest}\n`);
   return 0;
 }
