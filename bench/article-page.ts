@@ -25,14 +25,21 @@ ${paragraphs(6)}
 }
 
 /**
- * An init script (`page.addInitScript`): sums layout shifts not caused by input, and collects CSP violations, from
- * the page's first byte. A string, because tsx's helpers (`__name`) do not exist in the page.
+ * An init script (`page.addInitScript`): sums layout shifts not caused by input, collects CSP violations, and counts
+ * frames in which an inline <lead-relay> shows no form (`blankFrames`), from the page's first byte. A string, because tsx's helpers (`__name`) do not exist in the page.
  */
 export const WATCH_LAYOUT = `window.cls = 0; window.violations = [];
 window.addShifts = (entries) => { for (const entry of entries) if (!entry.hadRecentInput) window.cls += entry.value; };
 window.shifts = new PerformanceObserver((list) => window.addShifts(list.getEntries()));
 window.shifts.observe({ type: 'layout-shift', buffered: true });
-document.addEventListener('securitypolicyviolation', (event) => window.violations.push(event.violatedDirective + ' ' + event.blockedURI));`;
+document.addEventListener('securitypolicyviolation', (event) => window.violations.push(event.violatedDirective + ' ' + event.blockedURI));
+window.blankFrames = 0;
+const lookForForm = () => {
+  const element = document.querySelector('lead-relay');
+  if (element && element.getAttribute('mode') !== 'launcher' && !element.shadowRoot?.querySelector('form')) window.blankFrames += 1;
+  requestAnimationFrame(lookForForm);
+};
+requestAnimationFrame(lookForForm);`;
 
 /** The element drew its own form (or launcher button): the prerendered nodes and their <style> are gone. */
 export async function widgetSettled(page: Page, launcher = false): Promise<void> {
@@ -42,11 +49,11 @@ export async function widgetSettled(page: Page, launcher = false): Promise<void>
   );
 }
 
-/** CLS so far and CSP violations, read three frames after the call with pending entries flushed. */
-export async function settledLayout(page: Page): Promise<{ cls: number; violations: string[] }> {
+/** CLS so far, CSP violations and blank frames, read three frames after the call with pending entries flushed. */
+export async function settledLayout(page: Page): Promise<{ cls: number; violations: string[]; blankFrames: number }> {
   return page.evaluate(`(async () => {
     for (let frame = 0; frame < 3; frame += 1) await new Promise(requestAnimationFrame);
     window.addShifts(window.shifts.takeRecords());
-    return { cls: window.cls, violations: window.violations };
+    return { cls: window.cls, violations: window.violations, blankFrames: window.blankFrames };
   })()`);
 }

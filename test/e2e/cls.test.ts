@@ -41,9 +41,10 @@ async function prerenderedArticle(name: string, attributes: Omit<LeadRelayAttrib
 test('the plain snippet moves the article when it appears (the figure the prerendered snippet is compared with)', async () => {
   const page = await openArticle('/plain.html', articlePage(`<lead-relay proxy="${site.proxyUrl}"></lead-relay>`, { head: MODULE_SCRIPT }));
   await page.waitForFunction(() => !!document.querySelector('lead-relay')?.shadowRoot?.querySelector('form'));
-  const { cls } = await settledLayout(page);
+  const { cls, blankFrames } = await settledLayout(page);
   console.log(`CLS, article page 412×823, plain snippet: ${cls.toFixed(3)}`);
   assert.ok(cls > 0.1, `the plain snippet's shift is measured (CLS ${cls})`);
+  assert.ok(blankFrames > 0, 'the plain snippet shows frames without its form (what the blank-frame check detects)');
   await page.context().close();
 });
 
@@ -53,10 +54,11 @@ for (const [name, attributes] of [
   ['ar', { locale: 'ar' }],
   ['dark', { theme: 'dark' }],
 ] as const) {
-  test(`the prerendered snippet (${name}) is taken over by the element with a CLS of 0.000`, async () => {
-    const { page, cls } = await prerenderedArticle(name, attributes);
+  test(`the prerendered snippet (${name}) is taken over by the element with a CLS of 0.000 and no blank frame`, async () => {
+    const { page, cls, blankFrames } = await prerenderedArticle(name, attributes);
     console.log(`CLS, article page 412×823, prerendered (${name}): ${cls.toFixed(3)}`);
     assert.equal(cls.toFixed(3), '0.000');
+    assert.equal(blankFrames, 0, 'a frame showed the element without its form');
     await page.context().close();
   });
 }

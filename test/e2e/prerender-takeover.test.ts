@@ -126,3 +126,29 @@ test('a browser that does not parse declarative shadow DOM gets today\'s widget 
   await context.close();
 });
 
+
+test('a German form keeps its prerendered words while its pack is held back, past the 1.5 s an unrendered form waits', async () => {
+  site.page('/pack-held.html', articlePage(await renderLeadRelay({ proxy: site.proxyUrl, locale: 'de' }), { head: MODULE_SCRIPT, lang: 'de' }));
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  await page.clock.install();
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/dist/leadrelay-de-*.js', async (route: Route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(`${site.url}/pack-held.html`);
+  await page.waitForFunction(() => (document.querySelector('lead-relay') as { hasUpdated?: boolean } | null)?.hasUpdated === true);
+  await page.clock.fastForward(3000); // past the element's 1.5 s wait for a pack (mock time: no sleeping)
+  const heading = page.locator('lead-relay [part=heading]');
+  assert.equal(await heading.textContent(), 'Kontakt aufnehmen');
+  assert.equal(await page.evaluate(() => !!document.querySelector('lead-relay')!.shadowRoot!.querySelector('style')), true, 'still the prerendered nodes');
+  await page.locator('lead-relay').getByRole('textbox', { name: 'E-Mail', exact: true }).pressSequentially('ada@example.com');
+
+  release();
+  await page.waitForFunction(() => !document.querySelector('lead-relay')!.shadowRoot!.querySelector('style'));
+  assert.equal(await heading.textContent(), 'Kontakt aufnehmen');
+  assert.equal(await page.locator('lead-relay [name=email]').inputValue(), 'ada@example.com');
+  await context.close();
+});
