@@ -1,7 +1,7 @@
 // One Store contract, three stores: memory, Redis and SQLite pass the same suite; Redis and SQLite also across handles.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -142,6 +142,20 @@ describe('SqliteStore across handles and restarts', () => {
       assert.deepEqual([replay.outcome, replay.record.answer], ['done', { status: 201, body: { ok: true } }]);
     } finally {
       await second.close();
+    }
+  });
+
+  test('a worker thread folds the write-ahead log into the database file while the store is open', async () => {
+    const path = join(sqliteDir, `${randomUUID()}.db`);
+    const store = await SqliteStore.open({ path });
+    try {
+      // Few enough commits that SQLite's own automatic checkpoint (1000 pages) would not run yet.
+      for (let i = 0; i < 40; i += 1) await store.enqueue('leads', `id-${i}`, 'x'.repeat(500));
+      const deadline = Date.now() + 10_000;
+      while (statSync(path).size < 8 * 4096 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(statSync(path).size >= 8 * 4096, `database file ${statSync(path).size} bytes: no checkpoint ran`);
+    } finally {
+      await store.close();
     }
   });
 
