@@ -81,7 +81,8 @@ function check(attributes: LeadRelayAttributes): void {
  */
 export async function prerenderLeadRelay(attributes: LeadRelayAttributes): Promise<PrerenderedLeadRelay> {
   check(attributes);
-  const all: Record<string, string | undefined> = { ...attributes, locale: attributes.locale || 'en' };
+  // No trailing slash: the form's action is `${proxy}/leads` (the widget's own calls tolerate one; a form cannot).
+  const all: Record<string, string | undefined> = { ...attributes, proxy: attributes.proxy.replace(/\/+$/, ''), locale: attributes.locale || 'en' };
   await loadMessages(baseLocale(all.locale)); // the pack, so the first render has this language's words
   const written = Object.entries(all)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)

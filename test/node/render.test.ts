@@ -25,6 +25,11 @@ test('the snippet is <lead-relay> with an open declarative shadow root holding a
   assert.doesNotMatch(html, /lit-part|lit-node/, 'no hydration markers: the element swaps the nodes, it does not hydrate');
 });
 
+test('a proxy URL with a trailing slash still gives the form the action ${proxy}/leads', async () => {
+  const html = await renderLeadRelay({ proxy: `${PROXY}/` });
+  assert.match(html, /action="https:\/\/www\.example\.com\/api\/leadrelay\/leads"/);
+});
+
 test('the form\'s control names are the wire names of POST /leads, plus the honeypot and the hidden locale', async () => {
   const html = await renderLeadRelay({ proxy: PROXY, consent: 'I agree to be contacted' });
   assert.deepEqual(controlNames(html), [...LEAD_FIELDS, 'consent', 'hp', 'locale']);
