@@ -98,9 +98,10 @@ test('run-proxy: each command is npx -p leadrelay leadrelay-proxy, and each runs
   assert.ok(commands.every((c) => c.words.slice(0, 4).join(' ') === 'npx -p leadrelay leadrelay-proxy'), 'never a bare npx');
   const [serve, emulate, setup] = commands;
 
+  assert.equal(serve!.env.LEADRELAY_BASE_PATH, BASE_PATH, 'the base path the widget examples use');
   const served = await startCli(serve!.words.slice(4), { ...serve!.env, ...intercomEnv() });
   try {
-    assert.equal((await fetch(`${served.url}/health`)).status, 200);
+    assert.equal((await fetch(`${served.url}${BASE_PATH}/health`)).status, 200);
   } finally {
     await served.stop();
   }
