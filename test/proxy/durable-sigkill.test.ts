@@ -1,16 +1,15 @@
 // The default store keeps what it accepted: 200 submissions queued while Intercom fails every create survive a
 // SIGKILL of the only proxy process, and a restarted one delivers each exactly once when Intercom recovers.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { auditWhenDelivered, driveSubmissions } from '../../bench/fault-load.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { ACCESS_TOKEN, SECRET } from './harness.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import { runQueueCli } from './queue-cli.js';
 
 const N = 200;
 const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-sigkill-'));
@@ -45,13 +44,8 @@ async function faults(method: 'POST' | 'DELETE', body?: unknown): Promise<void> 
 }
 
 /** `leadrelay-proxy queue` as an operator runs it, in its own process, on the same data folder. */
-function queueCounts(): Record<string, string> {
-  const cli = pathToFileURL(new URL('../../src/proxy/cli.ts', import.meta.url).pathname).href;
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', `import { main } from ${JSON.stringify(cli)}; await main(['queue']);`],
-    { env: { PATH: process.env.PATH, HOME: process.env.HOME, LEADRELAY_DATA_DIR: dataDir }, encoding: 'utf8', timeout: 30_000 },
-  );
+async function queueCounts(): Promise<Record<string, string>> {
+  const result = await runQueueCli([], { LEADRELAY_DATA_DIR: dataDir });
   assert.equal(result.status, 0, result.stderr);
   return Object.fromEntries(result.stdout.trim().split('\n').map((line) => line.split(/\s+/, 2) as [string, string]));
 }
@@ -73,7 +67,7 @@ test(`SIGKILL with ${N} queued submissions on the default store: after a restart
   );
 
   await first.kill();
-  const queued = queueCounts();
+  const queued = await queueCounts();
   assert.equal(Number(queued.waiting) + Number(queued.retrying), N, `all ${N} are still queued after SIGKILL`);
   assert.equal(Number(queued.dead), 0);
 
@@ -89,8 +83,8 @@ test(`SIGKILL with ${N} queued submissions on the default store: after a restart
 
   // The queue empties once every delivery is acknowledged.
   const deadline = Date.now() + 30_000;
-  let counts = queueCounts();
-  while (Number(counts.waiting) + Number(counts.retrying) > 0 && Date.now() < deadline) counts = queueCounts();
+  let counts = await queueCounts();
+  while (Number(counts.waiting) + Number(counts.retrying) > 0 && Date.now() < deadline) counts = await queueCounts();
   assert.deepEqual([counts.waiting, counts.retrying, counts.dead], ['0', '0', '0']);
   await second.stop();
 });
