@@ -31,6 +31,7 @@ export const LEAD_RELAY_ATTRIBUTES = [
   'consent',
   'mode',
   'theme',
+  'preview-state',
   'strings',
   'id',
 ] as const;

@@ -66,6 +66,12 @@ test('the words are the locale\'s: German, Arabic right to left; heading and str
   assert.match(custom, /^<lead-relay [^>]*theme="dark"/);
 });
 
+test('preview-state renders that state (a design review of the success message, prerendered)', async () => {
+  const html = await renderLeadRelay({ proxy: PROXY, 'preview-state': 'success', 'success-message': 'Danke!' });
+  assert.match(html, /<div class="done" part="status" role="status" tabindex="-1">\s*<slot name="success">Danke!<\/slot>/);
+  assert.doesNotMatch(html, /<form/);
+});
+
 test('attribute values are escaped: a heading cannot inject markup', async () => {
   const html = await renderLeadRelay({ proxy: PROXY, heading: '<img src=x onerror=alert(1)> "quoted"' });
   assert.doesNotMatch(html, /<img/);
