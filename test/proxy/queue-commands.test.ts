@@ -73,7 +73,9 @@ describe('queue commands on Redis', () => {
       const exported = await runQueueCli(['export'], { LEADRELAY_STORE: redisUrl });
       assert.equal(exported.status, 0, exported.stderr);
       const letters = exported.stdout.trim().split('\n').map((line) => JSON.parse(line));
-      assert.deepEqual(letters.map((letter) => letter.id), results.map((result) => result.key), 'oldest first');
+      assert.deepEqual(letters.map((letter) => letter.id).sort(), results.map((result) => result.key).sort());
+      const deadTimes = letters.map((letter) => Date.parse(letter.deadAt));
+      assert.deepEqual(deadTimes, [...deadTimes].sort((a, b) => a - b), 'in the order they died');
       assert.ok(letters.every((letter) => /^retention_expired/.test(letter.reason) && letter.submission.email));
       assert.ok(!exported.stdout.includes(ACCESS_TOKEN));
 
