@@ -32,8 +32,11 @@ async function emulatorState(): Promise<{ contacts: StateContact[]; conversation
 }
 
 for (const locale of ['en', 'de'] as const) {
-  test(`a visitor who types while the script is held back (${locale}) keeps the values and focus, and the submission carries them`, async () => {
-    site.page(`/held-${locale}.html`, articlePage(await renderLeadRelay({ proxy: site.proxyUrl, locale }), { head: MODULE_SCRIPT, lang: locale }));
+  test(`a visitor who types and ticks consent while the script is held back (${locale}) keeps it all and focus, and the submission carries it`, async () => {
+    // A required consent box too: if the ticked box were not taken over, the widget would refuse to send.
+    const consent = locale === 'en' ? 'I agree to be contacted.' : 'Ich bin einverstanden.';
+    const form = await renderLeadRelay({ proxy: site.proxyUrl, locale, consent });
+    site.page(`/held-${locale}.html`, articlePage(form, { head: MODULE_SCRIPT, lang: locale }));
     const context = await browser.newContext({ viewport: PHONE });
     const page = await context.newPage();
     const problems = watchForProblems(page);
@@ -50,6 +53,7 @@ for (const locale of ['en', 'de'] as const) {
     const labels = locale === 'de' ? { name: 'Name', email: 'E-Mail', message: 'Nachricht' } : { name: 'Name', email: 'Email', message: 'Message' };
     await widget.getByRole('textbox', { name: labels.name, exact: true }).pressSequentially(visitor.name);
     await widget.getByRole('textbox', { name: labels.email, exact: true }).pressSequentially(visitor.email);
+    await widget.getByRole('checkbox').check();
     await widget.getByRole('textbox', { name: labels.message, exact: true }).pressSequentially(visitor.message);
     assert.equal(await page.evaluate(() => customElements.get('lead-relay')), undefined, 'the script was held back while typing');
 
@@ -61,9 +65,10 @@ for (const locale of ['en', 'de'] as const) {
     const after = await page.evaluate(() => {
       const root = document.querySelector('lead-relay')!.shadowRoot!;
       const [name, email, message] = ['name', 'email', 'message'].map((field) => root.querySelector<HTMLInputElement>(`[name=${field}]`)!.value);
-      return { name, email, message, focused: root.activeElement?.id };
+      const consentGiven = root.querySelector<HTMLInputElement>('#lr-consent')!.checked;
+      return { name, email, message, consentGiven, focused: root.activeElement?.id };
     });
-    assert.deepEqual(after, { name: visitor.name, email: visitor.email, message: visitor.message, focused: 'lr-message' });
+    assert.deepEqual(after, { name: visitor.name, email: visitor.email, message: visitor.message, consentGiven: true, focused: 'lr-message' });
 
     await widget.locator('[part=button]').click();
     await widget.locator('.done').waitFor({ timeout: 15_000 });
