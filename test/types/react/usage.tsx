@@ -12,7 +12,6 @@ export function ContactForm({ onLead }: { onLead: (detail: LeadSuccessDetail) =>
       phone-country="DE"
       mode="launcher"
       theme="dark"
-      preview-state="queued"
       strings={{ submit: 'Book a demo' }}
       className="contact"
       onlr-success={(event) => onLead(event.detail)}
