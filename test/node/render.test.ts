@@ -72,6 +72,11 @@ test('preview-state renders that state (a design review of the success message, 
   assert.doesNotMatch(html, /<form/);
 });
 
+test('launcher mode prerenders no form (its button and dialog need the script), only the element and its style', async () => {
+  const html = await renderLeadRelay({ proxy: PROXY, mode: 'launcher' });
+  assert.match(html, /^<lead-relay [^>]*mode="launcher"[^>]*><template shadowrootmode="open"><style>[^<]*<\/style><\/template><\/lead-relay>$/);
+});
+
 test('attribute values are escaped: a heading cannot inject markup', async () => {
   const html = await renderLeadRelay({ proxy: PROXY, heading: '<img src=x onerror=alert(1)> "quoted"' });
   assert.doesNotMatch(html, /<img/);
