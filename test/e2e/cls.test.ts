@@ -48,6 +48,19 @@ test('the plain snippet moves the article when it appears (the figure the preren
   await page.context().close();
 });
 
+test('the plain snippet with the height the README reserves for it moves nothing', async () => {
+  const { readFileSync } = await import('node:fs');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const rule = /`(lead-relay:not\(\[mode=launcher\]\) \{[^}`]+\})`/.exec(readme)?.[1];
+  assert.ok(rule, 'the README gives the CSS rule');
+  const html = articlePage(`<lead-relay proxy="${site.proxyUrl}"></lead-relay>`, { head: `${MODULE_SCRIPT}<style>${rule}</style>` });
+  const page = await openArticle('/plain-reserved.html', html);
+  await page.waitForFunction(() => !!document.querySelector('lead-relay')?.shadowRoot?.querySelector('form'));
+  const { cls } = await settledLayout(page);
+  assert.equal(cls.toFixed(3), '0.000');
+  await page.context().close();
+});
+
 for (const [name, attributes] of [
   ['en', { locale: 'en' }],
   ['de', { locale: 'de' }],
