@@ -1,11 +1,12 @@
 // The <lead-relay> element: its properties, its one state value, and render().
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import type { LeadField } from '../protocol/wire.js';
-import { errorText, renderConsent, renderField } from './field-templates.js';
+import { renderDone, renderForm } from './form-view.js';
 import { requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
 import { LocalizeController } from './localize-controller.js';
 import type { MessageKey, Messages } from './messages.js';
 import { OutboxController, afterPaint } from './outbox-controller.js';
+import { takeOverPrerendered } from './prerendered.js';
 import { styles } from './lead-relay.styles.js';
 
 type Submission = typeof import('./submission.js');
@@ -120,8 +121,8 @@ export class LeadRelay extends LitElement {
   /** @internal */ _consentGiven = false;
   /** @internal */ _errors: FieldErrors = {};
   /** @internal */ _failure?: MessageKey;
-  /** maxlength per field; arrives with the submit code on first interaction (validation enforces the same limits). */
-  private _limits?: Record<LeadField, number>;
+  /** @internal maxlength per field; arrives with the submit code on first interaction (validation enforces the same limits). */
+  _limits?: Record<LeadField, number>;
   /** Launcher mode's button and dialog: the module is loaded when that mode first renders. */
   private _dialog?: typeof import('./launcher.js');
   private _launcher?: Promise<unknown>;
@@ -194,7 +195,7 @@ export class LeadRelay extends LitElement {
       failure = preview === 'error' ? 'error' : undefined;
     }
     const content = html`<div class="root" part="base" lang=${lang} dir=${dir}>
-      ${state === 'success' || state === 'queued' ? this._renderDone(state) : this._renderForm(state, errors, failure)}
+      ${state === 'success' || state === 'queued' ? renderDone(this, state) : renderForm(this, state, errors, failure)}
     </div>`;
     if (this.mode !== 'launcher') return content;
     // Launcher mode: the button, its dialog and their styles are one small lazy chunk (without ky); the button shows
@@ -209,43 +210,8 @@ export class LeadRelay extends LitElement {
     return this._dialog ? this._dialog.renderLauncher(this, content, t, dir) : nothing;
   }
 
-  private _renderDone(state: LeadState): TemplateResult {
-    const text = state === 'queued' ? this._l10n.t('queued') : this.successMessage || this._l10n.t('success');
-    return html`<div class="done" part="status" role="status" tabindex="-1">
-      ${state === 'queued' ? text : html`<slot name="success">${text}</slot>`}
-    </div>`;
-  }
-
-  private _renderForm(state: LeadState, errors: FieldErrors, failure?: MessageKey): TemplateResult {
-    const { t } = this._l10n;
-    const busy = state === 'submitting';
-    const required = this._requiredShown();
-    const problems = Object.entries(errors) as [LeadField | 'consent', MessageKey][];
-    const listed = problems.length > 0 && (this._submitted || !!this.previewState);
-    // A real form: the prerendered snippet posts it to the proxy before (or without) JavaScript; the element sends it
-    // itself once loaded. Hidden fields: the wire names of src/render/render-lead-relay.ts.
-    return html`<form part="form" method="post" action="${this.proxy}/leads" novalidate @submit=${this._submit} @input=${this._onInput} @focusout=${this._onBlur} @focusin=${this._touch}>
-      <slot name="heading"><h2 part="heading" id="lr-heading">${this.heading || t('heading')}</h2></slot>
-      <slot name="description"></slot>
-      ${this._shown().map((field) => renderField(t, field, required.includes(field), errors[field], this._limits?.[field]))}
-      ${this.consent ? renderConsent(t, this.consent, this._consentGiven, errors.consent) : nothing}
-      <div class="hp" aria-hidden="true"><input name="hp" tabindex="-1" autocomplete="off" /></div>
-      ${[['locale', this._l10n.lang], ['success_url', this.successUrl], ['phoneCountry', this.phoneCountry]].map(([name, value]) =>
-        value ? html`<input type="hidden" name=${name} value=${value} />` : nothing,
-      )}
-      <button part="button" type="submit" aria-disabled=${busy ? 'true' : nothing}>
-        ${busy ? t('submitting') : this.submitLabel || t('submit')}
-      </button>
-      <div class="status" part="status" role="status">${failure || listed ? html`<p class="summary">${t(failure ?? 'summary') ?? t('error')}</p>` : nothing}${listed
-          ? html`<ul class="summary">
-              ${problems.map(([field, code]) => html`<li><a href="#lr-${field}" @click=${this._jump}>${field === 'consent' ? '' : `${t(field)}: `}${errorText(t, code)}</a></li>`)}
-            </ul>`
-          : nothing}</div>
-    </form>`;
-  }
-
-  /** First interaction: start the fill clock and fetch the submit code (with ky) while the visitor types. */
-  private _touch(): Promise<Submission> {
+  /** @internal First interaction: start the fill clock and fetch the submit code (with ky) while the visitor types. */
+  _touch(): Promise<Submission> {
     this._startedAt ||= Date.now();
     return this._load();
   }
@@ -265,7 +231,8 @@ export class LeadRelay extends LitElement {
     return this._submission;
   }
 
-  private _onInput(event: Event): void {
+  /** @internal */
+  _onInput(event: Event): void {
     const target = event.target as HTMLInputElement;
     if (target.name === 'hp') return;
     void this._touch();
@@ -277,13 +244,14 @@ export class LeadRelay extends LitElement {
     );
   }
 
-  /** After the first submit, each field is checked again as the visitor leaves it. */
-  private async _onBlur(event: FocusEvent): Promise<void> {
+  /** @internal After the first submit, each field is checked again as the visitor leaves it. */
+  async _onBlur(event: FocusEvent): Promise<void> {
     const name = (event.target as HTMLInputElement).name;
     if (this._submitted && name) (await this._touch()).recheck(this, name);
   }
 
-  private _jump(event: Event): void {
+  /** @internal */
+  _jump(event: Event): void {
     event.preventDefault();
     this._focus(`#${(event.currentTarget as HTMLAnchorElement).hash.slice(1)}`);
   }
@@ -293,7 +261,8 @@ export class LeadRelay extends LitElement {
     this.renderRoot.querySelector<HTMLElement>(selector)?.focus();
   }
 
-  private async _submit(event: Event): Promise<void> {
+  /** @internal */
+  async _submit(event: Event): Promise<void> {
     event.preventDefault();
     if (this._state === 'submitting') return; // the button stays focusable while busy; a second press does nothing
     this._state = 'submitting';
@@ -316,21 +285,9 @@ export class LeadRelay extends LitElement {
     return root;
   }
 
-  /**
-   * The take-over, in the same task as the first drawing (no blank frame): what the visitor typed into the
-   * prerendered form, and where the focus was, move to the element's own form; then the prerendered nodes go.
-   */
+  /** The take-over, in the same update as the first drawing (no blank frame): see prerendered.ts. */
   protected override update(changed: PropertyValues): void {
-    const old = this._prerendered;
-    if (old && !this._l10n.waiting) {
-      this._prerendered = undefined;
-      const root = this.renderRoot as ShadowRoot;
-      for (const control of root.querySelectorAll<HTMLInputElement>('[part=input]'))
-        if (control.value) this._values = { ...this._values, [control.name]: control.value };
-      this._consentGiven ||= !!root.querySelector<HTMLInputElement>('#lr-consent')?.checked;
-      if (root.activeElement?.id) this._focusNext = `#${root.activeElement.id}`;
-      for (const node of old) node.remove();
-    }
+    if (this._prerendered && !this._l10n.waiting) takeOverPrerendered(this);
     super.update(changed);
   }
 

@@ -1,0 +1,46 @@
+// The element's two views, drawn in the browser and by the server renderer alike: the form, and the done message.
+import { html, nothing, type TemplateResult } from 'lit';
+import type { LeadField } from '../protocol/wire.js';
+import { errorText, renderConsent, renderField } from './field-templates.js';
+import type { FieldErrors } from './fields.js';
+import type { LeadRelay, LeadState } from './lead-relay.js';
+import type { MessageKey } from './messages.js';
+
+/** Accepted (the success slot or message) or saved on the device for later (`queued`); focused once drawn. */
+export function renderDone(host: LeadRelay, state: LeadState): TemplateResult {
+  const text = state === 'queued' ? host._l10n.t('queued') : host.successMessage || host._l10n.t('success');
+  return html`<div class="done" part="status" role="status" tabindex="-1">
+    ${state === 'queued' ? text : html`<slot name="success">${text}</slot>`}
+  </div>`;
+}
+
+/**
+ * The form in `state`, with `errors` at their fields and in the summary. A real form: the prerendered snippet posts
+ * it to the proxy before (or without) JavaScript; the element sends it itself once loaded. The hidden fields carry
+ * the wire names listed in src/render/render-lead-relay.ts.
+ */
+export function renderForm(host: LeadRelay, state: LeadState, errors: FieldErrors, failure?: MessageKey): TemplateResult {
+  const { t } = host._l10n;
+  const busy = state === 'submitting';
+  const required = host._requiredShown();
+  const problems = Object.entries(errors) as [LeadField | 'consent', MessageKey][];
+  const listed = problems.length > 0 && (host._submitted || !!host.previewState);
+  return html`<form part="form" method="post" action="${host.proxy}/leads" novalidate @submit=${host._submit} @input=${host._onInput} @focusout=${host._onBlur} @focusin=${host._touch}>
+    <slot name="heading"><h2 part="heading" id="lr-heading">${host.heading || t('heading')}</h2></slot>
+    <slot name="description"></slot>
+    ${host._shown().map((field) => renderField(t, field, required.includes(field), errors[field], host._limits?.[field]))}
+    ${host.consent ? renderConsent(t, host.consent, host._consentGiven, errors.consent) : nothing}
+    <div class="hp" aria-hidden="true"><input name="hp" tabindex="-1" autocomplete="off" /></div>
+    ${[['locale', host._l10n.lang], ['success_url', host.successUrl], ['phoneCountry', host.phoneCountry]].map(([name, value]) =>
+      value ? html`<input type="hidden" name=${name} value=${value} />` : nothing,
+    )}
+    <button part="button" type="submit" aria-disabled=${busy ? 'true' : nothing}>
+      ${busy ? t('submitting') : host.submitLabel || t('submit')}
+    </button>
+    <div class="status" part="status" role="status">${failure || listed ? html`<p class="summary">${t(failure ?? 'summary') ?? t('error')}</p>` : nothing}${listed
+        ? html`<ul class="summary">
+            ${problems.map(([field, code]) => html`<li><a href="#lr-${field}" @click=${host._jump}>${field === 'consent' ? '' : `${t(field)}: `}${errorText(t, code)}</a></li>`)}
+          </ul>`
+        : nothing}</div>
+  </form>`;
+}
