@@ -5,6 +5,8 @@ import { relative } from 'node:path';
 const isTty = process.stdout.isTTY;
 const red = (text) => (isTty ? `\x1b[31m${text}\x1b[39m` : text);
 const bold = (text) => (isTty ? `\x1b[1m${text}\x1b[22m` : text);
+/** The closing counts node:test reports as diagnostics: `tests 4`, `pass 4`, `duration_ms 12.3`… */
+const RUNNER_COUNTS = /^(tests|suites|pass|fail|cancelled|skipped|todo|duration_ms)\b/;
 
 /** A failure's own error: node:test wraps a test's error in ERR_TEST_FAILURE with the real one as `cause`. */
 function describeError(error) {
@@ -55,9 +57,9 @@ export default async function* readableReporter(source) {
         dotsOnLine = 0;
         yield '\n';
       }
-    } else if (type === 'test:diagnostic' && data.nesting === 0 && /^(tests|pass|fail)\b/.test(data.message) === false) {
-      // Top-level diagnostics other than the counts (which we print ourselves), e.g. a file that failed to load.
-      if (!/^(suites|cancelled|skipped|todo|duration_ms)\b/.test(data.message)) yield `\n${data.message}\n`;
+    } else if (type === 'test:diagnostic' && data.nesting === 0 && !RUNNER_COUNTS.test(data.message)) {
+      // Top-level diagnostics other than the runner's own counts (ours replace them).
+      yield `\n${data.message}\n`;
     }
   }
 
