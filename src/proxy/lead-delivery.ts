@@ -77,6 +77,16 @@ function deferOrFail(error: unknown): never {
 }
 
 /**
+ * How a step shares writes with its neighbours: `carry` is saved with this step's start marker (the result of the
+ * step before); `recordLater` leaves this step's result to the next step's start (one store write fewer per lead).
+ * Safe: until that write lands, this step's own pending marker stands, and recovery finds what it created.
+ */
+interface StepWrites {
+  carry?: Record<string, string>;
+  recordLater?: boolean;
+}
+
+/**
  * One step that creates something in Intercom, exactly once: skip it when recorded done; after an ambiguous
  * attempt (pending marker set), find what it created before creating again (see recovery.ts).
  */
@@ -87,6 +97,7 @@ async function settleStep(
   create: () => Promise<string>,
   find: () => Promise<string | undefined>,
   budget: DeliveryBudget,
+  writes: StepWrites = {},
 ): Promise<string> {
   const done = progress.steps[step];
   if (done) return done;
@@ -103,10 +114,10 @@ async function settleStep(
     }
     if (creates >= MAX_CREATES) throw new DeliveryDeferred('upstream_unavailable', Date.now());
     // Until the call answers, a crash leaves "maybe created, by the end of this attempt's timeout" behind.
-    await progress.start(step, { [unsureKey]: String(Date.now() + deps.intercom.timeoutMs) });
+    await progress.start(step, { ...writes.carry, [unsureKey]: String(Date.now() + deps.intercom.timeoutMs) });
     try {
       const id = await create();
-      await progress.finish(step, id);
+      if (!writes.recordLater) await progress.finish(step, id);
       return id;
     } catch (error) {
       if (!(error instanceof IntercomError)) throw error;
@@ -161,7 +172,10 @@ async function deliverOnce(
       },
       () => findLeadBySubmission(intercom, submissionId, trace),
       budget,
+      { recordLater: true },
     );
+    // A contact created just now is recorded with the conversation's start marker, in the same write.
+    const carry: Record<string, string> = progress.steps.contactId === contactId ? {} : { contactId };
     const prior = JSON.parse(progress.steps[PRIOR_CONVERSATIONS] ?? '[]') as string[];
     const conversationId = await settleStep(
       deps,
@@ -180,6 +194,7 @@ async function deliverOnce(
       },
       () => findConversationStartedBy(intercom, contactId, trace, prior),
       budget,
+      { carry },
     );
 
     const leadToken = await signLeadToken(
