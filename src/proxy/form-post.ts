@@ -4,7 +4,7 @@
 // The field names are the ones src/render/render-lead-relay.ts documents: the wire names of POST /leads, plus
 // `consent` (the consent text, sent only when ticked), `locale` and `success_url` (hidden). No fill time: it needs
 // JavaScript, so this path alone skips that check; the honeypot, the per-IP limit and every field rule still apply.
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { validateUrl } from '../protocol/wire.js';
 import { clientAddress } from './client-address.js';
@@ -123,6 +123,15 @@ export async function formSubmissionId(store: Store, fingerprint: string, addres
   return id;
 }
 
+/**
+ * The fields' fingerprint keyed with the proxy's secret. The derived submission id is also a valid Idempotency-Key
+ * for the JSON route, whose replay carries the lead token: nobody who merely knows a visitor's fields and shares their
+ * address (one NAT) may compute it. The newline keeps this input apart from a lead token's `header.payload`.
+ */
+function secretFingerprint(secret: string, checked: ReturnType<typeof checkLeadRequest>): string {
+  return createHmac('sha256', secret).update(`form-post-id\n${fingerprintSubmission(checked.submission)}`).digest('base64url');
+}
+
 async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): Promise<Response> {
   const request = c.req.raw;
   const { options } = deps;
@@ -139,7 +148,7 @@ async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): 
   // A success URL on an untrusted origin is ignored (the thank-you page instead): the lead is never lost over it.
   const successUrl = trustedUrl(single(fields[SUCCESS_URL_FIELD]), trusted);
   const address = options.clientIp ? options.clientIp(request, c.env) : clientAddress(request, c.env, Boolean(options.trustProxy));
-  const submissionId = await formSubmissionId(deps.store, fingerprintSubmission(checked.submission), address ?? '', Date.now());
+  const submissionId = await formSubmissionId(deps.store, secretFingerprint(options.secret, checked), address ?? '', Date.now());
   const answer = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: false });
   if (successUrl) return new Response(null, { status: 303, headers: { location: successUrl, 'cache-control': 'no-store' } });
   return thankYouPage(context.locale, answer.status, context.back);
