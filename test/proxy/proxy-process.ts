@@ -1,5 +1,8 @@
 // The real `leadrelay-proxy` command in a child process, for tests and benches that kill an instance with SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const CLI_URL = pathToFileURL(new URL('../../src/proxy/cli.ts', import.meta.url).pathname).href;
@@ -29,7 +32,11 @@ export interface ProxyProcess {
 }
 
 export async function startProxyProcess(options: ProxyProcessOptions, startTimeoutMs = 30_000): Promise<ProxyProcess> {
+  // The CLI's default store is SQLite in ./leadrelay-data: give each process its own folder unless told otherwise.
+  const ownDataDir =
+    options.redisUrl || options.env?.LEADRELAY_STORE || options.env?.LEADRELAY_DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'leadrelay-proc-'));
   const env: NodeJS.ProcessEnv = {
+    ...(ownDataDir ? { LEADRELAY_DATA_DIR: ownDataDir } : {}),
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     INTERCOM_ACCESS_TOKEN: options.accessToken,
@@ -47,7 +54,12 @@ export async function startProxyProcess(options: ProxyProcessOptions, startTimeo
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+      resolve();
+    }),
+  );
 
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`the proxy did not start in time:\n${output}`)), startTimeoutMs);
