@@ -76,12 +76,24 @@ export function parseIpv6(text: string): number[] | undefined {
 }
 
 /**
+ * The address without brackets or a port: some balancers write the client's source port into X-Forwarded-For
+ * (`203.0.113.7:52144`, `[2001:db8::7]:52144`), and a new connection must not make a new client. A bare IPv6 address
+ * (colons, no brackets) has no port.
+ */
+function withoutPort(address: string): string {
+  const bracketed = /^\[([^\]]*)\](?::\d{1,5})?$/.exec(address);
+  if (bracketed) return bracketed[1]!;
+  const ipv4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(address);
+  return ipv4 ? ipv4[1]! : address;
+}
+
+/**
  * The key a client's requests are counted under. IPv4 as is; IPv4-mapped IPv6 (`::ffff:192.0.2.1`) as that IPv4;
  * other IPv6 by its first `ipv6Prefix` bits, because one subscriber usually holds a whole /64 (or more) and can
  * change addresses inside it at will. Anything else (a custom `clientIp`'s value) as is, bounded in length.
  */
 export function rateLimitKey(address: string, ipv6Prefix: number): string {
-  const bare = address.trim().replace(/^\[(.*)\]$/, '$1').replace(/%.*$/, '');
+  const bare = withoutPort(address.trim()).replace(/%.*$/, '');
   if (parseIpv4(bare)) return bare;
   const groups = parseIpv6(bare);
   if (!groups) return bare.slice(0, 100);
