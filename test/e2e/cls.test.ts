@@ -29,11 +29,11 @@ async function openArticle(path: string, html: string, csp?: string): Promise<Pa
   return page;
 }
 
-async function prerenderedArticle(name: string, attributes: Omit<LeadRelayAttributes, 'proxy'>, options: { csp?: boolean } = {}) {
+async function prerenderedArticle(name: string, attributes: Omit<LeadRelayAttributes, 'proxy'>, options: { csp?: boolean; head?: string } = {}) {
   const { html, styleSrc } = await prerenderLeadRelay({ proxy: site.proxyUrl, ...attributes });
   // `default-src 'self'` plus only what the render output says to add.
   const csp = options.csp ? `default-src 'self'; style-src 'self' ${styleSrc.join(' ')}` : undefined;
-  const page = await openArticle(`/prerendered-${name}.html`, articlePage(html, { head: MODULE_SCRIPT, lang: attributes.locale }), csp);
+  const page = await openArticle(`/prerendered-${name}.html`, articlePage(html, { head: options.head ?? MODULE_SCRIPT, lang: attributes.locale }), csp);
   await widgetSettled(page);
   return { page, ...(await settledLayout(page)) };
 }
@@ -75,6 +75,14 @@ for (const [name, attributes] of [
     await page.context().close();
   });
 }
+
+test('with the classic script (deferred) the take-over is the same: CLS 0.000, no blank frame', async () => {
+  const { page, cls, blankFrames } = await prerenderedArticle('classic', { locale: 'fr' }, { head: '<script src="/dist/leadrelay.iife.js" defer></script>' });
+  assert.equal(cls.toFixed(3), '0.000');
+  assert.equal(blankFrames, 0);
+  assert.equal(await page.locator('lead-relay [part=heading]').textContent(), 'Nous contacter');
+  await page.context().close();
+});
 
 test('after the take-over a German form still reads German, and an Arabic one right to left', async () => {
   const de = await prerenderedArticle('de-words', { locale: 'de' });
