@@ -211,7 +211,8 @@ export interface FormLocale {
 
 function known(tag: string | undefined): string | undefined {
   const base = (tag ?? '').trim().toLowerCase().split(/[-_]/)[0]!;
-  return base in PACKS ? base : undefined;
+  // Own keys only: `constructor` is `in` every object, and its pack would be a function.
+  return Object.hasOwn(PACKS, base) ? base : undefined;
 }
 
 /**
