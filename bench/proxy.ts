@@ -2,6 +2,8 @@
 // Servers run in a child process, the load generator here, so they share the machine as they would in production.
 // The baseline for a lead is a bare pass-through doing the same two upstream calls (contact, then conversation)
 // with no checks, no idempotency and no store; variants run in interleaved rounds so load drift hits all alike.
+// Two phases: (1) an upstream that answers at once, so the figures are each server's own CPU cost; (2) an upstream
+// that takes BENCH_LATENCY_MS (50) per call, as Intercom does over the internet, with BENCH_VISITORS (32) at once.
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,8 +14,16 @@ import { fileURLToPath } from 'node:url';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const WARMUP = Math.min(300, Math.floor(REQUESTS / 10));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const VISITORS = Number(process.env.BENCH_VISITORS ?? 32);
+
+interface Phase {
+  label: string;
+  delayMs: number;
+  requests: number;
+  concurrency: number;
+}
 
 type Variant = 'bareContact' | 'bareLead' | 'sqlite' | 'memory' | 'redis';
 type Ports = Partial<Record<Variant, number>>;
@@ -29,6 +39,11 @@ async function serveAll(): Promise<void> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ rateLimit: { limit: 10_000_000, windowSeconds: 60 } }),
   });
+  const delayMs = Number(process.env.BENCH_DELAY_MS ?? 0);
+  if (delayMs > 0) {
+    // Every call to the emulator takes this long, as a call to Intercom over the internet does.
+    await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ route: '*', delayMs }) });
+  }
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const upstreamHeaders = { authorization: 'Bearer bench-token', 'intercom-version': '2.14', 'content-type': 'application/json', accept: 'application/json' };
   const call = (path: string, body: string) =>
@@ -84,7 +99,7 @@ async function serveAll(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 }
 
-const clientAgent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const clientAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 function post(port: number, path: string, body: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -106,11 +121,11 @@ interface Sample {
   latencies: number[];
 }
 
-async function run(count: number, send: () => Promise<number>, expected: number, into?: Sample): Promise<void> {
+async function run(count: number, concurrency: number, send: () => Promise<number>, expected: number, into?: Sample): Promise<void> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (next < count) {
         next += 1;
         const t0 = performance.now();
@@ -139,14 +154,15 @@ const leadBody = JSON.stringify({
   elapsedMs: 5000,
 });
 
-async function main(): Promise<void> {
-  const { startTestRedis } = await import('../test/proxy/redis-server.js');
-  const redis = await (process.env.REDIS_URL ? Promise.resolve({ url: process.env.REDIS_URL, stop: async () => undefined }) : startTestRedis()).catch(() => undefined);
+type Rates = Map<Variant, Sample>;
+
+/** One phase: a fresh child (emulator, bare servers, a LeadRelay per store), every variant in interleaved rounds. */
+async function measure(phase: Phase, redisUrl: string | undefined): Promise<{ samples: Rates; redis: boolean }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-bench-'));
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
     execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=.tmp-proxy/prof'] : [])],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_DATA_DIR: dataDir, ...(redis ? { BENCH_REDIS_URL: redis.url } : {}) },
+    env: { ...process.env, BENCH_DATA_DIR: dataDir, BENCH_DELAY_MS: String(phase.delayMs), ...(redisUrl ? { BENCH_REDIS_URL: redisUrl } : {}) },
   });
   const ports = await new Promise<Ports>((resolve) => child.once('message', (message) => resolve(message as Ports)));
   try {
@@ -157,35 +173,59 @@ async function main(): Promise<void> {
     for (const variant of ['sqlite', 'memory', 'redis'] as const) {
       if (ports[variant]) senders.push([variant, () => post(ports[variant]!, '/leads', leadBody, { 'idempotency-key': randomUUID() }), 201]);
     }
-    const samples = new Map<Variant, Sample>(senders.map(([variant]) => [variant, { count: 0, seconds: 0, latencies: [] }]));
-    for (const [, send, expected] of senders) await run(WARMUP, send, expected);
+    const samples: Rates = new Map(senders.map(([variant]) => [variant, { count: 0, seconds: 0, latencies: [] }]));
+    const warmup = Math.min(300, Math.floor(phase.requests / 10));
+    for (const [, send, expected] of senders) await run(warmup, phase.concurrency, send, expected);
     for (let round = 0; round < ROUNDS; round += 1) {
-      for (const [variant, send, expected] of senders) await run(Math.ceil(REQUESTS / ROUNDS), send, expected, samples.get(variant));
+      for (const [variant, send, expected] of senders) await run(Math.ceil(phase.requests / ROUNDS), phase.concurrency, send, expected, samples.get(variant));
     }
-    const rps = (variant: Variant) => samples.get(variant)!.count / samples.get(variant)!.seconds;
-    const p = (variant: Variant, q: number) => {
-      const sorted = [...samples.get(variant)!.latencies].sort((x, y) => x - y);
-      return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-    };
-    const line = (label: string, variant: Variant) =>
-      `${label.padEnd(52)}: ${rps(variant).toFixed(0).padStart(5)} req/s  p50 ${p(variant, 0.5).toFixed(2)} ms  p99 ${p(variant, 0.99).toFixed(2)} ms`;
-    const base = rps('bareLead');
-    console.log(`proxy bench: ${REQUESTS} requests per variant in ${ROUNDS} interleaved rounds, after ${WARMUP} warm-up, concurrency ${CONCURRENCY}, loopback, rate limit off`);
-    console.log(line('(a)  bare pass-through POST /contacts (1 call)', 'bareContact'));
-    console.log(line('(a2) bare lead pass-through: contact + conversation', 'bareLead'));
-    console.log(line('(b)  LeadRelay POST /leads, SQLite (default, durable)', 'sqlite'));
-    console.log(line('(c)  LeadRelay POST /leads, memory', 'memory'));
-    if (ports.redis) console.log(line('(d)  LeadRelay POST /leads, Redis', 'redis'));
-    else console.log('(d)  LeadRelay POST /leads, Redis                    : skipped (no redis-server and no REDIS_URL)');
-    console.log(`throughput ratio SQLite / bare lead (b/a2)          : ${(rps('sqlite') / base).toFixed(2)}  (goal >= 0.80)`);
-    console.log(`throughput ratio memory / bare lead (c/a2)          : ${(rps('memory') / base).toFixed(2)}`);
-    if (ports.redis) console.log(`throughput ratio Redis / bare lead (d/a2)           : ${(rps('redis') / base).toFixed(2)}`);
-    console.log(`what durability costs: SQLite / memory (b/c)        : ${(rps('sqlite') / rps('memory')).toFixed(2)}`);
-    console.log(`added p99, SQLite - bare lead                       : ${(p('sqlite', 0.99) - p('bareLead', 0.99)).toFixed(2)} ms`);
+    return { samples, redis: Boolean(ports.redis) };
   } finally {
     child.disconnect();
-    await redis?.stop();
+    await new Promise((resolve) => child.once('exit', resolve));
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function report(phase: Phase, { samples, redis }: { samples: Rates; redis: boolean }): void {
+  const rps = (variant: Variant) => samples.get(variant)!.count / samples.get(variant)!.seconds;
+  const p = (variant: Variant, q: number) => {
+    const sorted = [...samples.get(variant)!.latencies].sort((x, y) => x - y);
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  };
+  const line = (label: string, variant: Variant) =>
+    `${label.padEnd(52)}: ${rps(variant).toFixed(0).padStart(5)} req/s  p50 ${p(variant, 0.5).toFixed(2)} ms  p99 ${p(variant, 0.99).toFixed(2)} ms`;
+  const base = rps('bareLead');
+  console.log(`\n${phase.label}: ${phase.requests} requests per variant in ${ROUNDS} interleaved rounds, ${phase.concurrency} at once, loopback, rate limit off`);
+  console.log(line('(a)  bare pass-through POST /contacts (1 call)', 'bareContact'));
+  console.log(line('(a2) bare lead pass-through: contact + conversation', 'bareLead'));
+  console.log(line('(b)  LeadRelay POST /leads, SQLite (default, durable)', 'sqlite'));
+  console.log(line('(c)  LeadRelay POST /leads, memory', 'memory'));
+  if (redis) console.log(line('(d)  LeadRelay POST /leads, Redis', 'redis'));
+  else console.log('(d)  LeadRelay POST /leads, Redis                    : skipped (no redis-server and no REDIS_URL)');
+  console.log(`throughput ratio SQLite / bare lead (b/a2)          : ${(rps('sqlite') / base).toFixed(2)}  (goal >= 0.80)`);
+  console.log(`throughput ratio memory / bare lead (c/a2)          : ${(rps('memory') / base).toFixed(2)}`);
+  if (redis) console.log(`throughput ratio Redis / bare lead (d/a2)           : ${(rps('redis') / base).toFixed(2)}`);
+  console.log(`what durability costs: SQLite / memory (b/c)        : ${(rps('sqlite') / rps('memory')).toFixed(2)}`);
+  console.log(`added p99, SQLite - bare lead                       : ${(p('sqlite', 0.99) - p('bareLead', 0.99)).toFixed(2)} ms`);
+}
+
+async function main(): Promise<void> {
+  const { startTestRedis } = await import('../test/proxy/redis-server.js');
+  const redis = await (process.env.REDIS_URL ? Promise.resolve({ url: process.env.REDIS_URL, stop: async () => undefined }) : startTestRedis()).catch(() => undefined);
+  const phases: Phase[] = [
+    { label: 'proxy bench (1) CPU cost: an upstream that answers at once', delayMs: 0, requests: REQUESTS, concurrency: CONCURRENCY },
+    {
+      label: `proxy bench (2) with Intercom's latency: every upstream call takes ${LATENCY_MS} ms`,
+      delayMs: LATENCY_MS,
+      requests: Math.max(ROUNDS, Math.round(REQUESTS / 5)),
+      concurrency: VISITORS,
+    },
+  ];
+  try {
+    for (const phase of phases) report(phase, await measure(phase, redis?.url));
+  } finally {
+    await redis?.stop();
   }
 }
 
