@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { TransportError } from '../../src/proxy/intercom-client.js';
+import { TransportError, type HttpTransport } from '../../src/proxy/intercom-client.js';
 import { nodeHttpTransport } from '../../src/proxy/node-transport.js';
 import { apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
@@ -66,6 +66,25 @@ describe('Intercom connections that fail before a byte is sent', () => {
       const { contacts } = await stack.emulatorState();
       assert.equal(contacts.filter((contact) => contact.custom_attributes.leadrelay_submission_id === key).length, 1);
     } finally {
+      await stack.close();
+    }
+  });
+
+  test('a transport failing with EMFILE before sending gets the create sent again at once: 201, not queued behind recoveryLagMs', async () => {
+    const real = nodeHttpTransport();
+    let failed = 0;
+    const transport: HttpTransport = async (request) => {
+      if (request.method === 'POST' && request.url.endsWith('/contacts') && failed++ === 0) throw new TransportError('network', 'EMFILE');
+      return real(request);
+    };
+    const stack = await startStack({ recoveryLagMs: 600_000, recoveryWaitMs: 2_000, intercom: { retryBaseMs: 10, transport } });
+    try {
+      const response = await stack.post('/leads', buildLead());
+      assert.equal(failed, 2, 'failed once, then sent');
+      assert.equal(response.status, 201);
+      assert.equal((await stack.emulatorState()).contacts.length, 1);
+    } finally {
+      real.close();
       await stack.close();
     }
   });
