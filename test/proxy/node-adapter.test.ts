@@ -164,6 +164,11 @@ describe('slow clients', () => {
     assert.match(await closed, /^HTTP\/1\.1 408/);
   });
 
+  test('a connection that never sends a byte is closed by the same deadline', async () => {
+    const socket = await connect(stack.proxy.url);
+    assert.match(await readUntilClosed(socket), /^HTTP\/1\.1 408|^$/);
+  });
+
   test('one connection more than maxConnectionsPerClient from one address is answered 429 and closed; the others still work', async () => {
     const held = await Promise.all([1, 2, 3].map(() => connect(stack.proxy.url)));
     try {
