@@ -77,7 +77,10 @@ export function refusalLog(logger: ProxyLogger, now: () => number = Date.now): (
       event: 'origin_refused',
       // Attacker-chosen text: bounded, and written as a JSON string by the logger.
       origin: origin.slice(0, 200),
-      hint: 'Add this origin to LEADRELAY_ALLOWED_ORIGINS if the form on it is yours (or set LEADRELAY_PUBLIC_URL when it is the proxy\'s own site).',
+      hint:
+        origin === 'null'
+          ? 'Origin "null" comes from a sandboxed frame, a data: URL or a page with Referrer-Policy no-referrer; it cannot be allowed (it would allow every such page on the web).'
+          : 'Add this origin to LEADRELAY_ALLOWED_ORIGINS if the form on it is yours (or set LEADRELAY_PUBLIC_URL when it is the proxy\'s own site).',
     });
   };
 }
@@ -112,9 +115,10 @@ function corsHeaders(origin: string): Record<string, string> {
  */
 export function originGuard(policy: OriginPolicy, logger: ProxyLogger): MiddlewareHandler<ProxyEnv> {
   // An entry that is not a URL is kept as written (minus trailing slashes): it can only match an identical header.
+  // Except "null", the one such header browsers do send: every sandboxed frame and data: URL on the web sends it.
   const allowed = (policy.allowedOrigins ?? [])
     .map((origin) => origin.trim())
-    .filter(Boolean)
+    .filter((origin) => origin !== '' && origin.toLowerCase() !== 'null')
     .map((origin) => (origin === '*' ? '*' : (normaliseOrigin(origin) ?? origin.replace(/\/+$/, ''))));
   warnWhenNoOriginAllowed(policy, logger);
   const logRefusal = refusalLog(logger);
