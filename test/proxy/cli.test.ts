@@ -83,12 +83,12 @@ test('--emulate serves POST /leads and logs one JSON line per request without th
   }
 });
 
-test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to exit 1 with setup_failed)', async () => {
+test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to exit 1 with setup_failed); a lead sent meanwhile is queued in the default store and delivered once after recovery', async () => {
   const { startEmulator } = await import('../../src/emulator/index.js');
   const { startProxyProcess } = await import('./proxy-process.js');
   const emulator = await startEmulator({ port: 0 });
   await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ route: '*', status: 503 }) });
-  const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: randomUUID(), env: { LEADRELAY_SETUP_RETRY_MAX_MS: '50' } });
+  const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: randomUUID(), env: { LEADRELAY_SETUP_RETRY_MAX_MS: '50', LEADRELAY_QUEUE_RETRY_MAX_MS: '200', LEADRELAY_RECOVERY_WAIT_MS: '200' } });
   try {
     const deadline = Date.now() + 20_000;
     while (!proxy.output().includes('"setup_retrying"')) {
@@ -98,10 +98,26 @@ test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to
     assert.equal(proxy.child.exitCode, null, 'still running');
     const ready = await fetch(`${proxy.url}/health/ready`);
     assert.equal(ready.status, 200);
-    assert.equal(((await ready.json()) as { intercomSetup: string }).intercomSetup, 'pending');
+    assert.deepEqual(await ready.json(), { ok: true, store: 'reachable', durable: true, intercomSetup: 'pending' });
+    const key = randomUUID();
+    const accepted = await fetch(`${proxy.url}/leads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(buildLead()),
+    });
+    assert.equal(accepted.status, 202);
     await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
     while (!proxy.output().includes('"data_attributes_ready"')) {
       assert.ok(Date.now() < deadline, 'the data attributes were created once Intercom answered');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (;;) {
+      const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as { contacts: any[]; conversations: any[] };
+      if (state.conversations.length > 0) {
+        assert.deepEqual(state.contacts.map((contact) => contact.custom_attributes.leadrelay_submission_id), [key], 'delivered once, with its submission id');
+        break;
+      }
+      assert.ok(Date.now() < deadline + 20_000, 'the queued lead was delivered after recovery');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.ok(!proxy.output().includes(ACCESS_TOKEN));

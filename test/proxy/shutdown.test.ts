@@ -1,36 +1,37 @@
 // SIGTERM on the real `leadrelay-proxy` process: requests in flight finish, nothing new is taken, the queue waits for the next instance.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { ACCESS_TOKEN, SECRET, buildLead } from './harness.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
-import { startTestRedis, type TestRedis } from './redis-server.js';
 
 let emulator: RunningEmulator;
-let redis: TestRedis;
 const started: ProxyProcess[] = [];
-const CHILD_ENV = { LEADRELAY_RECOVERY_WAIT_MS: '200', LEADRELAY_RECOVERY_LAG_MS: '200', LEADRELAY_SHUTDOWN_TIMEOUT_MS: '20000' };
+const dataDirs: string[] = [];
+const CHILD_ENV = { LEADRELAY_RECOVERY_WAIT_MS: '200', LEADRELAY_RECOVERY_LAG_MS: '200', LEADRELAY_QUEUE_RETRY_MAX_MS: '200', LEADRELAY_SHUTDOWN_TIMEOUT_MS: '20000' };
 
 before(async () => {
   emulator = await startEmulator({ port: 0 });
-  // A Redis of this file's own: the CLI uses the default key prefix, which a shared CI Redis would mix with other files'.
-  const shared = process.env.LEADRELAY_TEST_REDIS_URL;
-  delete process.env.LEADRELAY_TEST_REDIS_URL;
-  try {
-    redis = await startTestRedis();
-  } finally {
-    if (shared !== undefined) process.env.LEADRELAY_TEST_REDIS_URL = shared;
-  }
 });
 after(async () => {
   for (const proxy of started) await proxy.kill();
   await emulator.close();
-  await redis.stop();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function startInstance(): Promise<ProxyProcess> {
-  const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, redisUrl: redis.url, env: CHILD_ENV });
+/** A data folder for the default store (SQLite), shared by an instance and the one restarted after it. */
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'leadrelay-shutdown-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
+async function startInstance(dir: string): Promise<ProxyProcess> {
+  const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, env: { ...CHILD_ENV, LEADRELAY_DATA_DIR: dir } });
   started.push(proxy);
   return proxy;
 }
@@ -55,7 +56,7 @@ const postLead = (url: string, key = randomUUID()) =>
 
 test('SIGTERM lets a request in flight finish (201), takes no new connection, and exits 0', async () => {
   await hook('POST', '/reset');
-  const proxy = await startInstance();
+  const proxy = await startInstance(dataDir());
   await hook('POST', '/faults', { route: 'POST /contacts', delayMs: 1_500, times: 1 });
   const inFlight = postLead(proxy.url);
   await eventually(async () => ((await hook('GET', '/requests')).requests.some((request: any) => request.path === '/contacts') ? true : undefined), 'the lead reaching Intercom');
@@ -70,9 +71,10 @@ test('SIGTERM lets a request in flight finish (201), takes no new connection, an
   assert.equal((await hook('GET', '/state')).contacts.length, 1);
 });
 
-test('SIGTERM leaves queued submissions in the store; a restarted instance delivers each once', async () => {
+test('SIGTERM leaves queued submissions in the default store; a restarted instance delivers each once', async () => {
   await hook('POST', '/reset');
-  const first = await startInstance();
+  const dir = dataDir();
+  const first = await startInstance(dir);
   await hook('POST', '/faults', { route: 'POST /contacts', status: 503 });
   const keys = [randomUUID(), randomUUID(), randomUUID()];
   for (const key of keys) assert.equal((await postLead(first.url, key)).status, 202);
@@ -81,7 +83,7 @@ test('SIGTERM leaves queued submissions in the store; a restarted instance deliv
   assert.equal((await hook('GET', '/state')).contacts.length, 0, 'nothing was delivered while Intercom failed');
 
   await hook('DELETE', '/faults');
-  const second = await startInstance();
+  const second = await startInstance(dir);
   const state = await eventually(async () => {
     const current = await hook('GET', '/state');
     return current.conversations.length >= keys.length ? current : undefined;
