@@ -29,13 +29,13 @@ export function addressFromEnv(request: Request, env: unknown): string | undefin
 /**
  * The client's address, or undefined when it cannot be known. Behind a load balancer (`trustProxy`), the right-most
  * X-Forwarded-For entry: the one the balancer appended, which the client cannot forge (entries to its left are
- * whatever the client sent). On Cloudflare Workers (a request with Cloudflare's `cf` object), CF-Connecting-IP.
+ * whatever the client sent), without the port some balancers add. On Cloudflare Workers (a request with Cloudflare's `cf` object), CF-Connecting-IP.
  */
 export function clientAddress(request: Request, env: unknown, trustProxy: boolean): string | undefined {
   if (trustProxy) {
     const forwarded = request.headers.get('x-forwarded-for');
     const last = forwarded?.split(',').map((part) => part.trim()).filter(Boolean).pop();
-    if (last) return last;
+    if (last) return withoutPort(last);
   }
   const fromEnv = addressFromEnv(request, env);
   if (fromEnv) return fromEnv;

@@ -3,7 +3,7 @@
 // new port, so counting the entry as written would give every connection its own bucket.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { rateLimitKey } from '../../src/proxy/client-address.js';
+import { clientAddress, rateLimitKey } from '../../src/proxy/client-address.js';
 import { buildLead, startStack, type Stack } from './harness.js';
 
 let stack: Stack;
@@ -36,4 +36,25 @@ test('the key of an address with a port is the key of the address alone; a bare 
   assert.equal(rateLimitKey('[::ffff:192.0.2.1]:443', 64), '192.0.2.1');
   // Eight groups, no brackets: the last group is part of the address, not a port.
   assert.notEqual(rateLimitKey('2001:db8:0:0:0:0:0:1', 128), rateLimitKey('2001:db8:0:0:0:0:0:2', 128));
+});
+
+test('with trustProxy, the client address is the X-Forwarded-For entry without its port', () => {
+  const request = (entry: string) => new Request('http://proxy.internal/leads', { headers: { 'x-forwarded-for': `198.51.100.1, ${entry}` } });
+  assert.equal(clientAddress(request('203.0.113.7:52144'), undefined, true), '203.0.113.7');
+  assert.equal(clientAddress(request('[2001:db8::7]:52144'), undefined, true), '2001:db8::7');
+  assert.equal(clientAddress(request('2001:db8::7'), undefined, true), '2001:db8::7');
+});
+
+test('a form posted twice through a port-appending balancer (two connections) is one submission: one lead', async () => {
+  const email = `double.click.${Date.now().toString(36)}@example.com`;
+  const post = (port: number) =>
+    stack.send('/leads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `192.0.2.77:${port}` },
+      body: new URLSearchParams({ name: 'Ada', email, message: 'Hello', hp: '' }).toString(),
+    });
+  assert.equal((await post(41001)).status, 201);
+  assert.equal((await post(41002)).status, 201);
+  const leads = (await stack.emulatorState()).contacts.filter((contact) => contact.email === email);
+  assert.equal(leads.length, 1, 'the second connection\'s post was the same submission');
 });
