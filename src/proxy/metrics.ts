@@ -36,7 +36,7 @@ export class ProxyMetrics {
     const registers = [this.registry];
     this.#submissions = new Counter({
       name: 'leadrelay_submissions_total',
-      help: 'POST /leads answers by outcome: created (201), queued (202), replayed (a retry answered from the record), refused (4xx/5xx, with its code).',
+      help: 'POST /leads answers by outcome: created (201), queued (202), replayed (a retry answered from the record), accepted (a form post redirected to its success page), refused (4xx/5xx, with its code).',
       labelNames: ['outcome', 'code'],
       registers,
     });
@@ -92,7 +92,16 @@ export class ProxyMetrics {
   observeRequest(request: AnsweredRequest): void {
     this.#requests.inc({ route: request.route, status: String(request.status) });
     if (request.route !== '/leads' || request.method !== 'POST') return;
-    const outcome = request.replayed ? 'replayed' : request.status === 201 ? 'created' : request.status === 202 ? 'queued' : 'refused';
+    // A form post answered with a redirect (303 to the site's success URL) is accepted, created or queued unseen.
+    const outcome = request.replayed
+      ? 'replayed'
+      : request.status >= 400
+        ? 'refused'
+        : request.status === 201
+          ? 'created'
+          : request.status === 202
+            ? 'queued'
+            : 'accepted';
     this.#submissions.inc({ outcome, code: outcome === 'refused' ? (request.code ?? String(request.status)) : '' });
   }
 
