@@ -287,3 +287,12 @@ test('bench-faults: --help runs, and it knows every flag the other lines use', a
 test('every check name in CHECKS has a test above that runs its block', () => {
   assert.deepEqual([...CHECKS].filter((check) => !used.has(check)), []);
 });
+
+test('every leadrelay command in the README runs through npx -p leadrelay (a bare npx would fetch another package)', () => {
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  const bare = readme
+    .split('\n')
+    .map((line, index) => ({ line, number: index + 1 }))
+    .filter(({ line }) => /npx leadrelay-/.test(line) && !/a bare `npx leadrelay-/.test(line));
+  assert.deepEqual(bare, []);
+});
