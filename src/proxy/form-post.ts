@@ -7,7 +7,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { validateUrl } from '../protocol/wire.js';
-import { clientAddress } from './client-address.js';
+import { clientAddress, rateLimitKey } from './client-address.js';
 import type { FieldErrors } from './errors.js';
 import { formLocale, type FormLocale } from './form-messages.js';
 import { refusalPage, thankYouPage } from './form-pages.js';
@@ -147,8 +147,10 @@ async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): 
   const checked = checkLeadRequest(leadBodyFromForm(fields, request.headers.get('referer')));
   // A success URL on an untrusted origin is ignored (the thank-you page instead): the lead is never lost over it.
   const successUrl = trustedUrl(single(fields[SUCCESS_URL_FIELD]), trusted);
+  // The client as the per-IP limit counts it (IPv6 per network): a post over another connection is the same client.
   const address = options.clientIp ? options.clientIp(request, c.env) : clientAddress(request, c.env, Boolean(options.trustProxy));
-  const submissionId = await formSubmissionId(deps.store, secretFingerprint(options.secret, checked), address ?? '', Date.now());
+  const client = address ? rateLimitKey(address, options.ipv6Prefix) : '';
+  const submissionId = await formSubmissionId(deps.store, secretFingerprint(options.secret, checked), client, Date.now());
   const answer = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: false });
   if (successUrl) return new Response(null, { status: 303, headers: { location: successUrl, 'cache-control': 'no-store' } });
   return thankYouPage(context.locale, answer.status, context.back);
