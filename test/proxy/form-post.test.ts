@@ -125,6 +125,13 @@ describe('a form posted without JavaScript', () => {
     assert.equal((await leadsWithEmail(form.email!)).contacts.length, 2);
   });
 
+  test('posts from two addresses of one IPv6 network (/64) are one client: one lead', async () => {
+    const form = buildForm();
+    assertPage(await postForm(form, { client: '2001:db8:1:2::10' }), 201, 'created');
+    assertPage(await postForm(form, { client: '2001:db8:1:2:aaaa::20' }), 201, 'created');
+    assert.equal((await leadsWithEmail(form.email!)).contacts.length, 1);
+  });
+
   test('with a success_url on the posting site answers 303 to it', async () => {
     const form = buildForm({ success_url: `${SITE}/thanks?from=form` });
     const response = await postForm(form);
