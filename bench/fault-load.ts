@@ -1,6 +1,7 @@
 // Drives lead submissions through one or more proxies the way the widget does (same Idempotency-Key on every retry)
 // and audits the emulator's state afterwards: which submissions became exactly one lead and one conversation.
 import { randomUUID } from 'node:crypto';
+import { submissionReference } from '../src/proxy/submission-reference.js';
 
 /** A lead body the proxy accepts; `i` makes each submission distinct. */
 export function buildSubmission(i: number): Record<string, unknown> {
@@ -133,17 +134,20 @@ interface StateConversation {
   contacts?: { contacts?: { id: string }[] };
 }
 
-/** Compare what was accepted with what the emulator holds: one lead per submission id, one conversation per lead. */
-export async function auditEmulator(emulatorUrl: string, results: readonly SubmissionResult[]): Promise<Audit> {
+/**
+ * Compare what was accepted with what the emulator holds: one lead per submission, one conversation per lead. A lead
+ * carries its submission's reference under the proxies' `secret` (LEADRELAY_SECRET), never the Idempotency-Key.
+ */
+export async function auditEmulator(emulatorUrl: string, results: readonly SubmissionResult[], secret: string): Promise<Audit> {
   const state = (await (await fetch(`${emulatorUrl}/_emulator/state`)).json()) as {
     contacts: StateContact[];
     conversations: StateConversation[];
   };
-  const leadsById = new Map<string, StateContact[]>();
+  const leadsByReference = new Map<string, StateContact[]>();
   for (const contact of state.contacts) {
-    const id = contact.custom_attributes?.leadrelay_submission_id;
-    if (contact.role !== 'lead' || typeof id !== 'string') continue;
-    leadsById.set(id, [...(leadsById.get(id) ?? []), contact]);
+    const reference = contact.custom_attributes?.leadrelay_submission_id;
+    if (contact.role !== 'lead' || typeof reference !== 'string') continue;
+    leadsByReference.set(reference, [...(leadsByReference.get(reference) ?? []), contact]);
   }
   const conversationsByContact = new Map<string, number>();
   for (const conversation of state.conversations) {
@@ -162,7 +166,7 @@ export async function auditEmulator(emulatorUrl: string, results: readonly Submi
     duplicateIds: [],
   };
   for (const result of results) {
-    const leads = leadsById.get(result.key.toLowerCase()) ?? [];
+    const leads = leadsByReference.get(submissionReference(secret, result.key.toLowerCase())) ?? [];
     const conversations = leads.map((lead) => conversationsByContact.get(lead.id) ?? 0);
     const total = conversations.reduce((sum, count) => sum + count, 0);
     audit.leads += leads.length;
@@ -180,10 +184,10 @@ export async function auditEmulator(emulatorUrl: string, results: readonly Submi
  * Audit until every accepted submission is delivered (202 ones are delivered later by the proxy's drain loop), or
  * until `timeoutMs` passes; answers the last audit either way.
  */
-export async function auditWhenDelivered(emulatorUrl: string, results: readonly SubmissionResult[], timeoutMs: number): Promise<Audit> {
+export async function auditWhenDelivered(emulatorUrl: string, results: readonly SubmissionResult[], timeoutMs: number, secret: string): Promise<Audit> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const audit = await auditEmulator(emulatorUrl, results);
+    const audit = await auditEmulator(emulatorUrl, results, secret);
     if (audit.created >= audit.accepted || Date.now() > deadline) return audit;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - started) / 1000;
     // Faults stay on while queued (202) submissions drain: the drain loop has to cope with them too.
-    const audit = await auditWhenDelivered(emulator.url, results, run.drainTimeoutMs);
+    const audit = await auditWhenDelivered(emulator.url, results, run.drainTimeoutMs, secret);
     const drainSeconds = (performance.now() - started) / 1000 - seconds;
     const requests = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { requests: { status: number | null }[] }).requests;
     const latencies = results.filter((result) => result.status).map((result) => result.latencyMs);

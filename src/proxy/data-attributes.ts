@@ -2,10 +2,11 @@
 import { UTM_KEYS } from '../protocol/wire.js';
 import { IntercomError, type IntercomClient } from './intercom-client.js';
 import type { LeadSubmission } from './lead-request.js';
+import { submissionReference } from './submission-reference.js';
 
 /** Every custom attribute the proxy writes, with the Intercom data type it is created with. */
 export const DATA_ATTRIBUTES = [
-  { name: 'leadrelay_submission_id', data_type: 'string', description: 'LeadRelay submission id (Idempotency-Key)' },
+  { name: 'leadrelay_submission_id', data_type: 'string', description: 'LeadRelay submission reference (keyed hash of the Idempotency-Key)' },
   { name: 'leadrelay_page_url', data_type: 'string', description: 'Page the LeadRelay form was sent from' },
   { name: 'leadrelay_page_title', data_type: 'string', description: 'Title of that page' },
   { name: 'leadrelay_page_referrer', data_type: 'string', description: 'Referrer of that page' },
@@ -16,12 +17,19 @@ export const DATA_ATTRIBUTES = [
 
 export type DataAttributeName = (typeof DATA_ATTRIBUTES)[number]['name'];
 
-/** The custom attributes for a new lead: only the names above, only values that came through validation. */
+/**
+ * The custom attributes for a new lead: only the names above, only values that came through validation. The
+ * submission id is stored as its one-way reference (`secret` is LEADRELAY_SECRET): an id read from Intercom must
+ * not replay the submission's answer.
+ */
 export function leadCustomAttributes(
   submission: LeadSubmission,
   submissionId: string,
+  secret: string,
 ): Partial<Record<DataAttributeName, string | boolean>> {
-  const attributes: Partial<Record<DataAttributeName, string | boolean>> = { leadrelay_submission_id: submissionId };
+  const attributes: Partial<Record<DataAttributeName, string | boolean>> = {
+    leadrelay_submission_id: submissionReference(secret, submissionId),
+  };
   if (submission.page?.url) attributes.leadrelay_page_url = submission.page.url;
   if (submission.page?.title) attributes.leadrelay_page_title = submission.page.title;
   if (submission.page?.referrer) attributes.leadrelay_page_referrer = submission.page.referrer;

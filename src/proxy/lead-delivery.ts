@@ -31,13 +31,13 @@ export interface DeliveryBudget {
   rateWaitMs: number;
 }
 
-/** The POST /contacts body: a lead with validated fields only; never `external_id`, never `avatar`. */
-export function leadContactBody(submission: LeadSubmission, submissionId: string): Record<string, unknown> {
+/** The POST /contacts body: a lead with validated fields only; never `external_id`, never `avatar`, never the raw submission id. */
+export function leadContactBody(submission: LeadSubmission, submissionId: string, secret: string): Record<string, unknown> {
   const body: Record<string, unknown> = { role: 'lead' };
   if (submission.name) body.name = submission.name;
   if (submission.email) body.email = submission.email;
   if (submission.phone) body.phone = submission.phone;
-  body.custom_attributes = leadCustomAttributes(submission, submissionId);
+  body.custom_attributes = leadCustomAttributes(submission, submissionId, secret);
   return body;
 }
 
@@ -166,11 +166,11 @@ async function deliverOnce(
       progress,
       'contactId',
       async () => {
-        const contact = await intercom.request<{ id?: unknown }>('POST', '/contacts', leadContactBody(submission, submissionId), call);
+        const contact = await intercom.request<{ id?: unknown }>('POST', '/contacts', leadContactBody(submission, submissionId, options.secret), call);
         if (typeof contact?.id !== 'string') throw new IntercomError('http', 502, 'malformed_contact', undefined);
         return contact.id;
       },
-      () => findLeadBySubmission(intercom, submissionId, trace),
+      () => findLeadBySubmission(intercom, options.secret, submissionId, trace),
       budget,
       { recordLater: true },
     );

@@ -34,7 +34,7 @@ const lookupKey = (submissionId: string) => `lead-lookup:${submissionId}`;
  * the lease until it runs out (the negative answer, shared by every instance on the store), and a failed search
  * releases it so the next request may try again.
  */
-async function lookUpLead(deps: Pick<ProxyDeps, 'store' | 'intercom'>, submissionId: string): Promise<ResolvedLead | undefined> {
+async function lookUpLead(deps: Pick<ProxyDeps, 'store' | 'intercom' | 'options'>, submissionId: string): Promise<ResolvedLead | undefined> {
   const key = lookupKey(submissionId);
   const record = await deps.store.get(key);
   if (record?.answer) return record.answer.body as ResolvedLead;
@@ -46,7 +46,7 @@ async function lookUpLead(deps: Pick<ProxyDeps, 'store' | 'intercom'>, submissio
   if (claim.outcome !== 'claimed') return undefined;
   let resolved: ResolvedLead | undefined;
   try {
-    const lead = await findLeadBySubmission(deps.intercom, submissionId);
+    const lead = await findLeadBySubmission(deps.intercom, deps.options.secret, submissionId);
     const conversation = lead && (await findConversationStartedBy(deps.intercom, lead));
     if (lead && conversation) resolved = { contactId: lead, conversationId: conversation };
   } catch {
@@ -62,13 +62,13 @@ async function lookUpLead(deps: Pick<ProxyDeps, 'store' | 'intercom'>, submissio
  * says it is on its way (store reads only); or, when the record is gone, from one lookup in Intercom (lookUpLead).
  * 'pending' when neither tells. A request costs at most one lookup (two searches) here, whatever the token.
  */
-export async function resolveLead(deps: Pick<ProxyDeps, 'store' | 'intercom'>, submissionId: string, waitMs: number): Promise<ResolvedLead | 'pending'> {
+export async function resolveLead(deps: Pick<ProxyDeps, 'store' | 'intercom' | 'options'>, submissionId: string, waitMs: number): Promise<ResolvedLead | 'pending'> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const record = await deps.store.get(leadRecordKey(submissionId));
     const { contactId, conversationId } = record?.steps ?? {};
     if (contactId && conversationId) return { contactId, conversationId };
-    // Records expire; the lead carries its submission id, so Intercom can still tell. Nothing will deliver a
+    // Records expire; the lead carries its submission reference, so Intercom can still tell. Nothing will deliver a
     // submission without a record, so there is nothing to wait for.
     if (!record) return (await lookUpLead(deps, submissionId)) ?? 'pending';
     if (Date.now() + POLL_MS > deadline) return 'pending';

@@ -10,7 +10,7 @@ export interface LeadTokenClaims {
   contactId: string;
   /** The conversation started by the submission (absent while a submission is only queued). */
   conversationId?: string;
-  /** The submission id (the Idempotency-Key), also stored on the contact as `leadrelay_submission_id`. */
+  /** The submission id (the Idempotency-Key); the contact holds only its one-way reference (`leadrelay_submission_id`). */
   submissionId: string;
   /** An avatar URL to apply once the lead becomes a user (leads cannot show one). */
   avatar?: string;

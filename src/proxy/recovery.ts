@@ -8,8 +8,9 @@
 // least `recoveryLagMs` after the attempt still finds nothing.
 import { DATA_ATTRIBUTES } from './data-attributes.js';
 import { IntercomError, type IntercomClient } from './intercom-client.js';
+import { submissionReference } from './submission-reference.js';
 
-const SUBMISSION_ATTRIBUTE = DATA_ATTRIBUTES[0].name; // leadrelay_submission_id
+const SUBMISSION_ATTRIBUTE = DATA_ATTRIBUTES[0].name; // leadrelay_submission_id, holding submissionReference(secret, id)
 
 /** Intercom refused the request before acting on it: creating again cannot duplicate. */
 export function surelyNotCommitted(error: unknown): boolean {
@@ -31,8 +32,11 @@ export class DeliveryDeferred extends Error {
 
 type Trace = { intercomRequestIds: string[] };
 
-/** The lead created for `submissionId`, by its leadrelay_submission_id custom attribute (oldest first). */
-export async function findLeadBySubmission(intercom: IntercomClient, submissionId: string, trace?: Trace): Promise<string | undefined> {
+/**
+ * The lead created for `submissionId`, by its leadrelay_submission_id custom attribute (oldest first). That
+ * attribute holds the id's one-way reference under `secret` (LEADRELAY_SECRET), never the id itself.
+ */
+export async function findLeadBySubmission(intercom: IntercomClient, secret: string, submissionId: string, trace?: Trace): Promise<string | undefined> {
   const found = await intercom.request<{ data?: { id?: unknown; created_at?: number }[] }>(
     'POST',
     '/contacts/search',
@@ -40,7 +44,7 @@ export async function findLeadBySubmission(intercom: IntercomClient, submissionI
       query: {
         operator: 'AND',
         value: [
-          { field: `custom_attributes.${SUBMISSION_ATTRIBUTE}`, operator: '=', value: submissionId },
+          { field: `custom_attributes.${SUBMISSION_ATTRIBUTE}`, operator: '=', value: submissionReference(secret, submissionId) },
           { field: 'role', operator: '=', value: 'lead' },
         ],
       },

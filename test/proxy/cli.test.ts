@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { submissionReference } from '../../src/proxy/submission-reference.js';
 import { ACCESS_TOKEN, buildLead } from './harness.js';
 
 const RUN_MAIN = "import { main } from './src/proxy/cli.ts'; await main(process.argv.slice(1));";
@@ -88,7 +89,8 @@ test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to
   const { startProxyProcess } = await import('./proxy-process.js');
   const emulator = await startEmulator({ port: 0 });
   await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ route: '*', status: 503 }) });
-  const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: randomUUID(), env: { LEADRELAY_SETUP_RETRY_MAX_MS: '50', LEADRELAY_QUEUE_RETRY_MAX_MS: '200', LEADRELAY_RECOVERY_WAIT_MS: '200' } });
+  const secret = randomUUID();
+  const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret, env: { LEADRELAY_SETUP_RETRY_MAX_MS: '50', LEADRELAY_QUEUE_RETRY_MAX_MS: '200', LEADRELAY_RECOVERY_WAIT_MS: '200' } });
   try {
     const deadline = Date.now() + 20_000;
     while (!proxy.output().includes('"setup_retrying"')) {
@@ -114,7 +116,7 @@ test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to
     for (;;) {
       const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as { contacts: any[]; conversations: any[] };
       if (state.conversations.length > 0) {
-        assert.deepEqual(state.contacts.map((contact) => contact.custom_attributes.leadrelay_submission_id), [key], 'delivered once, with its submission id');
+        assert.deepEqual(state.contacts.map((contact) => contact.custom_attributes.leadrelay_submission_id), [submissionReference(secret, key)], 'delivered once, with its submission reference');
         break;
       }
       assert.ok(Date.now() < deadline + 20_000, 'the queued lead was delivered after recovery');

@@ -13,7 +13,8 @@ import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
 import { OUTBOX_KEEP_MS } from '../../src/proxy/store/retention.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { buildLead, startStack } from './harness.js';
+import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { SECRET, buildLead, startStack } from './harness.js';
 import { startTestRedis } from './redis-server.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -48,7 +49,7 @@ for (const [name, open] of Object.entries(clocks)) {
       assert.equal(sixthDay.status, 201);
       assert.equal(sixthDay.headers['idempotent-replayed'], 'true');
       assert.deepEqual(sixthDay.json, first.json);
-      const leads = (await stack.emulatorState()).contacts.filter((contact) => contact.custom_attributes?.leadrelay_submission_id === key);
+      const leads = (await stack.emulatorState()).contacts.filter((contact) => contact.custom_attributes?.leadrelay_submission_id === submissionReference(SECRET, key));
       assert.equal(leads.length, 1);
 
       travel(9 * DAY); // day 15: past the record's lifetime, and long past the outbox's 7 days

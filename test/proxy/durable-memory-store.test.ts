@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { LEADS_QUEUE } from '../../src/proxy/leads.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
-import { buildLead, startStack, type Stack } from './harness.js';
+import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { SECRET, buildLead, startStack, type Stack } from './harness.js';
 
 describe('memory store while Intercom is down', () => {
   let stack: Stack;
@@ -19,7 +20,7 @@ describe('memory store while Intercom is down', () => {
   });
 
   const leadsFor = async (key: string) =>
-    (await stack.emulatorState()).contacts.filter((contact) => contact.custom_attributes?.leadrelay_submission_id === key);
+    (await stack.emulatorState()).contacts.filter((contact) => contact.custom_attributes?.leadrelay_submission_id === submissionReference(SECRET, key));
 
   test('a create that fails answers 503 with Retry-After and a code, never 202; the same key later makes one lead', async () => {
     await stack.addFault({ route: 'POST /contacts', status: 503 });

@@ -107,7 +107,7 @@ test('an outage of 40 failed deliveries per submission (twice the old give-up) l
   assert.deepEqual([during.waiting + during.retrying, during.dead], [3, 0], 'all still queued, none given up');
 
   await setFaults([]);
-  const audit = await auditWhenDelivered(emulator.url, results, 30_000);
+  const audit = await auditWhenDelivered(emulator.url, results, 30_000, SECRET);
   assert.deepEqual([audit.created, audit.leads, audit.conversations, audit.duplicated], [3, 3, 3, 0]);
   await until('an empty queue', async () => {
     const { waiting, retrying } = await store.queueStats(LEADS_QUEUE);
@@ -138,7 +138,7 @@ test('past the retention period queued submissions become dead letters (one log 
 
   const retried = await runQueueCli(['retry', '--dead'], { LEADRELAY_STORE: `sqlite:${path}` });
   assert.equal(retried.status, 0, retried.stderr);
-  const audit = await auditWhenDelivered(emulator.url, results, 30_000);
+  const audit = await auditWhenDelivered(emulator.url, results, 30_000, SECRET);
   assert.deepEqual([audit.created, audit.leads, audit.conversations, audit.duplicated], [2, 2, 2, 0]);
   await until('an empty queue', async () => {
     const { waiting, retrying } = await store.queueStats(LEADS_QUEUE);
@@ -170,6 +170,6 @@ test('a queued submission Intercom refuses for good is a dead letter at once wit
   assert.equal(unknown.status, 1, 'an id that is not a dead letter is refused');
   const retried = await runQueueCli(['retry', result.key], { LEADRELAY_STORE: `sqlite:${path}` });
   assert.equal(retried.status, 0, retried.stderr);
-  const audit = await auditWhenDelivered(emulator.url, [result], 30_000);
+  const audit = await auditWhenDelivered(emulator.url, [result], 30_000, SECRET);
   assert.deepEqual([audit.created, audit.leads, audit.conversations, audit.duplicated], [1, 1, 1, 0]);
 });

@@ -74,7 +74,7 @@ test(`SIGKILL with ${N} queued submissions on the default store: after a restart
   await faults('DELETE');
   const second = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, env: CHILD_ENV });
   running.push(second);
-  const audit = await auditWhenDelivered(emulator.url, results, 90_000);
+  const audit = await auditWhenDelivered(emulator.url, results, 90_000, SECRET);
   assert.equal(audit.created, N, `delivered ${audit.created} of ${N}`);
   assert.equal(audit.leads, N);
   assert.equal(audit.conversations, N);

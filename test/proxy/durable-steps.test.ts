@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { leadRecordKey } from '../../src/proxy/lead-resolver.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
-import { apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 let stack: Stack;
 const store = new MemoryStore();
@@ -33,6 +34,6 @@ test('after the conversation is refused once, the record holds the contact and a
   const calls = apiCalls(await stack.emulatorRequests()).slice(before).map((request) => `${request.method} ${request.path}`);
   assert.deepEqual(calls, ['POST /conversations'], 'no second contact and no search');
   const state = await stack.emulatorState();
-  assert.equal(state.contacts.filter((contact) => contact.custom_attributes?.leadrelay_submission_id === key).length, 1);
+  assert.equal(state.contacts.filter((contact) => contact.custom_attributes?.leadrelay_submission_id === submissionReference(SECRET, key)).length, 1);
   assert.equal(state.conversations.filter((conversation) => conversation.id === created.json.conversationId).length, 1);
 });

@@ -11,6 +11,7 @@ import { DATA_ATTRIBUTES } from '../../src/proxy/data-attributes.js';
 import { serve } from '../../src/proxy/node.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
+import { submissionReference } from '../../src/proxy/submission-reference.js';
 import { ACCESS_TOKEN, SECRET, buildLead } from './harness.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-health-'));
@@ -70,7 +71,7 @@ test('started while Intercom answers 503 to everything: ready at once, a submiss
     await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
     const lead = await eventually(async () => {
       const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as { contacts: any[]; conversations: any[] };
-      const contact = state.contacts.find((candidate) => candidate.custom_attributes?.leadrelay_submission_id === key);
+      const contact = state.contacts.find((candidate) => candidate.custom_attributes?.leadrelay_submission_id === submissionReference(SECRET, key));
       const conversation = contact && state.conversations.find((candidate) => candidate.source.author.id === contact.id);
       return conversation ? { contact, state } : undefined;
     }, 'the queued lead and its conversation');

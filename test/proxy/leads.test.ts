@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { validateRequest } from '../fixtures/intercom/validate.js';
 import { signLeadToken, verifyLeadToken } from '../../src/proxy/lead-token.js';
+import { submissionReference } from '../../src/proxy/submission-reference.js';
 import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 describe('POST /leads', () => {
@@ -28,7 +29,9 @@ describe('POST /leads', () => {
     assert.equal(lead.email, 'ada@example.com');
     assert.equal(lead.avatar, null);
     assert.equal(lead.external_id, null);
-    assert.equal(lead.custom_attributes.leadrelay_submission_id, key);
+    // Intercom holds a one-way reference, never the Idempotency-Key: a key read there would replay the lead token.
+    assert.equal(lead.custom_attributes.leadrelay_submission_id, submissionReference(SECRET, key));
+    assert.ok(!JSON.stringify(lead).includes(key), 'the Idempotency-Key appears nowhere on the lead');
     assert.equal(lead.custom_attributes.leadrelay_page_url, 'https://example.com/pricing');
     assert.equal(lead.custom_attributes.leadrelay_utm_source, 'newsletter');
     assert.equal(lead.custom_attributes.leadrelay_consent, true);

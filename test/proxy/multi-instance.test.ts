@@ -122,7 +122,7 @@ describe('two proxy instances on one Redis', () => {
       for (const answer of seen) assert.ok([201, 202, 409, 502, 503].includes(answer.status), `${key}: ${answer.status} ${answer.text}`);
     }
     const results = [...answers.keys()].map((key) => ({ key, status: 201, attempts: 0, latencyMs: 0 }));
-    const audit = await auditWhenDelivered(emulator.url, results, 30_000);
+    const audit = await auditWhenDelivered(emulator.url, results, 30_000, SECRET);
     assert.deepEqual({ created: audit.created, duplicated: audit.duplicated, lost: audit.lost, leads: audit.leads, conversations: audit.conversations }, {
       created: n,
       duplicated: 0,
@@ -181,7 +181,7 @@ describe('an instance killed with SIGKILL mid-run', () => {
     });
     assert.ok(killedAt > 0, 'the child was killed during the run');
     assert.equal(results.filter((result) => result.status === 201 || result.status === 202).length, n, 'every submission was accepted');
-    const audit = await auditWhenDelivered(emulator.url, results, 90_000);
+    const audit = await auditWhenDelivered(emulator.url, results, 90_000, SECRET);
     const detail = `leads ${audit.leads}, conversations ${audit.conversations}, duplicate ids ${audit.duplicateIds.join(' ')}`;
     assert.deepEqual({ created: audit.created, duplicated: audit.duplicated, lost: audit.lost }, { created: n, duplicated: 0, lost: 0 }, detail);
     assert.equal(audit.leads, n);

@@ -6,7 +6,8 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { TransportError, type HttpTransport } from '../../src/proxy/intercom-client.js';
 import { nodeHttpTransport } from '../../src/proxy/node-transport.js';
-import { apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 /** Resolves with everything the server sent once it closes the connection (or rejects after `timeoutMs`). */
 function readUntilClosed(socket: net.Socket, timeoutMs = 20_000): Promise<string> {
@@ -64,7 +65,7 @@ describe('Intercom connections that fail before a byte is sent', () => {
       const calls = apiCalls(await stack.emulatorRequests());
       assert.equal(calls.filter((call) => call.path === '/contacts/search').length, 0, 'no recovery search: nothing was sent');
       const { contacts } = await stack.emulatorState();
-      assert.equal(contacts.filter((contact) => contact.custom_attributes.leadrelay_submission_id === key).length, 1);
+      assert.equal(contacts.filter((contact) => contact.custom_attributes.leadrelay_submission_id === submissionReference(SECRET, key)).length, 1);
     } finally {
       await stack.close();
     }

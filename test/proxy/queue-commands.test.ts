@@ -83,7 +83,7 @@ describe('queue commands on Redis', () => {
       const retried = await runQueueCli(['retry', '--dead'], { REDIS_URL: redisUrl });
       assert.equal(retried.status, 0, retried.stderr);
       assert.match(retried.stdout, /^3 dead letters back in the queue/);
-      const audit = await auditWhenDelivered(emulator.url, results, 30_000);
+      const audit = await auditWhenDelivered(emulator.url, results, 30_000, SECRET);
       assert.deepEqual([audit.created, audit.leads, audit.conversations, audit.duplicated], [3, 3, 3, 0]);
     } finally {
       await proxy.close();

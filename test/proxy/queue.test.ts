@@ -14,6 +14,7 @@ import { RateBudget } from '../../src/proxy/rate-budget.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
+import { submissionReference } from '../../src/proxy/submission-reference.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, buildLead, type CapturedResponse } from './harness.js';
 
@@ -105,11 +106,12 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     assert.equal(state.contacts.length, BURST, 'one lead per submission');
     assert.equal(state.conversations.length, BURST, 'one conversation per submission');
     const created = state.contacts.map((contact: any) => contact.custom_attributes.leadrelay_submission_id);
-    assert.deepEqual([...created].sort(), [...keys].sort(), 'every submission has its lead');
+    const references = keys.map((key) => submissionReference(SECRET, key));
+    assert.deepEqual([...created].sort(), [...references].sort(), 'every submission has its lead');
     // The queue starts its items in queue order (with queueConcurrency 1, that is creation order); a submission
     // answered 201 inline is not ordered against queued ones.
-    const queuedKeys = keys.filter((_, i) => responses[i]!.status === 202);
-    assert.deepEqual(created.filter((key: string) => queuedKeys.includes(key)), queuedKeys, 'queued submissions were created in queue order');
+    const queuedReferences = references.filter((_, i) => responses[i]!.status === 202);
+    assert.deepEqual(created.filter((reference: string) => queuedReferences.includes(reference)), queuedReferences, 'queued submissions were created in queue order');
 
     const requests = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as any).requests as { at: string; status: number; path: string }[];
     // From the proxy's start-up call on (the calls before it were made under the default limit).

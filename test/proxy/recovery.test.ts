@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 const SEARCH_LAG_MS = 150;
 
@@ -26,7 +27,7 @@ async function submitUntilCreated(stack: Stack, key: string, body: Record<string
 
 async function assertOneLeadOneConversation(stack: Stack, key: string) {
   const { contacts, conversations } = await stack.emulatorState();
-  const mine = contacts.filter((contact) => contact.custom_attributes.leadrelay_submission_id === key);
+  const mine = contacts.filter((contact) => contact.custom_attributes.leadrelay_submission_id === submissionReference(SECRET, key));
   assert.equal(mine.length, 1, 'exactly one lead for the submission');
   const theirs = conversations.filter((conversation) => conversation.source.author.id === mine[0].id);
   assert.equal(theirs.length, 1, 'exactly one conversation started by it');
@@ -57,11 +58,11 @@ describe('recovery after an ambiguous failure (search lag on)', () => {
       await assertOneLeadOneConversation(stack, key);
       const calls = apiCalls(await stack.emulatorRequests());
       const searches = calls.filter((call) => call.path === '/contacts/search');
-      assert.ok(searches.length >= 1, 'the proxy searched by submission id');
+      assert.ok(searches.length >= 1, 'the proxy searched by submission reference');
       assert.deepEqual((searches[0]!.body as any).query.value[0], {
         field: 'custom_attributes.leadrelay_submission_id',
         operator: '=',
-        value: key,
+        value: submissionReference(SECRET, key),
       });
       const creates = calls.filter((call) => call.path === '/contacts').length;
       assert.equal(creates, fault.fault.afterCommit ? 1 : 2, 'created again only when nothing had been committed');

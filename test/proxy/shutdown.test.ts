@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { submissionReference } from '../../src/proxy/submission-reference.js';
 import { ACCESS_TOKEN, SECRET, buildLead } from './harness.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 
@@ -89,7 +90,7 @@ test('SIGTERM leaves queued submissions in the default store; a restarted instan
     return current.conversations.length >= keys.length ? current : undefined;
   }, 'the restarted instance delivering the queue');
   const submissionIds = state.contacts.map((contact: any) => contact.custom_attributes.leadrelay_submission_id).sort();
-  assert.deepEqual(submissionIds, [...keys].sort(), 'each queued submission once');
+  assert.deepEqual(submissionIds, keys.map((key) => submissionReference(SECRET, key)).sort(), 'each queued submission once');
   await second.stop();
   assert.ok(!first.output().includes(ACCESS_TOKEN) && !second.output().includes(ACCESS_TOKEN));
 });
