@@ -61,6 +61,14 @@ function stripMarkers(text: string): string {
   return text.replace(/<!--\/?lit-(?:part|node)[^>]*-->/g, '').replace(/<template shadowroot="open" /, '<template ');
 }
 
+/**
+ * The element's form is `novalidate` because it shows its own messages; without JavaScript nobody would, so the
+ * snippet's form lets the browser refuse an empty required field or an unticked required consent box itself.
+ */
+function letBrowserValidate(text: string): string {
+  return text.replace(/(<form part="form"[^>]*?) novalidate(?:="[^"]*")?/, '$1');
+}
+
 /** The same rules, fewer bytes: the bundle's CSS is minified the same way (rollup.config.mjs). */
 function minifyStyle(text: string): string {
   return text.replace(/<style>([^<]*)<\/style>/, (_, css: string) => `<style>${css.replace(/\s*\n\s*/g, ' ').replace(/\s*([{};:,>])\s*/g, '$1').trim()}</style>`);
@@ -90,7 +98,7 @@ export async function prerenderLeadRelay(attributes: LeadRelayAttributes): Promi
     .map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`)
     .join('');
   const rendered = await collectResult(render(html`<lead-relay${unsafeStatic(written)}></lead-relay>`));
-  const snippet = minifyStyle(stripMarkers(rendered)).replace(/<lead-relay\s+/, '<lead-relay ');
+  const snippet = minifyStyle(letBrowserValidate(stripMarkers(rendered))).replace(/<lead-relay\s+/, '<lead-relay ');
   const styles = [...snippet.matchAll(/<style>([^<]*)<\/style>/g)].map((match) => match[1]);
   const styleSrc = styles.map((css) => `'sha256-${createHash('sha256').update(css).digest('base64')}'`);
   return { html: snippet, styleSrc };

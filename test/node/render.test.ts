@@ -121,3 +121,13 @@ test('leadrelay-render refuses an unknown flag and a flag without a value, exit 
     assert.match(failure.stderr, /^leadrelay-render: /);
   }
 });
+
+test('without JavaScript the browser checks required fields itself: the snippet\'s form is not novalidate', async () => {
+  // The element's own form sets noValidate (it shows its own messages); the prerendered one must let the browser
+  // refuse an unticked required consent box or an empty required field, or a no-JS post would skip them.
+  const html = await renderLeadRelay({ proxy: PROXY, consent: 'I agree to be contacted', required: 'name email' });
+  const form = html.match(/<form[^>]*>/)?.[0] ?? '';
+  assert.doesNotMatch(form, /novalidate/i);
+  assert.match(html, /name="consent"[^>]*required/);
+  assert.match(html, /name="email"[^>]*required/);
+});
