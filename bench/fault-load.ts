@@ -1,7 +1,7 @@
 // Drives lead submissions through one or more proxies the way the widget does (same Idempotency-Key on every retry)
 // and audits the emulator's state afterwards: which submissions became exactly one lead and one conversation.
 import { randomUUID } from 'node:crypto';
-import { submissionReference } from '../src/proxy/submission-reference.js';
+import { submissionReference } from '../src/proxy/intercom/submission-reference.js';
 
 /** A lead body the proxy accepts; `i` makes each submission distinct. */
 export function buildSubmission(i: number): Record<string, unknown> {

@@ -1,7 +1,7 @@
 // The demo page's own endpoints under /demo-api: which backend is in use, the inbox, and "sign in as…".
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import { computeUserHash } from '../src/proxy/identity.js';
+import { computeUserHash } from '../src/proxy/guards/identity.js';
 import { inboxFromEmulatorState, type Inbox } from './inbox-model.js';
 
 export interface Backend {

@@ -1,27 +1,27 @@
 // createProxy(options): the token proxy as a web-standard fetch handler (Hono), with its routes and guards.
 import { Hono, type MiddlewareHandler } from 'hono';
 import { ROUTES } from '../protocol/wire.js';
-import { startDataAttributeSetup } from './data-attributes.js';
-import { startDrainLoop } from './delivery-queue.js';
+import { startDataAttributeSetup } from './intercom/data-attributes.js';
+import { LEADS_QUEUE, startDrainLoop } from './delivery/delivery-queue.js';
 import { warnAboutConfiguration } from './config-warnings.js';
 import { ProxyError, errorToResponse } from './errors.js';
-import { createConvertRoute } from './convert.js';
-import { formPostPages, withFormPosts } from './form-post.js';
-import { createLiveRoute, createReadyRoute, HEALTH_ROUTES } from './health.js';
-import { createLeadsRoute, LEADS_QUEUE } from './leads.js';
+import { createConvertRoute } from './routes/convert.js';
+import { formPostPages, withFormPosts } from './routes/form-post.js';
+import { createLiveRoute, createReadyRoute, HEALTH_ROUTES } from './routes/health.js';
+import { createLeadsRoute } from './routes/leads.js';
 import { redactingLogger, type ProxyLogger, type RequestLogLine } from './logging.js';
-import { createMessagesRoute } from './messages.js';
+import { createMessagesRoute } from './routes/messages.js';
 import { createMetricsRoute, ProxyMetrics, type AnsweredRequest } from './metrics.js';
 import { resolveDeps, type ProxyDeps, type ProxyEnv, type ProxyOptions, type RouteHandler } from './options.js';
-import { originGuard } from './origin.js';
-import { clientRateLimiter } from './client-address.js';
+import { originGuard } from './guards/origin.js';
+import { clientRateLimiter } from './guards/client-address.js';
 
 export type { ProxyOptions } from './options.js';
 export type { Store, IdempotencyRecord, ClaimResult } from './store/index.js';
 export { MemoryStore } from './store/memory.js';
-export { signLeadToken, verifyLeadToken, InvalidLeadTokenError, type LeadTokenClaims } from './lead-token.js';
-export { DATA_ATTRIBUTES, ensureDataAttributes } from './data-attributes.js';
-export { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from './identity.js';
+export { signLeadToken, verifyLeadToken, InvalidLeadTokenError, type LeadTokenClaims } from './guards/lead-token.js';
+export { DATA_ATTRIBUTES, ensureDataAttributes } from './intercom/data-attributes.js';
+export { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from './guards/identity.js';
 
 /** One route: method, path relative to the base path, whether the per-IP rate limit applies, and its handler. */
 interface RouteDefinition {

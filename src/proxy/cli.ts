@@ -1,7 +1,7 @@
 // The `leadrelay-proxy` command: configuration from the environment (DESIGN.md), `--emulate`, and `setup`.
 import { randomBytes } from 'node:crypto';
-import { ensureDataAttributes } from './data-attributes.js';
-import { IntercomClient, IntercomError, INTERCOM_REGIONS, type IntercomRegion } from './intercom-client.js';
+import { ensureDataAttributes } from './intercom/data-attributes.js';
+import { IntercomClient, IntercomError, INTERCOM_REGIONS, type IntercomRegion } from './intercom/intercom-client.js';
 import { redactingLogger, stdoutLogger } from './logging.js';
 import { serve, type ServeOptions } from './node.js';
 import { runQueueCommand } from './queue-commands.js';

@@ -2,7 +2,7 @@
 import { ROUTES } from '../protocol/wire.js';
 import type { ProxyLogger } from './logging.js';
 import type { ProxyOptions } from './options.js';
-import { normaliseOrigin } from './origin.js';
+import { normaliseOrigin } from './guards/origin.js';
 import { MemoryStore, type Store } from './store/index.js';
 
 /** One warning: `event` is a stable code (for alerts and tests), `warning` a sentence saying what happens and the fix. */

@@ -2,7 +2,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ProxyError } from './errors.js';
-import type { IntercomCallRecord, IntercomClient } from './intercom-client.js';
+import type { IntercomCallRecord, IntercomClient } from './intercom/intercom-client.js';
 import type { Store } from './store/index.js';
 
 /** What the request log knows about one answered request (see app.ts). */

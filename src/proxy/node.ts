@@ -3,9 +3,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { serve as serveNode } from '@hono/node-server';
 import { createProxy, type Proxy, type ProxyOptions } from './app.js';
-import { rateLimitKey } from './client-address.js';
+import { rateLimitKey } from './guards/client-address.js';
 import { wireErrorBody, wireErrorResponse } from './errors.js';
-import { nodeHttpTransport } from './node-transport.js';
+import { nodeHttpTransport } from './intercom/node-transport.js';
 
 export type { ProxyOptions } from './app.js';
 

@@ -1,11 +1,11 @@
 // The proxy's options (the DESIGN.md configuration table in camelCase), their defaults, and what routes receive.
 import type { Context } from 'hono';
 import { LIMITS } from '../protocol/wire.js';
-import type { DataAttributeSetup } from './data-attributes.js';
-import type { AuthenticateHook } from './identity.js';
-import { IntercomClient, type IntercomClientOptions, type IntercomRegion } from './intercom-client.js';
+import type { DataAttributeSetup } from './intercom/data-attributes.js';
+import type { AuthenticateHook } from './guards/identity.js';
+import { IntercomClient, type IntercomClientOptions, type IntercomRegion } from './intercom/intercom-client.js';
 import type { ProxyMetrics } from './metrics.js';
-import type { CaptchaVerifier } from './spam.js';
+import type { CaptchaVerifier } from './guards/spam.js';
 import { MemoryStore, type Store } from './store/index.js';
 
 export interface ProxyOptions {

@@ -1,5 +1,5 @@
 // `leadrelay-proxy queue …`: the operator's view of the delivery queue on SQLite or Redis: counts, retry, export.
-import { LEADS_QUEUE } from './leads.js';
+import { LEADS_QUEUE } from './delivery/delivery-queue.js';
 import type { Store } from './store/index.js';
 import { openStore, StoreConfigError } from './store/open-store.js';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ROUTES } from '../../src/protocol/wire.js';
 import { createProxy } from '../../src/proxy/app.js';
-import { HEALTH_ROUTES } from '../../src/proxy/health.js';
+import { HEALTH_ROUTES } from '../../src/proxy/routes/health.js';
 import { ACCESS_TOKEN, SECRET } from '../proxy/harness.js';
 import { root } from './readme-blocks.js';
 

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { verifyIdentity } from '../../src/proxy/identity.js';
+import { verifyIdentity } from '../../src/proxy/guards/identity.js';
 import { ACCESS_TOKEN, SECRET, buildLead } from '../proxy/harness.js';
 import { jsonLines, readmeBlocks, readmeRegion, root, runCli, shellCommands, startCli, withIntercomAt, type ReadmeBlock } from './readme-blocks.js';
 

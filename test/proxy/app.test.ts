@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createProxy } from '../../src/proxy/app.js';
-import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/lead-request.js';
-import { normalisePhone } from '../../src/proxy/phone.js';
+import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/guards/lead-request.js';
+import { normalisePhone } from '../../src/proxy/guards/phone.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { buildLead } from './harness.js';
 

@@ -3,8 +3,8 @@
 // and others by an email hash. Intercom's own REST API is read only to check where things ended up.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { computeUserHash } from '../../src/proxy/identity.js';
-import { verifyLeadToken } from '../../src/proxy/lead-token.js';
+import { computeUserHash } from '../../src/proxy/guards/identity.js';
+import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 const IDENTITY_SECRET = 'identity-secret-for-takeover-tests';

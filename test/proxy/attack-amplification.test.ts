@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { computeUserHash } from '../../src/proxy/identity.js';
-import { signLeadToken } from '../../src/proxy/lead-token.js';
+import { computeUserHash } from '../../src/proxy/guards/identity.js';
+import { signLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 

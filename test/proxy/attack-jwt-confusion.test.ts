@@ -2,8 +2,8 @@
 // as someone else; nor may a LeadRelay lead token pass for an identity JWT.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { computeUserHash } from '../../src/proxy/identity.js';
-import { verifyLeadToken } from '../../src/proxy/lead-token.js';
+import { computeUserHash } from '../../src/proxy/guards/identity.js';
+import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { SECRET, buildLead, startStack, type Stack } from './harness.js';
 
 const IDENTITY_SECRET = 'identity-secret-for-jwt-confusion-tests';

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/lead-request.js';
-import { verifyLeadToken } from '../../src/proxy/lead-token.js';
+import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/guards/lead-request.js';
+import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { ACCESS_TOKEN, SECRET, startStack, type Stack } from './harness.js';
 
 const SITE = 'https://shop.example';

@@ -3,7 +3,7 @@
 // new port, so counting the entry as written would give every connection its own bucket.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { clientAddress, rateLimitKey } from '../../src/proxy/client-address.js';
+import { clientAddress, rateLimitKey } from '../../src/proxy/guards/client-address.js';
 import { buildLead, startStack, type Stack } from './harness.js';
 
 let stack: Stack;

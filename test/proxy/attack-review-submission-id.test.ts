@@ -5,7 +5,7 @@
 // never proof.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { computeUserHash } from '../../src/proxy/identity.js';
+import { computeUserHash } from '../../src/proxy/guards/identity.js';
 import { ACCESS_TOKEN, buildLead, startStack, type Stack } from './harness.js';
 
 const IDENTITY_SECRET = 'identity-secret-for-submission-id-attack';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { ACCESS_TOKEN, buildLead } from './harness.js';
 
 const RUN_MAIN = "import { main } from './src/proxy/cli.ts'; await main(process.argv.slice(1));";

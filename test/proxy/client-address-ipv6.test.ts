@@ -1,7 +1,7 @@
 // IPv6 clients are rate-limited per network (a /64 by default, `ipv6Prefix`), IPv4-mapped IPv6 as IPv4: issue 14 finding 4.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { rateLimitKey } from '../../src/proxy/client-address.js';
+import { rateLimitKey } from '../../src/proxy/guards/client-address.js';
 import { createProxy } from '../../src/proxy/app.js';
 import { optionsFromEnv } from '../../src/proxy/cli.js';
 import { ACCESS_TOKEN, SECRET, buildLead, startStack } from './harness.js';

@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import { startExample, type RunningExample } from '../../examples/hono.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { createProxy, type ProxyOptions } from '../../src/proxy/app.js';
-import { UNKNOWN_ADDRESS_FACTOR, addressFromEnv, clientAddress } from '../../src/proxy/client-address.js';
+import { UNKNOWN_ADDRESS_FACTOR, addressFromEnv, clientAddress } from '../../src/proxy/guards/client-address.js';
 import { ACCESS_TOKEN, SECRET, buildLead } from './harness.js';
 
 /** POST /leads over real HTTP from a chosen local address (all of 127.0.0.0/8 is loopback on Linux). */

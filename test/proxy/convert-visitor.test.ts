@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/identity.js';
+import { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/guards/identity.js';
 import { apiCalls, startStack, type Stack } from './harness.js';
 
 const IDENTITY_SECRET = 'identity-secret-for-visitor-tests';

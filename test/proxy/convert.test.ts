@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/identity.js';
-import { signLeadToken, verifyLeadToken } from '../../src/proxy/lead-token.js';
+import { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/guards/identity.js';
+import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { serve } from '../../src/proxy/node.js';
 import type { Identity } from '../../src/protocol/wire.js';
 import { validateRequest } from '../fixtures/intercom/validate.js';

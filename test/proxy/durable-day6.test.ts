@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { leadRecordKey } from '../../src/proxy/lead-resolver.js';
+import { leadRecordKey } from '../../src/proxy/delivery/lead-resolver.js';
 import type { Store } from '../../src/proxy/store/index.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
 import { OUTBOX_KEEP_MS } from '../../src/proxy/store/retention.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { SECRET, buildLead, startStack } from './harness.js';
 import { startTestRedis } from './redis-server.js';
 

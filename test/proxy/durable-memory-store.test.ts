@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { LEADS_QUEUE } from '../../src/proxy/leads.js';
+import { LEADS_QUEUE } from '../../src/proxy/delivery/delivery-queue.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
-import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { SECRET, buildLead, startStack, type Stack } from './harness.js';
 
 describe('memory store while Intercom is down', () => {

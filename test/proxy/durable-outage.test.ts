@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { auditWhenDelivered, buildSubmission, type SubmissionResult } from '../../bench/fault-load.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { LEADS_QUEUE } from '../../src/proxy/leads.js';
+import { LEADS_QUEUE } from '../../src/proxy/delivery/delivery-queue.js';
 import { serve, type ServeOptions, type ServedProxy } from '../../src/proxy/node.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked } from './harness.js';

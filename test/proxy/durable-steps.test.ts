@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { leadRecordKey } from '../../src/proxy/lead-resolver.js';
+import { leadRecordKey } from '../../src/proxy/delivery/lead-resolver.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
-import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 let stack: Stack;

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { serve, type ServeOptions, type ServedProxy } from '../../src/proxy/node.js';
 import type { LeadRequest } from '../../src/protocol/wire.js';
-import { ensureDataAttributes } from '../../src/proxy/data-attributes.js';
-import { IntercomClient } from '../../src/proxy/intercom-client.js';
+import { ensureDataAttributes } from '../../src/proxy/intercom/data-attributes.js';
+import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 
 /** A distinctive token so a leak is found by a plain substring search. */

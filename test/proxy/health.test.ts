@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startEmulator } from '../../src/emulator/index.js';
 import { createProxy } from '../../src/proxy/app.js';
-import { DATA_ATTRIBUTES } from '../../src/proxy/data-attributes.js';
+import { DATA_ATTRIBUTES } from '../../src/proxy/intercom/data-attributes.js';
 import { serve } from '../../src/proxy/node.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { ACCESS_TOKEN, SECRET, buildLead } from './harness.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-health-'));

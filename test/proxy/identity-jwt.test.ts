@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { hkdfSync } from 'node:crypto';
 import { test } from 'node:test';
 import { SignJWT } from 'jose';
-import { computeUserHash, IdentityError, verifyIdentity } from '../../src/proxy/identity.js';
-import { signLeadToken } from '../../src/proxy/lead-token.js';
+import { computeUserHash, IdentityError, verifyIdentity } from '../../src/proxy/guards/identity.js';
+import { signLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { resolveDeps } from '../../src/proxy/options.js';
 
 const IDENTITY_SECRET = 'identity-secret-for-jwt-tests';

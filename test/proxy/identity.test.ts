@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import { computeUserHash, IdentityError, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER, verifyIdentity } from '../../src/proxy/identity.js';
+import { computeUserHash, IdentityError, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER, verifyIdentity } from '../../src/proxy/guards/identity.js';
 
 const SECRET = 'identity-secret-for-tests';
 const request = () => new Request('http://proxy.test/convert', { method: 'POST' });

@@ -1,7 +1,7 @@
 // Lead tokens: what they name, and every way a token can be bad.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InvalidLeadTokenError, signLeadToken, verifyLeadToken } from '../../src/proxy/lead-token.js';
+import { InvalidLeadTokenError, signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 
 const claims = { contactId: '6762f0dd1bb69f9f2193bb83', conversationId: '499', submissionId: '0b6f0b59-0c1f-4b35-9a40-0c6bcb3b0c4c' };
 

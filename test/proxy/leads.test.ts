@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { validateRequest } from '../fixtures/intercom/validate.js';
-import { signLeadToken, verifyLeadToken } from '../../src/proxy/lead-token.js';
-import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 describe('POST /leads', () => {

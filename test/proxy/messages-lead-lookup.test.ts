@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { LOOKUPS_PER_MINUTE } from '../../src/proxy/lead-resolver.js';
-import { signLeadToken } from '../../src/proxy/lead-token.js';
+import { LOOKUPS_PER_MINUTE } from '../../src/proxy/delivery/lead-resolver.js';
+import { signLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { MemoryStore } from '../../src/proxy/store/index.js';
 import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { validateRequest } from '../fixtures/intercom/validate.js';
-import { signLeadToken } from '../../src/proxy/lead-token.js';
+import { signLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 describe('POST /messages', () => {

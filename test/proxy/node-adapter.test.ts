@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { TransportError, type HttpTransport } from '../../src/proxy/intercom-client.js';
-import { nodeHttpTransport } from '../../src/proxy/node-transport.js';
-import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { TransportError, type HttpTransport } from '../../src/proxy/intercom/intercom-client.js';
+import { nodeHttpTransport } from '../../src/proxy/intercom/node-transport.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 /** Resolves with everything the server sent once it closes the connection (or rejects after `timeoutMs`). */

@@ -6,7 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { createProxy } from '../../src/proxy/app.js';
 import type { ServeOptions } from '../../src/proxy/node.js';
-import { refusalLog } from '../../src/proxy/origin.js';
+import { refusalLog } from '../../src/proxy/guards/origin.js';
 import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 const ALLOWED = 'https://shop.example';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { submissionReference } from '../../src/proxy/submission-reference.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { ACCESS_TOKEN, SECRET, buildLead } from './harness.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runOnce } from '../../src/proxy/idempotency.js';
+import { runOnce } from '../../src/proxy/delivery/idempotency.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import type { Store } from '../../src/proxy/store/index.js';
-import { runOnce } from '../../src/proxy/idempotency.js';
+import { runOnce } from '../../src/proxy/delivery/idempotency.js';
 import { queueContractTests } from './store-contract-queue.js';
 
 const claimOf = (owner: string, fingerprint = 'fp-1', leaseMs = 10_000) => ({ fingerprint, owner, leaseMs });

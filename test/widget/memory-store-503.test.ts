@@ -3,7 +3,7 @@
 import { expect, html, oneEvent } from '@open-wc/testing';
 import { forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto } from './helpers.js';
 
-/** The proxy's answer (src/proxy/leads.ts, notQueued) when it cannot deliver now and keeps no durable queue. */
+/** The proxy's answer (src/proxy/routes/leads.ts, notQueued) when it cannot deliver now and keeps no durable queue. */
 const intercomDown = {
   status: 503,
   headers: { 'Retry-After': '1', 'Content-Type': 'application/json' },

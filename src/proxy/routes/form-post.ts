@@ -6,17 +6,17 @@
 // JavaScript, so this path alone skips that check; the honeypot, the per-IP limit and every field rule still apply.
 import { createHash, createHmac } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { validateUrl } from '../protocol/wire.js';
-import { clientAddress, rateLimitKey } from './client-address.js';
-import type { FieldErrors } from './errors.js';
+import { validateUrl } from '../../protocol/wire.js';
+import { clientAddress, rateLimitKey } from '../guards/client-address.js';
+import type { FieldErrors } from '../errors.js';
 import { formLocale, type FormLocale } from './form-messages.js';
 import { refusalPage, thankYouPage } from './form-pages.js';
 import { acceptLead } from './leads.js';
-import { leadRecordKey } from './lead-resolver.js';
-import { checkLeadRequest, fingerprintSubmission } from './lead-request.js';
-import type { ProxyDeps, ProxyEnv, RouteHandler } from './options.js';
-import { isFormContentType, readFormFields } from './request-body.js';
-import type { Store } from './store/index.js';
+import { leadRecordKey } from '../delivery/lead-resolver.js';
+import { checkLeadRequest, fingerprintSubmission } from '../guards/lead-request.js';
+import type { ProxyDeps, ProxyEnv, RouteHandler } from '../options.js';
+import { isFormContentType, readFormFields } from '../guards/request-body.js';
+import type { Store } from '../store/index.js';
 
 /** Form fields that steer the answer and are not part of the lead. */
 const LOCALE_FIELD = 'locale';

@@ -1,7 +1,7 @@
 // The contact data attributes LeadRelay records (page, UTM, consent, submission id) and their creation in Intercom.
-import { UTM_KEYS } from '../protocol/wire.js';
+import { UTM_KEYS } from '../../protocol/wire.js';
 import { IntercomError, type IntercomClient } from './intercom-client.js';
-import type { LeadSubmission } from './lead-request.js';
+import type { LeadSubmission } from '../guards/lead-request.js';
 import { submissionReference } from './submission-reference.js';
 
 /** Every custom attribute the proxy writes, with the Intercom data type it is created with. */

@@ -1,7 +1,7 @@
 // Reads a request body as one JSON object (JSON only: 415; capped in size: 413; parsed safely: 400), or, for the
 // form posted without JavaScript, as urlencoded fields.
-import { LIMITS } from '../protocol/wire.js';
-import { ProxyError, type FieldErrors } from './errors.js';
+import { LIMITS } from '../../protocol/wire.js';
+import { ProxyError, type FieldErrors } from '../errors.js';
 
 function isJsonContentType(header: string | null): boolean {
   if (!header) return false;

@@ -1,10 +1,10 @@
 // resolveLeadToken: a lead token's contact and conversation, also for a token handed out while the lead was queued.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProxyError } from './errors.js';
-import { IntercomError } from './intercom-client.js';
-import { InvalidLeadTokenError, PendingLeadTokenError, verifyLeadToken, type LeadTokenClaims } from './lead-token.js';
-import type { ProxyDeps, RequestTrace } from './options.js';
+import { ProxyError } from '../errors.js';
+import { IntercomError } from '../intercom/intercom-client.js';
+import { InvalidLeadTokenError, PendingLeadTokenError, verifyLeadToken, type LeadTokenClaims } from '../guards/lead-token.js';
+import type { ProxyDeps, RequestTrace } from '../options.js';
 import { conversationsStartedBy, findConversationStartedBy, findLeadBySubmission } from './recovery.js';
 
 /** The store key of a submission's idempotency record (its steps name the contact and conversation once delivered). */

@@ -1,8 +1,8 @@
 // The client's address wherever the proxy is mounted (Node, Bun, Deno, Workers, Hono's `c.env`, X-Forwarded-For),
 // the key its per-IP rate limit counts under (IPv6 by prefix), and the limit for clients whose address is unknown.
-import type { ProxyLogger } from './logging.js';
+import type { ProxyLogger } from '../logging.js';
 import { enforceRateLimit } from './spam.js';
-import type { Store } from './store/index.js';
+import type { Store } from '../store/index.js';
 
 /**
  * What runtimes pass as a fetch handler's second argument, which Hono hands on as `c.env`: @hono/node-server's

@@ -1,5 +1,5 @@
 // GET /health/live and /health/ready: is the process up; can it accept submissions, and is Intercom set up yet.
-import type { ProxyDeps, RouteHandler } from './options.js';
+import type { ProxyDeps, RouteHandler } from '../options.js';
 
 export const HEALTH_ROUTES = { live: '/health/live', ready: '/health/ready' } as const;
 

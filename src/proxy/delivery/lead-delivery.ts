@@ -3,17 +3,17 @@
 // Used by POST /leads (inline, a few seconds) and by the drain loop (queued submissions). Every step that creates
 // something is recorded in the submission's idempotency record, so whoever holds the record next resumes from it.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LeadResponse } from '../protocol/wire.js';
-import { leadCustomAttributes } from './data-attributes.js';
-import { ProxyError } from './errors.js';
+import type { LeadResponse } from '../../protocol/wire.js';
+import { leadCustomAttributes } from '../intercom/data-attributes.js';
+import { ProxyError } from '../errors.js';
 import type { Progress } from './idempotency.js';
-import { IntercomError, intercomErrorToProxyError } from './intercom-client.js';
-import type { LeadSubmission } from './lead-request.js';
+import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
+import type { LeadSubmission } from '../guards/lead-request.js';
 import { reusableLead } from './lead-resolver.js';
-import { signLeadToken } from './lead-token.js';
-import type { ProxyDeps, RequestTrace } from './options.js';
+import { signLeadToken } from '../guards/lead-token.js';
+import type { ProxyDeps, RequestTrace } from '../options.js';
 import { DeliveryDeferred, findConversationStartedBy, findLeadBySubmission, recover, surelyNotCommitted } from './recovery.js';
-import type { StoredAnswer } from './store/index.js';
+import type { StoredAnswer } from '../store/index.js';
 
 /** A lead costs two calls (contact, conversation): start one only when both fit in Intercom's window. */
 export const CALLS_PER_LEAD = 2;

@@ -1,7 +1,7 @@
 // Verifies who the signed-in user is before a lead may be merged into them: an authenticate hook, a JWT, or a user hash.
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { jwtVerify, errors as joseErrors } from 'jose';
-import type { Identity } from '../protocol/wire.js';
+import type { Identity } from '../../protocol/wire.js';
 
 /** A user whose identity the proxy has verified. At least one of `userId` and `email` is set. */
 export interface VerifiedUser {

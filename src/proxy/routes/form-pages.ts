@@ -1,8 +1,8 @@
 // The HTML pages a form posted without JavaScript gets: the thank-you page, and refusals that say what to fix.
 // Everything echoed is HTML-escaped; the pages load nothing and run nothing (their CSP allows one inline style).
 import { createHash } from 'node:crypto';
-import type { FieldErrorCode } from '../protocol/wire.js';
-import type { FieldErrors } from './errors.js';
+import type { FieldErrorCode } from '../../protocol/wire.js';
+import type { FieldErrors } from '../errors.js';
 import type { FormLocale, FormMessages } from './form-messages.js';
 
 const STYLE =

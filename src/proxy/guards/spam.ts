@@ -1,8 +1,8 @@
 // Bot and abuse guards: honeypot, minimum fill time, the per-minute rate limit and the captcha hook (the client's
 // address and its rate-limit key: client-address.ts).
-import { LIMITS } from '../protocol/wire.js';
-import { ProxyError } from './errors.js';
-import type { Store } from './store/index.js';
+import { LIMITS } from '../../protocol/wire.js';
+import { ProxyError } from '../errors.js';
+import type { Store } from '../store/index.js';
 
 export type CaptchaVerifier = (token: string | undefined, request: Request) => Promise<boolean>;
 

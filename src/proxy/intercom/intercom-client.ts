@@ -1,5 +1,5 @@
 // Calls to the Intercom REST API: bearer auth, Intercom-Version, region hosts, timeouts, safe retries, error mapping.
-import { ProxyError } from './errors.js';
+import { ProxyError } from '../errors.js';
 import { RateBudget, type RateView } from './rate-budget.js';
 
 export const DEFAULT_INTERCOM_VERSION = '2.14';

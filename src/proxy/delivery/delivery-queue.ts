@@ -10,14 +10,24 @@
 // loops, never both create the lead. Both leases are renewed by a heartbeat, so a crashed instance's items are
 // taken over within `leaseMs`.
 import { randomUUID } from 'node:crypto';
-import { ProxyError } from './errors.js';
+import { ProxyError } from '../errors.js';
 import { keepClaim, progressFor, startHeartbeat } from './idempotency.js';
 import { deliverLead, IntercomRefusal } from './lead-delivery.js';
 import { leadRecordKey } from './lead-resolver.js';
-import { LEADS_QUEUE, type QueuedLead } from './leads.js';
-import type { ProxyDeps, RequestTrace } from './options.js';
+import type { LeadSubmission } from '../guards/lead-request.js';
+import type { ProxyDeps, RequestTrace } from '../options.js';
 import { DeliveryDeferred } from './recovery.js';
-import type { QueueItem } from './store/index.js';
+import type { QueueItem } from '../store/index.js';
+
+/** The delivery queue of POST /leads in the store. */
+export const LEADS_QUEUE = 'leads';
+
+/** What the delivery queue stores per submission. */
+export interface QueuedLead {
+  submissionId: string;
+  fingerprint: string;
+  submission: LeadSubmission;
+}
 
 /** How long a queued submission is retried before it moves to the dead letters (LEADRELAY_RETENTION_MS). */
 export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;

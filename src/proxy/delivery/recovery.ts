@@ -6,9 +6,9 @@
 // So a step is created again only when the earlier attempt surely did not commit (Intercom refused it: 4xx, 429;
 // or the connection failed before a byte was sent: EMFILE, ENOTFOUND, ECONNREFUSED…) or when a search issued at
 // least `recoveryLagMs` after the attempt still finds nothing.
-import { DATA_ATTRIBUTES } from './data-attributes.js';
-import { IntercomError, type IntercomClient } from './intercom-client.js';
-import { submissionReference } from './submission-reference.js';
+import { DATA_ATTRIBUTES } from '../intercom/data-attributes.js';
+import { IntercomError, type IntercomClient } from '../intercom/intercom-client.js';
+import { submissionReference } from '../intercom/submission-reference.js';
 
 const SUBMISSION_ATTRIBUTE = DATA_ATTRIBUTES[0].name; // leadrelay_submission_id, holding submissionReference(secret, id)
 

@@ -8,21 +8,21 @@ import {
   type ConvertResponse,
   type FieldErrorCode,
   type Identity,
-} from '../protocol/wire.js';
-import { ProxyError, invalidFields, type FieldErrors } from './errors.js';
-import { IdentityError, verifyIdentity, type VerifiedUser } from './identity.js';
-import { runOnce } from './idempotency.js';
-import { IntercomError, intercomErrorToProxyError } from './intercom-client.js';
-import { resolveLeadToken } from './lead-resolver.js';
-import { InvalidLeadTokenError, type LeadTokenClaims } from './lead-token.js';
-import type { ProxyDeps, RouteHandler } from './options.js';
-import { isPlainObject, readJsonObject, rejectUnknownKeys } from './request-body.js';
+} from '../../protocol/wire.js';
+import { ProxyError, invalidFields, type FieldErrors } from '../errors.js';
+import { IdentityError, verifyIdentity, type VerifiedUser } from '../guards/identity.js';
+import { runOnce } from '../delivery/idempotency.js';
+import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
+import { resolveLeadToken } from '../delivery/lead-resolver.js';
+import { InvalidLeadTokenError, type LeadTokenClaims } from '../guards/lead-token.js';
+import type { ProxyDeps, RouteHandler } from '../options.js';
+import { isPlainObject, readJsonObject, rejectUnknownKeys } from '../guards/request-body.js';
 import {
   applyAvatar,
   convertVisitorIntoUser,
   mergeLeadIntoVerifiedUser,
   type ConversionContext,
-} from './user-conversion.js';
+} from '../delivery/user-conversion.js';
 
 const CONVERT_KEYS = ['leadToken', 'visitorId', 'identity'] as const;
 const IDENTITY_KEYS = ['userId', 'email', 'userHash', 'jwt', 'avatar'] as const;

@@ -1,10 +1,10 @@
 // Allowed origins and CORS: who may send (the allowed list and the configured public origin, never the Host header
 // alone), refusals a misconfigured page can read, the start-up warning and a bounded log of refused origins.
 import type { MiddlewareHandler } from 'hono';
-import { IDEMPOTENCY_HEADER } from '../protocol/wire.js';
-import { wireErrorResponse } from './errors.js';
-import type { ProxyLogger } from './logging.js';
-import type { ProxyEnv } from './options.js';
+import { IDEMPOTENCY_HEADER } from '../../protocol/wire.js';
+import { wireErrorResponse } from '../errors.js';
+import type { ProxyLogger } from '../logging.js';
+import type { ProxyEnv } from '../options.js';
 
 /** What the origin guard needs from the proxy's options. */
 export interface OriginPolicy {

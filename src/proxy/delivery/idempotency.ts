@@ -1,7 +1,7 @@
 // Exactly-once work per Idempotency-Key: claim the key, resume from recorded steps, replay the stored answer.
 import { randomUUID } from 'node:crypto';
-import { ProxyError } from './errors.js';
-import type { IdempotencyRecord, Store, StoredAnswer } from './store/index.js';
+import { ProxyError } from '../errors.js';
+import type { IdempotencyRecord, Store, StoredAnswer } from '../store/index.js';
 
 export interface OnceOptions {
   /**

@@ -1,11 +1,11 @@
 // The Intercom side of sign-in: find or create the verified user, merge the lead into them, convert a Messenger
 // visitor, apply a deferred avatar. API-NOTES §4.7, §6, §9.5.
-import type { ConvertResponse } from '../protocol/wire.js';
-import { ProxyError } from './errors.js';
-import type { VerifiedUser } from './identity.js';
+import type { ConvertResponse } from '../../protocol/wire.js';
+import { ProxyError } from '../errors.js';
+import type { VerifiedUser } from '../guards/identity.js';
 import type { Progress } from './idempotency.js';
-import { IntercomError, type IntercomClient } from './intercom-client.js';
-import type { LeadTokenClaims } from './lead-token.js';
+import { IntercomError, type IntercomClient } from '../intercom/intercom-client.js';
+import type { LeadTokenClaims } from '../guards/lead-token.js';
 
 /** The fields of an Intercom contact this flow reads. */
 interface ContactSummary {

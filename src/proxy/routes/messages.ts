@@ -1,13 +1,13 @@
 // POST /messages: a follow-up from the browser that created a lead, posted as the lead's reply to its conversation.
-import { IDEMPOTENCY_HEADER, LIMITS, UUID_PATTERN, isFilled, validateText, type MessageResponse } from '../protocol/wire.js';
-import { ProxyError, invalidFields, type FieldErrors } from './errors.js';
-import { runOnce } from './idempotency.js';
-import { IntercomError, intercomErrorToProxyError } from './intercom-client.js';
-import { resolveLeadToken } from './lead-resolver.js';
-import { InvalidLeadTokenError } from './lead-token.js';
-import type { ProxyDeps, RouteHandler } from './options.js';
-import { readJsonObject, rejectUnknownKeys } from './request-body.js';
-import type { StoredAnswer } from './store/index.js';
+import { IDEMPOTENCY_HEADER, LIMITS, UUID_PATTERN, isFilled, validateText, type MessageResponse } from '../../protocol/wire.js';
+import { ProxyError, invalidFields, type FieldErrors } from '../errors.js';
+import { runOnce } from '../delivery/idempotency.js';
+import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
+import { resolveLeadToken } from '../delivery/lead-resolver.js';
+import { InvalidLeadTokenError } from '../guards/lead-token.js';
+import type { ProxyDeps, RouteHandler } from '../options.js';
+import { readJsonObject, rejectUnknownKeys } from '../guards/request-body.js';
+import type { StoredAnswer } from '../store/index.js';
 import { createHash } from 'node:crypto';
 
 const MESSAGE_KEYS = ['leadToken', 'body'] as const;

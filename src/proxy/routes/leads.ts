@@ -4,29 +4,21 @@
 // short waits for Intercom's rate window) within `recoveryWaitMs`; only what cannot finish in that budget, or
 // arrives while Intercom's budget is spent for longer than `rateWaitMs`, is queued (202) for the drain loop, and
 // only on a durable store (SQLite, Redis): on the memory store it is 503 with Retry-After and the browser keeps it.
-import { IDEMPOTENCY_HEADER, UUID_PATTERN, type LeadResponse } from '../protocol/wire.js';
-import { ProxyError } from './errors.js';
-import { runOnce, type Progress } from './idempotency.js';
-import { CALLS_PER_LEAD, deliverLead } from './lead-delivery.js';
-import { leadRecordKey } from './lead-resolver.js';
-import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from './lead-request.js';
-import { signLeadToken } from './lead-token.js';
-import type { ProxyDeps, RequestTrace, RouteHandler } from './options.js';
-import { DeliveryDeferred } from './recovery.js';
-import { readJsonObject } from './request-body.js';
-import { enforceCaptcha, rejectSpamSignals } from './spam.js';
+import { IDEMPOTENCY_HEADER, UUID_PATTERN, type LeadResponse } from '../../protocol/wire.js';
+import { ProxyError } from '../errors.js';
+import { runOnce, type Progress } from '../delivery/idempotency.js';
+import { CALLS_PER_LEAD, deliverLead } from '../delivery/lead-delivery.js';
+import { leadRecordKey } from '../delivery/lead-resolver.js';
+import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from '../guards/lead-request.js';
+import { signLeadToken } from '../guards/lead-token.js';
+import type { ProxyDeps, RequestTrace, RouteHandler } from '../options.js';
+import { LEADS_QUEUE, type QueuedLead } from '../delivery/delivery-queue.js';
+import { DeliveryDeferred } from '../delivery/recovery.js';
+import { readJsonObject } from '../guards/request-body.js';
+import { enforceCaptcha, rejectSpamSignals } from '../guards/spam.js';
 
-/** The delivery queue of POST /leads in the store. */
-export const LEADS_QUEUE = 'leads';
 /** The step note holding the queued answer's lead token, so a retry replays the same 202. */
 const QUEUED_TOKEN = 'queuedToken';
-
-/** What the delivery queue stores per submission. */
-export interface QueuedLead {
-  submissionId: string;
-  fingerprint: string;
-  submission: LeadSubmission;
-}
 
 /** Thrown inside the idempotent work once the submission is queued: the route answers 202 with `body`. */
 class Queued extends Error {

@@ -1,6 +1,6 @@
 // The sentences of the pages the proxy answers a form posted without JavaScript with (en, de, es, fr, ar).
 // Server code never imports the widget's packs (src/widget): these are the server's own few sentences, worded like them.
-import type { FieldErrorCode } from '../protocol/wire.js';
+import type { FieldErrorCode } from '../../protocol/wire.js';
 
 /** Labels of the fields a refusal can name, plus the generic one for any other field. */
 type FieldLabel = 'name' | 'email' | 'phone' | 'message' | 'consent' | 'phoneCountry' | 'field';

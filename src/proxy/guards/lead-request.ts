@@ -10,8 +10,8 @@ import {
   validateText,
   validateUrl,
   type UtmKey,
-} from '../protocol/wire.js';
-import { invalidFields, type FieldErrors } from './errors.js';
+} from '../../protocol/wire.js';
+import { invalidFields, type FieldErrors } from '../errors.js';
 import { isPhoneCountry, normalisePhone } from './phone.js';
 import { isPlainObject, rejectUnknownKeys } from './request-body.js';
 

@@ -1,0 +1,107 @@
+// The proxy's folders are its layers: routes → delivery → guards/intercom → store → base. An import that runs back
+// up (a value import from a higher layer, or any import of a route) fails here, and so does a cycle between folders.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PROXY = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/proxy');
+
+/** Which folders each layer may import values from. The top level (app, options, node, cli…) composes them all. */
+const MAY_IMPORT: Record<string, string[]> = {
+  routes: ['delivery', 'guards', 'intercom', 'store', 'base'],
+  delivery: ['guards', 'intercom', 'store', 'base'],
+  guards: ['store', 'base'],
+  intercom: ['base'],
+  store: ['base'],
+  base: [],
+};
+/** Top-level files every layer may use: the wire-error builder and the log line. */
+const BASE_FILES = new Set(['errors.ts', 'logging.ts']);
+
+function layerOf(file: string): string {
+  const rel = relative(PROXY, file).split('\\').join('/');
+  const [first, ...rest] = rel.split('/');
+  if (rest.length > 0) return first;
+  return BASE_FILES.has(first) ? 'base' : 'top';
+}
+
+function sourceFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) sourceFiles(path, out);
+    else if (name.endsWith('.ts')) out.push(path);
+  }
+  return out;
+}
+
+interface Edge {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
+
+/** Relative imports of one file; `import type` / `export type` lines are type-only (erased from the build). */
+function importsOf(file: string): Edge[] {
+  const text = readFileSync(file, 'utf8');
+  const edges: Edge[] = [];
+  const re = /^\s*(import|export)\s+(type\s+)?[^;]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/gm;
+  for (const match of text.matchAll(re)) {
+    const spec = match[3] ?? match[4];
+    const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
+    if (!target.startsWith(PROXY)) continue;
+    edges.push({ from: file, to: target, typeOnly: Boolean(match[2]) });
+  }
+  return edges;
+}
+
+const edges = sourceFiles(PROXY).flatMap(importsOf);
+const rel = (file: string) => relative(PROXY, file);
+
+test('src/proxy is grouped in layer folders with few files left at the top', () => {
+  const layers = new Set(sourceFiles(PROXY).map(layerOf));
+  for (const layer of ['routes', 'delivery', 'guards', 'intercom', 'store']) assert.ok(layers.has(layer), `no ${layer}/ folder`);
+  const top = sourceFiles(PROXY).filter((file) => layerOf(file) === 'top');
+  assert.ok(top.length <= 10, `too many files at the top of src/proxy: ${top.map(rel).join(', ')}`);
+});
+
+test('no value import runs back up the layers', () => {
+  const wrong = edges.filter(({ from, to, typeOnly }) => {
+    const a = layerOf(from);
+    const b = layerOf(to);
+    if (a === 'top' || a === b) return false;
+    if (b === 'top') return !typeOnly; // options' types are shared; the composition root's values are not
+    return !typeOnly && !MAY_IMPORT[a].includes(b);
+  });
+  assert.deepEqual(wrong.map(({ from, to }) => `${rel(from)} → ${rel(to)}`), []);
+});
+
+test('nothing below the routes imports a route, not even a type', () => {
+  const wrong = edges.filter(({ from, to }) => layerOf(to) === 'routes' && !['routes', 'top'].includes(layerOf(from)));
+  assert.deepEqual(wrong.map(({ from, to }) => `${rel(from)} → ${rel(to)}`), []);
+});
+
+test('the layer folders import each other without cycles', () => {
+  const graph = new Map<string, Set<string>>();
+  for (const { from, to, typeOnly } of edges) {
+    const a = layerOf(from);
+    const b = layerOf(to);
+    if (typeOnly || a === b || a === 'top' || b === 'top') continue;
+    if (!graph.has(a)) graph.set(a, new Set());
+    graph.get(a)!.add(b);
+  }
+  const cycles: string[] = [];
+  const visit = (node: string, path: string[]) => {
+    if (path.includes(node)) return cycles.push([...path, node].join(' → '));
+    for (const next of graph.get(node) ?? []) visit(next, [...path, node]);
+  };
+  for (const node of graph.keys()) visit(node, []);
+  assert.deepEqual(cycles, []);
+});
+
+test('the checker sees a back-up import when one exists', () => {
+  // Guard against a checker that silently finds no imports at all.
+  assert.ok(edges.length > 50, `only ${edges.length} imports found in src/proxy`);
+  assert.ok(edges.some(({ from, to }) => layerOf(from) === 'routes' && layerOf(to) === 'delivery'));
+});
