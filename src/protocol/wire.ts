@@ -45,7 +45,7 @@ export const LIMITS = {
 export const UTM_KEYS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'] as const;
 export type UtmKey = (typeof UTM_KEYS)[number];
 
-/** Codes for a single field, in `error.fields`. The widget has a sentence for each in every locale. */
+/** Codes for a single field, in `error.fields`. Each has a sentence in every locale (src/protocol/locales/). */
 export const FIELD_ERROR_CODES = [
   'required',
   'too_long',
@@ -58,6 +58,12 @@ export const FIELD_ERROR_CODES = [
   'invalid_characters',
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
+
+/**
+ * Codes with a sentence in every locale (src/protocol/locales/, one module per locale), shared by the widget's packs and
+ * the proxy's pages for a form posted without JavaScript: each field error, and the refusals a visitor can act on.
+ */
+export type ExplainedCode = FieldErrorCode | 'invalid_field' | 'rate_limited' | 'spam_suspected' | 'origin_not_allowed';
 
 /** Codes for a whole request, in `error.code`. */
 export const ERROR_CODES = [

@@ -1,23 +1,22 @@
 // The sentences of the pages the proxy answers a form posted without JavaScript with (en, de, es, fr, ar).
-// Server code never imports the widget's packs (src/widget): these are the server's own few sentences, worded like them.
-import type { FieldErrorCode } from '../../protocol/wire.js';
+// The sentences for field errors and the refusals a visitor can act on are the widget's too: src/protocol/locales/.
+import enErrors from '../../protocol/locales/en.js';
+import deErrors from '../../protocol/locales/de.js';
+import esErrors from '../../protocol/locales/es.js';
+import frErrors from '../../protocol/locales/fr.js';
+import arErrors from '../../protocol/locales/ar.js';
+import type { ExplainedCode } from '../../protocol/wire.js';
 
 /** Labels of the fields a refusal can name, plus the generic one for any other field. */
 type FieldLabel = 'name' | 'email' | 'phone' | 'message' | 'consent' | 'phoneCountry' | 'field';
-/** Request-level refusals the page explains; anything else reads as `unavailable` (5xx) or `error`. */
-type RefusalKey =
-  | 'invalid_field'
-  | 'rate_limited'
-  | 'spam_suspected'
-  | 'origin_not_allowed'
-  | 'captcha_failed'
-  | 'body_too_large'
-  | 'unsupported_media_type'
-  | 'unavailable'
-  | 'error';
+/**
+ * Request-level refusals only the page explains (the widget never meets them, or says them its own way); the shared
+ * ones are in ExplainedCode. Anything else reads as `unavailable` (5xx) or `error`.
+ */
+type RefusalKey = 'captcha_failed' | 'body_too_large' | 'unsupported_media_type' | 'unavailable' | 'error';
 type PageKey = 'thanksTitle' | 'thanks' | 'notSentTitle' | 'retryTitle' | 'back' | 'backHint' | 'youEntered' | 'yourMessage';
 
-export type FormMessages = Record<FieldLabel | FieldErrorCode | RefusalKey | PageKey, string>;
+export type FormMessages = Record<FieldLabel | ExplainedCode | RefusalKey | PageKey, string>;
 
 const en: FormMessages = {
   thanksTitle: 'Thank you',
@@ -35,19 +34,7 @@ const en: FormMessages = {
   consent: 'Consent',
   phoneCountry: 'Phone country',
   field: 'A field',
-  required: 'Fill in this field.',
-  too_long: 'This is too long. Shorten it and try again.',
-  invalid_email: 'Enter an email address like name@example.com.',
-  invalid_phone: 'Enter a phone number with digits only, like +1 555 123 4567.',
-  invalid_type: 'Check what you entered here.',
-  invalid_url: 'Check what you entered here.',
-  unknown_field: 'This form sent a field the server does not know. Please contact us another way.',
-  consent_required: 'Tick this box to continue.',
-  invalid_characters: 'Remove the special characters from this field.',
-  invalid_field: 'Some fields need your attention. Go back to the form, correct them and send again.',
-  rate_limited: 'Too many attempts. Wait a minute, then send again.',
-  spam_suspected: 'We could not accept this message. Wait a moment, then send again.',
-  origin_not_allowed: 'This form is not set up for this site yet. Please contact us another way.',
+  ...enErrors,
   captcha_failed: 'This form needs its captcha, which needs JavaScript. Turn JavaScript on, or contact us another way.',
   body_too_large: 'Your message is too long to send. Shorten it and send again.',
   unsupported_media_type: 'This form cannot be sent this way. Please contact us another way.',
@@ -71,19 +58,7 @@ const de: FormMessages = {
   consent: 'Einwilligung',
   phoneCountry: 'Land der Telefonnummer',
   field: 'Ein Feld',
-  required: 'Bitte füllen Sie dieses Feld aus.',
-  too_long: 'Dieser Text ist zu lang. Bitte kürzen Sie ihn.',
-  invalid_email: 'Geben Sie eine E-Mail-Adresse wie name@example.com ein.',
-  invalid_phone: 'Geben Sie eine Telefonnummer aus Ziffern ein, z. B. +49 30 1234567.',
-  invalid_type: 'Bitte prüfen Sie Ihre Eingabe.',
-  invalid_url: 'Bitte prüfen Sie Ihre Eingabe.',
-  unknown_field: 'Dieses Formular hat ein unbekanntes Feld gesendet. Bitte kontaktieren Sie uns auf anderem Weg.',
-  consent_required: 'Bitte setzen Sie das Häkchen, um fortzufahren.',
-  invalid_characters: 'Bitte entfernen Sie die Sonderzeichen aus diesem Feld.',
-  invalid_field: 'Einige Felder sind nicht korrekt. Gehen Sie zurück zum Formular, korrigieren Sie sie und senden Sie erneut.',
-  rate_limited: 'Zu viele Versuche. Bitte warten Sie eine Minute und senden Sie dann erneut.',
-  spam_suspected: 'Wir konnten diese Nachricht nicht annehmen. Bitte warten Sie kurz und senden Sie erneut.',
-  origin_not_allowed: 'Dieses Formular ist für diese Website noch nicht eingerichtet. Bitte kontaktieren Sie uns auf anderem Weg.',
+  ...deErrors,
   captcha_failed: 'Dieses Formular braucht sein Captcha, und das braucht JavaScript. Schalten Sie JavaScript ein oder kontaktieren Sie uns auf anderem Weg.',
   body_too_large: 'Ihre Nachricht ist zu lang zum Senden. Bitte kürzen Sie sie und senden Sie erneut.',
   unsupported_media_type: 'Dieses Formular lässt sich so nicht senden. Bitte kontaktieren Sie uns auf anderem Weg.',
@@ -107,19 +82,7 @@ const es: FormMessages = {
   consent: 'Consentimiento',
   phoneCountry: 'País del teléfono',
   field: 'Un campo',
-  required: 'Rellene este campo.',
-  too_long: 'El texto es demasiado largo. Acórtelo e inténtelo de nuevo.',
-  invalid_email: 'Introduzca un correo electrónico como nombre@ejemplo.com.',
-  invalid_phone: 'Introduzca un número de teléfono solo con dígitos, como +34 612 345 678.',
-  invalid_type: 'Revise lo que ha escrito aquí.',
-  invalid_url: 'Revise lo que ha escrito aquí.',
-  unknown_field: 'Este formulario envió un campo desconocido. Contáctenos por otra vía.',
-  consent_required: 'Marque esta casilla para continuar.',
-  invalid_characters: 'Elimine los caracteres especiales de este campo.',
-  invalid_field: 'Algunos campos necesitan su atención. Vuelva al formulario, corríjalos y envíe de nuevo.',
-  rate_limited: 'Demasiados intentos. Espere un minuto y vuelva a enviar.',
-  spam_suspected: 'No pudimos aceptar este mensaje. Espere un momento y vuelva a enviar.',
-  origin_not_allowed: 'Este formulario aún no está configurado para este sitio. Contáctenos por otra vía.',
+  ...esErrors,
   captcha_failed: 'Este formulario necesita su captcha, que necesita JavaScript. Active JavaScript o contáctenos por otra vía.',
   body_too_large: 'Su mensaje es demasiado largo para enviarlo. Acórtelo y envíe de nuevo.',
   unsupported_media_type: 'Este formulario no se puede enviar así. Contáctenos por otra vía.',
@@ -143,19 +106,7 @@ const fr: FormMessages = {
   consent: 'Consentement',
   phoneCountry: 'Pays du téléphone',
   field: 'Un champ',
-  required: 'Remplissez ce champ.',
-  too_long: 'Ce texte est trop long. Raccourcissez-le et réessayez.',
-  invalid_email: 'Saisissez une adresse e-mail comme nom@exemple.fr.',
-  invalid_phone: 'Saisissez un numéro de téléphone en chiffres, comme +33 6 12 34 56 78.',
-  invalid_type: 'Vérifiez votre saisie.',
-  invalid_url: 'Vérifiez votre saisie.',
-  unknown_field: 'Ce formulaire a envoyé un champ inconnu. Contactez-nous autrement.',
-  consent_required: 'Cochez cette case pour continuer.',
-  invalid_characters: 'Supprimez les caractères spéciaux de ce champ.',
-  invalid_field: 'Certains champs sont à corriger. Revenez au formulaire, corrigez-les puis renvoyez.',
-  rate_limited: 'Trop de tentatives. Attendez une minute, puis renvoyez.',
-  spam_suspected: 'Nous n’avons pas pu accepter ce message. Attendez un instant, puis renvoyez.',
-  origin_not_allowed: 'Ce formulaire n’est pas encore configuré pour ce site. Contactez-nous autrement.',
+  ...frErrors,
   captcha_failed: 'Ce formulaire a besoin de son captcha, qui a besoin de JavaScript. Activez JavaScript ou contactez-nous autrement.',
   body_too_large: 'Votre message est trop long pour être envoyé. Raccourcissez-le et renvoyez.',
   unsupported_media_type: 'Ce formulaire ne peut pas être envoyé ainsi. Contactez-nous autrement.',
@@ -179,19 +130,7 @@ const ar: FormMessages = {
   consent: 'الموافقة',
   phoneCountry: 'بلد رقم الهاتف',
   field: 'حقل',
-  required: 'املأ هذا الحقل.',
-  too_long: 'النص طويل جدًا. اختصره وحاول مرة أخرى.',
-  invalid_email: 'أدخل عنوان بريد إلكتروني مثل name@example.com.',
-  invalid_phone: 'أدخل رقم هاتف بالأرقام فقط، مثل ‎+971 50 123 4567.',
-  invalid_type: 'تحقق مما أدخلته هنا.',
-  invalid_url: 'تحقق مما أدخلته هنا.',
-  unknown_field: 'أرسل هذا النموذج حقلًا غير معروف. يُرجى التواصل معنا بطريقة أخرى.',
-  consent_required: 'ضع علامة في هذا المربع للمتابعة.',
-  invalid_characters: 'احذف الرموز الخاصة من هذا الحقل.',
-  invalid_field: 'بعض الحقول تحتاج إلى تصحيح. عد إلى النموذج وصححها ثم أرسل مرة أخرى.',
-  rate_limited: 'محاولات كثيرة جدًا. انتظر دقيقة ثم أرسل مرة أخرى.',
-  spam_suspected: 'تعذر قبول هذه الرسالة. انتظر لحظة ثم أرسل مرة أخرى.',
-  origin_not_allowed: 'هذا النموذج غير مُعدّ لهذا الموقع بعد. يُرجى التواصل معنا بطريقة أخرى.',
+  ...arErrors,
   captcha_failed: 'يحتاج هذا النموذج إلى اختبار التحقق الخاص به، وهو يحتاج إلى JavaScript. فعّل JavaScript أو تواصل معنا بطريقة أخرى.',
   body_too_large: 'رسالتك أطول من أن تُرسل. اختصرها ثم أرسل مرة أخرى.',
   unsupported_media_type: 'لا يمكن إرسال هذا النموذج بهذه الطريقة. يُرجى التواصل معنا بطريقة أخرى.',

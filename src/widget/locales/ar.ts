@@ -1,4 +1,5 @@
 // Arabic strings (the widget lays itself out right-to-left for this locale).
+import errors from '../../protocol/locales/ar.js';
 import type { Messages } from '../messages.js';
 
 export default {
@@ -14,18 +15,6 @@ export default {
   summary: 'يُرجى تصحيح ما يلي:',
   launcher: 'اتصل بنا',
   close: 'إغلاق',
-  required: 'املأ هذا الحقل.',
-  too_long: 'النص طويل جدًا. اختصره وحاول مرة أخرى.',
-  invalid_email: 'أدخل عنوان بريد إلكتروني مثل name@example.com.',
-  invalid_phone: 'أدخل رقم هاتف بالأرقام فقط، مثل ‎+971 50 123 4567.',
-  invalid_type: 'تحقق مما أدخلته هنا.',
-  invalid_url: 'تحقق مما أدخلته هنا.',
-  unknown_field: 'تحقق مما أدخلته هنا.',
-  consent_required: 'ضع علامة في هذا المربع للمتابعة.',
-  invalid_characters: 'احذف الرموز الخاصة من هذا الحقل.',
-  invalid_field: 'بعض الحقول تحتاج إلى تصحيح. صححها ثم أرسل مرة أخرى.',
-  rate_limited: 'محاولات كثيرة جدًا. انتظر دقيقة ثم أرسل مرة أخرى.',
-  spam_suspected: 'تعذر قبول هذه الرسالة. انتظر لحظة ثم أرسل مرة أخرى.',
-  origin_not_allowed: 'هذا النموذج غير مُعدّ لهذا الموقع بعد. يُرجى التواصل معنا بطريقة أخرى.',
+  ...errors,
   error: 'لم تُرسل رسالتك. تحقق من اتصالك ثم أرسل مرة أخرى.',
 } satisfies Messages;

@@ -1,4 +1,5 @@
 // German strings.
+import errors from '../../protocol/locales/de.js';
 import type { Messages } from '../messages.js';
 
 export default {
@@ -14,18 +15,6 @@ export default {
   summary: 'Bitte korrigieren Sie Folgendes:',
   launcher: 'Kontakt',
   close: 'Schließen',
-  required: 'Bitte füllen Sie dieses Feld aus.',
-  too_long: 'Dieser Text ist zu lang. Bitte kürzen Sie ihn.',
-  invalid_email: 'Geben Sie eine E-Mail-Adresse wie name@example.com ein.',
-  invalid_phone: 'Geben Sie eine Telefonnummer aus Ziffern ein, z. B. +49 30 1234567.',
-  invalid_type: 'Bitte prüfen Sie Ihre Eingabe.',
-  invalid_url: 'Bitte prüfen Sie Ihre Eingabe.',
-  unknown_field: 'Bitte prüfen Sie Ihre Eingabe.',
-  consent_required: 'Bitte setzen Sie das Häkchen, um fortzufahren.',
-  invalid_characters: 'Bitte entfernen Sie die Sonderzeichen aus diesem Feld.',
-  invalid_field: 'Einige Felder sind nicht korrekt. Bitte korrigieren Sie sie und senden Sie erneut.',
-  rate_limited: 'Zu viele Versuche. Bitte warten Sie eine Minute und senden Sie dann erneut.',
-  spam_suspected: 'Wir konnten diese Nachricht nicht annehmen. Bitte warten Sie kurz und senden Sie erneut.',
-  origin_not_allowed: 'Dieses Formular ist für diese Website noch nicht eingerichtet. Bitte kontaktieren Sie uns auf anderem Weg.',
+  ...errors,
   error: 'Ihre Nachricht wurde nicht gesendet. Prüfen Sie Ihre Verbindung und senden Sie erneut.',
 } satisfies Messages;

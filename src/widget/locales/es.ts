@@ -1,4 +1,5 @@
 // Spanish strings.
+import errors from '../../protocol/locales/es.js';
 import type { Messages } from '../messages.js';
 
 export default {
@@ -14,18 +15,6 @@ export default {
   summary: 'Corrija lo siguiente:',
   launcher: 'Contacto',
   close: 'Cerrar',
-  required: 'Rellene este campo.',
-  too_long: 'El texto es demasiado largo. Acórtelo e inténtelo de nuevo.',
-  invalid_email: 'Introduzca un correo electrónico como nombre@ejemplo.com.',
-  invalid_phone: 'Introduzca un número de teléfono solo con dígitos, como +34 612 345 678.',
-  invalid_type: 'Revise lo que ha escrito aquí.',
-  invalid_url: 'Revise lo que ha escrito aquí.',
-  unknown_field: 'Revise lo que ha escrito aquí.',
-  consent_required: 'Marque esta casilla para continuar.',
-  invalid_characters: 'Elimine los caracteres especiales de este campo.',
-  invalid_field: 'Algunos campos necesitan su atención. Corríjalos y envíe de nuevo.',
-  rate_limited: 'Demasiados intentos. Espere un minuto y vuelva a enviar.',
-  spam_suspected: 'No pudimos aceptar este mensaje. Espere un momento y vuelva a enviar.',
-  origin_not_allowed: 'Este formulario aún no está configurado para este sitio. Contáctenos por otra vía.',
+  ...errors,
   error: 'Su mensaje no se envió. Compruebe su conexión y vuelva a enviar.',
 } satisfies Messages;

@@ -1,4 +1,5 @@
 // French strings.
+import errors from '../../protocol/locales/fr.js';
 import type { Messages } from '../messages.js';
 
 export default {
@@ -14,18 +15,6 @@ export default {
   summary: 'Veuillez corriger ce qui suit :',
   launcher: 'Contact',
   close: 'Fermer',
-  required: 'Remplissez ce champ.',
-  too_long: 'Ce texte est trop long. Raccourcissez-le et réessayez.',
-  invalid_email: 'Saisissez une adresse e-mail comme nom@exemple.fr.',
-  invalid_phone: 'Saisissez un numéro de téléphone en chiffres, comme +33 6 12 34 56 78.',
-  invalid_type: 'Vérifiez votre saisie.',
-  invalid_url: 'Vérifiez votre saisie.',
-  unknown_field: 'Vérifiez votre saisie.',
-  consent_required: 'Cochez cette case pour continuer.',
-  invalid_characters: 'Supprimez les caractères spéciaux de ce champ.',
-  invalid_field: 'Certains champs sont à corriger. Corrigez-les puis renvoyez.',
-  rate_limited: 'Trop de tentatives. Attendez une minute, puis renvoyez.',
-  spam_suspected: 'Nous n’avons pas pu accepter ce message. Attendez un instant, puis renvoyez.',
-  origin_not_allowed: 'Ce formulaire n’est pas encore configuré pour ce site. Contactez-nous autrement.',
+  ...errors,
   error: 'Votre message n’a pas été envoyé. Vérifiez votre connexion et renvoyez-le.',
 } satisfies Messages;
