@@ -1,6 +1,7 @@
-// The in-memory Store: one process, no persistence; the default, and the reference for other stores' behaviour.
+// The in-memory Store: one process, no persistence; for tests and the demo, and the reference for other stores' behaviour.
 import type { ClaimRequest, ClaimResult, DeadLetter, IdempotencyRecord, QueueItem, QueueStats, Store, StoredAnswer } from './index.js';
 import { RECORD_TTL_MS } from './retention.js';
+import { isSettled, SettleWaiters } from './settle-waiters.js';
 
 export interface MemoryStoreOptions {
   /** How long an idempotency record is kept after it was created (default RECORD_TTL_MS, 14 days). */
@@ -18,7 +19,7 @@ export class MemoryStore implements Store {
   readonly durable = false;
   readonly #records = new Map<string, IdempotencyRecord>();
   readonly #counters = new Map<string, { count: number; resetAt: number }>();
-  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #waiters = new SettleWaiters();
   /** Queues in enqueue order; an item's lease is `owner` until `leaseUntil`. */
   readonly #queues = new Map<string, (QueueItem & { owner?: string; leaseUntil?: number })[]>();
   readonly #dead = new Map<string, DeadLetter[]>();
@@ -95,25 +96,10 @@ export class MemoryStore implements Store {
   }
 
   async waitForSettled(key: string, timeoutMs: number): Promise<IdempotencyRecord | undefined> {
-    const settled = () => {
-      const record = this.#records.get(key);
-      return !record || record.answer !== undefined || !record.leaseOwner || (record.leaseUntil ?? 0) <= this.#now();
-    };
-    if (!settled()) {
-      await new Promise<void>((resolve) => {
-        const waiters = this.#waiters.get(key) ?? new Set();
-        this.#waiters.set(key, waiters);
-        const done = () => {
-          clearTimeout(timer);
-          waiters.delete(done);
-          if (waiters.size === 0) this.#waiters.delete(key);
-          resolve();
-        };
-        // Also wake when the lease runs out, so a crashed holder does not keep waiters until their deadline.
-        const leaseLeft = (this.#records.get(key)?.leaseUntil ?? 0) - this.#now();
-        const timer = setTimeout(done, Math.max(0, Math.min(timeoutMs, leaseLeft)));
-        waiters.add(done);
-      });
+    const record = this.#records.get(key);
+    if (!isSettled(record, this.#now())) {
+      // Also wake when the lease runs out, so a crashed holder does not keep waiters until their deadline.
+      await this.#waiters.wait(key, Math.max(0, Math.min(timeoutMs, (record!.leaseUntil ?? 0) - this.#now())));
     }
     return this.get(key);
   }
@@ -229,7 +215,7 @@ export class MemoryStore implements Store {
   }
 
   async close(): Promise<void> {
-    for (const key of [...this.#waiters.keys()]) this.#notify(key);
+    this.#waiters.wakeAll();
     this.#records.clear();
     this.#counters.clear();
     this.#queues.clear();
@@ -242,7 +228,7 @@ export class MemoryStore implements Store {
   }
 
   #notify(key: string): void {
-    for (const wake of [...(this.#waiters.get(key) ?? [])]) wake();
+    this.#waiters.wake(key);
   }
 
   /** Drop expired records and counters, at most once a minute, so a long-running process does not grow. */

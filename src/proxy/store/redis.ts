@@ -8,6 +8,7 @@ import type { ClaimRequest, ClaimResult, DeadLetter, IdempotencyRecord, QueueIte
 import { QUEUE_KEY_COUNT, QUEUE_SCRIPTS, type QueueKeys, type QueueScripts } from './redis-queue.js';
 import { CLAIM, HIT, READ, SAVE_PROGRESS, SETTLE } from './redis-record.js';
 import { RECORD_TTL_MS } from './retention.js';
+import { isSettled, SettleWaiters } from './settle-waiters.js';
 
 export interface RedisStoreOptions {
   /** `redis://host:port/db` (REDIS_URL). Ignored when `client` is given. */
@@ -70,10 +71,6 @@ function recordFrom(key: string, flat: string[]): IdempotencyRecord | undefined 
   return record;
 }
 
-function isSettled(record: IdempotencyRecord | undefined, now: number): boolean {
-  return !record || record.answer !== undefined || !record.leaseOwner || (record.leaseUntil ?? 0) <= now;
-}
-
 /** QUIT a ready connection (pending replies arrive first); cut one that is still (re)connecting, or QUIT would wait. */
 async function hangUp(client: Redis): Promise<void> {
   if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
@@ -89,7 +86,7 @@ export class RedisStore implements Store {
   readonly #channel: string;
   readonly #ttl: number;
   readonly #pollMs: number;
-  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #waiters = new SettleWaiters();
   #subscriber: Redis | undefined;
   #subscribed: Promise<void> | undefined;
   #closed = false;
@@ -195,7 +192,7 @@ export class RedisStore implements Store {
       const left = deadline - Date.now();
       if (isSettled(record, Number(now)) || left <= 0 || this.#closed) return record;
       const leaseLeft = (record!.leaseUntil ?? 0) - Number(now);
-      await this.#waitForMessage(key, Math.max(1, Math.min(left, this.#pollMs, leaseLeft)));
+      await this.#waiters.wait(key, Math.max(1, Math.min(left, this.#pollMs, leaseLeft)));
     }
   }
 
@@ -282,7 +279,7 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const wakers of [...this.#waiters.values()]) for (const wake of [...wakers]) wake();
+    this.#waiters.wakeAll();
     const subscriber = this.#subscriber;
     this.#subscriber = undefined;
     if (subscriber) await hangUp(subscriber);
@@ -299,29 +296,12 @@ export class RedisStore implements Store {
     const subscriber = this.#redis.duplicate();
     this.#subscriber = subscriber;
     subscriber.on('error', (error: Error) => this.#onError(error));
-    subscriber.on('message', (_channel: string, key: string) => {
-      for (const wake of [...(this.#waiters.get(key) ?? [])]) wake();
-    });
+    subscriber.on('message', (_channel: string, key: string) => this.#waiters.wake(key));
     this.#subscribed = subscriber.subscribe(this.#channel).then(
       () => undefined,
       // Without pub/sub the waits still end: each one is bounded by pollMs and re-reads the record.
       () => undefined,
     );
     return this.#subscribed;
-  }
-
-  #waitForMessage(key: string, ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const waiters = this.#waiters.get(key) ?? new Set();
-      this.#waiters.set(key, waiters);
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (waiters.size === 0) this.#waiters.delete(key);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      waiters.add(done);
-    });
   }
 }

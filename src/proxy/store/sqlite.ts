@@ -6,6 +6,7 @@
 // this process, which is what makes the lease checks atomic here; the busy timeout covers the other process.
 import type { ClaimRequest, ClaimResult, DeadLetter, IdempotencyRecord, QueueItem, QueueStats, Store, StoredAnswer } from './index.js';
 import { RECORD_TTL_MS } from './retention.js';
+import { isSettled, SettleWaiters } from './settle-waiters.js';
 import { openSqliteDatabase, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './sqlite-driver.js';
 import { startCheckpointer, type Checkpointer } from './sqlite-checkpoint.js';
 import { SCHEMA, sqliteQueue, type QueueStatements } from './sqlite-queue.js';
@@ -58,7 +59,7 @@ export class SqliteStore implements Store {
   readonly #pollMs: number;
   readonly #now: () => number;
   readonly #queue: QueueStatements;
-  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #waiters = new SettleWaiters();
   readonly #statements = new Map<string, SqliteStatement>();
   #lastSweep = 0;
   #closed = false;
@@ -147,11 +148,10 @@ export class SqliteStore implements Store {
     for (;;) {
       const record = this.#read(key);
       const now = this.#now();
-      const settled = !record || record.answer !== undefined || !record.leaseOwner || (record.leaseUntil ?? 0) <= now;
       const left = deadline - Date.now();
-      if (settled || left <= 0 || this.#closed) return record;
+      if (isSettled(record, now) || left <= 0 || this.#closed) return record;
       // Woken by a settle in this process; the poll covers a holder in another process sharing the file.
-      await this.#waitForNotice(key, Math.max(1, Math.min(left, this.#pollMs, (record!.leaseUntil ?? 0) - now)));
+      await this.#waiters.wait(key, Math.max(1, Math.min(left, this.#pollMs, (record!.leaseUntil ?? 0) - now)));
     }
   }
 
@@ -214,7 +214,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const key of [...this.#waiters.keys()]) this.#notify(key);
+    this.#waiters.wakeAll();
     await this.#checkpointer?.stop();
     this.#db.close();
   }
@@ -253,22 +253,7 @@ export class SqliteStore implements Store {
   }
 
   #notify(key: string): void {
-    for (const wake of [...(this.#waiters.get(key) ?? [])]) wake();
-  }
-
-  #waitForNotice(key: string, ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const waiters = this.#waiters.get(key) ?? new Set();
-      this.#waiters.set(key, waiters);
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        if (waiters.size === 0) this.#waiters.delete(key);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      waiters.add(done);
-    });
+    this.#waiters.wake(key);
   }
 
   /** Drop expired records and counters, at most once a minute. Queue items and dead letters are never dropped. */
