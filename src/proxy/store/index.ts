@@ -1,4 +1,4 @@
-// The Store interface: idempotency records with leased claims, per-step progress and rate-limit counters.
+// The Store interface: idempotency records with leased claims, per-step progress, rate-limit counters, and delivery queues with their dead letters.
 //
 // Every method is async and every state change is one atomic operation on one key, so the same contract can
 // be implemented on Redis (a Lua script per method, or WATCH/MULTI) for several proxy instances sharing it.
