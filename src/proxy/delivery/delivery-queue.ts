@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { ProxyError } from '../errors.js';
 import { keepClaim, progressFor, startHeartbeat } from './idempotency.js';
-import { deliverLead, IntercomRefusal } from './lead-delivery.js';
+import { assumeContactMayExist, deliverLead, IntercomRefusal } from './lead-delivery.js';
 import { leadRecordKey } from './lead-resolver.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
@@ -128,6 +128,8 @@ async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: string, logg
     const stopClaimHeartbeat = keepClaim(store, key, claimOwner, leaseMs);
     const trace: RequestTrace = { intercomRequestIds: [] };
     try {
+      // A submission's record is written before its item is queued; a record younger than the item is a new one.
+      if (claim.record.createdAt > item.enqueuedAt) await assumeContactMayExist(progress);
       const answer = await deliverLead(deps, queued.submission, queued.submissionId, progress, trace, {
         // Never keep one delivery trying longer than the longest wait between deliveries (compressed in tests).
         deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queueRetry?.maxMs ?? DELIVERY_BUDGET_MS),

@@ -86,6 +86,17 @@ interface StepWrites {
   recordLater?: boolean;
 }
 
+/** The step note saying since when an ambiguous attempt at `step` may have created something. */
+const unsureSince = (step: string) => `${step}.unsureSince`;
+
+/**
+ * The submission's record was lost while its item waited (it expired: a dead letter retried weeks later), and with it
+ * the steps: an earlier pass may have created the contact, so recovery looks for it before one is created.
+ */
+export function assumeContactMayExist(progress: Progress): Promise<void> {
+  return progress.start('contactId', { [unsureSince('contactId')]: '0' });
+}
+
 /**
  * One step that creates something in Intercom, exactly once: skip it when recorded done; after an ambiguous
  * attempt (pending marker set), find what it created before creating again (see recovery.ts).
@@ -101,7 +112,7 @@ async function settleStep(
 ): Promise<string> {
   const done = progress.steps[step];
   if (done) return done;
-  const unsureKey = `${step}.unsureSince`;
+  const unsureKey = unsureSince(step);
   for (let creates = 0; ; creates += 1) {
     if (progress.pendingStep === step) {
       const unsureSince = Number(progress.steps[unsureKey] ?? 0);

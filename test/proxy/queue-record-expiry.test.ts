@@ -1,0 +1,53 @@
+// A queued submission that outlives its idempotency record (a dead letter retried weeks later) creates no second lead.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { LEADS_QUEUE, type QueuedLead } from '../../src/proxy/delivery/delivery-queue.js';
+import { leadRecordKey } from '../../src/proxy/delivery/lead-resolver.js';
+import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/guards/lead-request.js';
+import { RECORD_TTL_MS } from '../../src/proxy/store/retention.js';
+import { MemoryStore } from '../../src/proxy/store/memory.js';
+import { buildLead, startStack } from './harness.js';
+
+async function until(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+test('a dead letter retried after its record expired finds the lead it created instead of creating a second one', async () => {
+  let clock = Date.now();
+  // The store's clock: records and queue items age by it; the drain loop and Intercom calls run in real time.
+  const store = new MemoryStore({ now: () => clock });
+  const stack = await startStack({ store });
+  try {
+    const { submission } = checkLeadRequest(buildLead({ email: `expiry-${randomUUID()}@example.com` }));
+    const submissionId = randomUUID();
+    const key = leadRecordKey(submissionId);
+    const fingerprint = fingerprintSubmission(submission);
+    // As POST /leads does: the record first, then the queue item.
+    const owner = randomUUID();
+    await store.claim(key, { fingerprint, owner, leaseMs: 60_000 });
+    await store.release(key, owner);
+    const item: QueuedLead = { submissionId, fingerprint, submission };
+    // The contact is created, then Intercom refuses the conversation for good: a dead letter with a lead behind it.
+    await stack.addFault({ route: 'POST /conversations', status: 400, times: 1 });
+    await store.enqueue(LEADS_QUEUE, submissionId, JSON.stringify(item));
+    await until('the dead letter', async () => (await store.listDead(LEADS_QUEUE)).length === 1);
+    assert.equal((await stack.emulatorState()).contacts.length, 1);
+
+    // Weeks later the operator fixes the cause and retries; the record is gone by then.
+    clock += RECORD_TTL_MS + 60_000;
+    assert.equal(await store.retryDead(LEADS_QUEUE), 1);
+    await until('the delivery', async () => (await store.queueStats(LEADS_QUEUE)).waiting === 0 && (await stack.emulatorState()).conversations.length === 1);
+
+    const state = await stack.emulatorState();
+    assert.equal(state.contacts.length, 1, 'one lead for one submission');
+    assert.equal(state.conversations[0].source.author.id, state.contacts[0].id, 'the conversation is started by that lead');
+  } finally {
+    await stack.close();
+    await store.close();
+  }
+});
