@@ -27,9 +27,10 @@ test('a dead letter retried after its record expired finds the lead it created i
     const submissionId = randomUUID();
     const key = leadRecordKey(submissionId);
     const fingerprint = fingerprintSubmission(submission);
-    // As POST /leads does: the record first, then the queue item.
+    // As POST /leads does: the record (with the queued answer's lead token), then the queue item.
     const owner = randomUUID();
     await store.claim(key, { fingerprint, owner, leaseMs: 60_000 });
+    await store.saveProgress(key, owner, { steps: { queuedToken: 'the 202 answer' } }, 60_000);
     await store.release(key, owner);
     const item: QueuedLead = { submissionId, fingerprint, submission };
     // The contact is created, then Intercom refuses the conversation for good: a dead letter with a lead behind it.

@@ -128,8 +128,9 @@ async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: string, logg
     const stopClaimHeartbeat = keepClaim(store, key, claimOwner, leaseMs);
     const trace: RequestTrace = { intercomRequestIds: [] };
     try {
-      // A submission's record is written before its item is queued; a record younger than the item is a new one.
-      if (claim.record.createdAt > item.enqueuedAt) await assumeContactMayExist(progress);
+      // A queued submission's record holds steps (at least the queued lead token, leads.ts): one with none is new, and
+      // the steps expired with the old one (a dead letter retried weeks later). A false alarm costs one search.
+      if (Object.keys(claim.record.steps).length === 0 && !claim.record.pendingStep) await assumeContactMayExist(progress);
       const answer = await deliverLead(deps, queued.submission, queued.submissionId, progress, trace, {
         // Never keep one delivery trying longer than the longest wait between deliveries (compressed in tests).
         deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queueRetry?.maxMs ?? DELIVERY_BUDGET_MS),
