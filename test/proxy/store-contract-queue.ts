@@ -50,13 +50,18 @@ export function queueContractTests(fresh: () => Promise<Store>): void {
       await store.deadLetter(queue, id, 'w1', `reason ${id}`);
     }
     await store.enqueue(queue, 'd', 'D');
-    assert.deepEqual((await store.listDead(queue)).map((letter) => letter.id), ['a', 'b', 'c'], 'oldest first');
+    const dead = await store.listDead(queue);
+    assert.deepEqual(dead.map((letter) => letter.id), ['a', 'b', 'c'], 'oldest first');
+    // A fresh item is enqueued when it is retried: the retention period starts again.
+    const enqueuedBefore = dead[1]!.enqueuedAt;
+    while (Date.now() <= enqueuedBefore + 1) await new Promise((resolve) => setImmediate(resolve));
     assert.equal(await store.retryDead(queue, 'b'), 1);
     assert.equal(await store.retryDead(queue, 'nope'), 0);
     assert.deepEqual((await store.listDead(queue)).map((letter) => letter.id), ['a', 'c']);
     const order: string[] = [];
     for (let item = await store.leaseNext(queue, 'w1', 10_000); item; item = await store.leaseNext(queue, 'w1', 10_000)) {
       order.push(`${item.id}:${item.payload}:${item.attempts}`);
+      if (item.id === 'b') assert.ok(item.enqueuedAt > enqueuedBefore, 'a retried dead letter is enqueued anew');
       await store.ack(queue, item.id, 'w1');
     }
     assert.deepEqual(order, ['d:D:0', 'b:B:0']);

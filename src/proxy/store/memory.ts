@@ -209,7 +209,7 @@ export class MemoryStore implements Store {
     const now = this.#now();
     for (const letter of moving) {
       if (items.some((item) => item.id === letter.id)) continue;
-      items.push({ id: letter.id, payload: letter.payload, enqueuedAt: letter.enqueuedAt, attempts: 0, notBefore: now });
+      items.push({ id: letter.id, payload: letter.payload, enqueuedAt: now, attempts: 0, notBefore: now });
     }
     return moving.length;
   }
