@@ -1,4 +1,4 @@
-// A queued submission that outlives its idempotency record (a dead letter retried weeks later) creates no second lead.
+// A queued submission whose idempotency record was lost (expired, or its key reused) is never doubled and never dropped.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
@@ -47,6 +47,31 @@ test('a dead letter retried after its record expired finds the lead it created i
     const state = await stack.emulatorState();
     assert.equal(state.contacts.length, 1, 'one lead for one submission');
     assert.equal(state.conversations[0].source.author.id, state.contacts[0].id, 'the conversation is started by that lead');
+  } finally {
+    await stack.close();
+    await store.close();
+  }
+});
+
+test('a queued submission whose key now holds another submission becomes a dead letter, not dropped', async () => {
+  const store = new MemoryStore();
+  const stack = await startStack({ store });
+  try {
+    const { submission } = checkLeadRequest(buildLead({ email: `mismatch-${randomUUID()}@example.com` }));
+    const submissionId = randomUUID();
+    // The key's record was lost and then claimed for a different body: the queued one cannot be delivered under it.
+    const owner = randomUUID();
+    await store.claim(leadRecordKey(submissionId), { fingerprint: 'another submission', owner, leaseMs: 60_000 });
+    await store.release(leadRecordKey(submissionId), owner);
+    const item: QueuedLead = { submissionId, fingerprint: fingerprintSubmission(submission), submission };
+    await store.enqueue(LEADS_QUEUE, submissionId, JSON.stringify(item));
+    await until('the item to leave the queue', async () => {
+      const stats = await store.queueStats(LEADS_QUEUE);
+      return stats.waiting + stats.retrying === 0;
+    });
+    const dead = await store.listDead(LEADS_QUEUE);
+    assert.deepEqual(dead.map((letter) => [letter.id, letter.reason]), [[submissionId, 'idempotency_key_reused']]);
+    assert.equal((await stack.emulatorState()).contacts.length, 0);
   } finally {
     await stack.close();
     await store.close();

@@ -115,8 +115,14 @@ async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: string, logg
   const claimOwner = randomUUID();
   try {
     const claim = await store.claim(key, { fingerprint: queued.fingerprint, owner: claimOwner, leaseMs });
-    if (claim.outcome === 'done' || claim.outcome === 'mismatch') {
+    if (claim.outcome === 'done') {
       await store.ack(LEADS_QUEUE, item.id, owner);
+      return;
+    }
+    if (claim.outcome === 'mismatch') {
+      // The key now holds another submission (its record was lost, then claimed for a different body): this one
+      // cannot be delivered under it, and is kept for an operator rather than dropped.
+      await moveToDeadLetters(deps, item, owner, 'idempotency_key_reused', logger);
       return;
     }
     if (claim.outcome === 'busy') {
@@ -166,16 +172,20 @@ async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, er
   }
   const reason = failureReason(error);
   if (error instanceof IntercomRefusal || Date.now() - item.enqueuedAt >= retentionOf(deps)) {
-    const why = error instanceof IntercomRefusal ? reason : `retention_expired (${reason})`;
-    if (await store.deadLetter(LEADS_QUEUE, item.id, owner, why)) {
-      logger({ event: 'queue_dead_letter', submissionId: item.id, reason: why, attempts: item.attempts + 1 });
-    }
+    await moveToDeadLetters(deps, item, owner, error instanceof IntercomRefusal ? reason : `retention_expired (${reason})`, logger);
     return;
   }
   const { firstMs = DEFAULT_RETRY_FIRST_MS, maxMs = DEFAULT_RETRY_MAX_MS } = deps.options.queueRetry ?? {};
   const retryAt = error instanceof DeliveryDeferred ? error.retryAt : 0;
   const backoff = error instanceof DeliveryDeferred && error.reason !== 'upstream_unavailable' ? 0 : Math.min(maxMs, firstMs * 2 ** Math.min(item.attempts, 30));
   await store.retryLater(LEADS_QUEUE, item.id, owner, Math.max(retryAt, Date.now() + backoff));
+}
+
+/** Move a leased item to the dead letters with `reason`, logged once (a code, never data). */
+async function moveToDeadLetters(deps: ProxyDeps, item: QueueItem, owner: string, reason: string, logger: Logger): Promise<void> {
+  if (await deps.store.deadLetter(LEADS_QUEUE, item.id, owner, reason)) {
+    logger({ event: 'queue_dead_letter', submissionId: item.id, reason, attempts: item.attempts + 1 });
+  }
 }
 
 /** The retention period in ms (LEADRELAY_RETENTION_MS). */
