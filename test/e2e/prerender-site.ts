@@ -23,12 +23,14 @@ export interface PrerenderSite {
   proxyAnswers: { method: string; path: string; status: number }[];
   /** Serve `html` at `path`, with this Content-Security-Policy if given. */
   page(path: string, html: string, csp?: string): void;
+  /** Serve `first` at `path` at once and `rest` only when `release` is called, in one response (a slow network). */
+  heldPage(path: string, first: string, rest: string): { release(): void };
   close(): Promise<void>;
 }
 
 export async function startPrerenderSite(options: { minFillMs?: number } = {}): Promise<PrerenderSite> {
   const emulator: RunningEmulator = await startEmulator({ port: 0 });
-  const pages = new Map<string, { html: string; csp?: string }>();
+  const pages = new Map<string, { html: string; csp?: string; rest?: Promise<string> }>();
   const proxyAnswers: PrerenderSite['proxyAnswers'] = [];
   let proxy: Proxy | undefined;
   const app = new Hono();
@@ -49,7 +51,17 @@ export async function startPrerenderSite(options: { minFillMs?: number } = {}): 
     if (!page) return c.text('Not found', 404);
     const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
     if (page.csp) headers['content-security-policy'] = page.csp;
-    return c.body(page.html, 200, headers);
+    if (!page.rest) return c.body(page.html, 200, headers);
+    const { html, rest } = page;
+    const encoder = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(encoder.encode(html));
+        controller.enqueue(encoder.encode(await rest));
+        controller.close();
+      },
+    });
+    return c.body(body, 200, headers);
   });
   const { server, port } = await new Promise<{ server: Server; port: number }>((resolve) => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
@@ -72,6 +84,11 @@ export async function startPrerenderSite(options: { minFillMs?: number } = {}): 
     emulatorUrl: emulator.url,
     proxyAnswers,
     page: (path, html, csp) => pages.set(path, { html, csp }),
+    heldPage: (path, first, rest) => {
+      let release!: () => void;
+      pages.set(path, { html: first, rest: new Promise<string>((resolve) => (release = () => resolve(rest))) });
+      return { release };
+    },
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
