@@ -161,7 +161,6 @@ export interface ProxyEnv {
   Bindings: Record<string, unknown>;
   Variables: {
     trace: RequestTrace;
-    clientIp: string;
   };
 }
 
