@@ -76,6 +76,11 @@ export async function resolveLead(deps: Pick<ProxyDeps, 'store' | 'intercom' | '
   }
 }
 
+/** 401 for a lead token that names nothing this proxy can act on (what /messages and /convert answer for it). */
+export function invalidLeadToken(): ProxyError {
+  return new ProxyError(401, 'invalid_lead_token', 'The lead token is missing, expired or not valid for this proxy.');
+}
+
 /** 503 for a lead still waiting in the delivery queue: the same call works once it is delivered. */
 export function leadPending(): ProxyError {
   return new ProxyError(503, 'lead_pending', 'This lead is queued for delivery to Intercom. Try again shortly.', undefined, {

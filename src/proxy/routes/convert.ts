@@ -13,7 +13,7 @@ import { ProxyError, invalidFields, type FieldErrors } from '../errors.js';
 import { IdentityError, verifyIdentity, type VerifiedUser } from '../guards/identity.js';
 import { runOnce } from '../delivery/idempotency.js';
 import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
-import { resolveLeadToken } from '../delivery/lead-resolver.js';
+import { invalidLeadToken, resolveLeadToken } from '../delivery/lead-resolver.js';
 import { InvalidLeadTokenError, type LeadTokenClaims } from '../guards/lead-token.js';
 import type { ProxyDeps, RouteHandler } from '../options.js';
 import { isPlainObject, readJsonObject, rejectUnknownKeys } from '../guards/request-body.js';
@@ -91,10 +91,6 @@ function readConvertRequest(input: Record<string, unknown>): ConvertInput {
 
 function identityUnverified(): ProxyError {
   return new ProxyError(401, 'identity_unverified', 'The signed-in user could not be verified; nothing was converted.');
-}
-
-function invalidLeadToken(): ProxyError {
-  return new ProxyError(401, 'invalid_lead_token', 'The lead token is missing, expired or not valid for this proxy.');
 }
 
 /** One conversion record per lead and verified user: the same user converting again gets the first answer. */

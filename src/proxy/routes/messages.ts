@@ -3,7 +3,7 @@ import { IDEMPOTENCY_HEADER, LIMITS, UUID_PATTERN, isFilled, validateText, type 
 import { ProxyError, invalidFields, type FieldErrors } from '../errors.js';
 import { runOnce } from '../delivery/idempotency.js';
 import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
-import { resolveLeadToken } from '../delivery/lead-resolver.js';
+import { invalidLeadToken, resolveLeadToken } from '../delivery/lead-resolver.js';
 import { InvalidLeadTokenError } from '../guards/lead-token.js';
 import type { ProxyDeps, RouteHandler } from '../options.js';
 import { readJsonObject, rejectUnknownKeys } from '../guards/request-body.js';
@@ -11,10 +11,6 @@ import type { StoredAnswer } from '../store/index.js';
 import { createHash } from 'node:crypto';
 
 const MESSAGE_KEYS = ['leadToken', 'body'] as const;
-
-function invalidLeadToken(): ProxyError {
-  return new ProxyError(401, 'invalid_lead_token', 'The lead token is missing, expired or not valid for this proxy.');
-}
 
 export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
   const { intercom, store, options } = deps;
