@@ -35,6 +35,11 @@ export interface OnceResult {
   replayed: boolean;
 }
 
+/** 422 for an Idempotency-Key (or a derived submission id) already used for a different body. */
+export function keyReused(): ProxyError {
+  return new ProxyError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different submission.');
+}
+
 function lostLease(): ProxyError {
   return new ProxyError(409, 'idempotency_in_progress', 'This submission is being processed by another request.', undefined, {
     'retry-after': '1',
@@ -57,7 +62,7 @@ export async function runOnce(
   for (;;) {
     const claim = await store.claim(key, { fingerprint, owner, leaseMs: options.leaseMs });
     if (claim.outcome === 'mismatch') {
-      throw new ProxyError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different submission.');
+      throw keyReused();
     }
     if (claim.outcome === 'done') return { answer: claim.record.answer!, replayed: true };
     if (claim.outcome === 'busy') {

@@ -6,7 +6,7 @@
 // only on a durable store (SQLite, Redis): on the memory store it is 503 with Retry-After and the browser keeps it.
 import { IDEMPOTENCY_HEADER, UUID_PATTERN, type LeadResponse } from '../../protocol/wire.js';
 import { ProxyError } from '../errors.js';
-import { runOnce, type Progress } from '../delivery/idempotency.js';
+import { keyReused, runOnce, type Progress } from '../delivery/idempotency.js';
 import { CALLS_PER_LEAD, deliverLead } from '../delivery/lead-delivery.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from '../guards/lead-request.js';
@@ -78,7 +78,7 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
   const queuedToken = existing?.steps[QUEUED_TOKEN];
   if (existing && !existing.answer && queuedToken) {
     if (existing.fingerprint !== fingerprint) {
-      throw new ProxyError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different submission.');
+      throw keyReused();
     }
     return { status: 202, body: { status: 'queued', leadToken: queuedToken }, replayed: true };
   }
