@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LEAD_FIELDS } from '../../src/protocol/wire.js';
-import { prerenderLeadRelay, renderLeadRelay } from '../../src/render/render-lead-relay.js';
+import { LEAD_RELAY_ATTRIBUTES, prerenderLeadRelay, renderLeadRelay } from '../../src/render/render-lead-relay.js';
+import { LeadRelay } from '../../src/widget/lead-relay.js';
 
 const PROXY = 'https://www.example.com/api/leadrelay';
 const run = promisify(execFile);
@@ -130,4 +131,9 @@ test('without JavaScript the browser checks required fields itself: the snippet\
   assert.doesNotMatch(form, /novalidate/i);
   assert.match(html, /name="consent"[^>]*required/);
   assert.match(html, /name="email"[^>]*required/);
+});
+
+test('the attributes renderLeadRelay and leadrelay-render accept are exactly the element\'s own, plus id', () => {
+  const observed = (LeadRelay as unknown as { observedAttributes: string[] }).observedAttributes;
+  assert.deepEqual([...LEAD_RELAY_ATTRIBUTES].sort(), [...observed, 'id'].sort());
 });
