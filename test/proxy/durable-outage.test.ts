@@ -12,7 +12,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js
 import { LEADS_QUEUE } from '../../src/proxy/delivery/delivery-queue.js';
 import { serve, type ServeOptions, type ServedProxy } from '../../src/proxy/node.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked } from './harness.js';
+import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, testProxyOptions } from './harness.js';
 import { runQueueCli } from './queue-cli.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-outage-'));
@@ -48,12 +48,8 @@ async function openStore(): Promise<{ store: SqliteStore; path: string }> {
 async function startProxy(store: SqliteStore, extra: Partial<ServeOptions> = {}): Promise<ServedProxy> {
   const proxy = await serve({
     port: 0,
-    accessToken: ACCESS_TOKEN,
-    secret: SECRET,
-    baseUrl: emulator.url,
-    rateLimit: 0,
+    ...testProxyOptions(emulator.url, logs),
     store,
-    logger: (line) => logs.push(line),
     intercom: { retryBaseMs: 5, maxRetries: 0 },
     recoveryWaitMs: 0,
     recoveryLagMs: 20,

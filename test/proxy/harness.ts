@@ -91,6 +91,11 @@ export function assertTokenNeverLeaked(stack: Pick<Stack, 'logs' | 'responses'>)
   }
 }
 
+/** What every test proxy shares: the test token and secret, the emulator as Intercom, no rate limit, logs kept. */
+export function testProxyOptions(baseUrl: string, logs: Record<string, unknown>[]) {
+  return { accessToken: ACCESS_TOKEN, secret: SECRET, baseUrl, rateLimit: 0, logger: (line: Record<string, unknown>) => logs.push(line) };
+}
+
 export async function startStack(options: Partial<ServeOptions> = {}): Promise<Stack> {
   const emulator = await startEmulator({ port: 0 });
   const logs: Record<string, unknown>[] = [];
@@ -100,11 +105,7 @@ export async function startStack(options: Partial<ServeOptions> = {}): Promise<S
   const ownStore = dataDir ? await SqliteStore.open({ path: join(dataDir, 'leadrelay.db') }) : undefined;
   const proxy = await serve({
     port: 0,
-    accessToken: ACCESS_TOKEN,
-    secret: SECRET,
-    baseUrl: emulator.url,
-    rateLimit: 0,
-    logger: (line) => logs.push(line),
+    ...testProxyOptions(emulator.url, logs),
     intercom: { retryBaseMs: 10 },
     notFoundRetryMs: [20, 40, 80],
     // The emulator's search has no lag unless a test configures one: a short recovery bound keeps tests fast.

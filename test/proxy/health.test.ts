@@ -12,7 +12,7 @@ import { serve } from '../../src/proxy/node.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
-import { ACCESS_TOKEN, SECRET, buildLead } from './harness.js';
+import { ACCESS_TOKEN, SECRET, buildLead, testProxyOptions } from './harness.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-health-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -35,12 +35,8 @@ test('started while Intercom answers 503 to everything: ready at once, a submiss
   const store = await SqliteStore.open({ path: join(dataDir, `${randomUUID()}.db`) });
   const served = await serve({
     port: 0,
-    accessToken: ACCESS_TOKEN,
-    secret: SECRET,
-    baseUrl: emulator.url,
-    rateLimit: 0,
+    ...testProxyOptions(emulator.url, logs),
     store,
-    logger: (line) => logs.push(line),
     intercom: { retryBaseMs: 10 },
     setupRetry: { firstMs: 20, maxMs: 100 },
     recoveryWaitMs: 200,

@@ -7,7 +7,7 @@ import { auditWhenDelivered, buildSubmission, driveSubmissions } from '../../ben
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { serve, type ServedProxy } from '../../src/proxy/node.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
-import { ACCESS_TOKEN, SECRET } from './harness.js';
+import { ACCESS_TOKEN, SECRET, testProxyOptions } from './harness.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 
@@ -33,12 +33,8 @@ async function startInstance(emulator: RunningEmulator, prefix: string): Promise
   const logs: Record<string, unknown>[] = [];
   const proxy = await serve({
     port: 0,
-    accessToken: ACCESS_TOKEN,
-    secret: SECRET,
-    baseUrl: emulator.url,
-    rateLimit: 0,
+    ...testProxyOptions(emulator.url, logs),
     store,
-    logger: (line) => logs.push(line),
     intercom: { retryBaseMs: 10 },
     notFoundRetryMs: [20, 40, 80],
     // The emulator's search has no lag here: a 503 before commit is proven harmless after this bound (leads.ts).
