@@ -71,7 +71,10 @@ test('the README starts with npm install && npm start and npm test, which are sc
   assert.equal(blocks[0], block('quickstart'));
   const commands = shellCommands(block('quickstart').code).flatMap((c) => c.words.join(' ').split('&&').map((s) => s.trim()));
   assert.deepEqual(commands, ['npm install', 'npm start', 'npm test']);
-  assert.ok(pkg.scripts.start && pkg.scripts.test && pkg.scripts.prepare, 'start, test, and prepare (the build on install)');
+  assert.ok(pkg.scripts.start && pkg.scripts.test && pkg.scripts.prestart, 'start, test, and prestart (the build on a fresh clone)');
+  // Installing the package runs nothing of ours: no install-time script (npm would list it under allowScripts).
+  for (const hook of ['preinstall', 'install', 'postinstall', 'prepare']) assert.equal(pkg.scripts[hook], undefined, hook);
+  assert.equal(pkg.scripts.prepack, 'npm run build', 'the published tarball is built on pack');
   // Running `npm test` here would run this suite inside itself; test/e2e/demo-cli.test.ts runs `npm start`'s server.
   assert.ok(existsSync(`${root}test/e2e/demo-cli.test.ts`));
 });
