@@ -3,7 +3,7 @@
 // LEADRELAY_STORE = `sqlite:./path.db` | `redis://…` (`rediss://…`) | `memory:`; without it, REDIS_URL means Redis,
 // else SQLite in LEADRELAY_DATA_DIR (default ./leadrelay-data) as `leadrelay.db`. Drivers are imported on demand,
 // so a SQLite set-up never loads ioredis and a Redis set-up never needs a SQLite driver.
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Store } from './index.js';
 import { MemoryStore } from './memory.js';
@@ -76,10 +76,16 @@ export async function openStore(config: StoreConfig = {}): Promise<OpenedStore> 
     if (config.create === false && !existsSync(target.path)) {
       throw new StoreConfigError(`No LeadRelay store at ${target.path}: run this where the proxy runs, or set LEADRELAY_DATA_DIR or LEADRELAY_STORE.`);
     }
+    const folder = dirname(target.path);
     try {
-      mkdirSync(dirname(target.path), { recursive: true });
+      // 0700 whatever the umask: the folder holds lead tokens and queued names, emails and messages. mkdir's mode is
+      // narrowed by the umask, so the data folder is set explicitly, and an existing one (an older version made it
+      // 0755) is narrowed too. A folder named only through LEADRELAY_STORE=sqlite:<path> may be shared (the working
+      // folder), so it is narrowed only when created here; the files inside are 0600 either way.
+      const created = mkdirSync(folder, { recursive: true, mode: 0o700 });
+      if (created !== undefined || !config.url?.trim()) chmodSync(folder, 0o700);
     } catch (error) {
-      throw new StoreConfigError(`Cannot create the data folder ${dirname(target.path)} (${(error as { code?: string }).code ?? 'error'}); set LEADRELAY_DATA_DIR to a writable folder.`);
+      throw new StoreConfigError(`Cannot create the data folder ${folder} (${(error as { code?: string }).code ?? 'error'}); set LEADRELAY_DATA_DIR to a writable folder.`);
     }
     try {
       const store = await SqliteStore.open({ path: target.path, recordTtlMs: config.recordTtlMs });

@@ -2,6 +2,7 @@
 //
 // Both are loaded by dynamic import, so nothing here is resolved until a SQLite store is opened: a front-end app
 // that installs leadrelay for the widget never needs either, and better-sqlite3 is an optional peer, not a dependency.
+import { chmodSync, closeSync, openSync } from 'node:fs';
 
 export type SqlValue = string | number | null;
 
@@ -46,6 +47,26 @@ async function betterSqlite3(): Promise<DatabaseConstructor | undefined> {
   }
 }
 
+/** The database and its side files: SQLite writes lead tokens and queued names, emails and messages into each. */
+export const SQLITE_SIDE_FILES = ['', '-wal', '-shm', '-journal'] as const;
+
+/**
+ * Make the database file and any side file that exists readable by this account only (0600), whatever the umask.
+ * The main file is created here first, with that mode, because SQLite gives a new -wal, -shm or -journal file the
+ * main file's permissions: a 0600 database keeps every file it spawns 0600 too. Existing files written by an older
+ * version (0644 under the usual umask) are narrowed on the next start.
+ */
+export function restrictSqliteFiles(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const suffix of SQLITE_SIDE_FILES) {
+    try {
+      chmodSync(path + suffix, 0o600);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
 /** Open (creating if needed) the database at `path`; `prefer` picks a driver when both are there. */
 export async function openSqliteDatabase(
   path: string,
@@ -58,6 +79,7 @@ export async function openSqliteDatabase(
   for (const [driver, find] of order) {
     const Database = await find();
     if (!Database) continue;
+    restrictSqliteFiles(path);
     try {
       return { db: new Database(path), driver };
     } catch (error) {
