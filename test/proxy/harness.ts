@@ -1,7 +1,7 @@
 // Test harness: the emulator and the proxy over real HTTP on loopback, with every response and log line captured
 // so each test file can assert the access token never left the proxy.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,16 @@ import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 
 /** A distinctive token so a leak is found by a plain substring search. */
 export const ACCESS_TOKEN = `tok_leadrelay_test_${randomUUID().replaceAll('-', '')}`;
-export const SECRET = `lead-token-secret-${randomUUID()}`;
+/**
+ * A secret the proxy accepts: a label (so a leak is found by a substring search) and 64 random hex digits, as
+ * `openssl rand -hex 32` makes. The proxy refuses weak secrets (secret-strength.ts): every test secret comes from here.
+ */
+export function testSecret(label: string): string {
+  return `${label}-${randomBytes(32).toString('hex')}`;
+}
+export const SECRET = testSecret('lead-token-secret');
+/** The identity secret test stacks use when a test does not need one of its own. */
+export const IDENTITY_SECRET = testSecret('identity-secret');
 
 export interface EmulatorRequest {
   method: string;
@@ -145,7 +154,7 @@ export async function startStack(options: Partial<ServeOptions> = {}): Promise<S
       assert.equal(response.status, 200, 'the emulator accepted the fault');
     },
     reset: async () => {
-      await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST' });
+      await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' } });
       await ensureDataAttributes(new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: emulator.url }));
     },
     close: async () => {
