@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { computeUserHash } from '../../src/proxy/guards/identity.js';
 import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
-import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack, testSecret } from './harness.js';
 
-const IDENTITY_SECRET = 'identity-secret-for-takeover-tests';
+const IDENTITY_SECRET = testSecret('identity-secret-for-takeover-tests');
 const VICTIM_EMAIL = 'victim@corp.example';
 
 /** What the site's backend hands each signed-in person, by how it knows them. */

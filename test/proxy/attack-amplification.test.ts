@@ -12,10 +12,10 @@ import { after, before, describe, test } from 'node:test';
 import { computeUserHash } from '../../src/proxy/guards/identity.js';
 import { signLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { SECRET, apiCalls, buildLead, startStack, type Stack, testSecret } from './harness.js';
 
 const N = 60;
-const IDENTITY_SECRET = 'identity-secret-for-amplification-tests';
+const IDENTITY_SECRET = testSecret('identity-secret-for-amplification-tests');
 /** Intercom calls one browser request may cause on /messages and /convert, beyond what a valid token costs: one
  * contact search and one conversation search, once per submission and lookup window, whatever the input. */
 const LOOKUP_CALLS = 2;

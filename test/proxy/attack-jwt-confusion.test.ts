@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { computeUserHash } from '../../src/proxy/guards/identity.js';
 import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
-import { SECRET, buildLead, startStack, type Stack } from './harness.js';
+import { SECRET, buildLead, startStack, type Stack, testSecret } from './harness.js';
 
-const IDENTITY_SECRET = 'identity-secret-for-jwt-confusion-tests';
+const IDENTITY_SECRET = testSecret('identity-secret-for-jwt-confusion-tests');
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('identity JWT confusion, as an attacker runs it', () => {

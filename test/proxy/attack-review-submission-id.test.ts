@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { computeUserHash } from '../../src/proxy/guards/identity.js';
-import { ACCESS_TOKEN, buildLead, startStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, buildLead, startStack, type Stack, testSecret } from './harness.js';
 
-const IDENTITY_SECRET = 'identity-secret-for-submission-id-attack';
+const IDENTITY_SECRET = testSecret('identity-secret-for-submission-id-attack');
 let stack: Stack;
 before(async () => {
   stack = await startStack({ identitySecret: IDENTITY_SECRET });

@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { LIMITS } from '../../src/protocol/wire.js';
-import { buildLead } from './harness.js';
+import { buildLead, testSecret } from './harness.js';
 
 export interface BadInputCase {
   name: string;
@@ -19,7 +19,7 @@ export interface BadInputCase {
 }
 
 export const ALLOWED_ORIGIN = 'https://shop.example';
-export const IDENTITY_SECRET = 'identity-secret-for-bad-input-tests';
+export const IDENTITY_SECRET = testSecret('identity-secret-for-bad-input-tests');
 const KEY = '0b7c5b8e-1d2a-4c3b-9e4f-5a6b7c8d9e0f';
 
 const leadCase = (name: string, body: unknown, status: number, code: string, fields?: Record<string, string>): BadInputCase => ({

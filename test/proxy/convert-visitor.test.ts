@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/guards/identity.js';
-import { apiCalls, startStack, type Stack } from './harness.js';
+import { apiCalls, startStack, type Stack, testSecret } from './harness.js';
 
-const IDENTITY_SECRET = 'identity-secret-for-visitor-tests';
+const IDENTITY_SECRET = testSecret('identity-secret-for-visitor-tests');
 const identity = (userId: string) => ({ userId, userHash: computeUserHash(IDENTITY_SECRET, userId) });
 
 describe('POST /convert with a Messenger visitor id', () => {

@@ -7,9 +7,9 @@ import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-toke
 import { serve } from '../../src/proxy/node.js';
 import type { Identity } from '../../src/protocol/wire.js';
 import { validateRequest } from '../fixtures/intercom/validate.js';
-import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack, testSecret } from './harness.js';
 
-const IDENTITY_SECRET = 'identity-secret-for-convert-tests';
+const IDENTITY_SECRET = testSecret('identity-secret-for-convert-tests');
 const AVATAR = 'https://cdn.example.com/avatars/ada.png';
 
 /** A user hash identity, as the customer's server computes it for Intercom's Messenger. */
