@@ -1,6 +1,6 @@
 // `npm run bench:faults`: N submissions through the real proxy (one or more `leadrelay-proxy` processes) against the
 // emulator with injected faults; reports submitted / created / duplicated / lost / p50 / p99, non-zero on any loss or duplicate.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../src/emulator/index.js';
 import { startProxyProcess, type ProxyProcess } from '../test/proxy/proxy-process.js';
@@ -143,7 +143,7 @@ async function hook(emulatorUrl: string, path: string, body: unknown): Promise<v
 async function main(): Promise<void> {
   const run = options();
   const accessToken = `tok_bench_${randomUUID().replaceAll('-', '')}`;
-  const secret = randomUUID();
+  const secret = randomBytes(32).toString('hex');
   // The audit counts every Intercom call of the run: keep the whole request log (its default cap is 10,000).
   const emulator = await startEmulator({ port: 0, requestLogLimit: Infinity });
   let redis: TestRedis | undefined;

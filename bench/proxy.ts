@@ -5,7 +5,7 @@
 // Two phases: (1) an upstream that answers at once, so the figures are each server's own CPU cost; (2) an upstream
 // that takes BENCH_LATENCY_MS (50) per call, as Intercom does over the internet, with BENCH_VISITORS (32) at once.
 import { fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -92,7 +92,7 @@ async function serveAll(): Promise<void> {
   if (process.env.BENCH_REDIS_URL) stores.push(['redis', process.env.BENCH_REDIS_URL]);
   for (const [variant, url] of stores) {
     const { store } = await openStore({ url });
-    const proxy = await serve({ port: 0, accessToken: 'bench-token', secret: 'bench-secret', baseUrl: emulator.url, rateLimit: 0, store });
+    const proxy = await serve({ port: 0, accessToken: 'bench-token', secret: randomBytes(32).toString('hex'), baseUrl: emulator.url, rateLimit: 0, store });
     ports[variant] = proxy.port;
   }
   process.send!(ports);

@@ -1,6 +1,7 @@
 // End to end in Chromium: a page on an origin the proxy does not allow (browser → real proxy → emulator) reads the
 // refusal, shows "not set up for this site", fires lr-error and keeps nothing; the same page on an allowed proxy sends.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +59,7 @@ async function startProxy(allowedOrigins: string[]): Promise<ServedProxy> {
   const proxy = await serve({
     port: 0,
     accessToken: 'emulator-token',
-    secret: 'e2e-origin-secret-0123456789abcdef',
+    secret: `e2e-origin-secret-${randomBytes(32).toString('hex')}`,
     baseUrl: emulator.url,
     allowedOrigins,
     minFillMs: 0,

@@ -1,4 +1,5 @@
 // A customer's site for the prerender tests: article pages, the built bundles, the real proxy and the emulator behind it.
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -72,7 +73,7 @@ export async function startPrerenderSite(options: { minFillMs?: number } = {}): 
   proxy = createProxy({
     accessToken: 'emulator-token',
     baseUrl: emulator.url,
-    secret: 'prerender-test-secret-0123456789abcdef',
+    secret: `prerender-test-secret-${randomBytes(32).toString('hex')}`,
     allowedOrigins: [url],
     basePath: PROXY_PATH,
     minFillMs: options.minFillMs,

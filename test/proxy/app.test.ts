@@ -9,11 +9,11 @@ import { createProxy } from '../../src/proxy/app.js';
 import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/guards/lead-request.js';
 import { normalisePhone } from '../../src/proxy/guards/phone.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { buildLead } from './harness.js';
+import { buildLead, SECRET } from './harness.js';
 
 // Nothing listens on port 9 (discard): any call that reached "Intercom" would fail loudly.
 const offline = (options = {}) =>
-  createProxy({ accessToken: 'tok_unit', secret: 'unit-secret', baseUrl: 'http://127.0.0.1:9', setupDataAttributes: false, ...options });
+  createProxy({ accessToken: 'tok_unit', secret: SECRET, baseUrl: 'http://127.0.0.1:9', setupDataAttributes: false, ...options });
 
 const leadRequest = (url: string, body: unknown) =>
   new Request(url, {

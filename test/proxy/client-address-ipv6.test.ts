@@ -80,7 +80,7 @@ describe('rateLimitKey', () => {
   });
 
   test('the CLI reads LEADRELAY_IPV6_PREFIX and LEADRELAY_PUBLIC_URL, and names a wrong value', () => {
-    const env = { INTERCOM_ACCESS_TOKEN: 'tok', LEADRELAY_SECRET: 'secret-value' };
+    const env = { INTERCOM_ACCESS_TOKEN: 'tok', LEADRELAY_SECRET: SECRET };
     const options = optionsFromEnv({ ...env, LEADRELAY_IPV6_PREFIX: '56', LEADRELAY_PUBLIC_URL: 'https://www.example.com/api/leadrelay' }, false);
     assert.equal(options.ipv6Prefix, 56);
     assert.equal(options.publicUrl, 'https://www.example.com/api/leadrelay');

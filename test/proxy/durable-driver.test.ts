@@ -2,6 +2,7 @@
 // names the fixes, instead of a stack trace or a silent fall back to a store that loses submissions.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ test('no SQLite driver: exit 1 with a sentence naming better-sqlite3@12, Node 22
       process.execPath,
       ['--import', 'tsx', '--import', HIDE_DRIVERS, '--input-type=module', '-e', `import { main } from ${JSON.stringify(cli)}; await main([]);`],
       {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, INTERCOM_ACCESS_TOKEN: 'tok_x', LEADRELAY_SECRET: 's'.repeat(32), LEADRELAY_DATA_DIR: dir, PORT: '0' },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, INTERCOM_ACCESS_TOKEN: 'tok_x', LEADRELAY_SECRET: randomBytes(32).toString('hex'), LEADRELAY_DATA_DIR: dir, PORT: '0' },
         encoding: 'utf8',
         timeout: 30_000,
       },

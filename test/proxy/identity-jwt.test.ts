@@ -6,6 +6,7 @@ import { SignJWT } from 'jose';
 import { computeUserHash, IdentityError, verifyIdentity } from '../../src/proxy/guards/identity.js';
 import { signLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { resolveDeps } from '../../src/proxy/options.js';
+import { testSecret } from './harness.js';
 
 const IDENTITY_SECRET = 'identity-secret-for-jwt-tests';
 const request = () => new Request('http://proxy.test/convert', { method: 'POST' });
@@ -79,9 +80,10 @@ test('jwtSecret, jwtAudience and jwtIssuer replace the derived key and the defau
 });
 
 test('the proxy refuses to start when one value is configured as two of its secrets', () => {
-  const base = { accessToken: 'tok', secret: 'lead-token-secret' };
-  assert.throws(() => resolveDeps({ ...base, identitySecret: 'lead-token-secret' }), /must be three different values/);
-  assert.throws(() => resolveDeps({ ...base, identitySecret: 'identity', jwtSecret: 'identity' }), /must be three different values/);
-  assert.throws(() => resolveDeps({ ...base, jwtSecret: 'lead-token-secret' }), /must be three different values/);
-  assert.doesNotThrow(() => resolveDeps({ ...base, identitySecret: 'identity', jwtSecret: 'jwt' }));
+  const [lead, identity, jwt] = [testSecret('lead'), testSecret('identity'), testSecret('jwt')];
+  const base = { accessToken: 'tok', secret: lead };
+  assert.throws(() => resolveDeps({ ...base, identitySecret: lead }), /must be three different values/);
+  assert.throws(() => resolveDeps({ ...base, identitySecret: identity, jwtSecret: identity }), /must be three different values/);
+  assert.throws(() => resolveDeps({ ...base, jwtSecret: lead }), /must be three different values/);
+  assert.doesNotThrow(() => resolveDeps({ ...base, identitySecret: identity, jwtSecret: jwt }));
 });
