@@ -1,8 +1,8 @@
 // createProxy(options): the token proxy as a web-standard fetch handler (Hono), with its routes and guards.
 import { Hono, type MiddlewareHandler } from 'hono';
 import { ROUTES } from '../protocol/wire.js';
-import { startDataAttributeSetup } from './intercom/data-attributes.js';
-import { LEADS_QUEUE, startDrainLoop } from './delivery/delivery-queue.js';
+import { LEADS_QUEUE } from './delivery/delivery-queue.js';
+import { onWorkers, startLoops, startRequestScoped, type Background, type ExecutionContextLike } from './background.js';
 import { warnAboutConfiguration } from './config-warnings.js';
 import { ProxyError, errorToResponse } from './errors.js';
 import { createConvertRoute } from './routes/convert.js';
@@ -11,14 +11,17 @@ import { createLiveRoute, createReadyRoute, HEALTH_ROUTES } from './routes/healt
 import { createLeadsRoute } from './routes/leads.js';
 import { redactingLogger, type ProxyLogger, type RequestLogLine } from './logging.js';
 import { createMessagesRoute } from './routes/messages.js';
-import { createMetricsRoute, ProxyMetrics, type AnsweredRequest } from './metrics.js';
+import type { AnsweredRequest } from './metrics.js';
 import { resolveDeps, type ProxyDeps, type ProxyEnv, type ProxyOptions, type RouteHandler } from './options.js';
 import { originGuard } from './guards/origin.js';
 import { clientRateLimiter } from './guards/client-address.js';
 
 export type { ProxyOptions } from './options.js';
+export type { ExecutionContextLike } from './background.js';
 export type { Store, IdempotencyRecord, ClaimResult } from './store/index.js';
 export { MemoryStore } from './store/memory.js';
+export { ConfigError } from './errors.js';
+export { estimateSecretBits, MIN_SECRET_BITS, MIN_SECRET_LENGTH } from './secret-strength.js';
 export { signLeadToken, verifyLeadToken, InvalidLeadTokenError, type LeadTokenClaims } from './guards/lead-token.js';
 export { DATA_ATTRIBUTES, ensureDataAttributes } from './intercom/data-attributes.js';
 export { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from './guards/identity.js';
@@ -42,10 +45,14 @@ const ROUTE_TABLE: RouteDefinition[] = [
     method: 'GET',
     path: '/metrics',
     rateLimited: false,
-    enabled: (deps) => deps.metrics !== undefined,
+    enabled: (deps) => Boolean(deps.options.metricsToken),
     create: (deps) => {
-      const answer = createMetricsRoute(deps.metrics!, deps.options.metricsToken!);
-      return (c) => answer(c.req.raw);
+      let answer: ((request: Request) => Promise<Response>) | undefined;
+      return async (c) => {
+        if (!deps.metrics) throw new ProxyError(500, 'internal_error', 'The metrics could not be loaded on this proxy (see the metrics_unavailable log line).');
+        answer ??= (await import('./metrics.js')).createMetricsRoute(deps.metrics, deps.options.metricsToken!);
+        return answer(c.req.raw);
+      };
     },
   },
   { method: 'POST', path: ROUTES.leads, rateLimited: true, create: (deps) => withFormPosts(deps, createLeadsRoute(deps)) },
@@ -54,15 +61,27 @@ const ROUTE_TABLE: RouteDefinition[] = [
 ];
 
 export interface Proxy {
-  /** Answer one request. `env` is what the platform passes (Node adapter: `{incoming, outgoing}`). */
-  fetch(request: Request, env?: unknown): Promise<Response>;
+  /**
+   * Answer one request. `env` is what the platform passes (Node adapter: `{incoming, outgoing}`); `ctx` is the
+   * runtime's execution context where it has one (Workers' third `fetch` argument, Hono's `c.executionCtx`): work
+   * that outlives the answer (the set-up, a queued submission's delivery) is handed to its `waitUntil`.
+   */
+  fetch(request: Request, env?: unknown, ctx?: ExecutionContextLike): Promise<Response>;
   /**
    * Resolves once the contact data attributes exist in Intercom. It never rejects: while Intercom is unreachable the
    * proxy answers anyway, queues submissions, and keeps trying (logging `setup_retrying`); it stays pending then.
    */
-  ready: Promise<void>;
+  readonly ready: Promise<void>;
+  /**
+   * Deliver what the delivery queue holds now (for a Cron Trigger on Workers, where nothing runs between events);
+   * resolves when the deliveries it started are settled. Long-lived runtimes need not call it: their loop does this.
+   */
+  deliverQueued(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How long one Cron event starts new deliveries (each may take up to 10 s more). */
+const CRON_DRAIN_MS = 60_000;
 
 function normaliseBasePath(basePath: string | undefined): string {
   const trimmed = (basePath ?? '').trim().replace(/\/+$/, '');
@@ -92,6 +111,7 @@ function requestLog(logger: ProxyLogger, basePath: string, observe?: (request: A
     const ids = c.get('trace').intercomRequestIds;
     if (ids.length) line.intercomRequestId = ids.join(',');
     if (c.get('trace').leadTokenIgnored) line.leadTokenIgnored = true;
+    if (c.get('trace').contextDropped) line.contextDropped = c.get('trace').contextDropped;
     if (c.res.headers.get('idempotent-replayed')) line.replayed = true;
     if (c.res.status >= 400) {
       const code = await c.res.clone().json().then((body: { error?: { code?: string } }) => body?.error?.code, () => undefined);
@@ -105,20 +125,41 @@ function requestLog(logger: ProxyLogger, basePath: string, observe?: (request: A
 export function createProxy(options: ProxyOptions): Proxy {
   const deps = resolveDeps(options);
   const basePath = normaliseBasePath(options.basePath);
-  const logger = redactingLogger(options.logger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret]);
+  const logger = redactingLogger(options.logger, [options.accessToken, options.secret, ...(options.previousSecrets ?? []), options.identitySecret, options.jwtSecret]);
   warnAboutConfiguration(options, deps.store, logger);
   const limitClient = clientRateLimiter(deps.store, deps.options, logger);
 
-  if (options.setupDataAttributes !== false) deps.setup = startDataAttributeSetup(deps.intercom, logger, options.setupRetry);
+
+  // prom-client and its dependencies were most of the proxy's import time and of a Worker's bundle: loaded only
+  // when metrics are on. Requests wait for it (once), so the counters miss none.
+  let metricsLoading: Promise<void> | undefined;
   if (options.metricsToken) {
-    const setup = deps.setup;
-    deps.metrics = new ProxyMetrics({ store: deps.store, queue: LEADS_QUEUE, intercom: deps.intercom, setupDone: () => setup?.done ?? true });
+    metricsLoading = import('./metrics.js').then(
+      ({ ProxyMetrics }) => {
+        deps.metrics = new ProxyMetrics({ store: deps.store, queue: LEADS_QUEUE, intercom: deps.intercom, setupDone: () => deps.setup?.done ?? true });
+      },
+      (error: unknown) => logger({ event: 'metrics_unavailable', error: error instanceof Error ? error.name : 'unknown' }),
+    );
+  }
+
+  // Background work starts with the first request on Workers (global scope may not set timers, draw random values or
+  // do I/O, and nothing runs between requests there), and right away elsewhere, so a restarted server delivers what
+  // its queue holds without waiting for traffic.
+  let background: Background | undefined;
+  let stopped = false;
+  const begin = (): Background => {
+    background ??= onWorkers() ? startRequestScoped(deps, logger) : startLoops(deps, logger);
+    return background;
+  };
+  if (!onWorkers()) {
+    if (metricsLoading) void metricsLoading.then(() => stopped || begin());
+    else begin();
   }
 
   const app = new Hono<ProxyEnv>();
   // Outermost: a browser form post gets every refusal as a page, after the request log has seen its code.
   app.use('*', formPostPages(options.allowedOrigins));
-  app.use('*', requestLog(logger, basePath, deps.metrics && ((line) => deps.metrics!.observeRequest(line))));
+  app.use('*', requestLog(logger, basePath, options.metricsToken ? (line) => deps.metrics?.observeRequest(line) : undefined));
   app.use('*', originGuard(deps.options, logger));
   app.onError((error) => errorToResponse(error));
   app.notFound(() => errorToResponse(new ProxyError(404, 'not_found', 'There is no such route on this proxy.')));
@@ -136,16 +177,28 @@ export function createProxy(options: ProxyOptions): Proxy {
     });
   }
 
-  // Queued submissions (202) are delivered by this loop, shared with other instances through the store.
-  const drain = startDrainLoop(deps, logger);
-  deps.onQueued = drain.kick;
-
   return {
-    fetch: async (request, env) => app.fetch(request, (env ?? {}) as Record<string, unknown>),
-    ready: deps.setup?.ready ?? Promise.resolve(),
+    fetch: async (request, env, ctx) => {
+      if (metricsLoading) await metricsLoading;
+      const work = begin();
+      work.request(ctx);
+      try {
+        return await app.fetch(request, (env ?? {}) as Record<string, unknown>, ctx as never);
+      } finally {
+        work.answered(ctx);
+      }
+    },
+    get ready() {
+      begin();
+      return deps.setup?.ready ?? Promise.resolve();
+    },
+    deliverQueued: async () => {
+      if (metricsLoading) await metricsLoading;
+      await begin().drain(CRON_DRAIN_MS);
+    },
     close: async () => {
-      deps.setup?.stop();
-      await drain.stop();
+      stopped = true;
+      await background?.stop();
       // A store passed in belongs to the caller (it may be shared); only the default one is closed here.
       if (!options.store) await deps.store.close();
     },

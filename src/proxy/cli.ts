@@ -14,6 +14,7 @@ const USAGE = `Usage: leadrelay-proxy [--emulate] [--port N]
 Environment: INTERCOM_ACCESS_TOKEN (required; with --emulate leave it unset), INTERCOM_REGION (us|eu|au) or INTERCOM_BASE_URL,
 INTERCOM_VERSION (2.14), LEADRELAY_SECRET (required unless --emulate), LEADRELAY_IDENTITY_SECRET,
 LEADRELAY_JWT_SECRET, LEADRELAY_JWT_AUDIENCE (leadrelay:convert), LEADRELAY_JWT_ISSUER (leadrelay:site),
+LEADRELAY_JWT_MAX_AGE_SECONDS (how long after its iat an identity JWT is accepted, 600),
 LEADRELAY_ALLOWED_ORIGINS (comma-separated), LEADRELAY_RATE_LIMIT (per minute per IP, 20; 0 = off),
 LEADRELAY_PUBLIC_URL (the https:// address browsers reach the proxy at), LEADRELAY_IPV6_PREFIX (rate-limit IPv6
 per network of this prefix, 64), LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1).
@@ -112,6 +113,7 @@ export function optionsFromEnv(
     shutdownTimeoutMs: wholeNumber(env, 'LEADRELAY_SHUTDOWN_TIMEOUT_MS', 0),
   };
   const setupRetryMaxMs = wholeNumber(env, 'LEADRELAY_SETUP_RETRY_MAX_MS', 1);
+  const jwtMaxAgeSeconds = wholeNumber(env, 'LEADRELAY_JWT_MAX_AGE_SECONDS', 1);
   const ipv6Prefix = wholeNumber(env, 'LEADRELAY_IPV6_PREFIX', 1);
   if (ipv6Prefix !== undefined && ipv6Prefix > 128) throw new ConfigError('leadrelay-proxy: LEADRELAY_IPV6_PREFIX must be from 1 to 128.');
   const publicUrl = env.LEADRELAY_PUBLIC_URL?.trim() || undefined;
@@ -135,6 +137,7 @@ export function optionsFromEnv(
     jwtSecret: env.LEADRELAY_JWT_SECRET || undefined,
     jwtAudience: env.LEADRELAY_JWT_AUDIENCE || undefined,
     jwtIssuer: env.LEADRELAY_JWT_ISSUER || undefined,
+    ...(jwtMaxAgeSeconds === undefined ? {} : { identity: { jwtMaxAgeSeconds } }),
     allowedOrigins: (env.LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
     rateLimit,
     trustProxy: flag(env.LEADRELAY_TRUST_PROXY),

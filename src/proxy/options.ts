@@ -27,6 +27,11 @@ export interface ProxyOptions {
   jwtAudience?: string;
   /** LEADRELAY_JWT_ISSUER: the `iss` identity JWTs must name (default `leadrelay:site`). */
   jwtIssuer?: string;
+  /** Sign-in (/convert) settings beyond the secrets above. */
+  identity?: {
+    /** LEADRELAY_JWT_MAX_AGE_SECONDS: how long after its `iat` an identity JWT is accepted, whatever its `exp` (default 600). */
+    jwtMaxAgeSeconds?: number;
+  };
   /**
    * LEADRELAY_ALLOWED_ORIGINS. A request with an `Origin` header is served only when the origin is listed, `'*'` is
    * listed, or it is the proxy's own origin: `publicUrl`'s, or, without it, the address the request was sent to when
@@ -177,6 +182,10 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
   const secrets = [options.secret, options.identitySecret, options.jwtSecret].filter(Boolean);
   if (new Set(secrets).size !== secrets.length) {
     throw new Error('createProxy: `secret`, `identitySecret` and `jwtSecret` must be three different values.');
+  }
+  const jwtMaxAge = options.identity?.jwtMaxAgeSeconds;
+  if (jwtMaxAge !== undefined && !(Number.isInteger(jwtMaxAge) && jwtMaxAge >= 1)) {
+    throw new Error('createProxy: `identity.jwtMaxAgeSeconds` (LEADRELAY_JWT_MAX_AGE_SECONDS) must be a whole number of seconds, 1 or more. Leave it unset for 600 (10 minutes).');
   }
   const rateLimit = options.rateLimit ?? 20;
   if (!Number.isFinite(rateLimit) || rateLimit < 0) throw new Error('createProxy: `rateLimit` must be 0 or more.');

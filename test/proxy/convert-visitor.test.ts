@@ -54,6 +54,7 @@ describe('POST /convert with a Messenger visitor id', () => {
       .setSubject('victim-9')
       .setAudience(JWT_AUDIENCE)
       .setIssuer(JWT_ISSUER)
+      .setIssuedAt()
       .setExpirationTime('5m')
       .sign(identityJwtKey(IDENTITY_SECRET));
     const response = await stack.post('/convert', { visitorId: visitor.user_id, identity: { jwt } }, { key: null });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
-import { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/guards/identity.js';
+import { computeEmailHash, computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/guards/identity.js';
 import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { serve } from '../../src/proxy/node.js';
 import type { Identity } from '../../src/protocol/wire.js';
@@ -30,7 +30,7 @@ async function jwtIdentity(sub: string, { email, expiresIn = 300, secret = IDENT
     .setSubject(sub)
     .setAudience(JWT_AUDIENCE)
     .setIssuer(JWT_ISSUER)
-    .setIssuedAt(now - 600)
+    .setIssuedAt(now - 60)
     .setExpirationTime(now + expiresIn)
     .sign(identityJwtKey(secret));
   return { jwt };
@@ -136,10 +136,10 @@ for (const version of ['2.14', '2.16'] as const) {
       assert.equal(await conversationOwner(stack, version, second.conversationId), created.json.contactId);
     });
 
-    test('a user hash over an email (no user id) merges into the user with that email', async () => {
+    test('an email hash (no user id) merges into the user with that email', async () => {
       const userId = await createUser(stack, version, { email: 'ada@example.com' });
       const lead = await submitLead(stack);
-      const identity = { email: 'ada@example.com', userHash: computeUserHash(IDENTITY_SECRET, 'ada@example.com') };
+      const identity = { email: 'ada@example.com', userHash: computeEmailHash(IDENTITY_SECRET, 'ada@example.com') };
       const response = await convert(stack, { leadToken: lead.leadToken, identity });
       assert.deepEqual(response.json, { status: 'merged', contactId: userId });
       // Same email on lead and user: 2.16's duplicate check passes without the skip flag.

@@ -2,9 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
-import { computeUserHash, IdentityError, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER, verifyIdentity } from '../../src/proxy/guards/identity.js';
+import { computeEmailHash, computeUserHash, IdentityError, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER, verifyIdentity } from '../../src/proxy/guards/identity.js';
 
 const SECRET = 'identity-secret-for-tests';
+const EMAIL_HASH_REFERENCE = '64b307f698e0f915587de1f7de2814beb39782ae7166c44f9ac8db88b2d04fc7';
 const request = () => new Request('http://proxy.test/convert', { method: 'POST' });
 
 function jwtFor(claims: { sub?: string; email?: string }, options: { secret?: string; expiresIn?: string | number } = {}) {
@@ -34,13 +35,47 @@ test('a user hash for the user id verifies that user id, not the email beside it
   assert.deepEqual(user, { userId: 'u-42', method: 'user_hash' });
 });
 
-test('a user hash for the email verifies the email when there is no user id', async () => {
+test('an email hash verifies the email when there is no user id', async () => {
   const user = await verifyIdentity(
     request(),
-    { email: 'ada@example.com', userHash: computeUserHash(SECRET, 'ada@example.com') },
+    { email: 'ada@example.com', userHash: computeEmailHash(SECRET, 'ada@example.com') },
     { identitySecret: SECRET },
   );
   assert.deepEqual(user, { email: 'ada@example.com', method: 'user_hash' });
+});
+
+test('the email hash is HMAC-SHA256 under an HKDF-derived key, over the trimmed, lower-cased email', () => {
+  // Reference computed with Python's standard library only (the README's recipe):
+  //   prk = hmac.new(b"leadrelay", b"identity-secret-for-tests", sha256).digest()
+  //   key = hmac.new(prk, b"leadrelay email hash v1\x01", sha256).digest()
+  //   hmac.new(key, b"ada@example.com", sha256).hexdigest()
+  assert.equal(computeEmailHash(SECRET, 'ada@example.com'), EMAIL_HASH_REFERENCE);
+  assert.equal(computeEmailHash(SECRET, ' Ada@Example.COM '), EMAIL_HASH_REFERENCE);
+});
+
+test('an id hash never verifies an email: not the hash over the email as an id, not Intercom\'s email-only user_hash', async () => {
+  const options = { identitySecret: SECRET };
+  // A site whose users choose their ids hands out HMAC(secret, id); one user chose the victim's email as their id.
+  // That is also exactly Intercom's Messenger user_hash for an email-only user.
+  const idHash = computeUserHash(SECRET, 'victim@corp.example');
+  await rejects(verifyIdentity(request(), { email: 'victim@corp.example', userHash: idHash }, options), /mismatch/);
+  await rejects(verifyIdentity(request(), { email: 'VICTIM@corp.example', userHash: idHash }, options), /mismatch/);
+  // Nor any id shaped like a domain-separating prefix would be.
+  for (const chosenId of ['email:victim@corp.example', 'email\nvictim@corp.example', 'leadrelay email hash v1victim@corp.example']) {
+    await rejects(verifyIdentity(request(), { email: 'victim@corp.example', userHash: computeUserHash(SECRET, chosenId) }, options), /mismatch/);
+  }
+  // And the email hash verifies no user id.
+  const emailHash = computeEmailHash(SECRET, 'victim@corp.example');
+  await rejects(verifyIdentity(request(), { userId: 'victim@corp.example', userHash: emailHash }, options), /mismatch/);
+});
+
+test('no verified user id may start with the prefix of the ids the proxy gives email-verified users', async () => {
+  const options = { identitySecret: SECRET };
+  const userId = 'leadrelay-email:anything';
+  await rejects(verifyIdentity(request(), { userId, userHash: computeUserHash(SECRET, userId) }, options), /reserved/);
+  await rejects(verifyIdentity(request(), {}, { authenticate: async () => ({ userId }) }), /reserved/);
+  const jwt = await jwtFor({ sub: userId }, { expiresIn: '5m' });
+  await rejects(verifyIdentity(request(), { jwt }, options), /reserved/);
 });
 
 test('a forged hash, a hash for another user, or a hash without a subject is refused', async () => {
@@ -73,6 +108,28 @@ test('an expired JWT, one signed with another secret, one without exp, or a tamp
   const [header, , signature] = good.split('.');
   const forgedPayload = Buffer.from(JSON.stringify({ sub: 'u-8', exp: Math.floor(Date.now() / 1000) + 300 })).toString('base64url');
   await rejects(verifyIdentity(request(), { jwt: `${header}.${forgedPayload}.${signature}` }, options), /invalid/);
+});
+
+test('a JWT older than the maximum age is refused whatever its exp; the age is configurable', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const sign = (iat: number | undefined, exp: number) => {
+    const jwt = new SignJWT({ sub: 'u-7' }).setProtectedHeader({ alg: 'HS256' }).setAudience(JWT_AUDIENCE).setIssuer(JWT_ISSUER).setExpirationTime(exp);
+    if (iat !== undefined) jwt.setIssuedAt(iat);
+    return jwt.sign(identityJwtKey(SECRET));
+  };
+  const options = { identitySecret: SECRET };
+  // Issued an hour ago with a year of validity: a leaked sign-in token must not work for a year.
+  await rejects(verifyIdentity(request(), { jwt: await sign(now - 3600, now + 365 * 86400) }, options), /too old/);
+  // The default is 10 minutes: 11 minutes old is refused, 2 minutes old is accepted.
+  await rejects(verifyIdentity(request(), { jwt: await sign(now - 660, now + 3600) }, options), /too old/);
+  assert.equal((await verifyIdentity(request(), { jwt: await sign(now - 120, now + 3600) }, options)).userId, 'u-7');
+  // Without iat there is nothing to count from.
+  await rejects(verifyIdentity(request(), { jwt: await sign(undefined, now + 300) }, options), /invalid/);
+  // Issued well in the future (beyond the clock tolerance): refused.
+  await rejects(verifyIdentity(request(), { jwt: await sign(now + 3600, now + 7200) }, options), /invalid/);
+  // Configured: 1 hour lets the 11-minute-old token in, 60 seconds refuses the 2-minute-old one.
+  assert.equal((await verifyIdentity(request(), { jwt: await sign(now - 660, now + 3600) }, { ...options, jwtMaxAgeSeconds: 3600 })).userId, 'u-7');
+  await rejects(verifyIdentity(request(), { jwt: await sign(now - 120, now + 3600) }, { ...options, jwtMaxAgeSeconds: 60 }), /too old/);
 });
 
 test('a JWT beside a different user id is refused', async () => {

@@ -55,14 +55,23 @@ async function fetchContact(ctx: ConversionContext, id: string): Promise<Contact
 
 /**
  * Whether `contact` is the verified user. An email Intercom holds is never proof on its own: a merge leaves a lead's
- * typed, unverified email on a user that had none. So a contact with an external id is this user only by that id;
- * a verified email matches only a user without an external id, whose email is its one identifier (Intercom needs
- * a user to have one, and a merge only fills what is missing, so it cannot have come from a lead).
+ * typed, unverified email on a user that had none. So a contact with an external id is this user only by that id
+ * (for a user verified by email alone, the id the proxy gave them: emailUserExternalId); a verified email matches
+ * only a user without an external id, whose email is its one identifier (Intercom needs a user to have one, and a
+ * merge only fills what is missing, so it cannot have come from a lead).
  */
 export function isVerifiedUser(contact: ContactSummary, user: VerifiedUser): boolean {
   if (contact.role !== 'user') return false;
-  if (contact.external_id) return !!user.userId && contact.external_id === user.userId;
+  if (contact.external_id) {
+    if (user.userId) return contact.external_id === user.userId;
+    return !!user.emailUserId && contact.external_id === user.emailUserId;
+  }
   return sameEmail(contact.email, user.email);
+}
+
+/** The external id to look a verified user up by: theirs, or the one the proxy gave a user verified by email alone. */
+function externalIdOf(user: VerifiedUser): string | undefined {
+  return user.userId ?? (user.email ? user.emailUserId : undefined);
 }
 
 /**
@@ -70,11 +79,12 @@ export function isVerifiedUser(contact: ContactSummary, user: VerifiedUser): boo
  * here (identity.ts drops an email a hash over the user id did not cover), so an unverified email never merges.
  */
 export async function findUser(ctx: ConversionContext, user: VerifiedUser): Promise<ContactSummary | undefined> {
-  if (user.userId) {
+  const externalId = externalIdOf(user);
+  if (externalId) {
     try {
       const contact = await ctx.intercom.request<ContactSummary>(
         'GET',
-        `/contacts/find_by_external_id/${encodeURIComponent(user.userId)}`,
+        `/contacts/find_by_external_id/${encodeURIComponent(externalId)}`,
         undefined,
         { retry: 'idempotent', trace: ctx.trace },
       );
@@ -103,11 +113,38 @@ export async function findUser(ctx: ConversionContext, user: VerifiedUser): Prom
   return list?.data?.find((contact) => isVerifiedUser(contact, user));
 }
 
-/** Create the verified user; a 409 means they exist already (a race, or search lag), and names their id. */
+/**
+ * Create the verified user; a 409 means they exist already (a race, or search lag), and names their id. A user
+ * verified by email alone whose email another user (one with an external id) holds gets a user of their own under
+ * the proxy's external id for them: that other user's email proves nothing (a merge may have planted it), so the
+ * verified owner is neither merged into it nor left unable to sign in.
+ */
 async function createUser(ctx: ConversionContext, user: VerifiedUser): Promise<{ contact: ContactSummary; created: boolean }> {
   const body: Record<string, string> = { role: 'user' };
   if (user.userId) body.external_id = user.userId;
   if (user.email) body.email = user.email;
+  try {
+    return await postUser(ctx, user, body);
+  } catch (error) {
+    if (!(error instanceof ConflictingUser)) throw error;
+    if (user.userId || !user.email || !user.emailUserId) throw identityConflict();
+  }
+  try {
+    return await postUser(ctx, user, { ...body, external_id: user.emailUserId });
+  } catch (error) {
+    if (error instanceof ConflictingUser) throw identityConflict();
+    throw error;
+  }
+}
+
+/** A 409 on create that names a user who is not the verified one. */
+class ConflictingUser extends Error {}
+
+async function postUser(
+  ctx: ConversionContext,
+  user: VerifiedUser,
+  body: Record<string, string>,
+): Promise<{ contact: ContactSummary; created: boolean }> {
   try {
     const contact = await ctx.intercom.request<ContactSummary>('POST', '/contacts', body, { retry: 'create', trace: ctx.trace });
     if (typeof contact?.id !== 'string') throw new IntercomError('http', 502, 'malformed_contact', undefined);
@@ -116,8 +153,8 @@ async function createUser(ctx: ConversionContext, user: VerifiedUser): Promise<{
     if (!isHttpStatus(error, 409) || !error.existingId) throw error;
     const existing = await fetchContact(ctx, error.existingId);
     if (!existing) throw error;
-    // A race or search lag names the verified user; anything else is someone else's account (finding 1, issue 14).
-    if (!isVerifiedUser(existing, user)) throw identityConflict();
+    // A race or search lag names the verified user; anything else is someone else's account, never merged into.
+    if (!isVerifiedUser(existing, user)) throw new ConflictingUser();
     return { contact: existing, created: false };
   }
 }

@@ -10,7 +10,7 @@ import {
   type Identity,
 } from '../../protocol/wire.js';
 import { ProxyError, invalidFields, type FieldErrors } from '../errors.js';
-import { IdentityError, verifyIdentity, type VerifiedUser } from '../guards/identity.js';
+import { emailUserExternalId, IdentityError, verifyIdentity, type VerifiedUser } from '../guards/identity.js';
 import { runOnce } from '../delivery/idempotency.js';
 import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
 import { invalidLeadToken, resolveLeadToken } from '../delivery/lead-resolver.js';
@@ -116,10 +116,17 @@ export function createConvertRoute(deps: ProxyDeps): RouteHandler {
         jwtSecret: options.jwtSecret,
         jwtAudience: options.jwtAudience,
         jwtIssuer: options.jwtIssuer,
+        jwtMaxAgeSeconds: options.identity?.jwtMaxAgeSeconds,
       });
     } catch (error) {
       if (error instanceof IdentityError) throw identityUnverified();
       throw error;
+    }
+    // Someone verified by email alone may need a user of their own beside one that holds their email under another
+    // external id (user-conversion.ts). Keyed with the identity secret, which the email hashes already depend on,
+    // else (an authenticate hook alone) the lead-token secret.
+    if (!user.userId && user.email) {
+      user = { ...user, emailUserId: emailUserExternalId(options.identitySecret || options.secret, user.email) };
     }
     let claims: LeadTokenClaims | undefined;
     if (input.leadToken !== undefined) {
