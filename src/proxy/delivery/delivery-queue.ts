@@ -105,7 +105,7 @@ export function startDrainLoop(deps: ProxyDeps, logger: Logger): DrainLoop {
 }
 
 /** Deliver one leased item under its submission's idempotency claim; ack it, or put it back for later. */
-async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: string, logger: Logger): Promise<void> {
+export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: string, logger: Logger): Promise<void> {
   const { store } = deps;
   const { leaseMs } = deps.options;
   const queued = JSON.parse(item.payload) as QueuedLead;

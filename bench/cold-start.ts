@@ -1,0 +1,56 @@
+// Cold start on Node: how long `import('leadrelay/proxy')` takes against importing Hono alone, side by side.
+// Every sample is a fresh `node` process (nothing cached between samples), and the two imports alternate so load
+// drift on the machine hits both alike. The proxy is imported as users import it: the package's `exports` entry,
+// which is dist/ (run `npx tsc -p tsconfig.build.json` or `npm run build` first).
+//   node --import tsx bench/cold-start.ts            (BENCH_COLD_RUNS=15 by default)
+// Figure to keep: the proxy's median at most 2x Hono's (printed as the ratio; the bench does not fail on it).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
+
+const TARGETS = {
+  hono: 'hono',
+  proxy: 'leadrelay/proxy',
+  // The same entry with metrics on: prom-client is loaded then, as a separate figure.
+  proxyWithMetrics: 'leadrelay/proxy+metrics',
+} as const;
+type Target = keyof typeof TARGETS;
+
+/** One fresh process: the milliseconds one dynamic import took, measured inside it. */
+function sample(target: Target): number {
+  const body =
+    target === 'proxyWithMetrics'
+      ? `const t = performance.now(); const m = await import('leadrelay/proxy');
+         const p = m.createProxy({ accessToken: 'tok_cold_start_bench_0000000000', secret: '8f3a9c1e7b2d4f6a0c5e9b1d3f7a2c4e6b8d0f1a3c5e7b9d', metricsToken: 'metrics-token-for-the-cold-start-bench', queuePollMs: 0, setupDataAttributes: false });
+         await p.fetch(new Request('http://127.0.0.1/health')); const d = performance.now() - t; await p.close(); console.log(d);`
+      : `const t = performance.now(); await import(${JSON.stringify(TARGETS[target])}); console.log(performance.now() - t);`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', body], { cwd: ROOT, encoding: 'utf8' });
+  return Number(out.trim().split('\n').pop());
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+if (!existsSync(join(ROOT, 'dist/proxy/app.js'))) {
+  console.error('cold-start: dist/proxy/app.js is missing; build first (npx tsc -p tsconfig.build.json).');
+  process.exit(1);
+}
+
+const samples: Record<Target, number[]> = { hono: [], proxy: [], proxyWithMetrics: [] };
+for (let run = 0; run < RUNS; run++) {
+  for (const target of Object.keys(TARGETS) as Target[]) samples[target].push(sample(target));
+}
+const hono = median(samples.hono);
+const proxy = median(samples.proxy);
+const withMetrics = median(samples.proxyWithMetrics);
+console.log(`cold start on Node ${process.version}, median of ${RUNS} fresh processes each:`);
+console.log(`  import('hono')                       ${hono.toFixed(1)} ms`);
+console.log(`  import('leadrelay/proxy')            ${proxy.toFixed(1)} ms   ${(proxy / hono).toFixed(2)}x hono (figure to keep: <= 2x)`);
+console.log(`  the same + metrics on, first request ${withMetrics.toFixed(1)} ms   ${(withMetrics / hono).toFixed(2)}x hono`);
