@@ -24,7 +24,7 @@ export { ConfigError } from './errors.js';
 export { estimateSecretBits, MIN_SECRET_BITS, MIN_SECRET_LENGTH } from './secret-strength.js';
 export { signLeadToken, verifyLeadToken, InvalidLeadTokenError, type LeadTokenClaims } from './guards/lead-token.js';
 export { DATA_ATTRIBUTES, ensureDataAttributes } from './intercom/data-attributes.js';
-export { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from './guards/identity.js';
+export { computeEmailHash, computeUserHash, emailHashKey, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER, JWT_MAX_AGE_SECONDS } from './guards/identity.js';
 
 /** One route: method, path relative to the base path, whether the per-IP rate limit applies, and its handler. */
 interface RouteDefinition {
