@@ -1,6 +1,7 @@
 // GET /metrics: Prometheus text from a per-proxy registry (submissions, queue, Intercom calls, rate budget), behind a bearer token.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ERROR_CODES } from '../protocol/wire.js';
 import { ProxyError } from './errors.js';
 import type { IntercomCallRecord, IntercomClient } from './intercom/intercom-client.js';
 import type { Store } from './store/index.js';
@@ -90,7 +91,8 @@ export class ProxyMetrics {
 
   /** Count one answered request; POST /leads also by its outcome. */
   observeRequest(request: AnsweredRequest): void {
-    this.#requests.inc({ route: request.route, status: String(request.status) });
+    // `route` is already one of the route table's paths or `unmatched` (app.ts); statuses and codes are bounded here.
+    this.#requests.inc({ route: request.route, status: statusLabel(request.status) });
     if (request.route !== '/leads' || request.method !== 'POST') return;
     // A form post answered with a redirect (303 to the site's success URL) is accepted, created or queued unseen.
     const outcome = request.replayed
@@ -102,11 +104,11 @@ export class ProxyMetrics {
           : request.status === 202
             ? 'queued'
             : 'accepted';
-    this.#submissions.inc({ outcome, code: outcome === 'refused' ? (request.code ?? String(request.status)) : '' });
+    this.#submissions.inc({ outcome, code: outcome === 'refused' ? codeLabel(request.code, request.status) : '' });
   }
 
   observeIntercomCall(call: IntercomCallRecord): void {
-    const labels = { endpoint: `${call.method} ${endpointTemplate(call.path)}`, status: String(call.status) };
+    const labels = { endpoint: endpointTemplate(call.method, call.path), status: typeof call.status === 'number' ? statusLabel(call.status) : call.status };
     this.#intercomCalls.inc(labels);
     this.#intercomSeconds.observe(labels, call.seconds);
   }
@@ -128,12 +130,57 @@ export class ProxyMetrics {
   }
 }
 
-/** `/contacts/6650…` → `/contacts/{id}`: ids would make one series per contact. The query is dropped. */
-export function endpointTemplate(path: string): string {
-  return (path.split('?')[0] ?? '')
-    .split('/')
-    .map((segment) => (/^[0-9a-f]{16,}$/i.test(segment) || /^\d+$/.test(segment) ? '{id}' : segment))
-    .join('/');
+/**
+ * The Intercom endpoints the proxy calls, as their label values. A call is labelled with the one its method and path
+ * match, else `other`; never with the path itself, whose segments are contact and conversation ids and users'
+ * external ids (which a site may make emails): one series per user, kept until the process ends. A new call the
+ * proxy makes gets its template here (test/proxy/metrics.test.ts finds every call in src/proxy that has none).
+ */
+export const INTERCOM_ENDPOINTS = [
+  'GET /data_attributes',
+  'POST /data_attributes',
+  'POST /contacts',
+  'GET /contacts/{id}',
+  'PUT /contacts/{id}',
+  'POST /contacts/search',
+  'POST /contacts/merge',
+  'GET /contacts/find_by_external_id/{id}',
+  'POST /conversations',
+  'GET /conversations/{id}',
+  'POST /conversations/search',
+  'POST /conversations/{id}/reply',
+  'POST /visitors/convert',
+] as const;
+/** The label of an Intercom call that matches no template. */
+export const OTHER_ENDPOINT = 'other';
+
+/** Templates as method and segments, those with more literal segments first (`/contacts/search` before `/contacts/{id}`). */
+const ENDPOINT_PATTERNS = INTERCOM_ENDPOINTS.map((label) => {
+  const [method, path] = label.split(' ') as [string, string];
+  return { label, method, segments: path.split('/') };
+}).sort((a, b) => b.segments.filter((s) => s !== '{id}').length - a.segments.filter((s) => s !== '{id}').length);
+
+/** `GET /contacts/find_by_external_id/jane%40corp.example?x=1` → `GET /contacts/find_by_external_id/{id}`. */
+export function endpointTemplate(method: string, path: string): string {
+  const segments = (path.split('?')[0] ?? '').split('/');
+  const match = ENDPOINT_PATTERNS.find(
+    (pattern) =>
+      pattern.method === method.toUpperCase() &&
+      pattern.segments.length === segments.length &&
+      pattern.segments.every((segment, index) => segment === '{id}' || segment === segments[index]),
+  );
+  return match ? match.label : OTHER_ENDPOINT;
+}
+
+/** An HTTP status as a label: a number from 100 to 599, else `other`. */
+function statusLabel(status: number): string {
+  return Number.isInteger(status) && status >= 100 && status <= 599 ? String(status) : 'other';
+}
+
+/** A refusal's code as a label: one of the wire's error codes, else `other`. */
+function codeLabel(code: string | undefined, status: number): string {
+  if (code === undefined) return statusLabel(status);
+  return (ERROR_CODES as readonly string[]).includes(code) ? code : 'other';
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();

@@ -60,6 +60,9 @@ function assertPage(response: CapturedResponse, status: number, code: string): v
   assert.equal(response.json, undefined, 'a form post never gets a JSON body');
   assert.match(response.text, new RegExp(`<main data-code="${code}">`));
   assert.match(response.headers['content-security-policy'] ?? '', /default-src 'none'/);
+  // No other site may show the page in a frame (default-src does not cover frame-ancestors).
+  assert.match(response.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/);
+  assert.equal(response.headers['x-frame-options'], 'DENY');
 }
 
 async function leadsWithEmail(email: string): Promise<{ contacts: any[]; conversations: any[] }> {

@@ -1,11 +1,12 @@
 // GET /metrics: off without a token, refused to anyone without the bearer token, and the figures once allowed.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createProxy } from '../../src/proxy/app.js';
+import { endpointTemplate, OTHER_ENDPOINT } from '../../src/proxy/metrics.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { ACCESS_TOKEN, SECRET, buildLead, startStack, type Stack } from './harness.js';
 
@@ -114,6 +115,45 @@ describe('GET /metrics without a token configured', () => {
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+});
+
+describe('Intercom endpoint labels', () => {
+  test('are route templates: no id, external id or email of a path reaches a label, and the query is dropped', () => {
+    const cases: [string, string, string][] = [
+      ['GET', '/contacts/find_by_external_id/jane.doe%40corp.example', 'GET /contacts/find_by_external_id/{id}'],
+      ['GET', '/contacts/find_by_external_id/search', 'GET /contacts/find_by_external_id/{id}'],
+      ['GET', '/contacts/6650a1b2c3d4e5f6a7b8c9d0', 'GET /contacts/{id}'],
+      ['GET', '/contacts/search', 'GET /contacts/{id}'],
+      ['POST', '/contacts/search', 'POST /contacts/search'],
+      ['PUT', '/contacts/u-jane', 'PUT /contacts/{id}'],
+      ['POST', '/conversations/123/reply', 'POST /conversations/{id}/reply'],
+      ['GET', '/data_attributes?model=contact', 'GET /data_attributes'],
+      ['post', '/contacts', 'POST /contacts'],
+      ['DELETE', '/contacts/jane%40corp.example', OTHER_ENDPOINT],
+      ['GET', '/contacts/jane/notes', OTHER_ENDPOINT],
+      ['GET', '/jane%40corp.example', OTHER_ENDPOINT],
+    ];
+    for (const [method, path, label] of cases) assert.equal(endpointTemplate(method, path), label, `${method} ${path}`);
+  });
+
+  test('every Intercom call in src/proxy has its template (a new call without one would be labelled "other")', () => {
+    const calls: string[] = [];
+    const files = readdirSync('src/proxy', { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+    for (const file of files) {
+      const source = readFileSync(join('src/proxy', file), 'utf8');
+      // `.request<T>('GET', `/contacts/${encodeURIComponent(id)}`, …)`, the path on the same or the next line.
+      for (const match of source.matchAll(/\.request(?:<[^(]*?>)?\(\s*'(GET|POST|PUT|PATCH|DELETE)',\s*(['`])(\/[^'`]*)\2/g)) {
+        const path = match[3]!.replace(/\$\{[^}]*\}/g, 'jane.doe%40corp.example');
+        calls.push(`${match[1]} ${path}`);
+        assert.notEqual(endpointTemplate(match[1]!, path), OTHER_ENDPOINT, `${file}: ${match[1]} ${match[3]} has no entry in INTERCOM_ENDPOINTS`);
+      }
+    }
+    // The scan found the calls it is meant to check (lead delivery, recovery, sign-in, follow-ups, set-up).
+    assert.ok(calls.length >= 16, calls.join('\n'));
+    for (const endpoint of ['POST /contacts', 'POST /conversations/jane.doe%40corp.example/reply', 'GET /contacts/find_by_external_id/jane.doe%40corp.example']) {
+      assert.ok(calls.includes(endpoint), `found ${endpoint}`);
     }
   });
 });

@@ -50,6 +50,21 @@ export function ownOrigin(request: Request, policy: OriginPolicy): string | unde
   return isAddressHost(url.hostname) ? url.origin : undefined;
 }
 
+/**
+ * True for an `Origin` a browser can send: `null`, or an origin as browsers serialise it (`scheme://host[:port]`,
+ * lower case, no default port, no path). Anything else (`http://[::1`, `http://a b`, `https://x:99999`, `nullx`) was
+ * written by hand: it names no page and is refused without parsing it any further.
+ */
+export function isWellFormedOrigin(origin: string): boolean {
+  if (origin === 'null') return true;
+  try {
+    const url = new URL(origin);
+    return url.host !== '' && `${url.protocol}//${url.host}` === origin;
+  } catch {
+    return false;
+  }
+}
+
 /** True when a request with this `Origin` header may be served. No header: not a browser cross-origin call. */
 export function isOriginAllowed(origin: string | undefined, allowed: readonly string[], own: string | undefined): boolean {
   if (origin === undefined) return true;
@@ -80,7 +95,9 @@ export function refusalLog(logger: ProxyLogger, now: () => number = Date.now): (
       hint:
         origin === 'null'
           ? 'Origin "null" comes from a sandboxed frame, a data: URL or a page with Referrer-Policy no-referrer; it cannot be allowed (it would allow every such page on the web).'
-          : 'Add this origin to LEADRELAY_ALLOWED_ORIGINS if the form on it is yours (or set LEADRELAY_PUBLIC_URL when it is the proxy\'s own site).',
+          : isWellFormedOrigin(origin)
+            ? 'Add this origin to LEADRELAY_ALLOWED_ORIGINS if the form on it is yours (or set LEADRELAY_PUBLIC_URL when it is the proxy\'s own site).'
+            : 'This Origin is not one a browser sends (it is not scheme://host[:port] as browsers write it): the request was made by hand or by a script.',
     });
   };
 }
@@ -107,8 +124,9 @@ function corsHeaders(origin: string): Record<string, string> {
 }
 
 /**
- * Middleware. Preflights are answered 204 for any origin: CORS protects no server, it only decides which pages may
- * read an answer, and a refused page must be able to read its refusal. The boundary is here: a request from an origin
+ * Middleware. An Origin no browser would send is refused 403 on every method. Preflights are answered 204 for any
+ * other origin: CORS protects no server, it only decides which pages may read an answer, and a refused page must be
+ * able to read its refusal. The boundary is here: a request from an origin
  * that is not allowed is refused with 403 origin_not_allowed before any route runs. The refusal carries CORS headers
  * for a cross-origin page; a page whose Origin names the request's own Host (DNS rebinding, or a same-site mount
  * without `publicUrl`) is same-origin to the browser and gets none, as it needs none.
@@ -124,6 +142,12 @@ export function originGuard(policy: OriginPolicy, logger: ProxyLogger): Middlewa
   const logRefusal = refusalLog(logger);
   return async (c, next) => {
     const origin = c.req.header('origin');
+    // A malformed Origin is refused on every method, preflights and '*' included: it is no page's, so there is no
+    // page to let read the answer, and nothing below has to parse it.
+    if (origin !== undefined && !isWellFormedOrigin(origin)) {
+      logRefusal(origin);
+      return wireErrorResponse(403, 'origin_not_allowed', 'The Origin header is not an origin a browser sends (scheme://host[:port]).');
+    }
     if (c.req.method === 'OPTIONS') {
       return new Response(null, {
         status: 204,
@@ -139,7 +163,7 @@ export function originGuard(policy: OriginPolicy, logger: ProxyLogger): Middlewa
     }
     if (!isOriginAllowed(origin, allowed, ownOrigin(c.req.raw, policy))) {
       logRefusal(origin!);
-      const sameHost = new URL(origin!, 'http://invalid.invalid').host === c.req.header('host')?.toLowerCase();
+      const sameHost = origin !== 'null' && new URL(origin!).host === c.req.header('host')?.toLowerCase();
       return wireErrorResponse(
         403,
         'origin_not_allowed',

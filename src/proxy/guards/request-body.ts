@@ -66,8 +66,15 @@ export function isFormContentType(header: string | null): boolean {
 }
 
 /**
+ * At most this many fields in a form post. The form posts about a dozen; every field past the known ones is refused
+ * one by one (and named on the refusal page), so without a cap a 32 KB body of empty names is thousands of problems.
+ */
+export const MAX_FORM_FIELDS = 64;
+
+/**
  * The fields of an urlencoded body: a name sent once maps to its value, a name sent more than once to all of them
  * (which validation then refuses as `invalid_type`). A null-prototype object, so a field named `__proto__` is a field.
+ * One pass over the pairs (a lookup per name would be quadratic in their number), refused past MAX_FORM_FIELDS.
  */
 export async function readFormFields(request: Request, maxBytes: number = LIMITS.bodyBytes): Promise<Record<string, string | string[]>> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -77,9 +84,16 @@ export async function readFormFields(request: Request, maxBytes: number = LIMITS
   // Browsers percent-encode every byte that is not ASCII; decoding is lenient, as URLSearchParams' own is.
   const params = new URLSearchParams(new TextDecoder().decode(await readCapped(request, maxBytes)));
   const fields: Record<string, string | string[]> = Object.create(null);
-  for (const name of new Set(params.keys())) {
-    const values = params.getAll(name);
-    fields[name] = values.length === 1 ? values[0]! : values;
+  let count = 0;
+  for (const [name, value] of params) {
+    count += 1;
+    if (count > MAX_FORM_FIELDS) {
+      throw new ProxyError(413, 'body_too_large', `The form has more than ${MAX_FORM_FIELDS} fields.`);
+    }
+    const seen = fields[name];
+    if (seen === undefined) fields[name] = value;
+    else if (typeof seen === 'string') fields[name] = [seen, value];
+    else seen.push(value);
   }
   return fields;
 }

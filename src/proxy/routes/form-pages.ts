@@ -11,11 +11,16 @@ const STYLE =
   'li{margin:.5rem 0}.value,pre{font:inherit;white-space:pre-wrap;overflow-wrap:anywhere;background:#f3f3f3;padding:0 .25rem}' +
   'pre{padding:.5rem}@media (prefers-color-scheme:dark){body{color:#eee;background:#121212}a{color:#8ab4f8}.value,pre{background:#2a2a2a}}';
 
-/** What every page is sent with: no caching (it answers one post), and a policy that runs nothing. */
-const PAGE_HEADERS: Record<string, string> = {
+/**
+ * What every page is sent with: no caching (it answers one post), a policy that runs nothing, and no framing: another
+ * site must not show a thank-you or refusal page in a frame (clickjacking, or passing it off as its own). `default-src`
+ * does not cover `frame-ancestors`; X-Frame-Options says the same to browsers that predate it.
+ */
+const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'`,
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
 };
 
@@ -96,14 +101,27 @@ function fieldLabel(t: FormMessages, field: string): string {
   return (FIELD_LABELS as readonly string[]).includes(base) ? t[base as (typeof FIELD_LABELS)[number]] : t.field;
 }
 
+/**
+ * At most this many problems are listed. Every field the form does not have is a problem of its own, so a post made
+ * by a script could otherwise make the page as long as its body is many times over; the fields a visitor can fix
+ * (the labelled ones) come first.
+ */
+export const MAX_LISTED_PROBLEMS = 10;
+/** An attacker-chosen field name is echoed in `data-field` no longer than this. */
+const MAX_FIELD_NAME_CHARS = 64;
+
 function problemList(t: FormMessages, fields: FieldErrors, values: Record<string, string | string[]>): string {
-  const items = Object.entries(fields).map(([field, code]) => {
+  const labelled = (field: string) => (FIELD_LABELS as readonly string[]).includes(field.split('.')[0]!);
+  const entries = Object.entries(fields);
+  const listed = [...entries.filter(([field]) => labelled(field)), ...entries.filter(([field]) => !labelled(field))].slice(0, MAX_LISTED_PROBLEMS);
+  const items = listed.map(([field, code]) => {
     const sentence = t[code as FieldErrorCode] ?? t.invalid_type;
     const value = values[field];
     const entered = typeof value === 'string' && value !== '' && field !== 'consent' ? ` ${escapeHtml(t.youEntered)} <bdi class="value">${echo(value, 300)}</bdi>` : '';
-    return `<li data-field="${escapeHtml(field)}" data-code="${escapeHtml(code ?? '')}"><strong>${escapeHtml(fieldLabel(t, field))}:</strong> ${escapeHtml(sentence)}${entered}</li>`;
+    return `<li data-field="${echo(field, MAX_FIELD_NAME_CHARS)}" data-code="${escapeHtml(code ?? '')}"><strong>${escapeHtml(fieldLabel(t, field))}:</strong> ${escapeHtml(sentence)}${entered}</li>`;
   });
-  return `<ul>\n${items.join('\n')}\n</ul>`;
+  const more = entries.length > listed.length ? `\n<p data-more="${entries.length - listed.length}">${escapeHtml(t.moreProblems)}</p>` : '';
+  return `<ul>\n${items.join('\n')}\n</ul>${more}`;
 }
 
 /** The wire error codes a visitor can act on, each with its own sentence. */
