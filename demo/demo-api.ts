@@ -1,7 +1,7 @@
 // The demo page's own endpoints under /demo-api: which backend is in use, the inbox, and "sign in as…".
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
-import { computeUserHash } from '../src/proxy/guards/identity.js';
+import { computeEmailHash, computeUserHash } from '../src/proxy/guards/identity.js';
 import { inboxFromEmulatorState, type Inbox } from './inbox-model.js';
 
 export interface Backend {
@@ -67,7 +67,9 @@ export function createDemoApi(options: DemoApiOptions): Hono {
       return c.json(demoError('invalid_field', `userId and email must be text of at most ${MAX_ID_LENGTH} characters.`), 400);
     }
     if (!userId && !email) return c.json(demoError('invalid_field', 'Give a user id, an email, or both.'), 400);
-    const identity: SignInAnswer['identity'] = { userHash: computeUserHash(options.identitySecret, userId ?? email!) };
+    // A user hash covers the id only; with no id, the email gets its own hash (an id hash never verifies an email).
+    const userHash = userId ? computeUserHash(options.identitySecret, userId) : computeEmailHash(options.identitySecret, email!);
+    const identity: SignInAnswer['identity'] = { userHash };
     if (userId) identity.userId = userId;
     if (email) identity.email = email;
     return c.json({ identity } satisfies SignInAnswer);

@@ -152,7 +152,12 @@ export interface MessageResponse {
 export interface Identity {
   userId?: string;
   email?: string;
+  /**
+   * With `userId`: hex(HMAC-SHA256(identity secret, userId)), which verifies the id only. Without: the email hash
+   * (`computeEmailHash` in `leadrelay/proxy`), the only hash that verifies `email`; never HMAC(secret, email).
+   */
   userHash?: string;
+  /** HS256, with `sub`, `exp`, `iat` (at most 10 minutes old by default), `aud` and `iss`; an optional verified `email`. */
   jwt?: string;
   /** An image URL to set on the user once the lead is merged (leads cannot show avatars). */
   avatar?: string;

@@ -48,7 +48,7 @@ const INCLUDED: Record<string, string> = {
 /** How each tagged block is run or checked. A block whose tag is missing here fails the first test. */
 const CHECKS = new Set([
   'quickstart', 'install', 'run-proxy', 'hono-mount', 'base-path', 'script-tag', 'npm-import', 'identity-hash-node',
-  'identity-hash-python', 'identity-jwt', 'convert-script-tag', 'react-sign-in', 'bench-faults', 'production-env',
+  'identity-hash-python', 'identity-email-hash-node', 'identity-email-hash-python', 'identity-jwt', 'convert-script-tag', 'react-sign-in', 'bench-faults', 'production-env',
   'caddy', 'nginx',
 ]);
 
@@ -257,6 +257,25 @@ test('identity-hash-python: Python computes the same user hash the proxy accepts
   });
   assert.equal(user.userId, 'u_42');
   assert.equal(stdout.trim(), createHmac('sha256', IDENTITY_SECRET).update('u_42').digest('hex'));
+});
+
+test('identity-email-hash-node: the email hash it computes verifies the email, and is not a user hash over the email', async () => {
+  process.env.LEADRELAY_IDENTITY_SECRET = IDENTITY_SECRET;
+  const file = moduleFile('identity-email-hash-node', `${block('identity-email-hash-node').code}\nexport { emailHash };\n`);
+  const { emailHash } = (await import(file)) as { emailHash: (email: string) => string };
+  const userHash = emailHash(' Ada@Example.com ');
+  const user = await verifyIdentity(new Request('http://127.0.0.1/convert'), { email: 'ada@example.com', userHash }, { identitySecret: IDENTITY_SECRET });
+  assert.equal(user.email, 'ada@example.com');
+  assert.notEqual(userHash, createHmac('sha256', IDENTITY_SECRET).update('ada@example.com').digest('hex'));
+});
+
+test('identity-email-hash-python: Python computes the same email hash the proxy accepts', async () => {
+  const program = `class user:\n    email = " Ada@Example.com "\n\n${block('identity-email-hash-python').code}\nprint(email_hash)\n`;
+  const { stdout } = await run('python3', ['-c', program], { env: { ...process.env, LEADRELAY_IDENTITY_SECRET: IDENTITY_SECRET } });
+  const user = await verifyIdentity(new Request('http://127.0.0.1/convert'), { email: 'ada@example.com', userHash: stdout.trim() }, {
+    identitySecret: IDENTITY_SECRET,
+  });
+  assert.equal(user.email, 'ada@example.com');
 });
 
 test('identity-jwt: the JWT it signs is accepted by the proxy, with its user id and verified email', async () => {
