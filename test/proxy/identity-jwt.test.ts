@@ -87,3 +87,19 @@ test('the proxy refuses to start when one value is configured as two of its secr
   assert.throws(() => resolveDeps({ ...base, jwtSecret: lead }), /must be three different values/);
   assert.doesNotThrow(() => resolveDeps({ ...base, identitySecret: identity, jwtSecret: jwt }));
 });
+
+test('identity.jwtMaxAgeSeconds must be a whole number of seconds, 1 or more; the CLI reads LEADRELAY_JWT_MAX_AGE_SECONDS', async () => {
+  const base = { accessToken: 'tok', secret: testSecret('lead') };
+  for (const jwtMaxAgeSeconds of [0, -60, 1.5, Number.NaN]) {
+    assert.throws(() => resolveDeps({ ...base, identity: { jwtMaxAgeSeconds } }), /identity\.jwtMaxAgeSeconds/);
+  }
+  assert.equal(resolveDeps({ ...base, identity: { jwtMaxAgeSeconds: 60 } }).options.identity?.jwtMaxAgeSeconds, 60);
+
+  const { optionsFromEnv } = await import('../../src/proxy/cli.js');
+  const env = { INTERCOM_ACCESS_TOKEN: 'tok', LEADRELAY_SECRET: testSecret('lead') };
+  assert.deepEqual(optionsFromEnv({ ...env, LEADRELAY_JWT_MAX_AGE_SECONDS: '120' }, false).identity, { jwtMaxAgeSeconds: 120 });
+  assert.equal(optionsFromEnv(env, false).identity, undefined);
+  for (const value of ['0', 'ten minutes', '1.5']) {
+    assert.throws(() => optionsFromEnv({ ...env, LEADRELAY_JWT_MAX_AGE_SECONDS: value }, false), /LEADRELAY_JWT_MAX_AGE_SECONDS/);
+  }
+});
