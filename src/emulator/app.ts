@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Hono } from 'hono';
 import type { EmulatorApp, EmulatorContext } from './context.js';
 import { parseVersion } from './context.js';
+import { registerCompanyRoutes } from './companies.js';
 import { registerContactRoutes } from './contacts.js';
 import { registerConversationRoutes } from './conversations.js';
 import { registerDataAttributeRoutes } from './data-attributes.js';
@@ -124,6 +125,7 @@ export function createApiApp(state: EmulatorState, options: { token?: string }):
   registerConversationRoutes(app);
   registerVisitorRoutes(app);
   registerDataAttributeRoutes(app);
+  registerCompanyRoutes(app);
 
   app.notFound((c) => intercomError(c, 404, 'not_found', 'Resource Not Found'));
   app.onError((error, c) => {

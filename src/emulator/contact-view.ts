@@ -11,6 +11,18 @@ function ownerId(contact: ContactRecord, version: ApiVersion): string | number |
   return version === '2.16' ? contact.owner_id : Number(contact.owner_id);
 }
 
+/** The `companies` field of a contact (schema `contact_companies`): the first ten, and where to find the rest. */
+function contactCompaniesField(contact: ContactRecord) {
+  const ids = contact.companyIds ?? [];
+  return {
+    type: 'list',
+    data: ids.slice(0, 10).map((id) => ({ id, type: 'company', url: `/companies/${id}` })),
+    url: `/contacts/${contact.id}/companies`,
+    total_count: ids.length,
+    has_more: ids.length > 10,
+  };
+}
+
 /** The contact object as GET /contacts/{id} returns it. Email is `""` when unknown: the schema does not allow null. */
 export function contactView(contact: ContactRecord, version: ApiVersion): Record<string, unknown> {
   const email = contact.email ?? '';
@@ -59,7 +71,7 @@ export function contactView(contact: ContactRecord, version: ApiVersion): Record
     custom_attributes: { ...contact.custom_attributes },
     tags: listOf(contact.id, 'tags'),
     notes: listOf(contact.id, 'notes'),
-    companies: listOf(contact.id, 'companies'),
+    companies: contactCompaniesField(contact),
     opted_out_subscription_types: listOf(contact.id, 'subscriptions'),
     opted_in_subscription_types: listOf(contact.id, 'subscriptions'),
     utm_campaign: null,

@@ -60,19 +60,27 @@ function valueMatchesType(value: unknown, type: DataAttributeRecord['data_type']
  * 400 `parameter_not_found` "Custom attribute '<name>' does not exist", and 400 `parameter_invalid`
  * when the value does not fit the attribute's data type.
  */
-export function checkCustomAttributes(state: EmulatorState, value: unknown): Record<string, unknown> | undefined {
+export function checkCustomAttributes(
+  state: EmulatorState,
+  value: unknown,
+  model: DataAttributeRecord['model'] = 'contact',
+): Record<string, unknown> | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw invalidParameter('custom_attributes', 'custom_attributes must be an object');
   }
   const attributes = value as Record<string, unknown>;
   for (const [name, attributeValue] of Object.entries(attributes)) {
-    const definition = state.dataAttributes.get(`contact:${name}`);
+    const definition = state.dataAttributes.get(`${model}:${name}`);
     if (!definition) {
       throw new IntercomApiError(400, 'parameter_not_found', `Custom attribute '${name}' does not exist`, 'custom_attributes');
     }
     if (!valueMatchesType(attributeValue, definition.data_type)) {
       throw invalidParameter('custom_attributes', `Custom attribute '${name}' must be of type ${definition.data_type}`);
+    }
+    // A list attribute takes only its own options (Intercom validates them on contact and company writes).
+    if (definition.data_type === 'options' && attributeValue !== null && !definition.options.includes(attributeValue as string)) {
+      throw invalidParameter('custom_attributes', `Custom attribute '${name}' must be one of its options`);
     }
   }
   return attributes;

@@ -1,4 +1,5 @@
-// The emulator's in-memory workspace: contacts, conversations, visitors, data attributes, the request log, faults and config.
+// The emulator's in-memory workspace: contacts, conversations, visitors, data attributes, companies, the request log,
+// faults and config, and the Turnstile companion's tokens.
 import { randomBytes, randomUUID } from 'node:crypto';
 
 /** The API behaviour a request asked for with `Intercom-Version`. Older numbered versions behave as 2.14, newer and Preview as 2.16. */
@@ -28,6 +29,51 @@ export interface ContactRecord {
   searchableAt: number;
   /** Set when this lead was merged into a user: the id it now answers for. */
   mergedInto?: string;
+  /** Ids of the companies this contact is attached to, in attach order (companies.ts). */
+  companyIds?: string[];
+}
+
+export interface CompanyRecord {
+  id: string;
+  /** The company's own id, set by the API caller at creation and never changed. */
+  company_id: string;
+  name: string | null;
+  plan: string | null;
+  size: number | null;
+  website: string | null;
+  industry: string | null;
+  monthly_spend: number;
+  remote_created_at: number;
+  last_request_at: number | null;
+  custom_attributes: Record<string, unknown>;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A Turnstile token the emulator issued (turnstile.ts): what siteverify answers for it, and whether it was spent. */
+export interface TurnstileTokenRecord {
+  secret: string;
+  hostname: string;
+  action: string;
+  cdata: string;
+  /** Epoch ms when it was issued: siteverify refuses it 300 s later. */
+  issuedAt: number;
+  /** Set on the first siteverify: the idempotency key it came with, and that answer (repeated for the same key). */
+  spent?: { idempotencyKey?: string; answer: Record<string, unknown> };
+}
+
+export interface TurnstileState {
+  tokens: Map<string, TurnstileTokenRecord>;
+  /** Secrets siteverify knows besides Cloudflare's test secrets: every secret a token was issued for. */
+  secrets: Set<string>;
+  /** Every siteverify call, the secret left out. */
+  verifications: Array<{ at: string; token: string | null; remoteip: string | null; idempotency_key: string | null; answer: Record<string, unknown> }>;
+  /** Outages to simulate, first match first (POST /_emulator/turnstile/faults on the companion). */
+  faults: Array<{ status?: number; delayMs: number; times?: number; fired: number; drop: boolean }>;
+}
+
+export function emptyTurnstileState(): TurnstileState {
+  return { tokens: new Map(), secrets: new Set(), verifications: [], faults: [] };
 }
 
 export interface PartRecord {
@@ -115,6 +161,9 @@ export class EmulatorState {
   conversations = new Map<string, ConversationRecord>();
   visitors = new Map<string, VisitorRecord>();
   dataAttributes = new Map<string, DataAttributeRecord>();
+  /** By Intercom id. */
+  companies = new Map<string, CompanyRecord>();
+  turnstile: TurnstileState = emptyTurnstileState();
   requests: RequestLogEntry[] = [];
   /** Requests dropped from the front of the log since the last reset (the log keeps the newest `requestLogLimit`). */
   requestsDropped = 0;
@@ -154,6 +203,8 @@ export class EmulatorState {
     this.conversations.clear();
     this.visitors.clear();
     this.dataAttributes.clear();
+    this.companies.clear();
+    this.turnstile = emptyTurnstileState();
     this.requests = [];
     this.requestsDropped = 0;
     this.requestLogLimit = this.startRequestLogLimit;

@@ -42,6 +42,15 @@ async function exerciseEveryOperation(version: SpecVersion) {
   await call('GET', '/visitors?user_id=unknown');
   await call('PUT', '/visitors', { user_id: visitor.user_id, name: 'Vis Renamed' });
   await call('POST', '/visitors/convert', { type: 'user', visitor: { user_id: visitor.user_id }, user: { user_id: 'ext-vis' } });
+  const company = (await call('POST', '/companies', { company_id: 'c-1', name: 'Acme', size: 4, plan: 'Pro' })).body;
+  await call('POST', '/companies', { test: 'invalid' });
+  await call('GET', '/companies?company_id=c-1');
+  await call('GET', '/companies?company_id=missing');
+  await call('GET', `/companies/${company.id}`);
+  await call('POST', `/contacts/${user.id}/companies`, { id: company.id });
+  await call('POST', `/contacts/${user.id}/companies`, { id: '123' });
+  await call('GET', `/contacts/${user.id}/companies`);
+  await call('DELETE', `/contacts/${user.id}/companies/${company.id}`);
   const doomed = (await call('POST', '/contacts', build.user())).body;
   await call('DELETE', `/contacts/${doomed.id}`);
   await call('GET', '/data_attributes', undefined);
