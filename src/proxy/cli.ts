@@ -1,10 +1,13 @@
 // The `leadrelay-proxy` command: configuration from the environment (DESIGN.md), `--emulate`, and `setup`.
 import { randomBytes } from 'node:crypto';
+import { ConfigError } from './errors.js';
 import { ensureDataAttributes } from './intercom/data-attributes.js';
 import { IntercomClient, IntercomError, INTERCOM_REGIONS, type IntercomRegion } from './intercom/intercom-client.js';
 import { redactingLogger, stdoutLogger } from './logging.js';
 import { serve, type ServeOptions } from './node.js';
 import { runQueueCommand } from './queue-commands.js';
+import { checkSecrets } from './options.js';
+import { SECRET_COMMAND } from './secret-strength.js';
 import { openStore, StoreConfigError } from './store/open-store.js';
 
 const USAGE = `Usage: leadrelay-proxy [--emulate] [--port N]
@@ -12,8 +15,9 @@ const USAGE = `Usage: leadrelay-proxy [--emulate] [--port N]
        leadrelay-proxy queue [retry <id>|retry --dead|export]   the delivery queue and its dead letters
 
 Environment: INTERCOM_ACCESS_TOKEN (required; with --emulate leave it unset), INTERCOM_REGION (us|eu|au) or INTERCOM_BASE_URL,
-INTERCOM_VERSION (2.14), LEADRELAY_SECRET (required unless --emulate), LEADRELAY_IDENTITY_SECRET,
-LEADRELAY_JWT_SECRET, LEADRELAY_JWT_AUDIENCE (leadrelay:convert), LEADRELAY_JWT_ISSUER (leadrelay:site),
+INTERCOM_VERSION (2.14), LEADRELAY_SECRET (required unless --emulate; make it once with \`openssl rand -hex 32\`),
+LEADRELAY_PREVIOUS_SECRETS (comma-separated: secrets LEADRELAY_SECRET replaced, still accepted for verification),
+LEADRELAY_IDENTITY_SECRET, LEADRELAY_JWT_SECRET (each at least 32 random characters), LEADRELAY_JWT_AUDIENCE (leadrelay:convert), LEADRELAY_JWT_ISSUER (leadrelay:site),
 LEADRELAY_JWT_MAX_AGE_SECONDS (how long after its iat an identity JWT is accepted, 600),
 LEADRELAY_ALLOWED_ORIGINS (comma-separated), LEADRELAY_RATE_LIMIT (per minute per IP, 20; 0 = off),
 LEADRELAY_PUBLIC_URL (the https:// address browsers reach the proxy at), LEADRELAY_IPV6_PREFIX (rate-limit IPv6
@@ -44,9 +48,6 @@ Operations:
   LEADRELAY_SHUTDOWN_TIMEOUT_MS on SIGTERM, how long requests in flight may finish (10000); queued submissions stay
                                in the store for the next instance`;
 
-/** A configuration problem: printed as one clear sentence, exit code 1, never a stack trace. */
-class ConfigError extends Error {}
-
 interface CliArgs {
   command: 'serve' | 'setup' | 'help';
   emulate: boolean;
@@ -61,10 +62,10 @@ function parseArgs(argv: string[]): CliArgs {
     else if (arg === '--help' || arg === '-h') args.command = 'help';
     else if (arg === '--emulate') args.emulate = true;
     else if (arg === '--port') args.port = Number(argv[++i]);
-    else throw new ConfigError(`Unknown argument "${arg}".\n${USAGE}`);
+    else throw new ConfigError(`the argument "${arg}"`, 'is not one leadrelay-proxy knows', `\n${USAGE}`);
   }
   if (args.port !== undefined && !(Number.isInteger(args.port) && args.port >= 0 && args.port < 65536)) {
-    throw new ConfigError('--port needs a port number between 0 and 65535.');
+    throw new ConfigError('--port', 'needs a port number', 'Give one between 0 and 65535 (0: any free port).');
   }
   return args;
 }
@@ -81,25 +82,39 @@ export function optionsFromEnv(
   if (emulate && env.INTERCOM_ACCESS_TOKEN && !isEmulatorToken(env.INTERCOM_ACCESS_TOKEN)) {
     // The emulator keeps every visitor's data in memory and its hooks show it to any local process: never with a real token.
     throw new ConfigError(
-      'leadrelay-proxy: --emulate runs against an in-memory Intercom emulator, but INTERCOM_ACCESS_TOKEN is set to what looks like a real token. ' +
-        'Unset INTERCOM_ACCESS_TOKEN (or set it to "emulator") to try the emulator, or drop --emulate to talk to Intercom.',
+      'INTERCOM_ACCESS_TOKEN',
+      'is set to what looks like a real token, but --emulate runs against an in-memory Intercom emulator',
+      'Unset INTERCOM_ACCESS_TOKEN (or set it to "emulator") to try the emulator, or drop --emulate to talk to Intercom.',
     );
   }
   const missing: string[] = [];
   if (!env.INTERCOM_ACCESS_TOKEN && !emulate) missing.push('INTERCOM_ACCESS_TOKEN (your Intercom access token)');
   if (!env.LEADRELAY_SECRET && !emulate) missing.push('LEADRELAY_SECRET (a long random string that signs lead tokens)');
   if (missing.length) {
-    throw new ConfigError(`leadrelay-proxy: missing ${missing.join(' and ')}. Set it in the environment, or run with --emulate for local use.`);
+    throw new ConfigError(
+      missing.join(' and '),
+      `${missing.length > 1 ? 'are' : 'is'} missing`,
+      `Set ${missing.length > 1 ? 'them' : 'it'} in the environment${env.LEADRELAY_SECRET ? '' : ` (the secret once, from \`${SECRET_COMMAND}\`, kept in a .env file so it survives restarts)`}, or run with --emulate for local use.`,
+    );
   }
+  // Secrets are checked here too (createProxy checks them again), so a weak one is refused before anything starts.
+  const previousSecrets = (env.LEADRELAY_PREVIOUS_SECRETS ?? '').split(',').map((secret) => secret.trim()).filter(Boolean);
+  const secret = env.LEADRELAY_SECRET || randomBytes(32).toString('base64url');
+  checkSecrets({
+    secret,
+    previousSecrets,
+    identitySecret: env.LEADRELAY_IDENTITY_SECRET || undefined,
+    jwtSecret: env.LEADRELAY_JWT_SECRET || undefined,
+  });
   const region = env.INTERCOM_REGION?.trim().toLowerCase();
-  if (region && !(region in INTERCOM_REGIONS)) throw new ConfigError('leadrelay-proxy: INTERCOM_REGION must be us, eu or au.');
+  if (region && !(region in INTERCOM_REGIONS)) throw new ConfigError('INTERCOM_REGION', 'is not a region Intercom hosts workspaces in', 'Set it to us, eu or au (or leave it unset for us).');
   const rateLimit = env.LEADRELAY_RATE_LIMIT === undefined ? undefined : Number(env.LEADRELAY_RATE_LIMIT);
   if (rateLimit !== undefined && !(Number.isInteger(rateLimit) && rateLimit >= 0)) {
-    throw new ConfigError('leadrelay-proxy: LEADRELAY_RATE_LIMIT must be a whole number (0 turns the limit off).');
+    throw new ConfigError('LEADRELAY_RATE_LIMIT', 'must be a whole number', 'Set it to requests per minute per client and route (0 turns the limit off).');
   }
   const port = env.PORT === undefined ? undefined : Number(env.PORT);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
-    throw new ConfigError('leadrelay-proxy: PORT must be a port number.');
+    throw new ConfigError('PORT', 'must be a port number', 'Give one between 0 and 65535 (default 8787).');
   }
   const tuning = {
     recoveryLagMs: wholeNumber(env, 'LEADRELAY_RECOVERY_LAG_MS', 0),
@@ -115,23 +130,26 @@ export function optionsFromEnv(
   const setupRetryMaxMs = wholeNumber(env, 'LEADRELAY_SETUP_RETRY_MAX_MS', 1);
   const jwtMaxAgeSeconds = wholeNumber(env, 'LEADRELAY_JWT_MAX_AGE_SECONDS', 1);
   const ipv6Prefix = wholeNumber(env, 'LEADRELAY_IPV6_PREFIX', 1);
-  if (ipv6Prefix !== undefined && ipv6Prefix > 128) throw new ConfigError('leadrelay-proxy: LEADRELAY_IPV6_PREFIX must be from 1 to 128.');
+  if (ipv6Prefix !== undefined && ipv6Prefix > 128) {
+    throw new ConfigError('LEADRELAY_IPV6_PREFIX', 'must be from 1 to 128', 'Leave it unset for 64 (one household or site per /64).');
+  }
   const publicUrl = env.LEADRELAY_PUBLIC_URL?.trim() || undefined;
   if (publicUrl && !/^https?:\/\/[^/]/.test(publicUrl)) {
-    throw new ConfigError('leadrelay-proxy: LEADRELAY_PUBLIC_URL must be an http:// or https:// URL, e.g. https://www.example.com/api/leadrelay.');
+    throw new ConfigError('LEADRELAY_PUBLIC_URL', 'must be an http:// or https:// URL', 'Set it to the address browsers reach the proxy at, e.g. https://www.example.com/api/leadrelay.');
   }
   const retryMaxMs = wholeNumber(env, 'LEADRELAY_QUEUE_RETRY_MAX_MS', 10);
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
-    throw new ConfigError('leadrelay-proxy: REDIS_URL must start with redis:// or rediss://.');
+    throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://', 'Set it to your Redis server, e.g. redis://127.0.0.1:6379.');
   }
   return {
     accessToken: (emulate ? undefined : env.INTERCOM_ACCESS_TOKEN) || 'emulator-token',
     region: region as IntercomRegion | undefined,
     baseUrl: env.INTERCOM_BASE_URL || undefined,
     intercomVersion: env.INTERCOM_VERSION || undefined,
-    secret: env.LEADRELAY_SECRET || randomBytes(32).toString('base64url'),
+    secret,
     generatedSecret: !env.LEADRELAY_SECRET,
+    ...(previousSecrets.length ? { previousSecrets } : {}),
     redisUrl,
     identitySecret: env.LEADRELAY_IDENTITY_SECRET || undefined,
     jwtSecret: env.LEADRELAY_JWT_SECRET || undefined,
@@ -163,7 +181,7 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number): number 
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!(Number.isInteger(value) && value >= min)) throw new ConfigError(`leadrelay-proxy: ${name} must be a whole number of at least ${min}.`);
+  if (!(Number.isInteger(value) && value >= min)) throw new ConfigError(name, `must be a whole number of at least ${min}`, 'Set it to such a number, or leave it unset for the default.');
   return value;
 }
 
@@ -172,7 +190,7 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   // Durable by default (SQLite); --emulate alone keeps to memory, like the emulator it talks to.
   const storeUrl = env.LEADRELAY_STORE?.trim() || (args.emulate && !redisUrl && !env.LEADRELAY_DATA_DIR ? 'memory:' : undefined);
   if (args.port !== undefined) options.port = args.port;
-  const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, options.identitySecret, options.jwtSecret, options.metricsToken]);
+  const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, ...(options.previousSecrets ?? []), options.identitySecret, options.jwtSecret, options.metricsToken]);
   let closeEmulator = async () => undefined as void;
   if (args.emulate) {
     const { startEmulator } = await import('../emulator/index.js');
@@ -193,7 +211,8 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
 
   // Idempotency records, rate-limit counters and the delivery queue: SQLite (default), Redis (shared), or memory.
   const opened = await openStore({ url: storeUrl, dataDir: env.LEADRELAY_DATA_DIR, redisUrl, logger: log }).catch((error: unknown) => {
-    throw new ConfigError(`leadrelay-proxy: ${error instanceof StoreConfigError ? error.message : 'could not open the store.'}`);
+    if (error instanceof StoreConfigError) throw error;
+    throw new ConfigError('The store (LEADRELAY_STORE, LEADRELAY_DATA_DIR or REDIS_URL)', 'could not be opened', 'Check that its folder is writable, or that Redis is reachable.');
   });
   const store = opened.store;
   const served = await serve({ ...options, store, logger: log });
@@ -228,12 +247,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     await run(args, env);
   } catch (error) {
-    // Only our own sentences reach the terminal: an unexpected error's text could carry configuration.
+    // Only our own sentences reach the terminal: an unexpected error's text could carry configuration. A
+    // ConfigError (thrown by createProxy as well as here) names the setting and the fix, never the value.
     const code = (error as { code?: unknown }).code;
     const message =
-      error instanceof ConfigError || error instanceof IntercomError || (error instanceof Error && error.message.startsWith('LeadRelay'))
-        ? error.message
-        : `leadrelay-proxy: could not start (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown error'}).`;
+      error instanceof ConfigError || error instanceof StoreConfigError
+        ? `leadrelay-proxy: ${error.message}`
+        : error instanceof IntercomError || (error instanceof Error && error.message.startsWith('LeadRelay'))
+          ? error.message
+          : `leadrelay-proxy: could not start (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown error'}).`;
     process.stderr.write(`${message}\n`);
     process.exit(1);
   }

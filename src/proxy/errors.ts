@@ -45,3 +45,19 @@ export function errorToResponse(error: unknown): Response {
 export function invalidFields(fields: FieldErrors): ProxyError {
   return new ProxyError(400, 'invalid_field', 'Some fields are missing or invalid.', fields);
 }
+
+/**
+ * A setting that cannot work, refused before the proxy serves anything. `setting` names it (the option and its
+ * environment variable), `problem` says what is wrong with it, `fix` what to do. It never carries the setting's
+ * value: the access token and the secrets are settings too. The command prints its message and exits 1.
+ */
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    readonly problem: string,
+    readonly fix: string,
+  ) {
+    super(`${setting} ${problem}. ${fix}`);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,12 +1,14 @@
 // The proxy's options (the DESIGN.md configuration table in camelCase), their defaults, and what routes receive.
 import type { Context } from 'hono';
 import { LIMITS } from '../protocol/wire.js';
+import { ConfigError } from './errors.js';
 import type { DataAttributeSetup } from './intercom/data-attributes.js';
 import type { AuthenticateHook } from './guards/identity.js';
 import { IntercomClient, type IntercomClientOptions, type IntercomRegion } from './intercom/intercom-client.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { CaptchaVerifier } from './guards/spam.js';
 import { MemoryStore, type Store } from './store/index.js';
+import { SECRET_COMMAND, secretWeakness } from './secret-strength.js';
 
 export interface ProxyOptions {
   /** INTERCOM_ACCESS_TOKEN. Never logged, never answered. */
@@ -17,8 +19,17 @@ export interface ProxyOptions {
   baseUrl?: string;
   /** INTERCOM_VERSION (default 2.14). */
   intercomVersion?: string;
-  /** LEADRELAY_SECRET: signs lead tokens. */
+  /**
+   * LEADRELAY_SECRET: signs lead tokens (and keys the submission references stored in Intercom). At least 32
+   * characters and 128 bits by the estimate in secret-strength.ts: `openssl rand -hex 32`.
+   */
   secret: string;
+  /**
+   * LEADRELAY_PREVIOUS_SECRETS (comma-separated): secrets `secret` replaced. Lead tokens they signed still verify
+   * and lookups by submission reference still find leads they keyed; nothing new is signed with them. Drop one
+   * once the tokens it signed have expired (`leadTokenTtlSeconds`). Never list a secret that leaked or was weak.
+   */
+  previousSecrets?: string[];
   /** LEADRELAY_IDENTITY_SECRET: verifies user hashes on /convert, and JWTs through a key derived from it. */
   identitySecret?: string;
   /** LEADRELAY_JWT_SECRET: the HS256 key of identity JWTs, instead of the one derived from `identitySecret`. */
@@ -171,30 +182,32 @@ export interface ProxyEnv {
 
 export type RouteHandler = (c: Context<ProxyEnv>) => Promise<Response>;
 
-/** Refuse unusable options at construction time, with a message that names the option (and never its value). */
+/**
+ * Refuse unusable options at construction time with a ConfigError that names the option (and its environment
+ * variable) and the fix, never its value.
+ */
 export function resolveDeps(options: ProxyOptions): ProxyDeps {
-  if (!options.accessToken) throw new Error('createProxy: `accessToken` (INTERCOM_ACCESS_TOKEN) is required.');
-  if (!options.secret) throw new Error('createProxy: `secret` (LEADRELAY_SECRET) is required to sign lead tokens.');
-  if (options.region && !['us', 'eu', 'au'].includes(options.region)) {
-    throw new Error('createProxy: `region` must be us, eu or au.');
+  if (!options.accessToken) {
+    throw new ConfigError('`accessToken` (INTERCOM_ACCESS_TOKEN)', 'is missing', 'Set it to an access token of your Intercom app (Developer Hub → your app → Authentication).');
   }
-  // One secret for two jobs lets one job's output pass for the other's (a user hash as a lead-token signature).
-  const secrets = [options.secret, options.identitySecret, options.jwtSecret].filter(Boolean);
-  if (new Set(secrets).size !== secrets.length) {
-    throw new Error('createProxy: `secret`, `identitySecret` and `jwtSecret` must be three different values.');
+  checkSecrets(options);
+  if (options.region && !['us', 'eu', 'au'].includes(options.region)) {
+    throw new ConfigError('`region` (INTERCOM_REGION)', 'is not a region Intercom hosts workspaces in', 'Set it to us, eu or au (or leave it unset for us).');
   }
   const jwtMaxAge = options.identity?.jwtMaxAgeSeconds;
   if (jwtMaxAge !== undefined && !(Number.isInteger(jwtMaxAge) && jwtMaxAge >= 1)) {
-    throw new Error('createProxy: `identity.jwtMaxAgeSeconds` (LEADRELAY_JWT_MAX_AGE_SECONDS) must be a whole number of seconds, 1 or more. Leave it unset for 600 (10 minutes).');
+    throw new ConfigError('`identity.jwtMaxAgeSeconds` (LEADRELAY_JWT_MAX_AGE_SECONDS)', 'must be a whole number of seconds, 1 or more', 'Leave it unset for 600 (10 minutes).');
   }
   const rateLimit = options.rateLimit ?? 20;
-  if (!Number.isFinite(rateLimit) || rateLimit < 0) throw new Error('createProxy: `rateLimit` must be 0 or more.');
+  if (!Number.isFinite(rateLimit) || rateLimit < 0) {
+    throw new ConfigError('`rateLimit` (LEADRELAY_RATE_LIMIT)', 'must be 0 or more', 'Set it to requests per minute per client and route (0 turns the limit off).');
+  }
   const ipv6Prefix = options.ipv6Prefix ?? 64;
   if (!(Number.isInteger(ipv6Prefix) && ipv6Prefix >= 1 && ipv6Prefix <= 128)) {
-    throw new Error('createProxy: `ipv6Prefix` must be a whole number from 1 to 128.');
+    throw new ConfigError('`ipv6Prefix` (LEADRELAY_IPV6_PREFIX)', 'must be a whole number from 1 to 128', 'Leave it unset for 64 (one household or site per /64).');
   }
   if (options.publicUrl !== undefined && !/^https?:\/\/[^/]/.test(options.publicUrl.trim())) {
-    throw new Error('createProxy: `publicUrl` must be an http:// or https:// URL.');
+    throw new ConfigError('`publicUrl` (LEADRELAY_PUBLIC_URL)', 'must be an http:// or https:// URL', 'Set it to the address browsers reach the proxy at, e.g. https://www.example.com/api/leadrelay.');
   }
   const intercom = new IntercomClient({
     ...options.intercom,
@@ -223,4 +236,40 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
     intercom,
     store: options.store ?? new MemoryStore(),
   };
+}
+
+/**
+ * The secrets must each be strong (secret-strength.ts) and all different: one secret for two jobs lets one job's
+ * output pass for the other's (a user hash as a lead-token signature). Throws a ConfigError naming the setting.
+ */
+export function checkSecrets(options: Pick<ProxyOptions, 'secret' | 'previousSecrets' | 'identitySecret' | 'jwtSecret'>): void {
+  const fix = `Make one with \`${SECRET_COMMAND}\` and keep it where it survives restarts (a .env file or your secret store).`;
+  if (!options.secret) throw new ConfigError('`secret` (LEADRELAY_SECRET)', 'is missing: it signs lead tokens', fix);
+  const named: [string, string | undefined][] = [
+    ['`secret` (LEADRELAY_SECRET)', options.secret],
+    ...(options.previousSecrets ?? []).map((previous, i): [string, string] => [`\`previousSecrets\` (LEADRELAY_PREVIOUS_SECRETS, entry ${i + 1})`, previous]),
+    ['`identitySecret` (LEADRELAY_IDENTITY_SECRET)', options.identitySecret],
+    ['`jwtSecret` (LEADRELAY_JWT_SECRET)', options.jwtSecret],
+  ];
+  for (const [setting, value] of named) {
+    // An empty identity or JWT secret is unset (an empty environment variable), as everywhere else.
+    const weakness = value === undefined || (value === '' && setting !== named[0]![0]) ? undefined : secretWeakness(value);
+    if (weakness) {
+      const extra = setting.startsWith('`previousSecrets`') ? ' A weak previous secret forges tokens as well as the current one would: drop it (its lead tokens stop working, which is the point).' : '';
+      throw new ConfigError(setting, weakness, fix + extra);
+    }
+  }
+  const seen = new Map<string, string>();
+  for (const [setting, value] of named) {
+    if (value === undefined || value === '') continue;
+    const first = seen.get(value);
+    if (first) {
+      throw new ConfigError(
+        `${first} and ${setting}`,
+        'hold the same value, but `secret`, `identitySecret` and `jwtSecret` must be three different values (and no previous secret may be one of them)',
+        `Give each its own: \`${SECRET_COMMAND}\` once per secret.`,
+      );
+    }
+    seen.set(value, setting);
+  }
 }

@@ -1,10 +1,10 @@
 // The leadrelay-proxy command: fails fast without its secrets, and `--emulate` serves leads against an in-process emulator.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
-import { ACCESS_TOKEN, buildLead } from './harness.js';
+import { ACCESS_TOKEN, buildLead, testSecret } from './harness.js';
 
 const RUN_MAIN = "import { main } from './src/proxy/cli.ts'; await main(process.argv.slice(1));";
 const nodeArgs = (args: string[]) => ['--import', 'tsx', '--input-type=module', '-e', RUN_MAIN, '--', ...args];
@@ -89,7 +89,7 @@ test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to
   const { startProxyProcess } = await import('./proxy-process.js');
   const emulator = await startEmulator({ port: 0 });
   await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ route: '*', status: 503 }) });
-  const secret = randomUUID();
+  const secret = testSecret('cli-secret');
   const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret, env: { LEADRELAY_SETUP_RETRY_MAX_MS: '50', LEADRELAY_QUEUE_RETRY_MAX_MS: '200', LEADRELAY_RECOVERY_WAIT_MS: '200' } });
   try {
     const deadline = Date.now() + 20_000;
@@ -127,4 +127,57 @@ test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to
     await proxy.stop();
     await emulator.close();
   }
+});
+
+/** The command run with `env` in a child process: its exit code and everything it printed. */
+function runCli(env: Record<string, string>, args: string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, nodeArgs(args), { env: cleanEnv(env), encoding: 'utf8', timeout: 30_000 }, (_error, stdout, stderr) =>
+      resolve({ status: child.exitCode, stdout, stderr }),
+    );
+  });
+}
+
+test('each wrong setting is refused with its name and the fix, never a bare error class, never a secret or the token', async () => {
+  const strong = testSecret('cli-lead-secret');
+  const identity = testSecret('cli-identity-secret');
+  const base = { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: strong, LEADRELAY_DATA_DIR: '/nonexistent-leadrelay-test-dir', PORT: '0' };
+  const cases: { env: Record<string, string>; names: RegExp; fix: RegExp }[] = [
+    // The case that printed "leadrelay-proxy: could not start (Error)." and nothing else.
+    { env: { LEADRELAY_IDENTITY_SECRET: strong }, names: /LEADRELAY_SECRET\) and `identitySecret` \(LEADRELAY_IDENTITY_SECRET\)/, fix: /openssl rand -hex 32/ },
+    { env: { LEADRELAY_IDENTITY_SECRET: identity, LEADRELAY_JWT_SECRET: identity }, names: /LEADRELAY_IDENTITY_SECRET\) and `jwtSecret` \(LEADRELAY_JWT_SECRET\)/, fix: /openssl rand -hex 32/ },
+    { env: { LEADRELAY_SECRET: 'changeme' }, names: /LEADRELAY_SECRET\) is too short/, fix: /Make one with `openssl rand -hex 32`/ },
+    { env: { LEADRELAY_SECRET: 'a'.repeat(40) }, names: /LEADRELAY_SECRET\) is too easy to guess/, fix: /openssl rand -hex 32/ },
+    { env: { LEADRELAY_IDENTITY_SECRET: 'correct horse battery staple correct horse' }, names: /LEADRELAY_IDENTITY_SECRET\) is too easy to guess/, fix: /openssl rand -hex 32/ },
+    { env: { LEADRELAY_JWT_SECRET: 'jwt-secret' }, names: /LEADRELAY_JWT_SECRET\) is too short/, fix: /openssl rand -hex 32/ },
+    { env: { LEADRELAY_PREVIOUS_SECRETS: 'changemechangemechangemechangeme' }, names: /LEADRELAY_PREVIOUS_SECRETS, entry 1\) is too easy to guess/, fix: /drop it/ },
+    { env: { LEADRELAY_PREVIOUS_SECRETS: strong }, names: /LEADRELAY_SECRET\) and `previousSecrets`/, fix: /openssl rand -hex 32/ },
+    { env: { INTERCOM_REGION: 'mars' }, names: /INTERCOM_REGION is not a region/, fix: /us, eu or au/ },
+    { env: { LEADRELAY_IPV6_PREFIX: '129' }, names: /LEADRELAY_IPV6_PREFIX must be from 1 to 128/, fix: /Leave it unset for 64/ },
+    { env: { LEADRELAY_PUBLIC_URL: 'leads.mysite.test' }, names: /LEADRELAY_PUBLIC_URL must be an http:\/\/ or https:\/\/ URL/, fix: /e\.g\. https:\/\/www\.example\.com\/api\/leadrelay/ },
+    { env: { LEADRELAY_RATE_LIMIT: 'lots' }, names: /LEADRELAY_RATE_LIMIT must be a whole number/, fix: /0 turns the limit off/ },
+    { env: { REDIS_URL: 'http://cache' }, names: /REDIS_URL must start with redis:\/\//, fix: /e\.g\. redis:\/\/127\.0\.0\.1:6379/ },
+  ];
+  const results = await Promise.all(cases.map((c) => runCli({ ...base, ...c.env })));
+  results.forEach((result, i) => {
+    const { env, names, fix } = cases[i]!;
+    const label = JSON.stringify(Object.keys(env));
+    assert.equal(result.status, 1, `${label}: ${result.stderr}`);
+    assert.match(result.stderr, /^leadrelay-proxy: /, label);
+    assert.match(result.stderr, names, label);
+    assert.match(result.stderr, fix, label);
+    assert.doesNotMatch(result.stderr, /could not start \(/, `${label}: not a bare error class`);
+    assert.doesNotMatch(result.stderr, /at .*\.ts:\d+/, `${label}: no stack trace`);
+    const printed = result.stdout + result.stderr;
+    for (const value of [ACCESS_TOKEN, strong, identity, ...Object.values(env)]) {
+      assert.ok(!printed.includes(value), `${label}: a configured value was printed: ${printed}`);
+    }
+    assert.doesNotMatch(result.stdout, /"listening"/, `${label}: nothing listened`);
+  });
+});
+
+test('without LEADRELAY_SECRET the refusal says how to make one that survives restarts', () => {
+  const result = spawnSync(process.execPath, nodeArgs([]), { env: cleanEnv({ INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN }), encoding: 'utf8', timeout: 20_000 });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /LEADRELAY_SECRET.* is missing\. .*`openssl rand -hex 32`.*\.env/);
 });

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { createProxy, MemoryStore, type ProxyOptions } from '../../src/proxy/app.js';
 import { configWarnings } from '../../src/proxy/config-warnings.js';
 import { startEmulator } from '../../src/emulator/index.js';
-import { ACCESS_TOKEN, SECRET } from './harness.js';
+import { ACCESS_TOKEN, SECRET, testSecret } from './harness.js';
 import { startProxyProcess } from './proxy-process.js';
 
-const IDENTITY_SECRET = 'identity-secret-for-config-warning-tests';
+const IDENTITY_SECRET = testSecret('identity-secret-for-config-warning-tests');
 
 /** The warnings createProxy logs for these options (no Intercom call: the data attribute setup is off). */
 async function startupWarnings(options: Partial<ProxyOptions>): Promise<Record<string, unknown>[]> {
@@ -66,7 +66,7 @@ test('a complete configuration starts without a warning', async () => {
 test('an authenticate hook or a JWT secret counts as a way to verify users', async () => {
   const allowedOrigins = ['https://www.example.com'];
   assert.deepEqual(events(await startupWarnings({ allowedOrigins, authenticate: async () => null })), []);
-  assert.deepEqual(events(await startupWarnings({ allowedOrigins, jwtSecret: 'jwt-secret-for-config-warning-tests' })), []);
+  assert.deepEqual(events(await startupWarnings({ allowedOrigins, jwtSecret: testSecret('jwt-secret-for-config-warning-tests') })), []);
 });
 
 test('an allowed origin that is not an origin (no scheme) is named, because no browser ever sends it', async () => {

@@ -10,7 +10,7 @@ import type { Progress } from './idempotency.js';
 import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import { reusableLead } from './lead-resolver.js';
-import { signLeadToken } from '../guards/lead-token.js';
+import { signLeadToken, verificationSecrets } from '../guards/lead-token.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
 import { DeliveryDeferred, findConversationStartedBy, findLeadBySubmission, recover, surelyNotCommitted } from './recovery.js';
 import type { StoredAnswer } from '../store/index.js';
@@ -181,7 +181,7 @@ async function deliverOnce(
         if (typeof contact?.id !== 'string') throw new IntercomError('http', 502, 'malformed_contact', undefined);
         return contact.id;
       },
-      () => findLeadBySubmission(intercom, options.secret, submissionId, trace),
+      () => findLeadBySubmission(intercom, verificationSecrets(options), submissionId, trace),
       budget,
       { recordLater: true },
     );

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProxyError } from '../errors.js';
 import { IntercomError } from '../intercom/intercom-client.js';
-import { InvalidLeadTokenError, PendingLeadTokenError, verifyLeadToken, type LeadTokenClaims } from '../guards/lead-token.js';
+import { InvalidLeadTokenError, PendingLeadTokenError, verificationSecrets, verifyLeadToken, type LeadTokenClaims } from '../guards/lead-token.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
 import { conversationsStartedBy, findConversationStartedBy, findLeadBySubmission } from './recovery.js';
 
@@ -46,7 +46,7 @@ async function lookUpLead(deps: Pick<ProxyDeps, 'store' | 'intercom' | 'options'
   if (claim.outcome !== 'claimed') return undefined;
   let resolved: ResolvedLead | undefined;
   try {
-    const lead = await findLeadBySubmission(deps.intercom, deps.options.secret, submissionId);
+    const lead = await findLeadBySubmission(deps.intercom, verificationSecrets(deps.options), submissionId);
     const conversation = lead && (await findConversationStartedBy(deps.intercom, lead));
     if (lead && conversation) resolved = { contactId: lead, conversationId: conversation };
   } catch {
@@ -94,7 +94,7 @@ export function leadPending(): ProxyError {
  */
 export async function resolveLeadToken(deps: Pick<ProxyDeps, 'store' | 'intercom' | 'options'>, token: unknown, waitMs = 10_000): Promise<LeadTokenClaims> {
   try {
-    return await verifyLeadToken(token, deps.options.secret);
+    return await verifyLeadToken(token, verificationSecrets(deps.options));
   } catch (error) {
     if (!(error instanceof PendingLeadTokenError)) throw error;
     const resolved = await resolveLead(deps, error.claims.submissionId, waitMs);
@@ -118,7 +118,7 @@ export async function reusableLead(
   let contactId: string;
   const known: string[] = [];
   try {
-    const claims = await verifyLeadToken(token, deps.options.secret);
+    const claims = await verifyLeadToken(token, verificationSecrets(deps.options));
     contactId = claims.contactId;
     if (claims.conversationId) known.push(claims.conversationId);
   } catch (error) {

@@ -34,9 +34,15 @@ type Trace = { intercomRequestIds: string[] };
 
 /**
  * The lead created for `submissionId`, by its leadrelay_submission_id custom attribute (oldest first). That
- * attribute holds the id's one-way reference under `secret` (LEADRELAY_SECRET), never the id itself.
+ * attribute holds the id's one-way reference under the secret of its day (LEADRELAY_SECRET, or one it replaced:
+ * pass verificationSecrets), never the id itself.
  */
-export async function findLeadBySubmission(intercom: IntercomClient, secret: string, submissionId: string, trace?: Trace): Promise<string | undefined> {
+export async function findLeadBySubmission(intercom: IntercomClient, secrets: string | readonly string[], submissionId: string, trace?: Trace): Promise<string | undefined> {
+  const references = (typeof secrets === 'string' ? [secrets] : secrets).map((secret) => ({
+    field: `custom_attributes.${SUBMISSION_ATTRIBUTE}`,
+    operator: '=',
+    value: submissionReference(secret, submissionId),
+  }));
   const found = await intercom.request<{ data?: { id?: unknown; created_at?: number }[] }>(
     'POST',
     '/contacts/search',
@@ -44,7 +50,7 @@ export async function findLeadBySubmission(intercom: IntercomClient, secret: str
       query: {
         operator: 'AND',
         value: [
-          { field: `custom_attributes.${SUBMISSION_ATTRIBUTE}`, operator: '=', value: submissionReference(secret, submissionId) },
+          references.length === 1 ? references[0] : { operator: 'OR', value: references },
           { field: 'role', operator: '=', value: 'lead' },
         ],
       },

@@ -62,21 +62,39 @@ export async function signLeadToken(claims: Omit<LeadTokenClaims, 'contactId'> &
     .sign(await keyOf(secret));
 }
 
-/** The claims of a valid delivered lead token; throws InvalidLeadTokenError (PendingLeadTokenError when queued). */
-export async function verifyLeadToken(token: unknown, secret: string): Promise<LeadTokenClaims> {
+/**
+ * The secrets a lead token may be signed with: `secret` first, then `previousSecrets` (after a rotation, so the
+ * tokens browsers already hold keep working). Only `secret` ever signs.
+ */
+export function verificationSecrets(options: { secret: string; previousSecrets?: readonly string[] }): string[] {
+  return [options.secret, ...(options.previousSecrets ?? []).filter((previous) => previous && previous !== options.secret)];
+}
+
+/**
+ * The claims of a valid delivered lead token, signed with `secrets` (one, or the list from verificationSecrets);
+ * throws InvalidLeadTokenError (PendingLeadTokenError when queued).
+ */
+export async function verifyLeadToken(token: unknown, secrets: string | readonly string[]): Promise<LeadTokenClaims> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new InvalidLeadTokenError('invalid');
-  let payload: Record<string, unknown>;
-  try {
-    ({ payload } = await jwtVerify(token, await keyOf(secret), {
-      algorithms: ['HS256'],
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      requiredClaims: ['sid', 'exp'],
-    }));
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    throw new InvalidLeadTokenError(code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid');
+  let payload: Record<string, unknown> | undefined;
+  for (const secret of typeof secrets === 'string' ? [secrets] : secrets) {
+    try {
+      ({ payload } = await jwtVerify(token, await keyOf(secret), {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        requiredClaims: ['sid', 'exp'],
+      }));
+      break;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // Only a signature by another key is worth trying the next secret for: a token whose signature verified
+      // but whose claims are wrong (expired, another audience) is that token's own fault under every secret.
+      if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') continue;
+      throw new InvalidLeadTokenError(code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid');
+    }
   }
+  if (!payload) throw new InvalidLeadTokenError('invalid');
   const { sub, sid, cid, avt } = payload;
   if ((sub !== undefined && typeof sub !== 'string') || typeof sid !== 'string') throw new InvalidLeadTokenError('invalid');
   // A queued submission's token names no contact (and no conversation) yet.

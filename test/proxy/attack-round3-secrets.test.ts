@@ -1,0 +1,186 @@
+// Guessable secrets and rotation, as an attacker and an operator meet them.
+//
+// Every visitor receives a lead token signed with LEADRELAY_SECRET: with a guessable secret, one token is enough to
+// find it offline and forge tokens into anyone's conversation. The proxy refuses such secrets (and guessable
+// identity and JWT secrets) at construction; a rotated secret still verifies the tokens it signed, and only those.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { createProxy, ConfigError, estimateSecretBits } from '../../src/proxy/app.js';
+import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
+import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
+import { findLeadBySubmission } from '../../src/proxy/delivery/recovery.js';
+import { serve, type ServedProxy } from '../../src/proxy/node.js';
+import { ACCESS_TOKEN, SECRET, buildLead, startStack, testSecret, type Stack } from './harness.js';
+
+/** What an attacker tries first: short words, defaults, a repeated character, a phrase of common words. */
+const GUESSABLE = [
+  'changeme',
+  'hunter2',
+  'a'.repeat(40),
+  'correct horse battery staple correct horse',
+  'leadrelay-lead-token-secret-for-production',
+  'passwordpasswordpassword1234567890',
+  '0123456789abcdef0123456789abcdef0123456789abcdef',
+  'abcdefghijklmnopqrstuvwxyz0123456789',
+];
+
+const SETTINGS = [
+  { option: 'secret', variable: 'LEADRELAY_SECRET' },
+  { option: 'identitySecret', variable: 'LEADRELAY_IDENTITY_SECRET' },
+  { option: 'jwtSecret', variable: 'LEADRELAY_JWT_SECRET' },
+  { option: 'previousSecrets', variable: 'LEADRELAY_PREVIOUS_SECRETS' },
+] as const;
+
+/** createProxy with these options, closed at once; rejects with what createProxy threw. */
+async function construct(options: Record<string, unknown>): Promise<void> {
+  const proxy = createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, baseUrl: 'http://127.0.0.1:9', setupDataAttributes: false, queuePollMs: 0, ...options });
+  await proxy.close();
+}
+
+describe('a guessable secret', () => {
+  test('with secret "changeme" a token is forged offline from one the proxy handed out: such a proxy no longer starts', async () => {
+    // The attack the refusal prevents, shown on the token alone: one honest token, a guess list, a forgery.
+    const honest = await signLeadToken({ contactId: 'attacker', submissionId: 'a' }, 'changeme');
+    const [header, payload, signature] = honest.split('.');
+    const found = GUESSABLE.find((guess) => createHmac('sha256', guess).update(`${header}.${payload}`).digest('base64url') === signature);
+    assert.equal(found, 'changeme', 'the guess list finds the secret offline');
+    const forged = await signLeadToken({ contactId: 'victim', conversationId: '1', submissionId: 'b' }, found);
+    assert.equal((await verifyLeadToken(forged, 'changeme')).contactId, 'victim');
+    // So the proxy never runs with it.
+    await assert.rejects(construct({ secret: 'changeme' }), ConfigError);
+  });
+
+  for (const { option, variable } of SETTINGS) {
+    test(`\`${option}\` refuses every guessable value, naming ${variable}, why, and \`openssl rand -hex 32\`, never the value`, async () => {
+      for (const weak of GUESSABLE) {
+        const value = option === 'previousSecrets' ? [weak] : weak;
+        await assert.rejects(construct({ [option]: value }), (error: unknown) => {
+          assert.ok(error instanceof ConfigError, `${option} = ${weak}: ${String(error)}`);
+          assert.match(error.message, new RegExp(`\`${option}\` \\(${variable}`), weak);
+          assert.match(error.message, /too short|too easy to guess/);
+          assert.match(error.message, /`openssl rand -hex 32`/);
+          assert.ok(!error.message.includes(weak), `the value is not printed: ${error.message}`);
+          return true;
+        });
+      }
+    });
+  }
+
+  test('`openssl rand -hex 32` passes, for every secret at once', async () => {
+    const fresh = () => execFileSync('openssl', ['rand', '-hex', '32'], { encoding: 'utf8' }).trim();
+    const [secret, identitySecret, jwtSecret, previous] = [fresh(), fresh(), fresh(), fresh()];
+    assert.match(secret, /^[0-9a-f]{64}$/);
+    await construct({ secret, identitySecret, jwtSecret, previousSecrets: [previous] });
+  });
+
+  test('the estimate: about 4 bits per random hex digit, 12.9 per distinct word, nothing for repetition', () => {
+    let lowest = Infinity;
+    for (let i = 0; i < 200; i += 1) lowest = Math.min(lowest, estimateSecretBits(randomBytes(32).toString('hex')));
+    assert.ok(lowest >= 160, `64 random hex digits estimate at least 160 bits (lowest ${lowest})`);
+    assert.equal(estimateSecretBits('correct horse battery staple correct horse'), Math.floor(4 * Math.log2(7776)));
+    assert.equal(estimateSecretBits('a'.repeat(40)), 0);
+    assert.equal(estimateSecretBits('abc'.repeat(20)), estimateSecretBits('abc'));
+  });
+
+  test('one value for two secrets names both settings and the fix (it used to be a bare Error)', async () => {
+    const shared = testSecret('shared');
+    await assert.rejects(construct({ identitySecret: shared, jwtSecret: shared }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /`identitySecret` \(LEADRELAY_IDENTITY_SECRET\) and `jwtSecret` \(LEADRELAY_JWT_SECRET\)/);
+      assert.match(error.message, /openssl rand -hex 32/);
+      assert.ok(!error.message.includes(shared));
+      return true;
+    });
+    await assert.rejects(construct({ previousSecrets: [SECRET] }), /`secret` \(LEADRELAY_SECRET\) and `previousSecrets`/);
+  });
+
+  test('every createProxy setting error is a ConfigError naming the option and its variable', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ accessToken: '' }, /`accessToken` \(INTERCOM_ACCESS_TOKEN\) is missing\. Set it/],
+      [{ secret: '' }, /`secret` \(LEADRELAY_SECRET\) is missing.*openssl rand -hex 32/],
+      [{ region: 'mars' }, /`region` \(INTERCOM_REGION\).*us, eu or au/],
+      [{ rateLimit: -1 }, /`rateLimit` \(LEADRELAY_RATE_LIMIT\)/],
+      [{ ipv6Prefix: 129 }, /`ipv6Prefix` \(LEADRELAY_IPV6_PREFIX\).*1 to 128/],
+      [{ publicUrl: 'www.example.com' }, /`publicUrl` \(LEADRELAY_PUBLIC_URL\).*https:\/\/www\.example\.com\/api\/leadrelay/],
+    ];
+    for (const [options, message] of cases) {
+      await assert.rejects(construct(options), (error: unknown) => error instanceof ConfigError && message.test(error.message) && !error.message.includes(ACCESS_TOKEN));
+    }
+  });
+});
+
+describe('rotating LEADRELAY_SECRET', () => {
+  let stack: Stack;
+  let rotated: ServedProxy;
+  const NEXT = testSecret('next-lead-token-secret');
+  const rotatedLogs: Record<string, unknown>[] = [];
+
+  before(async () => {
+    stack = await startStack();
+    // The same Intercom, a new instance after the rotation: the old secret is only a previous one.
+    rotated = await serve({
+      port: 0,
+      accessToken: ACCESS_TOKEN,
+      secret: NEXT,
+      previousSecrets: [SECRET],
+      baseUrl: stack.emulator.url,
+      rateLimit: 0,
+      setupDataAttributes: false,
+      queuePollMs: 0,
+      logger: (line) => rotatedLogs.push(line),
+    });
+  });
+  after(async () => {
+    await rotated.close();
+    await stack.close();
+  });
+
+  const message = (leadToken: string) =>
+    fetch(`${rotated.url}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ leadToken, body: 'Still there?' }) });
+
+  test('a lead token signed before the rotation still posts into its conversation; new tokens are signed with the new secret only', async () => {
+    const created = await stack.post('/leads', buildLead());
+    assert.equal(created.status, 201);
+    const answer = await message(created.json.leadToken);
+    assert.equal(answer.status, 201, await answer.clone().text());
+    assert.deepEqual(await answer.json(), { conversationId: created.json.conversationId });
+
+    const fresh = await fetch(`${rotated.url}/leads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+      body: JSON.stringify(buildLead({ email: 'after-rotation@example.com' })),
+    });
+    assert.equal(fresh.status, 201);
+    const { leadToken } = (await fresh.json()) as { leadToken: string };
+    assert.equal((await verifyLeadToken(leadToken, NEXT)).conversationId !== undefined, true);
+    await assert.rejects(verifyLeadToken(leadToken, SECRET), 'not signed with the previous secret');
+  });
+
+  test('a token signed with any other secret is still refused 401 invalid_lead_token', async () => {
+    const created = await stack.post('/leads', buildLead({ email: 'victim@example.com' }));
+    const claims = JSON.parse(Buffer.from(created.json.leadToken.split('.')[1], 'base64url').toString()) as { sub: string; sid: string };
+    for (const secret of [randomBytes(32).toString('hex'), 'changeme']) {
+      const forged = await signLeadToken({ contactId: claims.sub, conversationId: created.json.conversationId, submissionId: claims.sid }, secret);
+      const answer = await message(forged);
+      assert.equal(answer.status, 401);
+      assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'invalid_lead_token');
+    }
+  });
+
+  test('a lead keyed under the previous secret is still found by its submission reference', async () => {
+    const key = crypto.randomUUID();
+    const created = await stack.post('/leads', buildLead({ email: 'reference@example.com' }), { key });
+    assert.equal(created.status, 201);
+    const client = new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: stack.emulator.url });
+    const contactId = JSON.parse(Buffer.from(created.json.leadToken.split('.')[1], 'base64url').toString()).sub as string;
+    assert.equal(await findLeadBySubmission(client, [NEXT, SECRET], key), contactId);
+    assert.equal(await findLeadBySubmission(client, [NEXT], key), undefined, 'the new secret alone does not find it');
+  });
+
+  test('no previous secret appears in a log line', () => {
+    assert.ok(rotatedLogs.length > 0);
+    for (const line of rotatedLogs) assert.ok(!JSON.stringify(line).includes(SECRET) && !JSON.stringify(line).includes(NEXT));
+  });
+});
