@@ -3,15 +3,16 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from './index.js';
 import { DEFAULT_REQUEST_LOG_LIMIT } from './state.js';
 
-const USAGE = `Usage: leadrelay-emulator [--port N] [--host H] [--token T] [--request-log N]
-  --request-log N   how many API requests GET /_emulator/requests keeps, oldest dropped first (default ${DEFAULT_REQUEST_LOG_LIMIT})`;
+const USAGE = `Usage: leadrelay-emulator [--port N] [--host H] [--token T] [--request-log N] [--allow-host NAME]...
+  --request-log N     how many API requests GET /_emulator/requests keeps, oldest dropped first (default ${DEFAULT_REQUEST_LOG_LIMIT})
+  --allow-host NAME   a Host name it answers to besides loopback and --host (e.g. a container's service name)`;
 
 export async function main(argv: string[]): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'request-log': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, 'request-log': { type: 'string' }, 'allow-host': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (error) {
@@ -35,7 +36,8 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const running = await startEmulator({ port, host: values.host ?? '127.0.0.1', token: values.token, requestLogLimit });
+  const allowedHosts = values['allow-host'] ?? [];
+  const running = await startEmulator({ port, host: values.host ?? '127.0.0.1', token: values.token, requestLogLimit, allowedHosts });
   console.log(`Intercom emulator listening on ${running.url}`);
   const stop = () => {
     process.off('SIGINT', stop);

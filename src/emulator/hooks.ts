@@ -1,4 +1,5 @@
 // Test hooks under /_emulator/ (no auth): inspect state and requests, inject faults, configure limits, reset.
+import { networkInterfaces } from 'node:os';
 import { Hono } from 'hono';
 import { contactView } from './contact-view.js';
 import { conversationView } from './conversations.js';
@@ -17,6 +18,92 @@ async function readJson(request: Request): Promise<{ ok: true; value: unknown } 
     return { ok: false };
   }
 }
+
+/** Where the emulator listens, for the Host check; unknown until a server is bound (or never, for createEmulator). */
+export interface EmulatorBinding {
+  /** The address it was bound to (`127.0.0.1`, `::1`, `0.0.0.0`, a LAN address…). */
+  address?: string;
+  port?: number;
+  /** Further Host names it answers to (a container's service name), each `name` or `name:port`. */
+  allowedHosts?: readonly string[];
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const WILDCARD_ADDRESSES = new Set(['', '0.0.0.0', '::', '[::]']);
+
+const bracketed = (address: string) => (address.includes(':') && !address.startsWith('[') ? `[${address}]` : address).toLowerCase();
+
+/** The names a Host header may carry: loopback, the bound address, and (bound to every interface) each one's. */
+function allowedNames(binding: EmulatorBinding): Set<string> {
+  const names = new Set(LOOPBACK_NAMES);
+  const address = binding.address?.trim() ?? '';
+  if (!WILDCARD_ADDRESSES.has(address)) names.add(bracketed(address));
+  else {
+    for (const entries of Object.values(networkInterfaces())) {
+      for (const entry of entries ?? []) names.add(bracketed(entry.address.replace(/%.*$/, '')));
+    }
+  }
+  return names;
+}
+
+function splitHost(value: string): { name: string; port: number | undefined } | undefined {
+  const match = /^(\[[0-9a-f:.]+\]|[^:[\]\s/@]+)(?::(\d{1,5}))?$/i.exec(value.trim());
+  if (!match) return undefined;
+  return { name: match[1]!.toLowerCase(), port: match[2] === undefined ? undefined : Number(match[2]) };
+}
+
+/**
+ * Whether a Host header names this emulator. A page the developer opens can point its own domain at 127.0.0.1
+ * (DNS rebinding) and then read and drive the emulator as a same-origin page; its requests carry that domain as
+ * Host, so only loopback names, the bound address and names the operator listed are answered, on the bound port.
+ */
+export function hostAllowed(host: string, binding: EmulatorBinding): boolean {
+  const parsed = splitHost(host);
+  if (!parsed) return false;
+  const port = parsed.port ?? 80;
+  if (binding.port !== undefined && port !== binding.port) {
+    return false;
+  }
+  if (allowedNames(binding).has(parsed.name)) return true;
+  return (binding.allowedHosts ?? []).some((entry) => {
+    const listed = splitHost(entry);
+    return listed !== undefined && listed.name === parsed.name && (listed.port === undefined || listed.port === port);
+  });
+}
+
+/**
+ * Refuses what a web page could send the emulator: a request under another Host (DNS rebinding, every route), and
+ * for the hooks, which have no auth, a foreign Origin or a POST that is not JSON (a cross-site `text/plain` or
+ * form POST needs no preflight, so CORS alone would let it reset or reconfigure the emulator). A request without a
+ * Host header passed to createEmulator's handler did not come from a browser (a test calling it in-process).
+ */
+export function refuseForeignRequest(request: Request, binding: EmulatorBinding, hook: boolean): Response | undefined {
+  const host = request.headers.get('host');
+  const overHttp = binding.port !== undefined;
+  if ((host !== null || overHttp) && !hostAllowed(host ?? '', binding)) {
+    return Response.json(hookError('host_not_allowed', 'The emulator answers only to loopback names and its bound address (Host header); list other names with --allow-host'), { status: 403 });
+  }
+  if (!hook) return undefined;
+  const origin = request.headers.get('origin');
+  if (origin !== null && !sameOrigin(origin, host ?? new URL(request.url).host)) {
+    return Response.json(hookError('origin_not_allowed', 'The emulator hooks answer only their own origin or non-browser clients (Origin header)'), { status: 403 });
+  }
+  if (request.method === 'POST' && !isJson(request.headers.get('content-type'))) {
+    return Response.json(hookError('unsupported_media_type', 'POST to an emulator hook needs Content-Type: application/json'), { status: 415 });
+  }
+  return undefined;
+}
+
+function sameOrigin(origin: string, host: string): boolean {
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' && url.origin === origin.toLowerCase() && url.host === new URL(`http://${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
+const isJson = (contentType: string | null) => contentType !== null && /^application\/json\s*(;|$)/i.test(contentType.trim());
 
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApiApp } from './app.js';
-import { createHooksApp } from './hooks.js';
+import { createHooksApp, refuseForeignRequest, type EmulatorBinding } from './hooks.js';
 import { EmulatorState } from './state.js';
 
 export interface EmulatorOptions {
@@ -11,6 +11,11 @@ export interface EmulatorOptions {
   token?: string;
   /** How many API requests `GET /_emulator/requests` keeps, oldest dropped first (default 10,000). */
   requestLogLimit?: number;
+  /**
+   * Host names it answers to besides loopback (`localhost`, `127.0.0.1`, `[::1]`) and the address it is bound to,
+   * each `name` or `name:port`: e.g. a container's service name. Any other Host is refused (DNS rebinding).
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface Emulator {
@@ -29,14 +34,21 @@ export interface RunningEmulator {
 }
 
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
+  return emulatorFor(options, { allowedHosts: options.allowedHosts });
+}
+
+/** `binding` is filled in by startEmulator once its server listens: the Host check then knows the address and port. */
+function emulatorFor(options: EmulatorOptions, binding: EmulatorBinding): Emulator {
   const state = new EmulatorState(options.requestLogLimit);
   const api = createApiApp(state, options);
   const hooks = createHooksApp(state);
   return {
     async fetch(request: Request, env?: unknown): Promise<Response> {
       const path = new URL(request.url).pathname;
-      const app = path === '/_emulator' || path.startsWith('/_emulator/') ? hooks : api;
-      return app.fetch(request, env as never);
+      const hook = path === '/_emulator' || path.startsWith('/_emulator/');
+      const refusal = refuseForeignRequest(request, binding, hook);
+      if (refusal) return refusal;
+      return (hook ? hooks : api).fetch(request, env as never);
     },
     reset: () => state.reset(),
   };
@@ -44,7 +56,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
 /** Starts the emulator over HTTP (port 0 picks a free port); bind it to loopback, the hooks have no auth. */
 export async function startEmulator(options: EmulatorOptions & { port?: number; host?: string } = {}): Promise<RunningEmulator> {
-  const emulator = createEmulator({ token: options.token, requestLogLimit: options.requestLogLimit });
+  const binding: EmulatorBinding = { allowedHosts: options.allowedHosts };
+  const emulator = emulatorFor({ token: options.token, requestLogLimit: options.requestLogLimit }, binding);
   const host = options.host ?? '127.0.0.1';
   const { server, port } = await new Promise<{ server: Server; port: number }>((resolve, reject) => {
     const created = serve({ fetch: (request, env) => emulator.fetch(request, env), port: options.port ?? 0, hostname: host }, (info: AddressInfo) =>
@@ -52,6 +65,8 @@ export async function startEmulator(options: EmulatorOptions & { port?: number; 
     ) as Server;
     created.once('error', reject);
   });
+  binding.address = host;
+  binding.port = port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${urlHost}:${port}`,

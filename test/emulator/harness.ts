@@ -41,7 +41,7 @@ export function useEmulator(startOptions: { token?: string } = {}): TestEmulator
   async function call(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<ApiAnswer> {
     const response = await fetch(`${running!.url}${path}`, {
       method,
-      headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
+      headers: body === undefined && method !== 'POST' ? headers : { 'Content-Type': 'application/json', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();

@@ -1,6 +1,8 @@
 // The /_emulator/ hooks: state, request log, faults of every kind, rate-limit config and headers, reset.
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { describe, test } from 'node:test';
+import { startEmulator } from '../../src/emulator/index.js';
 import { DEFAULT_REQUEST_LOG_LIMIT, EmulatorState } from '../../src/emulator/state.js';
 import { build, useEmulator } from './harness.js';
 
@@ -204,5 +206,83 @@ describe('rate limit', () => {
   test('an invalid config is refused with 400', async () => {
     const answer = await emulator.hook('POST', '/config', { rateLimit: { limit: -1, windowSeconds: 60 } });
     assert.equal(answer.status, 400);
+  });
+});
+
+/** A raw HTTP request, so the Host and Origin headers are exactly what a browser under attack would send. */
+function raw(url: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const call = httpRequest(`${url}${path}`, { method, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    call.on('error', reject);
+    call.end(body);
+  });
+}
+
+describe('a web page the developer opens cannot drive the hooks', () => {
+  const hostOf = () => new URL(emulator.url).host;
+
+  test('a cross-site text/plain POST (no preflight) cannot reset, reconfigure or add faults: 415', async () => {
+    await emulator.api('POST', '/contacts', build.lead());
+    for (const [path, body] of [['/reset', ''], ['/config', '{"searchLagMs":60000}'], ['/faults', '{"route":"*","status":500}'], ['/visitors', '{}']] as const) {
+      const sent = await raw(emulator.url, 'POST', `/_emulator${path}`, { host: hostOf(), 'content-type': 'text/plain;charset=UTF-8' }, body);
+      assert.equal(sent.status, 415, path);
+      assert.equal(sent.body.error.code, 'unsupported_media_type');
+      const form = await raw(emulator.url, 'POST', `/_emulator${path}`, { host: hostOf(), 'content-type': 'application/x-www-form-urlencoded' }, body);
+      assert.equal(form.status, 415, path);
+    }
+    const bare = await raw(emulator.url, 'POST', '/_emulator/reset', { host: hostOf() });
+    assert.equal(bare.status, 415, 'a POST with no content type at all');
+    assert.equal(await contactCount(), 1, 'nothing was reset');
+    assert.equal((await emulator.hook('GET', '/faults')).body.faults.length, 0, 'no fault was added');
+  });
+
+  test('a foreign Origin is refused (403 origin_not_allowed), even with a JSON body, and for reading the state', async () => {
+    await emulator.api('POST', '/contacts', build.lead());
+    for (const origin of ['https://evil.example', 'http://localhost:1', 'null', `https://${hostOf()}`]) {
+      const reset = await raw(emulator.url, 'POST', '/_emulator/reset', { host: hostOf(), origin, 'content-type': 'application/json' }, '{}');
+      assert.equal(reset.status, 403, origin);
+      assert.equal(reset.body.error.code, 'origin_not_allowed');
+      const state = await raw(emulator.url, 'GET', '/_emulator/state', { host: hostOf(), origin });
+      assert.equal(state.status, 403, origin);
+    }
+    assert.equal(await contactCount(), 1, 'nothing was reset');
+    const own = await raw(emulator.url, 'GET', '/_emulator/state', { host: hostOf(), origin: `http://${hostOf()}` });
+    assert.equal(own.status, 200, 'its own origin is served');
+  });
+
+  test('DNS rebinding: a Host other than loopback or the bound address is refused, on the hooks and the API', async () => {
+    const port = new URL(emulator.url).port;
+    for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.evil.example:${port}`, `localhost:${Number(port) + 1}`]) {
+      const state = await raw(emulator.url, 'GET', '/_emulator/state', { host });
+      assert.equal(state.status, 403, host);
+      assert.equal(state.body.error.code, 'host_not_allowed');
+      const reset = await raw(emulator.url, 'POST', '/_emulator/reset', { host, origin: `http://${host}`, 'content-type': 'application/json' }, '{}');
+      assert.equal(reset.status, 403, host);
+      const contacts = await raw(emulator.url, 'GET', '/contacts', { host, authorization: 'Bearer any' });
+      assert.equal(contacts.status, 403, host);
+    }
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) {
+      assert.equal((await raw(emulator.url, 'GET', '/_emulator/state', { host })).status, 200, host);
+      const reset = await raw(emulator.url, 'POST', '/_emulator/reset', { host, origin: `http://${host}`, 'content-type': 'application/json; charset=utf-8' }, '');
+      assert.equal(reset.status, 200, host);
+    }
+  });
+
+  test('an emulator bound to every interface answers its addresses, and names listed in allowedHosts', async () => {
+    const running = await startEmulator({ port: 0, host: '0.0.0.0', allowedHosts: ['emulator', 'intercom.internal:8790'] });
+    try {
+      const url = `http://127.0.0.1:${running.port}`;
+      assert.equal((await raw(url, 'GET', '/_emulator/state', { host: `emulator:${running.port}` })).status, 200);
+      assert.equal((await raw(url, 'GET', '/_emulator/state', { host: `127.0.0.1:${running.port}` })).status, 200);
+      assert.equal((await raw(url, 'GET', '/_emulator/state', { host: `intercom.internal:${running.port}` })).status, 403, 'listed for another port');
+      assert.equal((await raw(url, 'GET', '/_emulator/state', { host: `evil.example:${running.port}` })).status, 403);
+    } finally {
+      await running.close();
+    }
   });
 });

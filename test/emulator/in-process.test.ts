@@ -19,7 +19,7 @@ test('createEmulator answers Requests directly, and reset() forgets what it hold
 
 test('without a socket to cut, a drop fault rejects like a network failure', async () => {
   const emulator = createEmulator();
-  await emulator.fetch(new Request('http://intercom.test/_emulator/faults', { method: 'POST', body: '{"route":"*","drop":true}' }));
+  await emulator.fetch(new Request('http://intercom.test/_emulator/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"route":"*","drop":true}' }));
   await assert.rejects(emulator.fetch(new Request('http://intercom.test/contacts', { method: 'POST', headers: authorized, body: '{"role":"lead"}' })), TypeError);
 });
 

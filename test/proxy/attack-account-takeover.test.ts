@@ -39,7 +39,7 @@ async function conversationOwner(stack: Stack, version: string, conversationId: 
 const convert = (stack: Stack, body: Record<string, unknown>) => stack.post('/convert', body, { key: null });
 
 const setSearchLag = (stack: Stack, searchLagMs: number) =>
-  fetch(`${stack.emulator.url}/_emulator/config`, { method: 'POST', body: JSON.stringify({ searchLagMs }) });
+  fetch(`${stack.emulator.url}/_emulator/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ searchLagMs }) });
 
 for (const version of ['2.14', '2.16'] as const) {
   describe(`someone else's lead never lands in the attacker's account (Intercom ${version})`, () => {

@@ -19,7 +19,7 @@ describe('POST /convert with a Messenger visitor id', () => {
   beforeEach(() => stack.reset());
 
   const newVisitor = async () =>
-    (await (await fetch(`${stack.emulator.url}/_emulator/visitors`, { method: 'POST', body: JSON.stringify({ name: 'Victim' }) })).json()) as {
+    (await (await fetch(`${stack.emulator.url}/_emulator/visitors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Victim' }) })).json()) as {
       id: string;
       user_id: string;
     };

@@ -189,7 +189,7 @@ for (const version of ['2.14', '2.16'] as const) {
     });
 
     test('a Messenger visitor is converted with /visitors/convert into the verified user', async () => {
-      const visitor = await (await fetch(`${stack.emulator.url}/_emulator/visitors`, { method: 'POST', body: JSON.stringify({ name: 'Ada' }) })).json();
+      const visitor = await (await fetch(`${stack.emulator.url}/_emulator/visitors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ada' }) })).json();
       const response = await convert(stack, { visitorId: visitor.user_id, identity: hashIdentity('u-visitor') });
       assert.equal(response.status, 200, response.text);
       assert.equal(response.json.status, 'converted');
@@ -204,7 +204,7 @@ for (const version of ['2.14', '2.16'] as const) {
 
     test('a lead token and a visitor id together end on one user; the answer is the lead\'s', async () => {
       const lead = await submitLead(stack);
-      const visitor = await (await fetch(`${stack.emulator.url}/_emulator/visitors`, { method: 'POST', body: '{}' })).json();
+      const visitor = await (await fetch(`${stack.emulator.url}/_emulator/visitors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
       const response = await convert(stack, { leadToken: lead.leadToken, visitorId: visitor.user_id, identity: hashIdentity('u-both') });
       assert.equal(response.json.status, 'created');
       const call = apiCalls(await stack.emulatorRequests()).find((r) => r.path === '/visitors/convert')!;

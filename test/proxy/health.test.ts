@@ -29,7 +29,7 @@ async function eventually<T>(check: () => Promise<T | undefined>, what: string, 
 
 test('started while Intercom answers 503 to everything: ready at once, a submission is queued (202), and after recovery it is delivered and the data attributes exist', async () => {
   const emulator = await startEmulator({ port: 0 });
-  const fault = await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ route: '*', status: 503 }) });
+  const fault = await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ route: '*', status: 503 }) });
   assert.equal(fault.status, 200);
   const logs: Record<string, unknown>[] = [];
   const store = await SqliteStore.open({ path: join(dataDir, `${randomUUID()}.db`) });
