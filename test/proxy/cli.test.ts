@@ -88,7 +88,7 @@ test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to
   const { startEmulator } = await import('../../src/emulator/index.js');
   const { startProxyProcess } = await import('./proxy-process.js');
   const emulator = await startEmulator({ port: 0 });
-  await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', body: JSON.stringify({ route: '*', status: 503 }) });
+  await fetch(`${emulator.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ route: '*', status: 503 }) });
   const secret = testSecret('cli-secret');
   const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret, env: { LEADRELAY_SETUP_RETRY_MAX_MS: '50', LEADRELAY_QUEUE_RETRY_MAX_MS: '200', LEADRELAY_RECOVERY_WAIT_MS: '200' } });
   try {
