@@ -44,13 +44,17 @@ test('an email hash verifies the email when there is no user id', async () => {
   assert.deepEqual(user, { email: 'ada@example.com', method: 'user_hash' });
 });
 
-test('the email hash is HMAC-SHA256 under an HKDF-derived key, over the trimmed, lower-cased email', () => {
+test('the email hash is HMAC-SHA256 under an HKDF-derived key, over the email exactly as sent', async () => {
   // Reference computed with Python's standard library only (the README's recipe):
   //   prk = hmac.new(b"leadrelay", b"identity-secret-for-tests", sha256).digest()
   //   key = hmac.new(prk, b"leadrelay email hash v1\x01", sha256).digest()
   //   hmac.new(key, b"ada@example.com", sha256).hexdigest()
   assert.equal(computeEmailHash(SECRET, 'ada@example.com'), EMAIL_HASH_REFERENCE);
-  assert.equal(computeEmailHash(SECRET, ' Ada@Example.COM '), EMAIL_HASH_REFERENCE);
+  // No folding: a hash the site made for one spelling verifies that spelling only. Unicode lower-casing would fold
+  // the Kelvin sign onto "k", so a site that verified someone's "\u212Aate@corp.example" would vouch for kate's.
+  assert.notEqual(computeEmailHash(SECRET, 'Ada@example.com'), EMAIL_HASH_REFERENCE);
+  const kelvin = computeEmailHash(SECRET, '\u212Aate@corp.example');
+  await rejects(verifyIdentity(request(), { email: 'kate@corp.example', userHash: kelvin }, { identitySecret: SECRET }), /mismatch/);
 });
 
 test('an id hash never verifies an email: not the hash over the email as an id, not Intercom\'s email-only user_hash', async () => {

@@ -2,7 +2,7 @@
 // visitor, apply a deferred avatar. API-NOTES §4.7, §6, §9.5.
 import type { ConvertResponse } from '../../protocol/wire.js';
 import { ProxyError } from '../errors.js';
-import type { VerifiedUser } from '../guards/identity.js';
+import { normaliseEmail, type VerifiedUser } from '../guards/identity.js';
 import type { Progress } from './idempotency.js';
 import { IntercomError, type IntercomClient } from '../intercom/intercom-client.js';
 import type { LeadTokenClaims } from '../guards/lead-token.js';
@@ -29,7 +29,7 @@ function isHttpStatus(error: unknown, ...statuses: number[]): error is IntercomE
 }
 
 function sameEmail(a: string | null | undefined, b: string | null | undefined): boolean {
-  return !!a && !!b && a.toLowerCase() === b.toLowerCase();
+  return !!a && !!b && normaliseEmail(a) === normaliseEmail(b);
 }
 
 /** 2.16 refuses to merge contacts that share neither email nor phone unless told to skip the check (API-NOTES §4.7). */

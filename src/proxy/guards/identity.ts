@@ -69,9 +69,13 @@ export function computeUserHash(secret: string, userId: string): string {
   return createHmac('sha256', secret).update(userId, 'utf8').digest('hex');
 }
 
-/** The form of an email its hash covers: trimmed and lower-cased, as Intercom compares emails. */
+/**
+ * An email in the form the proxy compares emails in: trimmed, ASCII letters lower-cased. Only ASCII: full Unicode
+ * lower-casing folds other characters onto ASCII ones (the Kelvin sign K onto k), which would let someone verified
+ * for one address match another.
+ */
 export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
+  return email.trim().replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }
 
 /**
@@ -85,12 +89,14 @@ export function emailHashKey(identitySecret: string): Uint8Array {
 }
 
 /**
- * The hash that verifies an email for a user with no user id: hex(HMAC-SHA256(emailHashKey(secret), normalised
- * email)). Deliberately not Intercom's Messenger `user_hash` for email-only users, HMAC(secret, email), which is the
- * same computation as a user hash over an id that happens to be that email.
+ * The hash that verifies an email for a user with no user id: hex(HMAC-SHA256(emailHashKey(secret), email)), over
+ * the email exactly as sent, like a user hash over the exact id (the site computes both the hash and the email it
+ * sends, so no folding is needed, and none can make two addresses share a hash). Deliberately not Intercom's
+ * Messenger `user_hash` for email-only users, HMAC(secret, email), which is the same computation as a user hash over
+ * an id that happens to be that email.
  */
 export function computeEmailHash(identitySecret: string, email: string): string {
-  return createHmac('sha256', emailHashKey(identitySecret)).update(normaliseEmail(email), 'utf8').digest('hex');
+  return createHmac('sha256', emailHashKey(identitySecret)).update(email, 'utf8').digest('hex');
 }
 
 /**
