@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { openStore } from '../../src/proxy/store/open-store.js';
+import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 const octal = (value: number) => value.toString(8).padStart(4, '0');
@@ -84,3 +86,57 @@ test('LEADRELAY_STORE=sqlite:<path> in a new folder gets the same modes', async 
     process.umask(previous);
   }
 });
+
+for (const version of ['2.14', '2.16'] as const) {
+  describe(`a stored lead token whose lead an agent merged into a user (Intercom ${version})`, () => {
+    let stack: Stack;
+    before(async () => {
+      stack = await startStack({ intercomVersion: version });
+    });
+    after(() => stack.close());
+
+    /** What an agent does in the Inbox, through Intercom's own API: the lead is merged into a user with its email. */
+    async function mergeInInbox(leadId: string, email: string): Promise<string> {
+      const call = async (path: string, body: unknown) => {
+        const response = await fetch(stack.emulator.url + path, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ACCESS_TOKEN}`, 'intercom-version': version, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        assert.equal(response.status, 200, path);
+        return (await response.json()) as { id: string };
+      };
+      const user = await call('/contacts', { role: 'user', email, external_id: `agent-made-${version}` });
+      await call('/contacts/merge', { from: leadId, into: user.id });
+      return user.id;
+    }
+
+    test('the next submission from that browser is delivered as a new lead (201), nothing typed is lost', async () => {
+      const email = `merged-away-${version}@example.com`;
+      const first = await stack.post('/leads', buildLead({ email }));
+      assert.equal(first.status, 201, first.text);
+      const { contactId: leadId } = await verifyLeadToken(first.json.leadToken, SECRET);
+      const userId = await mergeInInbox(leadId, email);
+
+      const message = `Still there? (${version})`;
+      const second = await stack.post('/leads', buildLead({ email, message, leadToken: first.json.leadToken }));
+      assert.equal(second.status, 201, second.text);
+      assert.equal(second.json.status, 'created');
+
+      const { contacts, conversations } = await stack.emulatorState();
+      const started = conversations.find((conversation: any) => String(conversation.id) === second.json.conversationId);
+      assert.ok(started, 'the conversation exists');
+      assert.equal(started.source.body, message);
+      const author = contacts.find((contact: any) => contact.id === started.source.author.id);
+      assert.equal(author.role, 'lead', 'a new lead, never the user the agent merged into');
+      assert.notEqual(author.id, userId);
+      assert.notEqual(author.id, leadId);
+      const claims = await verifyLeadToken(second.json.leadToken, SECRET);
+      assert.equal(claims.contactId, author.id, 'the new token names the new lead');
+      assert.ok(stack.logs.some((line) => line.leadTokenIgnored), 'the merged-away token was ignored');
+      // One look at the merged-away contact, not a loop of retries.
+      const looks = apiCalls(await stack.emulatorRequests()).filter((call) => call.method === 'GET' && call.path === `/contacts/${leadId}`);
+      assert.equal(looks.length, 1, JSON.stringify(looks.map((call) => call.status)));
+    });
+  });
+}

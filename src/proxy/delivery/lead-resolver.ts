@@ -139,8 +139,9 @@ export async function reusableLead(
       trace,
     });
   } catch (error) {
-    // Gone (deleted, or merged away into a user): a new lead. Anything else is transient and retried by the caller.
-    if (error instanceof IntercomError && error.kind === 'http' && error.status === 404) return undefined;
+    // Gone: deleted (404), or merged away into a user (404 up to 2.15; 2.16 answers 410 contact_merged with a Link
+    // to the user, which is not this browser's to follow): a new lead. Anything else is transient, retried by the caller.
+    if (error instanceof IntercomError && error.kind === 'http' && (error.status === 404 || error.status === 410)) return undefined;
     throw error;
   }
   if (contact?.role !== 'lead') return undefined;
