@@ -62,7 +62,7 @@ export interface ShellCommand {
 }
 
 /**
- * The commands of a `sh` block, comments dropped. Placeholders become test values: `…` a fresh secret,
+ * The commands of a `sh` block, comments dropped. Placeholders become test values: `…` a fresh secret (32 random bytes),
  * `$(openssl rand -hex 32)` 64 hex digits. Enough shell for what the README shows; not a shell.
  */
 export function shellCommands(code: string): ShellCommand[] {
@@ -77,7 +77,7 @@ export function shellCommands(code: string): ShellCommand[] {
       while (words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[0]!)) {
         const [name, ...value] = words.shift()!.split('=');
         const raw = value.join('=');
-        env[name!] = raw === '…' ? `readme-${randomBytes(16).toString('hex')}` : raw === '$(openssl' ? randomBytes(32).toString('hex') : raw;
+        env[name!] = raw === '…' ? `readme-${randomBytes(32).toString('hex')}` : raw === '$(openssl' ? randomBytes(32).toString('hex') : raw;
         if (raw === '$(openssl') words.splice(0, 3); // `rand -hex 32)`: the rest of the same substitution
       }
       return { env, words };

@@ -3,12 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { verifyIdentity } from '../../src/proxy/guards/identity.js';
-import { ACCESS_TOKEN, SECRET, buildLead } from '../proxy/harness.js';
+import { ACCESS_TOKEN, SECRET, buildLead, testSecret } from '../proxy/harness.js';
 import { jsonLines, readmeBlocks, readmeRegion, root, runCli, shellCommands, startCli, withIntercomAt, type ReadmeBlock } from './readme-blocks.js';
 
 const run = promisify(execFile);
@@ -96,13 +98,30 @@ test.after(async () => {
 });
 const intercomEnv = () => ({ INTERCOM_BASE_URL: emulator.url });
 
-test('run-proxy: each command is npx -p leadrelay leadrelay-proxy, and each runs: serve, --emulate, setup', async () => {
-  const commands = shellCommands(block('run-proxy').code);
+test('run-proxy: the secret is made once into .env and survives a second run; each command is npx -p leadrelay leadrelay-proxy, and each runs: serve, --emulate, setup', async () => {
+  const all = shellCommands(block('run-proxy').code);
+  const commands = all.filter((c) => c.words[0] === 'npx');
   assert.ok(commands.every((c) => c.words.slice(0, 4).join(' ') === 'npx -p leadrelay leadrelay-proxy'), 'never a bare npx');
   const [serve, emulate, setup] = commands;
 
+  // The shell lines before the commands, as sh runs them in an empty folder, then once more (a restart).
+  const prelude = all.filter((c) => c.words[0] !== 'npx').map((c) => c.words.join(' ')).join('\n');
+  assert.ok(!all.some((c) => 'LEADRELAY_SECRET' in c.env), 'no secret made on the command line (a new one at each start)');
+  const folder = mkdtempSync(join(tmpdir(), 'leadrelay-readme-env-'));
+  const secretAfter = async () => (await run('sh', ['-c', `${prelude}\nprintf %s "$LEADRELAY_SECRET"`], { cwd: folder })).stdout;
+  let secret: string;
+  try {
+    secret = await secretAfter();
+    assert.match(secret, /^[0-9a-f]{64}$/, 'openssl rand -hex 32, loaded from .env');
+    assert.equal(await secretAfter(), secret, 'running the lines again keeps the secret');
+    assert.equal(readFileSync(join(folder, '.env'), 'utf8').match(/^LEADRELAY_SECRET=/gm)?.length, 1);
+    assert.equal(statSync(join(folder, '.env')).mode & 0o777, 0o600, '.env is readable by its owner only');
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+
   assert.equal(serve!.env.LEADRELAY_BASE_PATH, BASE_PATH, 'the base path the widget examples use');
-  const served = await startCli(serve!.words.slice(4), { ...serve!.env, ...intercomEnv() });
+  const served = await startCli(serve!.words.slice(4), { ...serve!.env, LEADRELAY_SECRET: secret, ...intercomEnv() });
   try {
     assert.equal((await fetch(`${served.url}${BASE_PATH}/health`)).status, 200);
   } finally {
@@ -115,7 +134,7 @@ test('run-proxy: each command is npx -p leadrelay leadrelay-proxy, and each runs
     await emulated.stop();
   }
   // In the same shell as the first command, with its variables exported.
-  const done = await runCli(setup!.words.slice(4), { ...serve!.env, INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, ...intercomEnv() });
+  const done = await runCli(setup!.words.slice(4), { ...serve!.env, LEADRELAY_SECRET: secret, INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, ...intercomEnv() });
   assert.equal(done.code, 0, done.output);
 });
 
@@ -177,7 +196,7 @@ test('caddy and nginx: they pass the base path through unchanged to the port the
 });
 
 test('hono-mount: the Hono app it builds takes a lead for Intercom under /api/leadrelay', async () => {
-  Object.assign(process.env, { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET, LEADRELAY_IDENTITY_SECRET: 'readme-identity-secret' });
+  Object.assign(process.env, { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET, LEADRELAY_IDENTITY_SECRET: testSecret('readme-identity-secret') });
   const file = moduleFile('hono-mount', `${block('hono-mount').code}\nexport { app, leadrelay };\n`);
   await withIntercomAt(emulator.url, async () => {
     const { app, leadrelay } = (await import(file)) as {
@@ -223,7 +242,7 @@ test('npm-import: importing leadrelay gives convertLead and resetLead', async ()
   assert.equal(typeof resetLead, 'function');
 });
 
-const IDENTITY_SECRET = 'readme-identity-secret-0123456789';
+const IDENTITY_SECRET = testSecret('readme-identity-secret');
 
 test('identity-hash-node: the Express route it shows answers a user hash the proxy accepts', async () => {
   process.env.LEADRELAY_IDENTITY_SECRET = IDENTITY_SECRET;
@@ -279,7 +298,7 @@ test('identity-email-hash-python: Python computes the same email hash the proxy 
 });
 
 test('identity-jwt: the JWT it signs is accepted by the proxy, with its user id and verified email', async () => {
-  const jwtSecret = 'readme-jwt-secret-9876543210-abcdef';
+  const jwtSecret = testSecret('readme-jwt-secret');
   process.env.LEADRELAY_JWT_SECRET = jwtSecret;
   const preamble = `const user = { id: 'u_42', email: 'ada@example.com' };\n`;
   const file = moduleFile('identity-jwt', `${preamble}${block('identity-jwt').code}\nexport { jwt };\n`);
