@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { openStore } from '../../src/proxy/store/open-store.js';
 import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
 
@@ -140,3 +142,27 @@ for (const version of ['2.14', '2.16'] as const) {
     });
   });
 }
+
+describe('the dead-letter log line', () => {
+  let stack: Stack;
+  before(async () => {
+    // Time compressed: queue at once, retry every few ms, and give up after 300 ms.
+    stack = await startStack({ recoveryWaitMs: 0, retentionMs: 300, queuePollMs: 5, queueRetry: { firstMs: 2, maxMs: 20 }, intercom: { retryBaseMs: 5, maxRetries: 0 } });
+  });
+  after(() => stack.close());
+
+  test('never carries the Idempotency-Key (it replays the lead token), only its one-way reference', async () => {
+    await stack.addFault({ route: 'POST /contacts', status: 503 });
+    const key = randomUUID();
+    const queued = await stack.post('/leads', buildLead(), { key });
+    assert.equal(queued.status, 202, queued.text);
+    const deadline = Date.now() + 30_000;
+    while (!stack.logs.some((line) => line.event === 'queue_dead_letter') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const dead = stack.logs.filter((line) => line.event === 'queue_dead_letter');
+    assert.equal(dead.length, 1, 'the submission became a dead letter');
+    for (const line of stack.logs) assert.ok(!JSON.stringify(line).includes(key), `a log line carries the raw key: ${JSON.stringify(line)}`);
+    assert.equal(dead[0]!.submissionRef, submissionReference(SECRET, key), 'the operator can still find it in Intercom');
+  });
+});

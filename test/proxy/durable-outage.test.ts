@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { auditWhenDelivered, buildSubmission, type SubmissionResult } from '../../bench/fault-load.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { LEADS_QUEUE } from '../../src/proxy/delivery/delivery-queue.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { serve, type ServeOptions, type ServedProxy } from '../../src/proxy/node.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, testProxyOptions } from './harness.js';
@@ -83,7 +84,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-const deadLetterLines = (id?: string) => logs.filter((line) => line.event === 'queue_dead_letter' && (id === undefined || line.submissionId === id));
+const deadLetterLines = (id?: string) =>
+  logs.filter((line) => line.event === 'queue_dead_letter' && (id === undefined || line.submissionRef === submissionReference(SECRET, id)));
 
 test('an outage of 40 failed deliveries per submission (twice the old give-up) loses nothing: each is delivered once after it', async () => {
   const { store } = await openStore();

@@ -17,6 +17,7 @@ import { leadRecordKey } from './lead-resolver.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
 import { DeliveryDeferred } from './recovery.js';
+import { submissionReference } from '../intercom/submission-reference.js';
 import type { QueueItem } from '../store/index.js';
 
 /** The delivery queue of POST /leads in the store. */
@@ -181,10 +182,14 @@ async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, er
   await store.retryLater(LEADS_QUEUE, item.id, owner, Math.max(retryAt, Date.now() + backoff));
 }
 
-/** Move a leased item to the dead letters with `reason`, logged once (a code, never data). */
+/**
+ * Move a leased item to the dead letters with `reason`, logged once (a code, never data). The item's id is the
+ * submission's Idempotency-Key, which replays the lead token to whoever sends it again, and logs travel further
+ * than the store: the line carries its one-way reference instead, the value Intercom holds as leadrelay_submission_id.
+ */
 async function moveToDeadLetters(deps: ProxyDeps, item: QueueItem, owner: string, reason: string, logger: Logger): Promise<void> {
   if (await deps.store.deadLetter(LEADS_QUEUE, item.id, owner, reason)) {
-    logger({ event: 'queue_dead_letter', submissionId: item.id, reason, attempts: item.attempts + 1 });
+    logger({ event: 'queue_dead_letter', submissionRef: submissionReference(deps.options.secret, item.id), reason, attempts: item.attempts + 1 });
   }
 }
 
