@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
@@ -47,4 +48,31 @@ test('the CLI refuses a bad port with exit code 2 and a usage line', async () =>
   const [code] = await once(child, 'exit');
   assert.equal(code, 2);
   assert.match(stderr, /Usage: leadrelay-emulator/);
+});
+
+/** GET a hook with a chosen Host header (fetch cannot set one), answering the status. */
+function statusWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const call = httpRequest(`${url}/_emulator/state`, { headers: { host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    call.on('error', reject);
+    call.end();
+  });
+}
+
+test('--allow-host adds a Host name the emulator answers to (a container\'s service name); others stay refused', async () => {
+  const child = startCli(['--port', '0', '--allow-host', 'emulator', '--allow-host', 'intercom.internal']);
+  const line = await firstLine(child);
+  const url = /(http:\/\/127\.0\.0\.1:(\d+))$/.exec(line)!;
+  try {
+    assert.equal(await statusWithHost(url[1]!, `emulator:${url[2]}`), 200);
+    assert.equal(await statusWithHost(url[1]!, `intercom.internal:${url[2]}`), 200);
+    assert.equal(await statusWithHost(url[1]!, `localhost:${url[2]}`), 200);
+    assert.equal(await statusWithHost(url[1]!, `evil.example:${url[2]}`), 403);
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
 });
