@@ -50,7 +50,7 @@ const ROUTE_TABLE: RouteDefinition[] = [
       let answer: ((request: Request) => Promise<Response>) | undefined;
       return async (c) => {
         if (!deps.metrics) throw new ProxyError(500, 'internal_error', 'The metrics could not be loaded on this proxy (see the metrics_unavailable log line).');
-        answer ??= (await import('./metrics.js')).createMetricsRoute(deps.metrics, deps.options.metricsToken!);
+        answer ??= (await loadMetrics()).createMetricsRoute(deps.metrics, deps.options.metricsToken!);
         return answer(c.req.raw);
       };
     },
@@ -79,6 +79,14 @@ export interface Proxy {
   deliverQueued(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * The metrics module, loaded when asked for. The name is passed as a value so bundlers (esbuild, wrangler) leave
+ * prom-client, which needs Node built-ins, out of a Worker; on Workers metrics are not available (each isolate
+ * would count for itself anyway).
+ */
+const METRICS_MODULE = ['.', 'metrics.js'].join('/');
+const loadMetrics = (): Promise<typeof import('./metrics.js')> => import(METRICS_MODULE);
 
 /** How long one Cron event starts new deliveries (each may take up to 10 s more). */
 const CRON_DRAIN_MS = 60_000;
@@ -134,7 +142,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   // when metrics are on. Requests wait for it (once), so the counters miss none.
   let metricsLoading: Promise<void> | undefined;
   if (options.metricsToken) {
-    metricsLoading = import('./metrics.js').then(
+    metricsLoading = loadMetrics().then(
       ({ ProxyMetrics }) => {
         deps.metrics = new ProxyMetrics({ store: deps.store, queue: LEADS_QUEUE, intercom: deps.intercom, setupDone: () => deps.setup?.done ?? true });
       },

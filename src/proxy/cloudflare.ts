@@ -1,0 +1,123 @@
+// leadrelay/proxy/cloudflare: the proxy as a ready Cloudflare Worker (`fetch` and a Cron Trigger's `scheduled`),
+// configured from the Worker's env bindings, with D1 as its durable store when one is bound.
+//
+// Workers pass `env` with each event, not at start, and forbid timers, random values and I/O at global scope: the
+// proxy is built on the first event of an isolate and kept for the next ones. Work that outlives an answer (the
+// data attributes' set-up, the first delivery attempt of a queued submission) goes to `ctx.waitUntil`; what is
+// still queued after that is delivered by the Cron Trigger (every minute in the example's wrangler.toml).
+import { createProxy, type Proxy, type ProxyOptions } from './app.js';
+import type { ExecutionContextLike } from './background.js';
+import { D1Store, type D1DatabaseLike } from './store/d1.js';
+
+export { D1Store, type D1DatabaseLike, type D1StoreOptions } from './store/d1.js';
+export type { ExecutionContextLike } from './background.js';
+
+/** The bindings the Worker reads: secrets (`wrangler secret put`), `[vars]`, and the D1 database. */
+export interface LeadRelayWorkerEnv {
+  INTERCOM_ACCESS_TOKEN?: string;
+  LEADRELAY_SECRET?: string;
+  LEADRELAY_IDENTITY_SECRET?: string;
+  LEADRELAY_JWT_SECRET?: string;
+  /** Comma-separated origins allowed to send forms. */
+  LEADRELAY_ALLOWED_ORIGINS?: string;
+  LEADRELAY_PUBLIC_URL?: string;
+  LEADRELAY_BASE_PATH?: string;
+  /** Requests per minute per client and route (default 20; 0 turns it off). Each counted request is one D1 write. */
+  LEADRELAY_RATE_LIMIT?: string;
+  INTERCOM_REGION?: string;
+  INTERCOM_BASE_URL?: string;
+  /** Tuning, as for the CLI (milliseconds, or a count): see the README's configuration table. */
+  LEADRELAY_RECOVERY_LAG_MS?: string;
+  LEADRELAY_RECOVERY_WAIT_MS?: string;
+  LEADRELAY_RATE_WAIT_MS?: string;
+  LEADRELAY_QUEUE_CONCURRENCY?: string;
+  LEADRELAY_LEASE_MS?: string;
+  LEADRELAY_RETENTION_MS?: string;
+  LEADRELAY_QUEUE_RETRY_MAX_MS?: string;
+  /** The D1 binding for idempotency records, rate-limit counters and the delivery queue. Without it: memory only (no 202). */
+  LEADRELAY_DB?: D1DatabaseLike;
+  [binding: string]: unknown;
+}
+
+/** What Workers pass to `scheduled`. */
+export interface ScheduledEventLike {
+  cron?: string;
+  scheduledTime?: number;
+}
+
+export interface LeadRelayWorker {
+  fetch(request: Request, env: LeadRelayWorkerEnv, ctx: ExecutionContextLike): Promise<Response>;
+  scheduled(event: ScheduledEventLike, env: LeadRelayWorkerEnv, ctx: ExecutionContextLike): Promise<void>;
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
+
+/** A whole number from a binding, or undefined when unset; a wrong value names the binding (never its value). */
+function wholeNumber(env: LeadRelayWorkerEnv, name: keyof LeadRelayWorkerEnv & string): number | undefined {
+  const value = text(env[name]);
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new Error(`leadrelay/proxy/cloudflare: ${name} must be a whole number.`);
+  return number;
+}
+
+/** The proxy's options from env bindings (the CLI's variable names); `overrides` win. Reads nothing but `env`. */
+export function optionsFromWorkerEnv(env: LeadRelayWorkerEnv, overrides: Partial<ProxyOptions> = {}): ProxyOptions {
+  const region = text(env.INTERCOM_REGION)?.toLowerCase();
+  const retryMaxMs = wholeNumber(env, 'LEADRELAY_QUEUE_RETRY_MAX_MS');
+  const tuning = {
+    rateLimit: wholeNumber(env, 'LEADRELAY_RATE_LIMIT'),
+    recoveryLagMs: wholeNumber(env, 'LEADRELAY_RECOVERY_LAG_MS'),
+    recoveryWaitMs: wholeNumber(env, 'LEADRELAY_RECOVERY_WAIT_MS'),
+    rateWaitMs: wholeNumber(env, 'LEADRELAY_RATE_WAIT_MS'),
+    queueConcurrency: wholeNumber(env, 'LEADRELAY_QUEUE_CONCURRENCY'),
+    leaseMs: wholeNumber(env, 'LEADRELAY_LEASE_MS'),
+    retentionMs: wholeNumber(env, 'LEADRELAY_RETENTION_MS'),
+    queueRetry: retryMaxMs === undefined ? undefined : { firstMs: Math.min(1_000, retryMaxMs), maxMs: retryMaxMs },
+  };
+  return {
+    ...(Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)) as Partial<ProxyOptions>),
+    accessToken: text(env.INTERCOM_ACCESS_TOKEN) ?? '',
+    secret: text(env.LEADRELAY_SECRET) ?? '',
+    identitySecret: text(env.LEADRELAY_IDENTITY_SECRET),
+    jwtSecret: text(env.LEADRELAY_JWT_SECRET),
+    allowedOrigins: (text(env.LEADRELAY_ALLOWED_ORIGINS) ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    publicUrl: text(env.LEADRELAY_PUBLIC_URL),
+    basePath: text(env.LEADRELAY_BASE_PATH),
+    region: region as ProxyOptions['region'],
+    baseUrl: text(env.INTERCOM_BASE_URL),
+    metricsToken: text(env.LEADRELAY_METRICS_TOKEN),
+    store: env.LEADRELAY_DB ? new D1Store(env.LEADRELAY_DB) : undefined,
+    // Workers keep console output as the Worker's logs (`wrangler tail`, Workers Logs): one JSON line each.
+    logger: (line) => console.log(JSON.stringify(line)),
+    ...overrides,
+  };
+}
+
+/**
+ * A Worker (`export default createWorker()`), with options computed from `env` and merged over the bindings' ones.
+ * One proxy per isolate and env object: built by the isolate's first event, reused by the rest.
+ */
+export function createWorker(overrides: Partial<ProxyOptions> | ((env: LeadRelayWorkerEnv) => Partial<ProxyOptions>) = {}): LeadRelayWorker {
+  const proxies = new WeakMap<object, Proxy>();
+  const proxyFor = (env: LeadRelayWorkerEnv): Proxy => {
+    let proxy = proxies.get(env);
+    if (!proxy) {
+      proxy = createProxy(optionsFromWorkerEnv(env, typeof overrides === 'function' ? overrides(env) : overrides));
+      proxies.set(env, proxy);
+    }
+    return proxy;
+  };
+  return {
+    fetch: (request, env, ctx) => proxyFor(env).fetch(request, env, ctx),
+    scheduled: async (_event, env, ctx) => {
+      const delivered = proxyFor(env).deliverQueued();
+      ctx.waitUntil(delivered);
+      await delivered;
+    },
+  };
+}
+
+/** The Worker as the bindings configure it: `export { default } from 'leadrelay/proxy/cloudflare'`. */
+const worker: LeadRelayWorker = createWorker();
+export default worker;

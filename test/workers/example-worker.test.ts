@@ -1,0 +1,173 @@
+// examples/cloudflare (worker.ts and wrangler.toml, as users copy them) in a real workerd (Miniflare, from npm),
+// against the emulator running in Node on loopback. The isolate's first request is the widget's preflight; then a
+// lead: 201, one contact and one conversation. With Intercom failing: 202, the submission kept in D1 through a
+// restart of the runtime, and delivered once by the Cron Trigger's handler after Intercom recovers.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Miniflare } from 'miniflare';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
+import { ACCESS_TOKEN, buildLead, SECRET } from '../proxy/harness.js';
+import { bundleExampleWorker, readWranglerToml } from './worker-build.js';
+
+const ORIGIN = 'https://www.example.com';
+const config = readWranglerToml();
+let emulator: RunningEmulator;
+let script: string;
+const persistDirs: string[] = [];
+
+before(async () => {
+  emulator = await startEmulator({ port: 0 });
+  script = await bundleExampleWorker();
+});
+after(async () => {
+  await emulator.close();
+  for (const dir of persistDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The example Worker in workerd: wrangler.toml's flags, vars and D1 binding; the secrets `wrangler secret put` would set. */
+function startWorker(persistDir: string): Miniflare {
+  return new Miniflare({
+    // The bundle listed as the one module (Miniflare's own module walk refuses the proxy's computed import of metrics).
+    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: script }],
+    compatibilityDate: config.compatibilityDate,
+    compatibilityFlags: config.compatibilityFlags,
+    bindings: {
+      ...config.vars,
+      INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN,
+      LEADRELAY_SECRET: SECRET,
+      // The test's own: the emulator as Intercom, and the waits of an outage compressed (the emulator's search has no lag).
+      INTERCOM_BASE_URL: emulator.url,
+      LEADRELAY_RECOVERY_LAG_MS: '200',
+      LEADRELAY_RECOVERY_WAIT_MS: '500',
+      LEADRELAY_QUEUE_RETRY_MAX_MS: '1000',
+    },
+    d1Databases: Object.fromEntries(config.d1.map((db) => [db.binding, db.databaseId])),
+    d1Persist: persistDir,
+  });
+}
+
+async function hook(method: string, path: string, body?: unknown): Promise<any> {
+  const send = body !== undefined || method === 'POST';
+  const response = await fetch(`${emulator.url}/_emulator${path}`, {
+    method,
+    headers: send ? { 'content-type': 'application/json' } : {},
+    body: send ? JSON.stringify(body ?? {}) : undefined,
+  });
+  assert.ok(response.ok, `emulator hook ${method} ${path} answered ${response.status}`);
+  return response.json();
+}
+
+const url = (path: string) => `http://worker.test${config.vars.LEADRELAY_BASE_PATH}${path}`;
+
+function postLead(mf: Miniflare, key: string) {
+  return mf.dispatchFetch(url('/leads'), {
+    method: 'POST',
+    headers: { origin: ORIGIN, 'content-type': 'application/json', 'idempotency-key': key },
+    body: JSON.stringify(buildLead()),
+  });
+}
+
+async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('the example wrangler.toml runs the example Worker with a D1 store and a Cron Trigger every minute', () => {
+  assert.deepEqual(config.d1.map((db) => db.binding), ['LEADRELAY_DB']);
+  assert.deepEqual(config.crons, ['* * * * *']);
+  assert.ok(config.vars.LEADRELAY_BASE_PATH, 'a base path the widget points at');
+});
+
+test('a preflight as the isolate first request, then a lead: 201, one contact and one conversation', async () => {
+  await hook('POST', '/reset');
+  const dir = mkdtempSync(join(tmpdir(), 'leadrelay-workerd-'));
+  persistDirs.push(dir);
+  const mf = startWorker(dir);
+  try {
+    const preflight = await mf.dispatchFetch(url('/leads'), {
+      method: 'OPTIONS',
+      headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, idempotency-key' },
+    });
+    await preflight.arrayBuffer();
+    assert.ok(preflight.status === 204 || preflight.status === 200, `preflight answered ${preflight.status}`);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), ORIGIN);
+
+    const key = randomUUID();
+    const response = await postLead(mf, key);
+    const body = (await response.json()) as any;
+    assert.equal(response.status, 201, JSON.stringify(body));
+    assert.equal(typeof body.leadToken, 'string');
+    assert.ok(!JSON.stringify(body).includes(ACCESS_TOKEN));
+    const state = await hook('GET', '/state');
+    assert.equal(state.contacts.length, 1);
+    assert.equal(state.conversations.length, 1);
+    assert.equal(state.contacts[0].custom_attributes.leadrelay_submission_id, submissionReference(SECRET, key));
+  } finally {
+    await mf.dispose();
+  }
+});
+
+test('Intercom failing: 202, kept in D1 across a runtime restart, delivered once by the scheduled handler after it recovers', async () => {
+  await hook('POST', '/reset');
+  const dir = mkdtempSync(join(tmpdir(), 'leadrelay-workerd-'));
+  persistDirs.push(dir);
+  const key = randomUUID();
+
+  const first = startWorker(dir);
+  try {
+    await hook('POST', '/faults', { route: 'POST /contacts', status: 503 });
+    const response = await postLead(first, key);
+    const body = (await response.json()) as any;
+    assert.equal(response.status, 202, JSON.stringify(body));
+    // The immediate attempt (ctx.waitUntil) fails too and puts the item back: wait until no drain holds it.
+    const db = await first.getD1Database(config.d1[0]!.binding);
+    await eventually(async () => {
+      const row = await db.prepare('SELECT lease_owner FROM queue_items').first<{ lease_owner: string | null }>();
+      return row && row.lease_owner === null ? row : undefined;
+    }, 'the queued item back in the queue, unleased');
+  } finally {
+    await first.dispose();
+  }
+  assert.equal((await hook('GET', '/state')).contacts.length, 0, 'nothing was delivered while Intercom failed');
+  await hook('DELETE', '/faults');
+
+  const second = startWorker(dir);
+  try {
+    const db = await second.getD1Database(config.d1[0]!.binding);
+    const kept = await db.prepare('SELECT count(*) AS n FROM queue_items').first<{ n: number }>();
+    assert.equal(kept?.n, 1, 'D1 kept the queued submission through the restart');
+
+    // The Cron Trigger fires every minute in production; here it is fired until the item's backoff has passed.
+    const worker = await second.getWorker();
+    const state = await eventually(async () => {
+      await worker.scheduled({ cron: config.crons[0] });
+      const current = await hook('GET', '/state');
+      return current.conversations.length > 0 ? current : undefined;
+    }, 'delivery by the scheduled handler');
+    await worker.scheduled({ cron: config.crons[0] });
+    const final = await hook('GET', '/state');
+    assert.equal(final.contacts.length, 1, 'delivered once');
+    assert.equal(final.conversations.length, 1);
+    assert.equal(state.contacts[0].custom_attributes.leadrelay_submission_id, submissionReference(SECRET, key));
+    const left = await db.prepare('SELECT count(*) AS n FROM queue_items').first<{ n: number }>();
+    assert.equal(left?.n, 0, 'the delivered item left the queue');
+
+    // The browser's retry with the same key gets the delivered lead's answer.
+    const retry = await postLead(second, key);
+    const retried = (await retry.json()) as any;
+    assert.equal(retry.status, 201, JSON.stringify(retried));
+    assert.equal((await hook('GET', '/state')).contacts.length, 1);
+  } finally {
+    await second.dispose();
+  }
+});
