@@ -12,6 +12,7 @@ import { pickFault } from './faults.js';
 import { peekBudget, takeFromBudget } from './rate-limit.js';
 import { registerSearchRoutes } from './search.js';
 import type { EmulatorState, FaultRule, RequestLogEntry } from './state.js';
+import { registerTurnstileRoutes } from './turnstile.js';
 import { registerVisitorRoutes } from './visitors.js';
 
 /** Thrown when a `drop` fault fires and there is no socket to destroy (the handler was called without Node's bindings). */
@@ -55,6 +56,8 @@ async function applyFault(c: EmulatorContext, fault: FaultRule, next: () => Prom
 
 export function createApiApp(state: EmulatorState, options: { token?: string }): EmulatorApp {
   const app: EmulatorApp = new Hono();
+  // Turnstile's siteverify is Cloudflare's, not Intercom's: registered first, it answers before the Intercom middleware.
+  registerTurnstileRoutes(app, state);
 
   // Log every call in arrival order, parse its body once, and put rate-limit headers on every answer.
   app.use('*', async (c, next) => {
