@@ -62,7 +62,7 @@ function parseArgs(argv: string[]): CliArgs {
     else if (arg === '--help' || arg === '-h') args.command = 'help';
     else if (arg === '--emulate') args.emulate = true;
     else if (arg === '--port') args.port = Number(argv[++i]);
-    else throw new ConfigError(`the argument "${arg}"`, 'is not one leadrelay-proxy knows', `\n${USAGE}`);
+    else throw new ConfigError(`the argument "${arg}"`, 'is not one leadrelay-proxy knows', `Use one of these:\n${USAGE}`);
   }
   if (args.port !== undefined && !(Number.isInteger(args.port) && args.port >= 0 && args.port < 65536)) {
     throw new ConfigError('--port', 'needs a port number', 'Give one between 0 and 65535 (0: any free port).');
