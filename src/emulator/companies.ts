@@ -54,6 +54,20 @@ export function companyViews(state: EmulatorState): Array<Record<string, unknown
   return [...state.companies.values()].map((company) => companyView(state, company));
 }
 
+type FetchHandler = { fetch(request: Request, env?: never): Response | Promise<Response> };
+
+/** The hooks, with `companies` added to what `GET /_emulator/state` answers. */
+export function withCompaniesInState<T extends FetchHandler>(hooks: T, state: EmulatorState): FetchHandler {
+  return {
+    async fetch(request, env) {
+      const response = await hooks.fetch(request, env);
+      if (request.method !== 'GET' || new URL(request.url).pathname !== '/_emulator/state' || !response.ok) return response;
+      const body = (await response.json()) as Record<string, unknown>;
+      return Response.json({ ...body, companies: companyViews(state) }, { status: response.status });
+    },
+  };
+}
+
 function listAnswer(data: Array<Record<string, unknown>>, perPage: number) {
   return {
     type: 'list',

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApiApp } from './app.js';
+import { withCompaniesInState } from './companies.js';
 import { createHooksApp, refuseForeignRequest, type EmulatorBinding } from './hooks.js';
 import { EmulatorState } from './state.js';
 
@@ -41,7 +42,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 function emulatorFor(options: EmulatorOptions, binding: EmulatorBinding): Emulator {
   const state = new EmulatorState(options.requestLogLimit);
   const api = createApiApp(state, options);
-  const hooks = createHooksApp(state);
+  const hooks = withCompaniesInState(createHooksApp(state), state);
   return {
     async fetch(request: Request, env?: unknown): Promise<Response> {
       const path = new URL(request.url).pathname;

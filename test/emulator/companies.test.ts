@@ -147,6 +147,17 @@ describe('attaching contacts', () => {
     assert.equal((await emulator.api('GET', `/companies/${created.id}`)).body.user_count, 0);
   });
 
+  test('GET /_emulator/state lists the companies as the API shows them', async () => {
+    const lead = (await emulator.api('POST', '/contacts', build.lead())).body;
+    const created = (await emulator.api('POST', '/companies', company())).body;
+    await emulator.api('POST', `/contacts/${lead.id}/companies`, { id: created.id });
+    const state = await emulator.hook('GET', '/state');
+    assert.equal(state.status, 200);
+    assert.deepEqual(state.body.companies.map((item: { id: string; user_count: number }) => [item.id, item.user_count]), [[created.id, 1]]);
+    assert.equal(state.body.contacts[0].companies.data[0].id, created.id);
+    assert.ok(Array.isArray(state.body.conversations), 'the rest of the state is still there');
+  });
+
   test('reset forgets companies', async () => {
     await emulator.api('POST', '/companies', company());
     await emulator.hook('POST', '/reset', {});
