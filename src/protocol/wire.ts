@@ -238,6 +238,46 @@ export function validateUrl(value: unknown): FieldErrorCode | undefined {
   }
 }
 
+// ---- Page context: what the page says about the visit (URL, referrer, title, UTM parameters, phone country). ----
+// The visitor never typed it and never sees it, and anyone can craft it (a link with `?utm_source=%0A`, a title with
+// a bidi override, `<html lang="en-UK">`). So it is context, not input: it is cleaned, or dropped when nothing usable
+// is left, and never the reason a submission is refused. The widget cleans before sending and the proxy cleans again
+// (a page may run an older widget, or none), both with these functions.
+
+// The characters `validateText` refuses, plus line breaks and separators, which a one-line context value cannot hold.
+const CONTEXT_STRIP = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uD800-\uDFFF]/gu;
+const CONTEXT_SPACE = /[\t\n\r\u2028\u2029]+/g;
+
+/**
+ * A context string made safe to record: controls, bidi overrides and lone surrogates (a value cut inside a pair)
+ * removed, line breaks turned into spaces, trimmed, and cut to `max` code points. Undefined when it is not a string
+ * or nothing is left.
+ */
+export function cleanContextText(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.replace(CONTEXT_STRIP, '').replace(CONTEXT_SPACE, ' ').trim();
+  const cut = length(text) > max ? [...text].slice(0, max).join('').trim() : text;
+  return cut || undefined;
+}
+
+/** A context URL (the page's, its referrer): cleaned and cut as text, kept only if it is still an http(s) URL. */
+export function cleanContextUrl(value: unknown): string | undefined {
+  const text = cleanContextText(value, LIMITS.url.max);
+  return text !== undefined && !validateUrl(text) ? text : undefined;
+}
+
+/**
+ * A region code from page context (`<html lang>`, the `phone-country` attribute): two letters, upper case, or
+ * undefined. `UK`, the usual slip for the United Kingdom (`en-UK`), reads as its ISO code `GB`. Whether the code
+ * names a real country is the proxy's to check (it holds the numbering plans); if not, it is dropped too.
+ */
+export function cleanPhoneCountry(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const code = value.trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(code)) return undefined;
+  return code === 'UK' ? 'GB' : code;
+}
+
 /** Validators for the visitor-facing fields, by field name. */
 export const FIELD_VALIDATORS: Record<LeadField, (value: unknown) => FieldErrorCode | undefined> = {
   name: (v) => validateText(v, LIMITS.name.max),

@@ -13,6 +13,8 @@ export interface RequestLogLine {
   replayed?: boolean;
   /** POST /leads: the body's leadToken was invalid, expired, foreign or its contact no longer a lead; a new lead was made. */
   leadTokenIgnored?: boolean;
+  /** POST /leads: page-context fields (`utm.utm_source`, `phoneCountry`…) sent with nothing usable and dropped; names, never values. */
+  contextDropped?: string[];
 }
 
 /**

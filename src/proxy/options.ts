@@ -170,6 +170,8 @@ export interface ProxyDeps {
 export interface RequestTrace {
   intercomRequestIds: string[];
   leadTokenIgnored?: boolean;
+  /** POST /leads: page-context fields dropped as unusable (names only). */
+  contextDropped?: string[];
 }
 
 /** Per-request values set by the app's middleware. */

@@ -61,9 +61,8 @@ function malformedJson(): BadInputCase[] {
 function wrongTypes(): BadInputCase[] {
   const cases: BadInputCase[] = [];
   const wrong: [string, unknown][] = [['a number', 42], ['true', true], ['an array', ['x']], ['an object', { x: 1 }], ['zero', 0]];
-  for (const field of ['name', 'email', 'phone', 'message', 'phoneCountry', 'leadToken', 'captchaToken', 'avatar']) {
-    const also: Record<string, string> = field === 'phoneCountry' ? { phone: 'invalid_phone' } : {};
-    for (const [label, value] of wrong) cases.push(fieldCase(`${field} as ${label}`, { [field]: value }, { [field]: 'invalid_type', ...also }));
+  for (const field of ['name', 'email', 'phone', 'message', 'leadToken', 'captchaToken', 'avatar']) {
+    for (const [label, value] of wrong) cases.push(fieldCase(`${field} as ${label}`, { [field]: value }, { [field]: 'invalid_type' }));
   }
   for (const [label, value] of wrong.filter(([, value]) => value !== 0)) {
     cases.push(fieldCase(`hp as ${label}`, { hp: value }, { hp: 'invalid_type' }));
@@ -73,20 +72,18 @@ function wrongTypes(): BadInputCase[] {
   }
   cases.push(leadCase('elapsedMs that overflows to Infinity', rawLead('elapsedMs', '1e400'), 400, 'invalid_field', { elapsedMs: 'invalid_type' }));
   cases.push(fieldCase('no elapsedMs', { elapsedMs: undefined }, { elapsedMs: 'required' }));
-  for (const field of ['consent', 'page', 'utm']) {
-    for (const [label, value] of [['a string', 'yes'], ['an array', []], ['a number', 1]] as const) {
-      cases.push(fieldCase(`${field} as ${label}`, { [field]: value }, { [field]: 'invalid_type' }));
-    }
+  // page and utm of the wrong type are page context: dropped, not refused (contextCases).
+  for (const [label, value] of [['a string', 'yes'], ['an array', []], ['a number', 1]] as const) {
+    cases.push(fieldCase(`consent as ${label}`, { consent: value }, { consent: 'invalid_type' }));
   }
   cases.push(
     fieldCase('consent.given as a string', { consent: { given: 'yes', text: 'ok' } }, { 'consent.given': 'invalid_type' }),
     fieldCase('consent.text as a number', { consent: { given: true, text: 5 } }, { 'consent.text': 'invalid_type' }),
-    fieldCase('page.url as a number', { page: { url: 42 } }, { 'page.url': 'invalid_type' }),
-    fieldCase('page.title as an object', { page: { title: {} } }, { 'page.title': 'invalid_type' }),
-    fieldCase('utm value as a number', { utm: { utm_source: 1 } }, { 'utm.utm_source': 'invalid_type' }),
-    // Without a usable country the national-format phone of buildLead cannot be read either.
-    fieldCase('phoneCountry that is not a country', { phoneCountry: 'ZZ' }, { phoneCountry: 'invalid_type', phone: 'invalid_phone' }),
-    fieldCase('phoneCountry of three letters', { phoneCountry: 'GBR' }, { phoneCountry: 'too_long', phone: 'invalid_phone' }),
+    // An unusable phoneCountry is dropped, never refused: the number the visitor typed is then read as international,
+    // and buildLead's national-format number cannot be. The refusal names only the visitor's own field.
+    fieldCase('a national phone with a phoneCountry that is not a country', { phoneCountry: 'ZZ' }, { phone: 'invalid_phone' }),
+    fieldCase('a national phone with a phoneCountry of three letters', { phoneCountry: 'GBR' }, { phone: 'invalid_phone' }),
+    fieldCase('a national phone with a phoneCountry as a number', { phoneCountry: 44 }, { phone: 'invalid_phone' }),
     fieldCase('an invalid email', { email: 'not-an-email' }, { email: 'invalid_email' }),
     fieldCase('an email with a space', { email: 'ada @example.com' }, { email: 'invalid_email' }),
     fieldCase('letters in the phone', { phone: 'call me maybe' }, { phone: 'invalid_phone' }),
@@ -94,11 +91,71 @@ function wrongTypes(): BadInputCase[] {
     fieldCase('neither email nor phone', { email: undefined, phone: undefined }, { email: 'required', phone: 'required' }),
     fieldCase('a blank email and no phone', { email: '  ', phone: '' }, { email: 'invalid_email' }),
   );
-  for (const url of ['javascript:alert(1)', 'data:text/html,<script>1</script>', 'ftp://example.com/', 'not a url', 'file:///etc/passwd', '//example.com']) {
-    cases.push(fieldCase(`page.url ${url}`, { page: { url } }, { 'page.url': 'invalid_url' }));
-    cases.push(fieldCase(`avatar ${url}`, { avatar: url }, { avatar: 'invalid_url' }));
+  for (const url of NOT_HTTP_URLS) cases.push(fieldCase(`avatar ${url}`, { avatar: url }, { avatar: 'invalid_url' }));
+  return cases;
+}
+
+const NOT_HTTP_URLS = ['javascript:alert(1)', 'data:text/html,<script>1</script>', 'ftp://example.com/', 'not a url', 'file:///etc/passwd', '//example.com'];
+
+/**
+ * Page context a request may carry that is not usable as sent: accepted (201), the typed fields intact, the value
+ * cleaned or dropped. These were 400s (invalid_type, invalid_url, too_long, invalid_characters on page, utm and
+ * phoneCountry) until page context stopped being a reason to refuse a lead.
+ */
+export interface ContextCase {
+  name: string;
+  /** The POST /leads body: an object sent as JSON, or raw JSON text for values JSON.stringify cannot produce. */
+  body: unknown;
+  /** The lead's leadrelay_* attributes that must hold exactly these values (undefined: not set). */
+  attributes: Record<string, string | undefined>;
+  /** The phone the lead must have, in E.164. */
+  phone?: string;
+  /** The names in the request's log line `contextDropped` (none when omitted). */
+  dropped?: string[];
+}
+
+const INTERNATIONAL = { phone: '+44 20 7946 0958' };
+const PAGE = { url: 'https://example.com/pricing', referrer: 'https://search.example/', title: 'Pricing' };
+
+export function contextCases(): ContextCase[] {
+  const cases: ContextCase[] = [];
+  const wrong: [string, unknown][] = [['a number', 42], ['true', true], ['an array', ['GB']], ['an object', { code: 'GB' }], ['zero', 0]];
+  for (const [label, value] of wrong) {
+    cases.push({ name: `phoneCountry as ${label}`, body: buildLead({ ...INTERNATIONAL, phoneCountry: value }), attributes: {}, phone: '+442079460958', dropped: ['phoneCountry'] });
   }
-  cases.push(fieldCase('page.referrer javascript:', { page: { url: 'https://example.com/', referrer: 'javascript:void 0' } }, { 'page.referrer': 'invalid_url' }));
+  for (const value of ['ZZ', 'GBR', 'G', ' ', 'g\u202Eb', '\u0000\u0000']) {
+    cases.push({ name: `phoneCountry ${JSON.stringify(value)}`, body: buildLead({ ...INTERNATIONAL, phoneCountry: value }), attributes: {}, phone: '+442079460958', dropped: ['phoneCountry'] });
+  }
+  cases.push(
+    { name: 'phoneCountry UK reads as GB', body: buildLead({ phoneCountry: 'UK' }), attributes: {}, phone: '+442079460958' },
+    { name: 'phoneCountry in lower case with spaces', body: buildLead({ phoneCountry: ' gb ' }), attributes: {}, phone: '+442079460958' },
+  );
+  for (const field of ['page', 'utm']) {
+    for (const [label, value] of [['a string', 'yes'], ['an array', []], ['a number', 1]] as const) {
+      const attributes = field === 'page' ? { leadrelay_page_url: undefined, leadrelay_page_title: undefined } : { leadrelay_utm_source: undefined };
+      cases.push({ name: `${field} as ${label}`, body: buildLead({ [field]: value }), attributes, dropped: [field] });
+    }
+  }
+  cases.push(
+    { name: 'page.url as a number', body: buildLead({ page: { ...PAGE, url: 42 } }), attributes: { leadrelay_page_url: undefined, leadrelay_page_title: 'Pricing' }, dropped: ['page.url'] },
+    { name: 'page.title as an object', body: buildLead({ page: { ...PAGE, title: {} } }), attributes: { leadrelay_page_url: PAGE.url, leadrelay_page_title: undefined }, dropped: ['page.title'] },
+    { name: 'utm value as a number', body: buildLead({ utm: { utm_source: 1, utm_campaign: 'spring' } }), attributes: { leadrelay_utm_source: undefined, leadrelay_utm_campaign: 'spring' }, dropped: ['utm.utm_source'] },
+  );
+  for (const url of NOT_HTTP_URLS) {
+    cases.push({ name: `page.url ${url}`, body: buildLead({ page: { ...PAGE, url } }), attributes: { leadrelay_page_url: undefined, leadrelay_page_referrer: PAGE.referrer }, dropped: ['page.url'] });
+  }
+  cases.push(
+    { name: 'page.referrer javascript:', body: buildLead({ page: { ...PAGE, referrer: 'javascript:void 0' } }), attributes: { leadrelay_page_referrer: undefined, leadrelay_page_url: PAGE.url }, dropped: ['page.referrer'] },
+    { name: 'an android-app:// referrer', body: buildLead({ page: { ...PAGE, referrer: 'android-app://com.google.android.gm/' } }), attributes: { leadrelay_page_referrer: undefined }, dropped: ['page.referrer'] },
+    { name: 'a page title over its limit is cut', body: buildLead({ page: { ...PAGE, title: 't'.repeat(LIMITS.title.max + 1) } }), attributes: { leadrelay_page_title: 't'.repeat(LIMITS.title.max) } },
+    { name: 'a page url over its limit is cut', body: buildLead({ page: { ...PAGE, url: `https://example.com/${'p'.repeat(LIMITS.url.max)}` } }), attributes: { leadrelay_page_url: `https://example.com/${'p'.repeat(LIMITS.url.max - 20)}` } },
+    { name: 'a utm value over its limit is cut', body: buildLead({ utm: { utm_term: 'u'.repeat(LIMITS.utmValue.max + 1) } }), attributes: { leadrelay_utm_term: 'u'.repeat(LIMITS.utmValue.max) } },
+    { name: 'a title of emoji over its limit is cut between code points', body: buildLead({ page: { ...PAGE, title: '😀'.repeat(LIMITS.title.max + 1) } }), attributes: { leadrelay_page_title: '😀'.repeat(LIMITS.title.max) } },
+    { name: 'a title cut inside a surrogate pair', body: rawLead('page', `{"url": "${PAGE.url}", "title": "Spring sale \\ud83d"}`), attributes: { leadrelay_page_title: 'Spring sale' } },
+    { name: 'a utm value that is a lone low surrogate', body: rawLead('utm', '{"utm_source": "\\ude00", "utm_medium": "email"}'), attributes: { leadrelay_utm_source: undefined, leadrelay_utm_medium: 'email' }, dropped: ['utm.utm_source'] },
+    { name: 'a title over two lines with a tab', body: buildLead({ page: { ...PAGE, title: 'Pricing\n\tPlans\r\n' } }), attributes: { leadrelay_page_title: 'Pricing Plans' } },
+    { name: 'a blank utm value is no value', body: buildLead({ utm: { utm_source: '', utm_campaign: 'spring' } }), attributes: { leadrelay_utm_source: undefined, leadrelay_utm_campaign: 'spring' } },
+  );
   return cases;
 }
 
@@ -112,10 +169,7 @@ function hugeValues(): BadInputCase[] {
     fieldCase('a name of 201 emoji (code points are counted)', { name: '😀'.repeat(LIMITS.name.max + 1) }, { name: 'too_long' }),
     fieldCase('an email over 254 characters', { email: `${'a'.repeat(250)}@example.com` }, { email: 'too_long' }),
     fieldCase('a phone over 32 characters', { phone: '1'.repeat(33) }, { phone: 'too_long' }),
-    fieldCase('a page title over its limit', { page: { title: 't'.repeat(LIMITS.title.max + 1) } }, { 'page.title': 'too_long' }),
-    fieldCase('a page url over its limit', { page: { url: `https://example.com/${'p'.repeat(LIMITS.url.max)}` } }, { 'page.url': 'too_long' }),
     fieldCase('an avatar url over its limit', { avatar: `https://example.com/${'p'.repeat(LIMITS.avatar.max)}` }, { avatar: 'too_long' }),
-    fieldCase('a utm value over its limit', { utm: { utm_term: 'u'.repeat(LIMITS.utmValue.max + 1) } }, { 'utm.utm_term': 'too_long' }),
     fieldCase('a consent text over its limit', { consent: { given: true, text: 'c'.repeat(LIMITS.consentText.max + 1) } }, { 'consent.text': 'too_long' }),
     leadCase('a body one byte over the limit', JSON.stringify(buildLead({ message: '' })).padEnd(LIMITS.bodyBytes + 1, ' '), 413, 'body_too_large'),
     leadCase('a 1 MB name', buildLead({ name: 'n'.repeat(1 << 20) }), 413, 'body_too_large'),

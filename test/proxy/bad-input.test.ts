@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { ALLOWED_ORIGIN, IDENTITY_SECRET, badInputCases, tokenCases, unicodeEdges, type BadInputCase } from './bad-input-cases.js';
+import { ALLOWED_ORIGIN, IDENTITY_SECRET, badInputCases, contextCases, tokenCases, unicodeEdges, type BadInputCase } from './bad-input-cases.js';
 import { SECRET, apiCalls, buildLead, startStack, type CapturedResponse, type Stack } from './harness.js';
 
 const cases = badInputCases();
@@ -113,6 +113,37 @@ describe('text a person cannot type', () => {
       await stack.reset();
       await assertRefused(stack, item);
       assert.deepEqual(apiCalls(await stack.emulatorRequests()), [], 'nothing reached Intercom');
+    });
+  }
+});
+
+// Page context (page.url, page.referrer, page.title, utm.*, phoneCountry) is not the visitor's input: whatever a
+// crafted link or page puts there, the lead is accepted with the typed fields intact and the context cleaned or
+// dropped, and the log line names what was dropped without its value.
+describe('page context that is not usable as sent is cleaned or dropped, never refused', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ allowedOrigins: [ALLOWED_ORIGIN] });
+  });
+  after(() => stack.close());
+
+  for (const item of contextCases()) {
+    test(`${item.name}: 201, typed fields intact`, async () => {
+      await stack.reset();
+      const key = randomUUID();
+      const response = await stack.post('/leads', item.body, { key });
+      assert.equal(response.status, 201, response.text.slice(0, 300));
+      const { contacts, conversations } = await stack.emulatorState();
+      assert.equal(contacts.length, 1);
+      const [lead] = contacts;
+      assert.equal(lead.name, 'Ada Lovelace');
+      assert.equal(lead.email, 'ada@example.com');
+      assert.equal(lead.phone, item.phone ?? '+442079460958');
+      assert.equal(conversations[0].source.body, 'I would like a demo of the analytical engine.');
+      for (const [name, value] of Object.entries(item.attributes)) assert.equal(lead.custom_attributes[name] ?? undefined, value, name);
+      const line = stack.logs.find((entry) => entry.route === '/leads' && entry.status === 201 && stack.logs.indexOf(entry) === stack.logs.length - 1);
+      assert.ok(line, 'the request has its log line');
+      assert.deepEqual(line.contextDropped, item.dropped);
     });
   }
 });

@@ -5,6 +5,9 @@ import {
   LEAD_FIELDS,
   LIMITS,
   UTM_KEYS,
+  cleanContextText,
+  cleanContextUrl,
+  cleanPhoneCountry,
   contactFieldMissing,
   isFilled,
   validateText,
@@ -12,6 +15,7 @@ import {
   type UtmKey,
 } from '../../protocol/wire.js';
 import { invalidFields, type FieldErrors } from '../errors.js';
+import type { CountryCode } from 'libphonenumber-js';
 import { isPhoneCountry, normalisePhone } from './phone.js';
 import { isPlainObject, rejectUnknownKeys } from './request-body.js';
 
@@ -50,6 +54,11 @@ export interface LeadRequestChecked {
   hp: string;
   elapsedMs: number;
   captchaToken?: string;
+  /**
+   * Page-context fields (`page.title`, `utm.utm_source`, `phoneCountry`…) that were sent but held nothing usable and
+   * were dropped: names only, for the request's log line; never their values.
+   */
+  contextDropped: string[];
 }
 
 /** A trimmed optional string, or its error recorded under `name`. */
@@ -60,41 +69,57 @@ function optionalText(value: unknown, name: string, max: number, fields: FieldEr
   return code ? undefined : (value as string).trim() || undefined;
 }
 
-function checkPage(value: unknown, fields: FieldErrors): LeadSubmission['page'] {
-  if (value === undefined || value === null) return undefined;
+/** True for a value that was sent at all (`''` is how a browser says "none": document.referrer on a direct visit). */
+function sent(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+/**
+ * Page context (see wire.ts): each value cleaned, or dropped and its name recorded in `dropped`, never refused. A
+ * container that is not an object is dropped the same way; only an unknown key is refused, as everywhere in a body,
+ * so no field can be smuggled in under the context's name.
+ */
+function checkPage(value: unknown, fields: FieldErrors, dropped: string[]): LeadSubmission['page'] {
+  if (!sent(value)) return undefined;
   if (!isPlainObject(value)) {
-    fields.page = 'invalid_type';
+    dropped.push('page');
     return undefined;
   }
   rejectUnknownKeys(value, PAGE_KEYS, fields, 'page.');
   const page: NonNullable<LeadSubmission['page']> = {};
-  for (const key of ['url', 'referrer'] as const) {
-    // document.referrer is '' when there is none; that is not an error.
-    if (value[key] === undefined || value[key] === '') continue;
-    const code = validateUrl(value[key]);
-    if (code) fields[`page.${key}`] = code;
-    else page[key] = value[key] as string;
+  for (const key of PAGE_KEYS) {
+    if (!sent(value[key])) continue;
+    const clean = key === 'title' ? cleanContextText(value[key], LIMITS.title.max) : cleanContextUrl(value[key]);
+    if (clean === undefined) dropped.push(`page.${key}`);
+    else page[key] = clean;
   }
-  const title = optionalText(value.title, 'page.title', LIMITS.title.max, fields);
-  if (title) page.title = title;
   return Object.keys(page).length ? page : undefined;
 }
 
-function checkUtm(value: unknown, fields: FieldErrors): LeadSubmission['utm'] {
-  if (value === undefined || value === null) return undefined;
+function checkUtm(value: unknown, fields: FieldErrors, dropped: string[]): LeadSubmission['utm'] {
+  if (!sent(value)) return undefined;
   if (!isPlainObject(value)) {
-    fields.utm = 'invalid_type';
+    dropped.push('utm');
     return undefined;
   }
   rejectUnknownKeys(value, UTM_KEYS, fields, 'utm.');
   const utm: NonNullable<LeadSubmission['utm']> = {};
   for (const key of UTM_KEYS) {
-    if (value[key] === undefined) continue;
-    const code = validateText(value[key], LIMITS.utmValue.max);
-    if (code) fields[`utm.${key}`] = code;
-    else if ((value[key] as string).trim()) utm[key] = (value[key] as string).trim();
+    if (!sent(value[key])) continue;
+    const clean = cleanContextText(value[key], LIMITS.utmValue.max);
+    if (clean === undefined) dropped.push(`utm.${key}`);
+    else utm[key] = clean;
   }
   return Object.keys(utm).length ? utm : undefined;
+}
+
+/** The country to read a phone number written without `+`: a known region, else none (the number must then be international). */
+function checkPhoneCountry(value: unknown, dropped: string[]): CountryCode | undefined {
+  if (!sent(value)) return undefined;
+  const code = cleanPhoneCountry(value);
+  if (code !== undefined && isPhoneCountry(code)) return code;
+  dropped.push('phoneCountry');
+  return undefined;
 }
 
 function checkConsent(value: unknown, fields: FieldErrors): LeadSubmission['consent'] {
@@ -129,17 +154,17 @@ export function checkLeadRequest(body: Record<string, unknown>): LeadRequestChec
     fields.phone = 'required';
   }
 
-  const country = optionalText(body.phoneCountry, 'phoneCountry', LIMITS.phoneCountry.max, fields)?.toUpperCase();
-  if (country !== undefined && !isPhoneCountry(country)) fields.phoneCountry = 'invalid_type';
+  const contextDropped: string[] = [];
+  const country = checkPhoneCountry(body.phoneCountry, contextDropped);
   if (submission.phone) {
-    const e164 = normalisePhone(submission.phone, country && isPhoneCountry(country) ? country : undefined);
+    const e164 = normalisePhone(submission.phone, country);
     if (e164) submission.phone = e164;
     else fields.phone = 'invalid_phone';
   }
 
   submission.consent = checkConsent(body.consent, fields);
-  submission.page = checkPage(body.page, fields);
-  submission.utm = checkUtm(body.utm, fields);
+  submission.page = checkPage(body.page, fields, contextDropped);
+  submission.utm = checkUtm(body.utm, fields, contextDropped);
   if (body.avatar !== undefined && body.avatar !== null && body.avatar !== '') {
     const code = validateUrl(body.avatar) ?? validateText(body.avatar, LIMITS.avatar.max);
     if (code) fields.avatar = code;
@@ -158,7 +183,7 @@ export function checkLeadRequest(body: Record<string, unknown>): LeadRequestChec
   for (const key of Object.keys(submission) as (keyof LeadSubmission)[]) {
     if (submission[key] === undefined) delete submission[key];
   }
-  return { submission, hp: hp as string, elapsedMs: elapsedMs as number, captchaToken };
+  return { submission, hp: hp as string, elapsedMs: elapsedMs as number, captchaToken, contextDropped };
 }
 
 /**

@@ -70,6 +70,7 @@ export interface LeadAnswer {
 export async function acceptLead(deps: ProxyDeps, submissionId: string, checked: LeadRequestChecked, arrival: LeadArrival): Promise<LeadAnswer> {
   const { store, options, intercom } = deps;
   const { request, trace } = arrival;
+  if (checked.contextDropped.length) trace.contextDropped = checked.contextDropped;
   const fingerprint = fingerprintSubmission(checked.submission);
   const storeKey = leadRecordKey(submissionId);
 
