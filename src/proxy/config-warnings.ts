@@ -11,8 +11,21 @@ export interface ConfigWarning {
   warning: string;
 }
 
+/**
+ * NODE_ENV where the runtime lets it be read, else nothing: Deno throws NotCapable (PermissionDenied before 2.0) for
+ * a variable its --allow-env does not list, and Workers without nodejs_compat have no `process`. A warning is not
+ * worth a permission.
+ */
+function runtimeEnv(): Record<string, string | undefined> {
+  try {
+    return { NODE_ENV: (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.NODE_ENV };
+  } catch {
+    return {};
+  }
+}
+
 /** Every warning these options deserve. Pure: the caller logs them. The allowed-origins-empty case is origin.ts's. */
-export function configWarnings(options: ProxyOptions, store: Store, env: Record<string, string | undefined> = process.env): ConfigWarning[] {
+export function configWarnings(options: ProxyOptions, store: Store, env: Record<string, string | undefined> = runtimeEnv()): ConfigWarning[] {
   const warnings: ConfigWarning[] = [];
 
   if (!options.identitySecret && !options.jwtSecret && !options.authenticate) {

@@ -19,7 +19,9 @@ const WORKER = `
     clearInterval(timer);
     try { db.exec('PRAGMA wal_checkpoint(TRUNCATE)'); } catch {}
     db.close();
-    parentPort.close();
+    // Deno's worker_threads has no parentPort.close(): say so and let the parent end the worker (Node exits anyway).
+    parentPort.postMessage('stopped');
+    parentPort.close?.();
   });
   parentPort.postMessage('ready');
 })();
@@ -43,8 +45,11 @@ export async function startCheckpointer(path: string, driver: SqliteDriverName, 
     worker.unref();
     return {
       stop: async () => {
+        const stopped = new Promise<void>((resolve) => worker.once('message', () => resolve()));
         worker.postMessage('stop');
         const timer = setTimeout(() => void worker.terminate(), 5_000);
+        await Promise.race([stopped, exited]);
+        void worker.terminate();
         await exited;
         clearTimeout(timer);
       },
