@@ -91,6 +91,8 @@ export function mergeLeadIntoUser(state: EmulatorState, lead: ContactRecord, use
     if (user.custom_attributes[name] === undefined || user.custom_attributes[name] === null) user.custom_attributes[name] = value;
   }
   if (user.last_replied_at === null) user.last_replied_at = lead.last_replied_at;
+  // "Any information associated with the lead will be transferred over to the user profile": its companies too.
+  if (lead.companyIds?.length) user.companyIds = [...new Set([...(user.companyIds ?? []), ...lead.companyIds])];
   for (const conversation of state.conversations.values()) {
     if (!conversation.contactIds.includes(lead.id)) continue;
     conversation.contactIds = [...new Set(conversation.contactIds.map((id) => (id === lead.id ? user.id : id)))];

@@ -139,6 +139,17 @@ describe('attaching contacts', () => {
     assert.deepEqual(noContact.body.errors, [{ code: 'not_found', message: 'User Not Found' }]);
   });
 
+  test('a lead merged into a user passes its companies on, counted once', async () => {
+    const lead = (await emulator.api('POST', '/contacts', build.lead({ email: 'same@acme.example' }))).body;
+    const user = (await emulator.api('POST', '/contacts', build.user({ email: 'same@acme.example' }))).body;
+    const created = (await emulator.api('POST', '/companies', company())).body;
+    await emulator.api('POST', `/contacts/${lead.id}/companies`, { id: created.id });
+    assert.equal((await emulator.api('POST', '/contacts/merge', { from: lead.id, into: user.id })).status, 200);
+    const listed = await emulator.api('GET', `/contacts/${user.id}/companies`);
+    assert.deepEqual(listed.body.data.map((item: { id: string }) => item.id), [created.id]);
+    assert.equal(listed.body.data[0].user_count, 1);
+  });
+
   test('a deleted contact no longer counts in user_count', async () => {
     const lead = (await emulator.api('POST', '/contacts', build.lead())).body;
     const created = (await emulator.api('POST', '/companies', company())).body;
