@@ -210,8 +210,6 @@ describe('data attributes of each type, and contacts type-checked against them',
   });
 });
 
-// Last in the file: compiling the schemas takes seconds, and a kept-alive socket idle that long may be closed by the
-// server just as the next test reuses it.
 describe('the specs', () => {
   test('every company answer validates against the 2.14 and 2.16 response schemas', async () => {
     for (const version of ['2.14', '2.16'] as const) {

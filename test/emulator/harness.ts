@@ -39,6 +39,9 @@ export function useEmulator(startOptions: { token?: string } = {}): TestEmulator
   });
 
   async function call(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<ApiAnswer> {
+    // One connection per call: a kept-alive socket left idle while a test works for seconds (compiling the spec's
+    // schemas) can be closed by the server just as the next call reuses it, and that call fails with ECONNRESET.
+    headers = { Connection: 'close', ...headers };
     const response = await fetch(`${running!.url}${path}`, {
       method,
       headers: body === undefined && method !== 'POST' ? headers : { 'Content-Type': 'application/json', ...headers },
