@@ -8,6 +8,7 @@
 // `ctx.waitUntil`, and nothing is shared in flight between requests.
 import { ensureDataAttributes, startDataAttributeSetup, type DataAttributeSetup } from './intercom/data-attributes.js';
 import { deliverItem, LEADS_QUEUE, startDrainLoop, type DrainLoop } from './delivery/delivery-queue.js';
+import { IntercomError } from './intercom/intercom-client.js';
 import type { ProxyLogger } from './logging.js';
 import type { ProxyDeps } from './options.js';
 
@@ -34,7 +35,8 @@ export interface Background {
   answered(ctx: ExecutionContextLike | undefined): void;
   /** Deliver what the queue holds now, for up to `budgetMs` of new deliveries; resolves when they are settled. */
   drain(budgetMs: number): Promise<void>;
-  stop(): Promise<void>;
+  /** Start no more deliveries; one whose contact exists gets `graceMs` to finish (see DrainLoop.stop). */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** The long-lived shape: a set-up retried in the background until done, and a drain loop polling the store. */
@@ -48,9 +50,9 @@ export function startLoops(deps: ProxyDeps, logger: ProxyLogger): Background {
     request: () => undefined,
     answered: () => undefined,
     drain: (budgetMs) => drainQueue(deps, logger, budgetMs),
-    stop: async () => {
+    stop: async (graceMs) => {
       deps.setup?.stop();
-      await loop.stop();
+      await loop.stop(graceMs);
     },
   };
 }
@@ -67,7 +69,13 @@ export function startRequestScoped(deps: ProxyDeps, logger: ProxyLogger): Backgr
       // The first request of an isolate (a preflight, a health check) starts the set-up, kept alive by its context.
       if (warmedUp || !ctx || !deps.setup || deps.setup.done) return;
       warmedUp = true;
-      ctx.waitUntil(deps.setup.ensure().catch(() => (warmedUp = false)));
+      ctx.waitUntil(
+        deps.setup.ensure().catch((error: unknown) => {
+          warmedUp = false;
+          const status = error instanceof IntercomError ? (error.kind === 'http' ? error.status : error.kind) : error instanceof Error ? error.name : 'error';
+          logger({ event: 'setup_retrying', status, code: error instanceof IntercomError ? error.intercomCode : undefined });
+        }),
+      );
     },
     answered: (ctx) => {
       if (!queued || !ctx) return;

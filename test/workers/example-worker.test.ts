@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Miniflare } from 'miniflare';
+import { Miniflare, Response as MiniflareResponse } from 'miniflare';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { ACCESS_TOKEN, buildLead, SECRET } from '../proxy/harness.js';
@@ -169,5 +169,42 @@ test('Intercom failing: 202, kept in D1 across a runtime restart, delivered once
     assert.equal((await hook('GET', '/state')).contacts.length, 1);
   } finally {
     await second.dispose();
+  }
+});
+
+test('createProxy at module scope in a Hono Worker (examples/cloudflare/hono-worker.ts): a health check first, then a lead: 201', async () => {
+  await hook('POST', '/reset');
+  const mf = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'hono-worker.mjs', contents: await bundleExampleWorker('hono-worker.ts') }],
+    compatibilityDate: config.compatibilityDate,
+    compatibilityFlags: config.compatibilityFlags,
+    bindings: { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET },
+    // Every outbound fetch of the Worker comes here: Intercom's host goes to the emulator, anything else is refused.
+    outboundService: async (request) => {
+      const target = new URL(request.url);
+      if (target.hostname !== 'api.intercom.io') return new MiniflareResponse('no network in tests', { status: 502 });
+      const headers = new Headers(request.headers);
+      for (const name of ['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']) headers.delete(name);
+      const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
+      const answer = await fetch(`${emulator.url}${target.pathname}${target.search}`, { method: request.method, headers, body });
+      const answerHeaders = new Headers(answer.headers);
+      for (const name of ['connection', 'keep-alive', 'content-encoding', 'content-length', 'transfer-encoding']) answerHeaders.delete(name);
+      // Miniflare takes its own Response class here (a global one fails as a 500 inside the Worker).
+      return new MiniflareResponse(await answer.arrayBuffer(), { status: answer.status, headers: [...answerHeaders] });
+    },
+  });
+  try {
+    // The example has no INTERCOM_BASE_URL: its Intercom calls are routed to the emulator by Miniflare's outbound hook.
+    const health = await mf.dispatchFetch('http://worker.test/api/leadrelay/health');
+    assert.equal(health.status, 200);
+    await health.arrayBuffer();
+    const response = await postLead(mf, randomUUID());
+    const body = (await response.json()) as any;
+    assert.equal(response.status, 201, JSON.stringify(body));
+    const state = await hook('GET', '/state');
+    assert.equal(state.contacts.length, 1);
+    assert.equal(state.conversations.length, 1);
+  } finally {
+    await mf.dispose();
   }
 });

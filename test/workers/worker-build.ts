@@ -9,10 +9,10 @@ import { build } from 'esbuild';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const EXAMPLE = join(ROOT, 'examples/cloudflare');
 
-/** The example Worker as one ES module's text. */
-export async function bundleExampleWorker(): Promise<string> {
+/** An example Worker (`worker.ts`, `hono-worker.ts`) as one ES module's text. */
+export async function bundleExampleWorker(file = 'worker.ts'): Promise<string> {
   const result = await build({
-    entryPoints: [join(EXAMPLE, 'worker.ts')],
+    entryPoints: [join(EXAMPLE, file)],
     bundle: true,
     write: false,
     format: 'esm',
@@ -20,7 +20,7 @@ export async function bundleExampleWorker(): Promise<string> {
     target: 'es2022',
     conditions: ['workerd', 'worker', 'browser'],
     external: ['node:*'],
-    alias: { 'leadrelay/proxy/cloudflare': join(ROOT, 'src/proxy/cloudflare.ts') },
+    alias: { 'leadrelay/proxy/cloudflare': join(ROOT, 'src/proxy/cloudflare.ts'), 'leadrelay/proxy': join(ROOT, 'src/proxy/app.ts') },
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;
