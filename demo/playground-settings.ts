@@ -153,19 +153,32 @@ export function renderAttributes(settings: Settings): [string, string][] {
   return widgetAttributes(settings).filter(([name]) => name !== 'preview-state');
 }
 
-/** The same snippet from the command line. */
+/**
+ * Where the snippets load the widget from: the site's own origin. The package is not on a public CDN under this name,
+ * and a CDN URL for a name nobody here owns would run whatever someone publishes as it.
+ */
+export const SCRIPT_DIR = '/leadrelay';
+
+/** The comment that goes with a script tag: which files to put at SCRIPT_DIR. */
+export const SERVE_COMMENT = `<!-- Serve the widget from your own site: copy node_modules/leadrelay/dist/ to ${SCRIPT_DIR}/ -->`;
+
+/**
+ * The same snippet from the command line, run from the project that installed leadrelay: `npx -p leadrelay` uses that
+ * copy, where a bare `npx leadrelay-render` outside it would fetch whatever package has that name.
+ */
 export function renderCommand(settings: Settings): string {
   const quote = (value: string) => (/^[\w./:@-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
-  return `npx leadrelay-render ${renderAttributes(settings).map(([name, value]) => `--${name} ${quote(value)}`).join(' ')}`;
+  return `npx -p leadrelay leadrelay-render ${renderAttributes(settings).map(([name, value]) => `--${name} ${quote(value)}`).join(' ')}`;
 }
 
 /** The prerendered snippet: it paints with the page, moves nothing, and posts without JavaScript. */
-export function prerenderedSnippet(settings: Settings, version: string, rendered: Prerendered): string {
-  const cdn = `https://cdn.jsdelivr.net/npm/leadrelay@${version}/dist`;
+export function prerenderedSnippet(settings: Settings, rendered: Prerendered): string {
   return [
-    '<!-- Made for the settings on this page: make it again when you change them, here or with',
+    '<!-- Made for the settings on this page: make it again when you change them, here or, after',
+    '     `npm install leadrelay`, in that project with',
     `     ${renderCommand(settings)} -->`,
-    `<script type="module" src="${cdn}/leadrelay.js"></script>`,
+    SERVE_COMMENT,
+    `<script type="module" src="${SCRIPT_DIR}/leadrelay.js"></script>`,
     '',
     rendered.html,
     '',
@@ -174,13 +187,12 @@ export function prerenderedSnippet(settings: Settings, version: string, rendered
 }
 
 /** The code a customer pastes to get the widget exactly as the playground shows it. */
-export function snippet(kind: SnippetKind, settings: Settings, version: string): string {
-  const cdn = `https://cdn.jsdelivr.net/npm/leadrelay@${version}/dist`;
+export function snippet(kind: SnippetKind, settings: Settings): string {
   if (kind === 'module') {
-    return `<script type="module" src="${cdn}/leadrelay.js"></script>\n\n${elementMarkup(settings)}${styleBlock(settings)}`;
+    return `${SERVE_COMMENT}\n<script type="module" src="${SCRIPT_DIR}/leadrelay.js"></script>\n\n${elementMarkup(settings)}${styleBlock(settings)}`;
   }
   if (kind === 'classic') {
-    return `<!-- One classic script: for tag managers and pages without modules -->\n<script src="${cdn}/leadrelay.iife.js" defer></script>\n\n${elementMarkup(settings)}${styleBlock(settings)}`;
+    return `<!-- One classic script: for tag managers and pages without modules -->\n${SERVE_COMMENT}\n<script src="${SCRIPT_DIR}/leadrelay.iife.js" defer></script>\n\n${elementMarkup(settings)}${styleBlock(settings)}`;
   }
   const proxy = settings.proxy.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
   return [

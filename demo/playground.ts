@@ -1,5 +1,4 @@
 // The playground page: the settings form drives the live widget, the state gallery and the snippet box.
-import { loadBackend } from './inbox-view.js';
 import {
   DEFAULTS,
   FIELDS,
@@ -23,7 +22,6 @@ const gallery = [...document.querySelectorAll<HTMLElement>('#gallery lead-relay'
 const surfaces = [$<HTMLElement>('#stage-surface'), $<HTMLElement>('#gallery-surface')];
 const code = $<HTMLElement>('#snippet-code');
 let kind: SnippetKind = 'prerendered';
-let version = '0.0.0';
 /** Counts render requests, so an answer for older settings never replaces a newer one. */
 let rendering = 0;
 
@@ -39,7 +37,7 @@ async function showPrerendered(settings: Settings): Promise<void> {
     });
     const answer = (await response.json()) as Prerendered & { error?: { message: string } };
     if (ticket !== rendering || kind !== 'prerendered') return;
-    code.textContent = answer.error ? `Not rendered: ${answer.error.message}` : prerenderedSnippet(settings, version, answer);
+    code.textContent = answer.error ? `Not rendered: ${answer.error.message}` : prerenderedSnippet(settings, answer);
   } catch {
     if (ticket === rendering && kind === 'prerendered') code.textContent = 'Not rendered: the demo server did not answer.';
   }
@@ -121,7 +119,7 @@ function update(): void {
   }
   $<HTMLElement>('#prerender-note').hidden = kind !== 'prerendered';
   if (kind === 'prerendered') void showPrerendered(settings);
-  else code.textContent = snippet(kind, settings, version);
+  else code.textContent = snippet(kind, settings);
 }
 
 function selectTab(tab: HTMLButtonElement, focus: boolean): void {
@@ -198,10 +196,3 @@ watchEvents(live);
 addEventListener('lr-converted', logEvent);
 wireTabs();
 update();
-loadBackend().then(
-  (info) => {
-    version = info.version;
-    update();
-  },
-  () => undefined,
-);

@@ -80,7 +80,9 @@ test('the first tab is the prerendered snippet for the current settings, with th
   const snippet = await snippetText();
   assert.match(snippet, /<lead-relay proxy="\/api\/leadrelay" locale="de"[^>]*><template shadowrootmode="open">/);
   assert.match(snippet, /<form part="form" method="post" action="\/api\/leadrelay\/leads"/);
-  assert.match(snippet, /npx leadrelay-render --proxy \/api\/leadrelay --locale de/);
+  // The installed package's command (`npx -p leadrelay`): a bare `npx leadrelay-render` would fetch whatever has that name.
+  assert.match(snippet, /npx -p leadrelay leadrelay-render --proxy \/api\/leadrelay --locale de/);
+  assert.doesNotMatch(snippet, /npx leadrelay-render/);
   assert.match(snippet, /add to style-src: 'sha256-[\w+/=]+'/);
   assert.ok(await page.locator('#prerender-note').isVisible());
   assert.match((await page.locator('#prerender-note').textContent()) ?? '', /Make it again/);
@@ -167,4 +169,144 @@ test('the gallery shows every state side by side, screenshotted in light, dark a
   await page.screenshot({ path: `${SCREENSHOTS}/playground-phone.png`, fullPage: true });
   await page.setViewportSize({ width: 1440, height: 900 });
   assert.deepEqual(problems, []);
+});
+
+// Every tab's snippet, as the Copy button puts it on the clipboard.
+async function everySnippet(): Promise<Record<string, string>> {
+  const snippets: Record<string, string> = {};
+  for (const name of ['Prerendered', 'Script tag', 'Classic script', 'npm']) {
+    await page.getByRole('tab', { name }).click();
+    if (name === 'Prerendered') await page.waitForFunction(() => document.querySelector('#snippet-code')?.textContent?.includes('</lead-relay>'));
+    snippets[name] = await snippetText();
+  }
+  return snippets;
+}
+
+test('the snippets load the widget from the site itself, never from a public CDN under a name this package does not own', async () => {
+  const snippets = await everySnippet();
+  for (const [tab, text] of Object.entries(snippets)) {
+    assert.doesNotMatch(text, /jsdelivr|unpkg|https?:\/\//, `${tab}: a third-party URL in the snippet`);
+    assert.doesNotMatch(text, /npx leadrelay-render/, `${tab}: a bare npx command`);
+  }
+  for (const tab of ['Prerendered', 'Script tag']) {
+    assert.match(snippets[tab]!, /<script type="module" src="\/leadrelay\/leadrelay\.js"><\/script>/);
+    assert.match(snippets[tab]!, /copy node_modules\/leadrelay\/dist\/ to \/leadrelay\//);
+  }
+  assert.match(snippets['Classic script']!, /<script src="\/leadrelay\/leadrelay\.iife\.js" defer><\/script>/);
+  assert.match(snippets['Classic script']!, /copy node_modules\/leadrelay\/dist\/ to \/leadrelay\//);
+  await page.getByRole('tab', { name: 'Prerendered' }).click();
+});
+
+test('the prerendered snippet sits in a fixed-height box that scrolls, and Copy still takes all of it', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await page.getByRole('tab', { name: 'Prerendered' }).click();
+    await page.waitForFunction(() => document.querySelector('#snippet-code')?.textContent?.includes('add to style-src'));
+    const box = page.locator('.snippet pre');
+    const size = await box.evaluate((element) => ({ height: element.clientHeight, content: element.scrollHeight, tabIndex: element.tabIndex }));
+    // Less than half a phone screen, however long the snippet: it used to be 2.5 screens of wrapped CSS.
+    assert.ok(size.height <= 844 / 2, `the snippet box is ${size.height}px tall`);
+    assert.ok(size.content > size.height, 'the box holds more than it shows, so it must scroll');
+    assert.equal(size.tabIndex, 0, 'a keyboard can reach the box to scroll it');
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByText('Copied to the clipboard.').waitFor();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, await snippetText());
+    assert.match(copied, /<\/lead-relay>[\s\S]*add to style-src: 'sha256-/);
+  } finally {
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }
+});
+
+/** The boxes of `selector`'s matches, in page coordinates. */
+const boxes = (selector: string) =>
+  page.locator(selector).evaluateAll((elements) =>
+    elements.map((element) => {
+      const { left, top, right, bottom } = element.getBoundingClientRect();
+      return { left, top: top + scrollY, right, bottom: bottom + scrollY };
+    }),
+  );
+
+test('on a phone the nav is one row and the snippet tabs neither wrap nor push the page sideways', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    const links = await boxes('.nav a');
+    assert.equal(links.length, 3);
+    assert.equal(new Set(links.map((link) => Math.round(link.top))).size, 1, `nav links on more than one row: ${JSON.stringify(links)}`);
+    const tabs = await page.locator('[role=tab]').evaluateAll((elements) =>
+      elements.map((element) => ({ top: Math.round(element.getBoundingClientRect().top), lines: element.getClientRects().length, height: element.clientHeight, lineHeight: parseFloat(getComputedStyle(element).lineHeight) })),
+    );
+    assert.equal(new Set(tabs.map((tab) => tab.top)).size, 1, 'the tabs wrap onto two rows');
+    for (const tab of tabs) assert.ok(tab.height < tab.lineHeight * 2, `a tab's label wraps: ${JSON.stringify(tab)}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0);
+  } finally {
+    await page.setViewportSize({ width: 1440, height: 900 });
+  }
+});
+
+test('every card in "Every state" starts its text at the same distance from its edge', async () => {
+  await page.locator('#state-success').getByText(/Thank you/).waitFor();
+  // The left edge of the first line of text in each card, from the card's own left edge.
+  const insets = await page.locator('#gallery lead-relay').evaluateAll((widgets) =>
+    widgets.map((widget) => {
+      const host = widget.getBoundingClientRect().left;
+      const walker = document.createTreeWalker(widget.shadowRoot!, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (!node.textContent?.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const rect = range.getClientRects()[0];
+        if (rect && rect.width > 0 && getComputedStyle(node.parentElement!).visibility !== 'hidden') return [widget.id, Math.round(rect.left - host)];
+      }
+      return [widget.id, -1];
+    }),
+  );
+  const first = insets[0]![1];
+  for (const [id, inset] of insets) assert.equal(inset, first, `${id} starts its text ${inset}px in, the idle card ${first}px: ${JSON.stringify(insets)}`);
+});
+
+const overlaps = (a: { left: number; top: number; right: number; bottom: number }, b: typeof a) =>
+  a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+
+for (const viewport of [{ width: 390, height: 844 }, { width: 1440, height: 900 }]) {
+  test(`in launcher mode the floating button covers none of the settings (${viewport.width} px)`, async () => {
+    await page.setViewportSize(viewport);
+    try {
+      await page.locator('.segmented label', { hasText: 'Launcher' }).click();
+      const button = live().locator('.launcher');
+      await button.waitFor();
+      // Bring the theme controls to the bottom of the window, where a page's floating button sits.
+      for (const selector of ['input[name=accent]', '#spacing', 'select[name=font]']) {
+        await page.locator(selector).evaluate((element) => element.scrollIntoView({ block: 'end' }));
+        const [launcher] = await boxes('lead-relay#live >> .launcher');
+        assert.ok(launcher, 'no launcher button');
+        const controls = await boxes('#controls input, #controls select, #controls textarea, #controls .segmented, #controls label');
+        const covered = controls.filter((control) => overlaps(control, launcher));
+        assert.deepEqual(covered, [], `the launcher button covers ${covered.length} settings with ${selector} at the bottom`);
+      }
+      // It still floats in a corner: the preview's, so a designer sees where it goes.
+      const [surface] = await boxes('#stage-surface');
+      const [launcher] = await boxes('lead-relay#live >> .launcher');
+      assert.ok(overlaps(surface!, launcher!), 'the launcher button is outside the preview');
+    } finally {
+      await page.locator('.segmented label', { hasText: 'Inline' }).click();
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+}
+
+test('on a wide screen the settings stay in view while the page scrolls past the preview and the snippet', async () => {
+  await page.evaluate(() => scrollTo(0, 0));
+  const [grid] = await boxes('.playground');
+  const [stage] = await boxes('.stage');
+  // Scroll to the bottom of the grid (the snippet and the inbox): the settings are still on screen.
+  await page.evaluate((y) => scrollTo(0, y), grid!.bottom - 900);
+  const controls = await page.locator('#controls').evaluate((element) => {
+    const { top, bottom } = element.getBoundingClientRect();
+    return { top, bottom };
+  });
+  assert.ok(grid!.bottom - 900 > stage!.top + 100, 'the page did not scroll far enough to tell');
+  assert.ok(controls.top >= 0 && controls.bottom <= 900, `the settings are off screen: ${JSON.stringify(controls)}`);
+  await page.evaluate(() => scrollTo(0, 0));
 });
