@@ -77,6 +77,11 @@ export interface Proxy {
    * resolves when the deliveries it started are settled. Long-lived runtimes need not call it: their loop does this.
    */
   deliverQueued(): Promise<void>;
+  /**
+   * Start no more queued deliveries (the Node adapter calls it on close, before requests in flight finish): one whose
+   * contact exists gets `graceMs` (default 10 s) to finish, the others stay queued. close() does it too.
+   */
+  stopDeliveries(graceMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -203,6 +208,10 @@ export function createProxy(options: ProxyOptions): Proxy {
     deliverQueued: async () => {
       if (metricsLoading) await metricsLoading;
       await begin().drain(CRON_DRAIN_MS);
+    },
+    stopDeliveries: async (graceMs) => {
+      stopped = true;
+      await background?.stop(graceMs);
     },
     close: async () => {
       stopped = true;

@@ -25,7 +25,10 @@ export interface ServeOptions extends ProxyOptions {
    * by default with `trustProxy`: behind a load balancer every connection comes from the balancer.
    */
   maxConnectionsPerClient?: number;
-  /** LEADRELAY_SHUTDOWN_TIMEOUT_MS: how long close() lets requests in flight finish (default 10 s). */
+  /**
+   * LEADRELAY_SHUTDOWN_TIMEOUT_MS: how long close() lets requests in flight, and queued deliveries whose contact
+   * exists, finish (default 10 s).
+   */
   shutdownTimeoutMs?: number;
 }
 
@@ -35,8 +38,9 @@ export interface ServedProxy {
   port: number;
   proxy: Proxy;
   /**
-   * Graceful stop (SIGTERM): stop listening and answer new requests 503, let requests in flight finish (at most
-   * `shutdownTimeoutMs`), stop the drain loop. Queued submissions stay in the store for the next instance.
+   * Graceful stop (SIGTERM): stop listening and answer new requests 503, start no queued delivery, and let requests
+   * in flight and deliveries whose contact exists finish (at most `shutdownTimeoutMs`). Queued submissions stay in
+   * the store for the next instance.
    */
   close(): Promise<void>;
 }
@@ -122,11 +126,14 @@ export async function serve(options: ServeOptions): Promise<ServedProxy> {
     proxy,
     close: async () => {
       stopping = true;
+      const deadline = Date.now() + shutdownTimeoutMs;
+      // At once, beside the requests: the drain loop would otherwise keep starting deliveries while they finish.
+      const deliveries = proxy.stopDeliveries(shutdownTimeoutMs);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, shutdownTimeoutMs);
+          const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
           idle = () => {
             clearTimeout(timer);
             resolve();
@@ -135,6 +142,7 @@ export async function serve(options: ServeOptions): Promise<ServedProxy> {
       }
       server.closeAllConnections();
       await closed;
+      await deliveries;
       await proxy.close();
       transport?.close();
     },

@@ -31,14 +31,18 @@ function dataDir(): string {
   return dir;
 }
 
-async function startInstance(dir: string): Promise<ProxyProcess> {
-  const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, env: { ...CHILD_ENV, LEADRELAY_DATA_DIR: dir } });
+async function startInstance(dir: string, env: Record<string, string> = {}): Promise<ProxyProcess> {
+  const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret: SECRET, env: { ...CHILD_ENV, LEADRELAY_DATA_DIR: dir, ...env } });
   started.push(proxy);
   return proxy;
 }
 
 async function hook(method: string, path: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${emulator.url}/_emulator${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${emulator.url}/_emulator${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return response.json();
 }
 
@@ -93,4 +97,62 @@ test('SIGTERM leaves queued submissions in the default store; a restarted instan
   assert.deepEqual(submissionIds, keys.map((key) => submissionReference(SECRET, key)).sort(), 'each queued submission once');
   await second.stop();
   assert.ok(!first.output().includes(ACCESS_TOKEN) && !second.output().includes(ACCESS_TOKEN));
+});
+
+const contactPosts = async () => (await hook('GET', '/requests')).requests.filter((request: any) => request.method === 'POST' && request.path === '/contacts').length;
+
+test('SIGTERM starts no queued submission: a delivery that has not made its contact stops, and the item waits for the next instance', async () => {
+  await hook('POST', '/reset');
+  // One delivery at a time, and the default delivery budget (10 s): Intercom refusing every contact with 429 keeps
+  // that one delivery waiting and asking again, as a queue does through a long rate-limit window.
+  const dir = dataDir();
+  const proxy = await startInstance(dir, { LEADRELAY_QUEUE_CONCURRENCY: '1', LEADRELAY_QUEUE_RETRY_MAX_MS: '300000' });
+  // A one-second rate window: each 429 says "again within a second", so the delivery keeps asking inline.
+  await hook('POST', '/config', { rateLimit: { limit: 1000, windowSeconds: 1 } });
+  await hook('POST', '/faults', { route: 'POST /contacts', status: 429 });
+  const key = randomUUID();
+  assert.equal((await postLead(proxy.url, key)).status, 202);
+  const seenBefore = await eventually(async () => {
+    const count = await contactPosts();
+    return count >= 3 ? count : undefined;
+  }, 'the queued delivery asking Intercom again');
+  const exited = new Promise<number | null>((resolve) => proxy.child.once('exit', (code) => resolve(code)));
+  proxy.child.kill('SIGTERM');
+  await eventually(() => (proxy.output().includes('"shutting_down"') ? true : undefined), 'the shutting_down line');
+  const atSignal = await contactPosts();
+  assert.equal(await exited, 0);
+  assert.match(proxy.output(), /"stopped"/);
+  // At most the one call already on its way when the signal came; before, the delivery kept asking until its budget ran out.
+  assert.ok((await contactPosts()) - atSignal <= 1, `POST /contacts after SIGTERM: ${(await contactPosts()) - atSignal} (before it: ${seenBefore})`);
+  assert.match(proxy.output(), /"delivery_retry","reason":"shutting_down"/, 'the delivery was put back');
+
+  await hook('DELETE', '/faults');
+  const next = await startInstance(dir);
+  const state = await eventually(async () => {
+    const current = await hook('GET', '/state');
+    return current.conversations.length >= 1 ? current : undefined;
+  }, 'the next instance delivering it');
+  assert.equal(state.contacts.length, 1);
+  assert.equal(state.contacts[0].custom_attributes.leadrelay_submission_id, submissionReference(SECRET, key));
+  await next.stop();
+});
+
+test('SIGTERM lets a queued delivery whose contact exists finish its conversation before the process stops', async () => {
+  await hook('POST', '/reset');
+  const proxy = await startInstance(dataDir());
+  // Queued (202) while contacts fail; then Intercom is back, with a slow conversation for the one delivery.
+  await hook('POST', '/faults', { route: 'POST /contacts', status: 503 });
+  assert.equal((await postLead(proxy.url)).status, 202);
+  await hook('DELETE', '/faults');
+  await hook('POST', '/faults', { route: 'POST /conversations', delayMs: 1_500, times: 1 });
+  await eventually(async () => ((await hook('GET', '/state')).contacts.length === 1 ? true : undefined), 'the queued delivery making its contact');
+  const exited = new Promise<number | null>((resolve) => proxy.child.once('exit', (code) => resolve(code)));
+  proxy.child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  const output = proxy.output();
+  const delivered = output.indexOf('"queue_delivered"');
+  assert.ok(delivered > output.indexOf('"shutting_down"') && delivered < output.indexOf('"stopped"'), 'delivered during the shutdown, before stopped');
+  const state = await hook('GET', '/state');
+  assert.equal(state.contacts.length, 1);
+  assert.equal(state.conversations.length, 1, 'its conversation exists');
 });

@@ -9,10 +9,14 @@
 // submission's idempotency claim (the steps a retry of POST /leads resumes from), so a request and a loop, or two
 // loops, never both create the lead. Both leases are renewed by a heartbeat, so a crashed instance's items are
 // taken over within `leaseMs`.
+//
+// Stopping (SIGTERM) leases nothing more. A delivery whose contact exists (or is being created) may finish within
+// the grace period; one that has not created its contact yet is put back at once for the next instance, since the
+// process may be gone before it could finish.
 import { randomUUID } from 'node:crypto';
 import { ProxyError } from '../errors.js';
-import { keepClaim, progressFor, startHeartbeat } from './idempotency.js';
-import { assumeContactMayExist, deliverLead, IntercomRefusal } from './lead-delivery.js';
+import { keepClaim, progressFor, startHeartbeat, type Progress } from './idempotency.js';
+import { assumeContactMayExist, DataAttributeMissing, deliverLead, IntercomRefusal, type DeliveryBudget } from './lead-delivery.js';
 import { leadRecordKey } from './lead-resolver.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
@@ -43,17 +47,59 @@ const DRAIN_RATE_WAIT_MS = 10_000;
 export interface DrainLoop {
   /** Look for work now (after a local enqueue) instead of at the next poll. */
   kick(): void;
-  /** Stop looking for work and wait for the deliveries in progress. */
-  stop(): Promise<void>;
+  /**
+   * Lease nothing more; deliveries in flight whose contact exists get `graceMs` (default 10 s) to finish, the others
+   * go back to the queue. Resolves when they are settled, or when the grace period is over, whichever comes first.
+   */
+  stop(graceMs?: number): Promise<void>;
 }
 
 type Logger = (line: Record<string, unknown>) => void;
+
+/** Raised inside a delivery that was about to create its contact after stop(): nothing was created. */
+class StoppedBeforeContact extends Error {
+  constructor() {
+    super('delivery not started: the proxy is stopping');
+    this.name = 'StoppedBeforeContact';
+  }
+}
+
+/** What a drain loop tells its deliveries in flight when it stops. */
+export class DeliveryStop {
+  #stopping = false;
+  #until = Number.POSITIVE_INFINITY;
+  readonly #listeners = new Set<() => void>();
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+  /** Epoch ms by which a begun delivery must be done (set by stop). */
+  get until(): number {
+    return this.#until;
+  }
+  stop(graceMs: number): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#until = Date.now() + Math.max(0, graceMs);
+    for (const listener of this.#listeners) listener();
+  }
+  /** Call `listener` on stop (at once when already stopped); answers the function that removes it. */
+  onStop(listener: () => void): () => void {
+    if (this.#stopping) {
+      listener();
+      return () => undefined;
+    }
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
 
 export function startDrainLoop(deps: ProxyDeps, logger: Logger): DrainLoop {
   const owner = randomUUID();
   const { queueConcurrency, queuePollMs, leaseMs } = deps.options;
   const inFlight = new Set<Promise<void>>();
+  const shutdown = new DeliveryStop();
   let stopped = false;
+  let stopping: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
   const pause = (ms: number) =>
@@ -79,7 +125,7 @@ export function startDrainLoop(deps: ProxyDeps, logger: Logger): DrainLoop {
           await pause(queuePollMs);
           continue;
         }
-        const delivery: Promise<void> = deliverItem(deps, item, owner, logger)
+        const delivery: Promise<void> = deliverItem(deps, item, owner, logger, shutdown)
           .catch((error: unknown) => logger({ event: 'queue_error', error: error instanceof Error ? error.name : 'unknown' }))
           .finally(() => {
             inFlight.delete(delivery);
@@ -97,16 +143,29 @@ export function startDrainLoop(deps: ProxyDeps, logger: Logger): DrainLoop {
   const running = queuePollMs > 0 ? loop() : Promise.resolve();
   return {
     kick: () => wake?.(),
-    stop: async () => {
-      stopped = true;
-      wake?.();
-      await running;
+    stop: (graceMs = DELIVERY_BUDGET_MS) => {
+      stopping ??= (async () => {
+        stopped = true;
+        shutdown.stop(graceMs);
+        wake?.();
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, graceMs))));
+        // A delivery still waiting on Intercom when the grace period ends is left behind: its steps are recorded,
+        // and whoever takes the item over next resumes from them (the process is about to exit).
+        const outcome = await Promise.race([running, graceOver]);
+        clearTimeout(timer);
+        if (outcome === 'late') logger({ event: 'queue_stop_timeout', deliveriesInFlight: inFlight.size });
+      })();
+      return stopping;
     },
   };
 }
 
-/** Deliver one leased item under its submission's idempotency claim; ack it, or put it back for later. */
-export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: string, logger: Logger): Promise<void> {
+/**
+ * Deliver one leased item under its submission's idempotency claim; ack it, or put it back for later. `shutdown`
+ * (the drain loop's) stops it before its contact is created, and bounds it by the grace period after.
+ */
+export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: string, logger: Logger, shutdown?: DeliveryStop): Promise<void> {
   const { store } = deps;
   const { leaseMs } = deps.options;
   const queued = JSON.parse(item.payload) as QueuedLead;
@@ -134,15 +193,21 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
     const progress = progressFor(store, key, claimOwner, claim.record, leaseMs);
     const stopClaimHeartbeat = keepClaim(store, key, claimOwner, leaseMs);
     const trace: RequestTrace = { intercomRequestIds: [] };
+    const budget: DeliveryBudget = {
+      // Never keep one delivery trying longer than the longest wait between deliveries (compressed in tests).
+      deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queueRetry?.maxMs ?? DELIVERY_BUDGET_MS),
+      rateWaitMs: DRAIN_RATE_WAIT_MS,
+    };
+    // deliverLead reads the deadline before every wait: on stop, a begun delivery gets the grace period, another none.
+    const unlisten = shutdown?.onStop(() => {
+      budget.deadline = contactBegun(progress) ? Math.min(budget.deadline, shutdown.until) : Date.now();
+    });
     try {
+      if (shutdown?.stopping && !contactBegun(progress)) throw new StoppedBeforeContact();
       // A queued submission's record holds steps (at least the queued lead token, leads.ts): one with none is new, and
       // the steps expired with the old one (a dead letter retried weeks later). A false alarm costs one search.
       if (Object.keys(claim.record.steps).length === 0 && !claim.record.pendingStep) await assumeContactMayExist(progress);
-      const answer = await deliverLead(deps, queued.submission, queued.submissionId, progress, trace, {
-        // Never keep one delivery trying longer than the longest wait between deliveries (compressed in tests).
-        deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queueRetry?.maxMs ?? DELIVERY_BUDGET_MS),
-        rateWaitMs: DRAIN_RATE_WAIT_MS,
-      });
+      const answer = await deliverLead(deps, queued.submission, queued.submissionId, shutdown ? gateContact(progress, shutdown) : progress, trace, budget);
       stopClaimHeartbeat();
       await store.complete(key, claimOwner, answer);
       await store.ack(LEADS_QUEUE, item.id, owner);
@@ -152,7 +217,9 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
     } catch (error) {
       stopClaimHeartbeat();
       await store.release(key, claimOwner).catch(() => undefined);
-      await settleFailure(deps, item, owner, error, logger);
+      await settleFailure(deps, item, owner, error, logger, shutdown);
+    } finally {
+      unlisten?.();
     }
   } finally {
     stopItemHeartbeat();
@@ -164,8 +231,14 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
  * or move it to the dead letters with its reason (Intercom refused it for good, or the retention period ended).
  * Nothing is dropped, and the idempotency record keeps no error answer, so `queue retry` can deliver it later.
  */
-async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, error: unknown, logger: Logger): Promise<void> {
+async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, error: unknown, logger: Logger, shutdown?: DeliveryStop): Promise<void> {
   const { store } = deps;
+  // Stopping: back in the queue for the next instance, at once (not a failure, so no backoff).
+  if (error instanceof StoppedBeforeContact || (shutdown?.stopping && !(error instanceof IntercomRefusal))) {
+    await store.retryLater(LEADS_QUEUE, item.id, owner, Date.now());
+    logger({ event: 'delivery_retry', reason: 'shutting_down', attempt: item.attempts + 1, retryInMs: 0, submissionRef: submissionReference(deps.options.secret, item.id) });
+    return;
+  }
   // Lost the idempotency lease (a slow store): someone else holds the record now; look again shortly.
   if (error instanceof ProxyError && error.code === 'idempotency_in_progress') {
     await store.retryLater(LEADS_QUEUE, item.id, owner, Date.now() + 500);
@@ -178,8 +251,34 @@ async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, er
   }
   const { firstMs = DEFAULT_RETRY_FIRST_MS, maxMs = DEFAULT_RETRY_MAX_MS } = deps.options.queueRetry ?? {};
   const retryAt = error instanceof DeliveryDeferred ? error.retryAt : 0;
-  const backoff = error instanceof DeliveryDeferred && error.reason !== 'upstream_unavailable' ? 0 : Math.min(maxMs, firstMs * 2 ** Math.min(item.attempts, 30));
-  await store.retryLater(LEADS_QUEUE, item.id, owner, Math.max(retryAt, Date.now() + backoff));
+  const backoff =
+    error instanceof DataAttributeMissing || (error instanceof DeliveryDeferred && error.reason !== 'upstream_unavailable')
+      ? 0
+      : Math.min(maxMs, firstMs * 2 ** Math.min(item.attempts, 30));
+  const at = Math.max(retryAt, Date.now() + backoff);
+  await store.retryLater(LEADS_QUEUE, item.id, owner, at);
+  // One line per failed attempt, so an outage shows in the logs before anything becomes a dead letter: a code and
+  // the submission's one-way reference, never its data or its Idempotency-Key (which replays the lead token).
+  logger({ event: 'delivery_retry', reason, attempt: item.attempts + 1, retryInMs: Math.max(0, at - Date.now()), submissionRef: submissionReference(deps.options.secret, item.id) });
+}
+
+/** Whether the delivery has made its contact, or may be making it right now (its creation was started). */
+function contactBegun(progress: Progress): boolean {
+  return Boolean(progress.steps.contactId) || progress.pendingStep === 'contactId';
+}
+
+/** `progress`, refusing to start creating the contact once the loop stops (checked right before the call). */
+function gateContact(progress: Progress, shutdown: DeliveryStop): Progress {
+  return {
+    steps: progress.steps,
+    get pendingStep() {
+      return progress.pendingStep;
+    },
+    start: (step, notes) => (shutdown.stopping && step === 'contactId' ? Promise.reject(new StoppedBeforeContact()) : progress.start(step, notes)),
+    finish: (step, result) => progress.finish(step, result),
+    note: (name, value) => progress.note(name, value),
+    abandon: () => progress.abandon(),
+  };
 }
 
 /**
@@ -201,6 +300,7 @@ export function retentionOf(deps: ProxyDeps): number {
 /** Why a delivery failed, for the dead-letter reason: codes only, never a message that could carry data. */
 function failureReason(error: unknown): string {
   if (error instanceof IntercomRefusal) return error.reason;
+  if (error instanceof DataAttributeMissing) return 'data_attribute_missing';
   if (error instanceof DeliveryDeferred) return error.reason;
   if (error instanceof ProxyError) return error.code;
   return error instanceof Error ? error.name : 'unknown';

@@ -4,10 +4,10 @@
 // something is recorded in the submission's idempotency record, so whoever holds the record next resumes from it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LeadResponse } from '../../protocol/wire.js';
-import { leadCustomAttributes } from '../intercom/data-attributes.js';
+import { ensureDataAttributes, isMissingDataAttribute, leadCustomAttributes } from '../intercom/data-attributes.js';
 import { ProxyError } from '../errors.js';
 import type { Progress } from './idempotency.js';
-import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
+import { IntercomError, intercomErrorToProxyError, type IntercomCallOptions } from '../intercom/intercom-client.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import { reusableLead } from './lead-resolver.js';
 import { signLeadToken, verificationSecrets } from '../guards/lead-token.js';
@@ -59,6 +59,17 @@ export class IntercomRefusal extends ProxyError {
     const wire = intercomErrorToProxyError(error);
     super(wire.status, wire.code, wire.message, undefined, wire.headers);
     this.reason = `intercom_refused ${error.status}${error.intercomCode ? ` ${error.intercomCode}` : ''}`;
+  }
+}
+
+/**
+ * Intercom refused the contact for a custom attribute it no longer has (deleted by an admin, lost by a restarted
+ * emulator); the data attributes were created again, so the delivery is retried like a transient failure.
+ */
+export class DataAttributeMissing extends DeliveryDeferred {
+  constructor() {
+    super('upstream_unavailable', Date.now());
+    this.name = 'DataAttributeMissing';
   }
 }
 
@@ -166,7 +177,10 @@ async function deliverOnce(
   budget: DeliveryBudget,
 ): Promise<StoredAnswer> {
   const { intercom, options } = deps;
-  const call = { retry: 'create' as const, deadline: budget.deadline, maxWaitMs: budget.rateWaitMs, trace };
+  // The deadline is read live: a stopping drain loop shortens it while a call is retrying (delivery-queue.ts).
+  const callWith = (extra: { retryNotFoundMs?: number[] } = {}): IntercomCallOptions =>
+    Object.defineProperty({ retry: 'create' as const, maxWaitMs: budget.rateWaitMs, trace, ...extra }, 'deadline', { get: () => budget.deadline, enumerable: true });
+  const call = callWith();
   try {
     // No lead before its custom attributes exist (Intercom drops unknown ones, the submission id among them).
     await deps.setup?.ensure();
@@ -198,7 +212,7 @@ async function deliverOnce(
           '/conversations',
           { from: { type: 'lead', id: contactId }, body: conversationBody(submission) },
           // A contact created a moment ago may answer 404 until Intercom has indexed it; nothing was created then.
-          { ...call, retryNotFoundMs: options.notFoundRetryMs },
+          callWith({ retryNotFoundMs: options.notFoundRetryMs }),
         );
         if (typeof message?.conversation_id !== 'string') throw new IntercomError('http', 502, 'malformed_message', undefined);
         return message.conversation_id;
@@ -216,6 +230,12 @@ async function deliverOnce(
     const body: LeadResponse = { status: 'created', leadToken, conversationId };
     return { status: 201, body };
   } catch (error) {
+    if (isMissingDataAttribute(error)) {
+      // Set-up ran once at start; the attributes can vanish later. Nothing was created (a 400 commits nothing):
+      // create them again and retry. A failed re-creation is retried by the next pass, which meets the same 400.
+      await ensureDataAttributes(intercom).catch(() => undefined);
+      throw new DataAttributeMissing();
+    }
     deferOrFail(error);
   }
 }

@@ -72,6 +72,15 @@ export async function ensureDataAttributes(client: IntercomClient): Promise<stri
   return created;
 }
 
+/**
+ * Whether Intercom refused a write because a custom attribute it names does not exist (400 `parameter_not_found`,
+ * "Custom attribute '…' does not exist"). They existed at start, but a workspace admin may delete one, and an
+ * emulator forgets them all on restart: the caller creates them again and retries, rather than refusing the lead.
+ */
+export function isMissingDataAttribute(error: unknown): boolean {
+  return error instanceof IntercomError && error.kind === 'http' && error.status === 400 && error.intercomCode === 'parameter_not_found';
+}
+
 /** The data attributes' set-up, run in the background from start until it succeeds (Intercom may be down at start). */
 export interface DataAttributeSetup {
   /** True once every data attribute exists. */
