@@ -148,7 +148,8 @@ test('Intercom failing: 202, kept in D1 across a runtime restart, delivered once
     assert.equal(kept?.n, 1, 'D1 kept the queued submission through the restart');
 
     // The Cron Trigger fires every minute in production; here it is fired until the item's backoff has passed.
-    const worker = await second.getWorker();
+    // Miniflare's Fetcher has scheduled() at run time; its types come from workers-types, which this project does not use.
+    const worker = (await second.getWorker()) as unknown as { scheduled(options: { cron?: string }): Promise<unknown> };
     const state = await eventually(async () => {
       await worker.scheduled({ cron: config.crons[0] });
       const current = await hook('GET', '/state');
