@@ -22,6 +22,8 @@ LEADRELAY_JWT_MAX_AGE_SECONDS (how long after its iat an identity JWT is accepte
 LEADRELAY_ALLOWED_ORIGINS (comma-separated), LEADRELAY_RATE_LIMIT (per minute per IP, 20; 0 = off),
 LEADRELAY_PUBLIC_URL (the https:// address browsers reach the proxy at), LEADRELAY_IPV6_PREFIX (rate-limit IPv6
 per network of this prefix, 64), LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1).
+LEADRELAY_TURNSTILE_SECRET (verify each lead's Cloudflare Turnstile token; 422 captcha_failed when it does not pass),
+LEADRELAY_TURNSTILE_VERIFY_URL (siteverify's address, default Cloudflare's).
 
 Store (accepted submissions wait here while Intercom is down; default: SQLite in ./leadrelay-data/leadrelay.db):
   LEADRELAY_STORE              sqlite:<file> | redis://… (several instances) | memory: (tests; never answers 202)
@@ -33,7 +35,7 @@ Delivery tuning (whole milliseconds unless said otherwise):
   LEADRELAY_RECOVERY_LAG_MS    how long Intercom's search may miss a contact or conversation after an ambiguous
                                failure; a lead is created again only after a search this late finds nothing
                                (300000: Intercom's index can lag minutes; set it a safe margin above the real lag)
-  LEADRELAY_RECOVERY_WAIT_MS   how long POST /leads keeps trying inline before it queues the rest (202) (5000)
+  LEADRELAY_RECOVERY_WAIT_MS   how long POST /leads keeps trying inline before it queues the rest (202) (1500)
   LEADRELAY_RATE_WAIT_MS       the longest POST /leads waits for Intercom's rate window to reset (1000)
   LEADRELAY_QUEUE_CONCURRENCY  queued submissions delivered at once, across all instances on one REDIS_URL (8)
   LEADRELAY_LEASE_MS           how soon work held by a crashed instance is taken over (15000; renewed while alive)
@@ -45,8 +47,9 @@ Operations:
   LEADRELAY_REQUEST_TIMEOUT_MS how long a client has to send a whole request, body included (30000; then 408)
   LEADRELAY_MAX_CONNECTIONS_PER_CLIENT  open connections per client address (128; 0 = no cap; off by default
                                with LEADRELAY_TRUST_PROXY)
-  LEADRELAY_SHUTDOWN_TIMEOUT_MS on SIGTERM, how long requests in flight may finish (10000); queued submissions stay
-                               in the store for the next instance`;
+  LEADRELAY_SHUTDOWN_TIMEOUT_MS on SIGTERM no queued submission is started; requests in flight and deliveries
+                               whose contact exists may finish for this long (10000); the rest of the queue stays in
+                               the store for the next instance`;
 
 interface CliArgs {
   command: 'serve' | 'setup' | 'help';
@@ -163,6 +166,10 @@ export function optionsFromEnv(
     ...(publicUrl ? { publicUrl } : {}),
     basePath: env.LEADRELAY_BASE_PATH || undefined,
     ...(env.LEADRELAY_METRICS_TOKEN ? { metricsToken: env.LEADRELAY_METRICS_TOKEN } : {}),
+    // A verify URL without a secret is passed on as an empty secret, so createProxy refuses it by name.
+    ...(env.LEADRELAY_TURNSTILE_SECRET?.trim() || env.LEADRELAY_TURNSTILE_VERIFY_URL?.trim()
+      ? { turnstile: { secret: env.LEADRELAY_TURNSTILE_SECRET?.trim() ?? '', ...(env.LEADRELAY_TURNSTILE_VERIFY_URL?.trim() ? { verifyUrl: env.LEADRELAY_TURNSTILE_VERIFY_URL.trim() } : {}) } }
+      : {}),
     ...(setupRetryMaxMs === undefined ? {} : { setupRetry: { firstMs: Math.min(1_000, setupRetryMaxMs), maxMs: setupRetryMaxMs } }),
     port: port ?? 8787,
     host: env.HOST || '127.0.0.1',

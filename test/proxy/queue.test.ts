@@ -71,6 +71,9 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
       // Queue as soon as the window is spent (no inline wait for its reset), and deliver one at a time, so the
       // start order the queue guarantees is also the creation order this test can observe.
       rateWaitMs: 0,
+      // The former default: an inline attempt still running when a later submission is queued would be queued after
+      // it, and "queue order" here is the order the 202s were answered in.
+      recoveryWaitMs: 5_000,
       queueConcurrency: 1,
     });
   });
