@@ -1,8 +1,8 @@
-// README code blocks for readme.test.ts: each fenced block with its `readme-check=` tag, the example regions blocks
-// are cut from, and a way to run the `leadrelay-proxy` commands a block shows.
+// The code blocks of README.md and docs/*.md for readme.test.ts: each fenced block with its file and `readme-check=`
+// tag, the example regions blocks are cut from, and a way to run the `leadrelay-proxy` commands a block shows.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface ReadmeBlock {
+  /** The Markdown file it is in, relative to the repository: `README.md` or `docs/….md`. */
+  file: string;
   /** 1-based line of the opening fence. */
   line: number;
   lang: string;
@@ -18,8 +20,19 @@ export interface ReadmeBlock {
   code: string;
 }
 
-/** Every fenced block of the README, with its info string's language and `readme-check=` tag. */
-export function readmeBlocks(text = readFileSync(`${root}README.md`, 'utf8')): ReadmeBlock[] {
+/** The user documentation: README.md, then every docs/*.md in name order. */
+export function docFiles(): string[] {
+  const pages = readdirSync(`${root}docs`).filter((name) => name.endsWith('.md')).sort();
+  return ['README.md', ...pages.map((name) => `docs/${name}`)];
+}
+
+/** Every fenced block of the README and of each docs page, in that order. */
+export function docBlocks(): ReadmeBlock[] {
+  return docFiles().flatMap((file) => readmeBlocks(readFileSync(`${root}${file}`, 'utf8'), file));
+}
+
+/** Every fenced block of one Markdown file (the README by default), with its info string's language and `readme-check=` tag. */
+export function readmeBlocks(text = readFileSync(`${root}README.md`, 'utf8'), file = 'README.md'): ReadmeBlock[] {
   const blocks: ReadmeBlock[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i += 1) {
@@ -30,7 +43,7 @@ export function readmeBlocks(text = readFileSync(`${root}README.md`, 'utf8')): R
     const start = i;
     const body: string[] = [];
     for (i += 1; i < lines.length && lines[i]!.trimEnd() !== open[1]; i += 1) body.push(lines[i]!);
-    blocks.push({ line: start + 1, lang, check, code: body.join('\n') });
+    blocks.push({ file, line: start + 1, lang, check, code: body.join('\n') });
   }
   return blocks;
 }

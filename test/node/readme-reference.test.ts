@@ -1,4 +1,5 @@
-// The README's reference parts follow the code: the routes table lists exactly the routes served, every option is named.
+// The reference parts of the docs follow the code: the routes table (docs/proxy.md) lists exactly the routes served,
+// and docs/reference.md names every option.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -8,11 +9,14 @@ import { HEALTH_ROUTES } from '../../src/proxy/routes/health.js';
 import { ACCESS_TOKEN, SECRET } from '../proxy/harness.js';
 import { root } from './readme-blocks.js';
 
-const readme = readFileSync(`${root}README.md`, 'utf8');
+const proxyPage = readFileSync(`${root}docs/proxy.md`, 'utf8');
+const reference = readFileSync(`${root}docs/reference.md`, 'utf8');
 
-/** The `METHOD /path` rows of the README's routes table. */
+/** The `METHOD /path` rows of the routes table in docs/proxy.md. */
 function documentedRoutes(): { method: string; path: string }[] {
-  const section = readme.slice(readme.indexOf('#### Routes'), readme.indexOf('#### Base path'));
+  const start = proxyPage.indexOf('\n## Routes\n');
+  assert.ok(start >= 0, 'docs/proxy.md has a Routes section');
+  const section = proxyPage.slice(start, proxyPage.indexOf('\n## ', start + 1));
   return [...section.matchAll(/^\| `(GET|POST) (\/[\w/]*)` \|/gm)].map((match) => ({ method: match[1]!, path: match[2]! }));
 }
 
@@ -61,9 +65,11 @@ function interfaceMembers(path: string, name: string): string[] {
   return members;
 }
 
-test('every option of createProxy and of serve() is named in the README', () => {
+test('every option of createProxy and of serve() is named in docs/reference.md', () => {
   const options = [...interfaceMembers('src/proxy/options.ts', 'ProxyOptions'), ...interfaceMembers('src/proxy/node.ts', 'ServeOptions')];
   assert.ok(options.length > 30, `found ${options.length} options`);
-  const undocumented = options.filter((option) => !new RegExp('`' + option + '(`|\\.)').test(readme));
-  assert.deepEqual(undocumented, [], 'add each to the README (the variables table or "Every option of createProxy")');
+  const tables = reference.slice(reference.indexOf('\n## Environment variables\n'));
+  assert.match(tables, /\n## Every option of `createProxy`\n/);
+  const undocumented = options.filter((option) => !new RegExp('`' + option + '(`|\\.)').test(tables));
+  assert.deepEqual(undocumented, [], 'add each to docs/reference.md (the variables table or "Every option of createProxy")');
 });

@@ -1,9 +1,10 @@
-// Every code block in the README is run or checked here, named by its `readme-check=` tag; an untagged block fails.
+// Every code block in README.md and docs/*.md is run or checked here, named by its `readme-check=` tag; an untagged
+// block fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -11,13 +12,15 @@ import { promisify } from 'node:util';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { verifyIdentity } from '../../src/proxy/guards/identity.js';
 import { ACCESS_TOKEN, SECRET, buildLead, testSecret } from '../proxy/harness.js';
-import { jsonLines, readmeBlocks, readmeRegion, root, runCli, shellCommands, startCli, withIntercomAt, type ReadmeBlock } from './readme-blocks.js';
+import { docBlocks, docFiles, jsonLines, readmeRegion, root, runCli, shellCommands, startCli, withIntercomAt, type ReadmeBlock } from './readme-blocks.js';
 
 const run = promisify(execFile);
-const blocks = readmeBlocks();
+const blocks = docBlocks();
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string; scripts: Record<string, string> };
 const ORIGIN = 'https://www.example.com';
 const BASE_PATH = '/api/leadrelay';
+/** The static site's origin in the README's ten-minute recipe. */
+const RECIPE_SITE = 'http://127.0.0.1:8080';
 
 /** The checks a test has asked for a block of; the last test compares it with CHECKS. */
 const used = new Set<string>();
@@ -25,7 +28,7 @@ const used = new Set<string>();
 function block(check: string): ReadmeBlock {
   used.add(check);
   const found = blocks.filter((candidate) => candidate.check === check);
-  assert.equal(found.length, 1, `one README block is tagged readme-check=${check}`);
+  assert.equal(found.length, 1, `one block in README.md or docs/ is tagged readme-check=${check}`);
   return found[0]!;
 }
 
@@ -49,22 +52,50 @@ const INCLUDED: Record<string, string> = {
 
 /** How each tagged block is run or checked. A block whose tag is missing here fails the first test. */
 const CHECKS = new Set([
-  'quickstart', 'install', 'run-proxy', 'hono-mount', 'base-path', 'script-tag', 'npm-import', 'identity-hash-node',
-  'identity-hash-python', 'identity-email-hash-node', 'identity-email-hash-python', 'identity-jwt', 'convert-script-tag', 'react-sign-in', 'bench-faults', 'production-env',
-  'caddy', 'nginx',
+  'quickstart', 'install', 'run-proxy', 'recipe-copy', 'recipe-render', 'recipe-page', 'recipe-serve', 'run-proxy-live',
+  'hono-mount', 'base-path', 'script-tag', 'npm-import', 'identity-hash-node', 'identity-hash-python',
+  'identity-email-hash-node', 'identity-email-hash-python', 'identity-jwt', 'identity-jwt-python', 'convert-script-tag',
+  'react-sign-in', 'bench-faults', 'production-env', 'caddy', 'nginx',
 ]);
 
-test('every README code block carries a readme-check tag that a test here runs', () => {
+test('the docs are README.md and the pages in docs/, and each has code blocks this file finds', () => {
+  const files = docFiles();
+  assert.equal(files[0], 'README.md');
+  for (const page of ['docs/proxy.md', 'docs/widget.md', 'docs/sign-in.md', 'docs/operations.md', 'docs/reference.md', 'docs/emulator.md']) {
+    assert.ok(files.includes(page), `${page} is read`);
+  }
+  for (const file of ['README.md', 'docs/proxy.md', 'docs/widget.md', 'docs/sign-in.md']) {
+    assert.ok(blocks.some((b) => b.file === file), `${file} has blocks`);
+  }
+});
+
+/**
+ * Untagged blocks this test lets pass for now, by page and first line; none may be added. docs/workers.md's blocks are
+ * compared with examples/cloudflare by test/workers/docs.test.ts, whose parser takes no info string after the
+ * language yet: once its blocks carry tags (and that parser allows them), empty this.
+ */
+const UNTAGGED_FOR_NOW: Record<string, string[]> = {
+  'docs/workers.md': [
+    'npm install leadrelay',
+    '# The Worker of examples/cloudflare/worker.ts. Secrets are not here: `wrangler secret put INTERCOM_ACCESS_TOKEN`',
+    "import worker from 'leadrelay/proxy/cloudflare';",
+    "import { createWorker } from 'leadrelay/proxy/cloudflare';",
+    "import { Hono } from 'hono';",
+  ],
+};
+
+test('every code block of README.md and docs/*.md carries a readme-check tag that a test here runs', () => {
   const unchecked = blocks
+    .filter((b) => !(!b.check && UNTAGGED_FOR_NOW[b.file]?.includes(b.code.split('\n')[0]!)))
     .filter((b) => !(b.check && (CHECKS.has(b.check) || (b.check.startsWith('include:') && b.check.slice(8) in INCLUDED))))
-    .map((b) => `README.md:${b.line} \`\`\`${b.lang} ${b.check ?? '(no readme-check tag)'}: ${b.code.split('\n')[0]}`);
+    .map((b) => `${b.file}:${b.line} \`\`\`${b.lang} ${b.check ?? '(no readme-check tag)'}: ${b.code.split('\n')[0]}`);
   assert.deepEqual(unchecked, [], 'tag each block (```lang readme-check=name) and run it in test/node/readme.test.ts');
 });
 
 test('blocks cut from examples and type tests are exactly those files\' readme regions', () => {
   for (const b of blocks.filter((candidate) => candidate.check?.startsWith('include:'))) {
     const path = b.check!.slice('include:'.length);
-    assert.equal(b.code, readmeRegion(path), `README.md:${b.line} matches the #region readme of ${path}`);
+    assert.equal(b.code, readmeRegion(path), `${b.file}:${b.line} matches the #region readme of ${path}`);
     assert.ok(readFileSync(`${root}${INCLUDED[path]}`, 'utf8').length > 0, `${INCLUDED[path]} runs ${path}`);
   }
 });
@@ -82,6 +113,10 @@ test('the README starts with npm install && npm start and npm test, which are sc
 });
 
 test('install: npm pack writes the tarball the block installs', async () => {
+  // Node 20's driver for the default SQLite store is an install step, in the range package.json accepts.
+  assert.match(block('install').code, /^npm install better-sqlite3@12 .*Node 20/m);
+  const manifest = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { peerDependencies: Record<string, string> };
+  assert.match(manifest.peerDependencies['better-sqlite3']!, /^\^12\./);
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, maxBuffer: 16 << 20 });
   const [{ filename }] = JSON.parse(stdout) as { filename: string }[];
   assert.equal(filename, `leadrelay-${pkg.version}.tgz`);
@@ -98,15 +133,23 @@ test.after(async () => {
 });
 const intercomEnv = () => ({ INTERCOM_BASE_URL: emulator.url });
 
-test('run-proxy: the secret is made once into .env and survives a second run; each command is npx -p leadrelay leadrelay-proxy, and each runs: serve, --emulate, setup', async () => {
-  const all = shellCommands(block('run-proxy').code);
-  const commands = all.filter((c) => c.words[0] === 'npx');
+test('run-proxy and run-proxy-live: the secret is made once into .env and survives a second run; each command is npx -p leadrelay leadrelay-proxy, and each runs: --emulate, serve, setup', async () => {
+  const recipe = shellCommands(block('run-proxy').code);
+  const live = shellCommands(block('run-proxy-live').code);
+  const commands = [...recipe, ...live].filter((c) => c.words[0] === 'npx');
   assert.ok(commands.every((c) => c.words.slice(0, 4).join(' ') === 'npx -p leadrelay leadrelay-proxy'), 'never a bare npx');
-  const [serve, emulate, setup] = commands;
+  const [emulate, serve, setup] = commands;
+  assert.deepEqual(emulate!.words.slice(4), ['--emulate']);
+  assert.deepEqual(serve!.words.slice(4), []);
+  assert.deepEqual(setup!.words.slice(4), ['setup']);
 
   // The shell lines before the commands, as sh runs them in an empty folder, then once more (a restart).
-  const prelude = all.filter((c) => c.words[0] !== 'npx').map((c) => c.words.join(' ')).join('\n');
-  assert.ok(!all.some((c) => 'LEADRELAY_SECRET' in c.env), 'no secret made on the command line (a new one at each start)');
+  const prelude = recipe.filter((c) => c.words[0] !== 'npx').map((c) => c.words.join(' ')).join('\n');
+  assert.ok(![...recipe, ...live].some((c) => 'LEADRELAY_SECRET' in c.env), 'no secret made on the command line (a new one at each start)');
+  // Going live loads the same .env, so the secret made once is the one the live proxy signs with.
+  const liveLoad = live.filter((c) => c.words[0] !== 'npx').map((c) => c.words.join(' '));
+  assert.deepEqual(liveLoad, ['set -a; . ./.env; set +a']);
+  assert.ok(prelude.includes(liveLoad[0]!));
   const folder = mkdtempSync(join(tmpdir(), 'leadrelay-readme-env-'));
   const secretAfter = async () => (await run('sh', ['-c', `${prelude}\nprintf %s "$LEADRELAY_SECRET"`], { cwd: folder })).stdout;
   let secret: string;
@@ -120,6 +163,24 @@ test('run-proxy: the secret is made once into .env and survives a second run; ea
     rmSync(folder, { recursive: true, force: true });
   }
 
+  // The recipe's proxy, as started there: it names its emulator and takes a lead from the site's origin.
+  const siteOrigin = emulate!.env.LEADRELAY_ALLOWED_ORIGINS!;
+  assert.equal(siteOrigin, RECIPE_SITE);
+  const emulated = await startCli(emulate!.words.slice(4), { ...emulate!.env, LEADRELAY_SECRET: secret });
+  try {
+    assert.deepEqual(await (await fetch(`${emulated.url}/health`)).json(), { ok: true });
+    const started = jsonLines(emulated.output()).find((line) => line.event === 'emulator_started');
+    assert.match(String(started?.url), /^http:\/\/127\.0\.0\.1:\d+$/, 'the emulator_started line gives its URL');
+    const response = await fetch(`${emulated.url}/leads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: siteOrigin, 'idempotency-key': randomUUID() },
+      body: JSON.stringify(buildLead({ email: 'recipe-readme@example.com' })),
+    });
+    assert.equal(response.status, 201, await response.clone().text());
+  } finally {
+    await emulated.stop();
+  }
+
   assert.equal(serve!.env.LEADRELAY_BASE_PATH, BASE_PATH, 'the base path the widget examples use');
   const served = await startCli(serve!.words.slice(4), { ...serve!.env, LEADRELAY_SECRET: secret, ...intercomEnv() });
   try {
@@ -127,15 +188,61 @@ test('run-proxy: the secret is made once into .env and survives a second run; ea
   } finally {
     await served.stop();
   }
-  const emulated = await startCli(emulate!.words.slice(4), {});
-  try {
-    assert.deepEqual(await (await fetch(`${emulated.url}/health`)).json(), { ok: true });
-  } finally {
-    await emulated.stop();
-  }
-  // In the same shell as the first command, with its variables exported.
+  // In the same shell as the live command, with its variables exported.
   const done = await runCli(setup!.words.slice(4), { ...serve!.env, LEADRELAY_SECRET: secret, INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, ...intercomEnv() });
   assert.equal(done.code, 0, done.output);
+});
+
+test('recipe-copy: the copy line puts leadrelay.js and every chunk it imports in the folder the page loads it from', async () => {
+  const [copy] = shellCommands(block('recipe-copy').code);
+  const project = mkdtempSync(join(tmpdir(), 'leadrelay-readme-site-'));
+  try {
+    // The project the package is installed in: node_modules/leadrelay is this package, dist/ built.
+    mkdirSync(join(project, 'node_modules'));
+    symlinkSync(root, join(project, 'node_modules', 'leadrelay'), 'dir');
+    await run('sh', ['-c', block('recipe-copy').code], { cwd: project });
+    assert.ok(copy!.words.includes('site/leadrelay/'));
+    const copied = new Set(readdirSync(join(project, 'site', 'leadrelay')));
+    assert.ok(copied.has('leadrelay.js') && copied.has('leadrelay.iife.js'));
+    const chunks = new Set<string>();
+    const pending = ['leadrelay.js'];
+    while (pending.length) {
+      const code = readFileSync(join(project, 'site', 'leadrelay', pending.pop()!), 'utf8');
+      for (const [, name] of code.matchAll(/["'`]\.\/(leadrelay-[\w-]+\.js)["'`]/g)) {
+        if (!chunks.has(name!)) pending.push(name!);
+        chunks.add(name!);
+      }
+    }
+    assert.ok([...chunks].some((name) => name.startsWith('leadrelay-later-')), `chunks found: ${[...chunks].join(', ')}`);
+    assert.deepEqual([...chunks].filter((name) => !copied.has(name)), [], 'every chunk is copied next to leadrelay.js');
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+});
+
+test('recipe-render, recipe-page and recipe-serve: the snippet names the proxy the recipe starts, the page loads the copied script, the site is the allowed origin', async () => {
+  const [render] = shellCommands(block('recipe-render').code);
+  assert.deepEqual(render!.words.slice(0, 4), ['npx', '-p', 'leadrelay', 'leadrelay-render']);
+  const proxyUrl = render!.words[render!.words.indexOf('--proxy') + 1]!;
+  assert.equal(proxyUrl, 'http://127.0.0.1:8787', 'the address the CLI listens on by default');
+  assert.match(readFileSync(`${root}src/proxy/cli.ts`, 'utf8'), /port: port \?\? 8787/);
+  assert.equal(render!.words.at(-1), 'contact-form.html');
+  const { stdout, stderr } = await run(process.execPath, [`${root}bin/leadrelay-render.js`, ...render!.words.slice(4, -2)]);
+  assert.match(stdout, /^<lead-relay proxy="http:\/\/127\.0\.0\.1:8787"[^>]*><template shadowrootmode="open">/);
+  assert.match(stderr, /style-src/, 'the CSP hash on stderr, not in the file');
+
+  const page = block('recipe-page').code;
+  assert.match(page, /^<script type="module" src="\/leadrelay\/leadrelay\.js"><\/script>$/m, 'the folder recipe-copy fills');
+  assert.match(page, /<!-- the contents of contact-form\.html -->/);
+
+  const [serveSite, curl] = shellCommands(block('recipe-serve').code);
+  const port = serveSite!.words[serveSite!.words.indexOf('http.server') + 1];
+  const bind = serveSite!.words[serveSite!.words.indexOf('--bind') + 1];
+  assert.equal(`http://${bind}:${port}`, RECIPE_SITE, 'the site is served on the origin the proxy allows');
+  assert.deepEqual(serveSite!.words.slice(-2), ['--directory', 'site']);
+  assert.match(curl!.words.at(-1)!, /\/_emulator\/state$/);
+  // test/e2e/recipe.test.ts runs these steps in Chromium and finds the lead.
+  assert.ok(existsSync(`${root}test/e2e/recipe.test.ts`));
 });
 
 test('base-path: with LEADRELAY_BASE_PATH the routes move under it, as the curl line says', async () => {
@@ -226,8 +333,9 @@ test('script-tag and convert-script-tag: the widget\'s proxy URL is the base pat
   const [production] = shellCommands(block('production-env').code);
   assert.equal(production!.env.LEADRELAY_BASE_PATH, BASE_PATH);
   assert.equal(production!.env.LEADRELAY_PUBLIC_URL, proxyAttribute);
-  // The bundle it loads is what the build writes (a page in a browser: test/widget/script-tag.test.ts loads it).
-  assert.match(block('script-tag').code, /src="[^"]+\/dist\/leadrelay\.js"/);
+  // The bundle it loads is the one the recipe copies to the site (a page in a browser: test/e2e/recipe.test.ts).
+  assert.match(block('script-tag').code, /src="\/leadrelay\/leadrelay\.js"/);
+  assert.match(block('recipe-page').code, /src="\/leadrelay\/leadrelay\.js"/);
   assert.ok(existsSync(`${root}dist/leadrelay.js`));
   const queued = block('convert-script-tag').code;
   assert.match(queued, /LeadRelay\.q\.push\(\['convertLead', \{\s+proxy: '([^']+)'/);
@@ -308,6 +416,35 @@ test('identity-jwt: the JWT it signs is accepted by the proxy, with its user id 
   assert.equal(user.email, 'ada@example.com');
 });
 
+for (const signer of ['LEADRELAY_JWT_SECRET', 'LEADRELAY_IDENTITY_SECRET'] as const) {
+  test(`identity-jwt-python: Python's standard library signs a JWT the proxy accepts, keyed by ${signer} as text`, async () => {
+    const jwtSecret = testSecret('readme-jwt-secret');
+    const program = `class user:\n    id = "u_42"\n    email = "ada@example.com"\n\n${block('identity-jwt-python').code}\nprint(jwt)\n`;
+    const env: Record<string, string | undefined> = { ...process.env, LEADRELAY_IDENTITY_SECRET: IDENTITY_SECRET, LEADRELAY_JWT_SECRET: jwtSecret };
+    if (signer === 'LEADRELAY_IDENTITY_SECRET') delete env.LEADRELAY_JWT_SECRET;
+    const { stdout } = await run('python3', ['-c', program], { env });
+    const jwt = stdout.trim();
+    assert.match(jwt, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    // The proxy configured as that variable is: with the JWT secret, or with the identity secret alone (derived key).
+    const options = signer === 'LEADRELAY_JWT_SECRET' ? { jwtSecret, identitySecret: IDENTITY_SECRET } : { identitySecret: IDENTITY_SECRET };
+    const user = await verifyIdentity(new Request('http://127.0.0.1/convert'), { jwt }, options);
+    assert.equal(user.userId, 'u_42');
+    assert.equal(user.email, 'ada@example.com');
+    // The other configuration refuses it: the key is the one the page says, not any secret.
+    const other = signer === 'LEADRELAY_JWT_SECRET' ? { identitySecret: IDENTITY_SECRET } : { jwtSecret, identitySecret: IDENTITY_SECRET };
+    await assert.rejects(verifyIdentity(new Request('http://127.0.0.1/convert'), { jwt }, other));
+  });
+}
+
+test('identity-jwt-python: a hex secret is text, not bytes: the same secret hex-decoded makes a JWT the proxy refuses', async () => {
+  const jwtSecret = randomBytes(32).toString('hex');
+  const code = block('identity-jwt-python').code.replace('key = jwt_secret.encode()', 'key = bytes.fromhex(jwt_secret)');
+  assert.notEqual(code, block('identity-jwt-python').code, 'the block encodes the secret as text');
+  const program = `class user:\n    id = "u_42"\n    email = "ada@example.com"\n\n${code}\nprint(jwt)\n`;
+  const { stdout } = await run('python3', ['-c', program], { env: { ...process.env, LEADRELAY_JWT_SECRET: jwtSecret } });
+  await assert.rejects(verifyIdentity(new Request('http://127.0.0.1/convert'), { jwt: stdout.trim() }, { jwtSecret }));
+});
+
 test('react-sign-in: the hook compiles as JSX and uses what leadrelay exports', async () => {
   const { transform } = await import('esbuild');
   const { code } = await transform(block('react-sign-in').code, { loader: 'jsx', format: 'esm', jsx: 'automatic' });
@@ -329,11 +466,12 @@ test('every check name in CHECKS has a test above that runs its block', () => {
   assert.deepEqual([...CHECKS].filter((check) => !used.has(check)), []);
 });
 
-test('every leadrelay command in the README runs through npx -p leadrelay (a bare npx would fetch another package)', () => {
-  const readme = readFileSync(`${root}README.md`, 'utf8');
-  const bare = readme
-    .split('\n')
-    .map((line, index) => ({ line, number: index + 1 }))
-    .filter(({ line }) => /npx leadrelay-/.test(line) && !/a bare `npx leadrelay-/.test(line));
+test('every leadrelay command in README.md and docs/ runs through npx -p leadrelay (a bare npx would fetch another package)', () => {
+  const bare = docFiles().flatMap((file) =>
+    readFileSync(`${root}${file}`, 'utf8')
+      .split('\n')
+      .map((line, index) => ({ file, line, number: index + 1 }))
+      .filter(({ line }) => /npx leadrelay-/.test(line) && !/a bare `npx leadrelay-/.test(line)),
+  );
   assert.deepEqual(bare, []);
 });

@@ -59,7 +59,7 @@ describe('mounted in Hono exactly as the README shows', () => {
 
   test('the README snippet and examples/hono.ts mount the proxy with the same line', async () => {
     const mountLine = (text: string) => text.split('\n').find((line) => line.includes("app.all('/api/leadrelay/*'"))?.trim();
-    const readme = mountLine(await readFile(new URL('../../README.md', import.meta.url), 'utf8'));
+    const readme = mountLine(await readFile(new URL('../../docs/proxy.md', import.meta.url), 'utf8'));
     assert.equal(readme, "app.all('/api/leadrelay/*', (c) => leadrelay.fetch(c.req.raw, c.env));");
     assert.equal(mountLine(await readFile(new URL('../../examples/hono.ts', import.meta.url), 'utf8')), readme);
   });
