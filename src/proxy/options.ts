@@ -7,6 +7,7 @@ import type { AuthenticateHook } from './guards/identity.js';
 import { IntercomClient, type IntercomClientOptions, type IntercomRegion } from './intercom/intercom-client.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { CaptchaVerifier } from './guards/spam.js';
+import { createTurnstileVerifier, type TurnstileVerifier } from './guards/turnstile.js';
 import { MemoryStore, type Store } from './store/index.js';
 import { SECRET_COMMAND, secretWeakness } from './secret-strength.js';
 
@@ -71,6 +72,20 @@ export interface ProxyOptions {
   logger?: (line: Record<string, unknown>) => void;
   /** Called with the body's `captchaToken`; false refuses the submission (422 captcha_failed). */
   verifyCaptcha?: CaptchaVerifier;
+  /**
+   * Cloudflare Turnstile, checked by the proxy (instead of `verifyCaptcha`, never with it): the body's `captchaToken`
+   * goes to siteverify with the client's address; it passes only when solved on the host of an allowed origin (or of
+   * `publicUrl`), for `action` when set, and once. No answer within `timeoutMs` (default 5 s) refuses: 422 captcha_failed.
+   */
+  turnstile?: {
+    /** LEADRELAY_TURNSTILE_SECRET: the widget's secret key. Never logged, never answered. */
+    secret: string;
+    /** LEADRELAY_TURNSTILE_VERIFY_URL: Cloudflare's siteverify by default; the emulator's in tests. */
+    verifyUrl?: string;
+    timeoutMs?: number;
+    /** The widget's `action` a token must carry (unset: any). */
+    action?: string;
+  };
   /** For /convert when the proxy is mounted in the customer's backend: the signed-in user of the request. */
   authenticate?: AuthenticateHook;
   /**
@@ -165,6 +180,8 @@ export interface ProxyDeps {
   setup?: DataAttributeSetup;
   /** Counters for GET /metrics (set by createProxy when `metricsToken` is set). */
   metrics?: ProxyMetrics;
+  /** The Turnstile check of POST /leads, when `turnstile` is set. */
+  turnstile?: TurnstileVerifier;
 }
 
 /** What a request collects for its log line: Intercom request ids, and flags such as `leadTokenIgnored`. */
@@ -173,6 +190,8 @@ export interface RequestTrace {
   leadTokenIgnored?: boolean;
   /** POST /leads: page-context fields dropped as unusable (names only). */
   contextDropped?: string[];
+  /** POST /leads: why the Turnstile check refused the submission (turnstile.ts's reason, never the token). */
+  captchaFailed?: string;
 }
 
 /** Per-request values set by the app's middleware. */
@@ -212,6 +231,7 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
   if (options.publicUrl !== undefined && !/^https?:\/\/[^/]/.test(options.publicUrl.trim())) {
     throw new ConfigError('`publicUrl` (LEADRELAY_PUBLIC_URL)', 'must be an http:// or https:// URL', 'Set it to the address browsers reach the proxy at, e.g. https://www.example.com/api/leadrelay.');
   }
+  const turnstile = options.turnstile ? turnstileVerifier(options) : undefined;
   const intercom = new IntercomClient({
     ...options.intercom,
     accessToken: options.accessToken,
@@ -238,7 +258,48 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
     },
     intercom,
     store: options.store ?? new MemoryStore(),
+    ...(turnstile ? { turnstile } : {}),
   };
+}
+
+/**
+ * The Turnstile verifier `turnstile` asks for, or a ConfigError. A token must have been solved on one of the site's
+ * own hosts: those of the allowed origins (`'*'` names none) and of `publicUrl`. With neither there is no host a
+ * token could pass for, so every lead would be refused: that is said at start instead.
+ */
+function turnstileVerifier(options: ProxyOptions): TurnstileVerifier {
+  const settings = options.turnstile!;
+  if (options.verifyCaptcha) {
+    throw new ConfigError('`turnstile` (LEADRELAY_TURNSTILE_SECRET) and `verifyCaptcha`', 'are both set, but a form has one captcha', 'Keep one: remove the `verifyCaptcha` hook to use the built-in Turnstile check, or unset `turnstile` to keep your hook.');
+  }
+  if (typeof settings.secret !== 'string' || settings.secret.trim() === '') {
+    throw new ConfigError('`turnstile.secret` (LEADRELAY_TURNSTILE_SECRET)', 'is missing', 'Set it to the secret key of your Turnstile widget (Cloudflare dashboard → Turnstile → your widget → Settings).');
+  }
+  if (settings.verifyUrl !== undefined && !/^https?:\/\/[^/]/.test(settings.verifyUrl.trim())) {
+    throw new ConfigError('`turnstile.verifyUrl` (LEADRELAY_TURNSTILE_VERIFY_URL)', 'must be an http:// or https:// URL', "Leave it unset for Cloudflare's siteverify.");
+  }
+  const timeoutMs = settings.timeoutMs ?? 5000;
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new ConfigError('`turnstile.timeoutMs`', 'must be a number of milliseconds above 0', 'Leave it unset for 5000.');
+  }
+  const hostnames = new Set<string>();
+  for (const entry of [...(options.allowedOrigins ?? []), ...(options.publicUrl ? [options.publicUrl] : [])]) {
+    try {
+      if (entry.trim() !== '*') hostnames.add(new URL(entry.trim()).hostname);
+    } catch {
+      // not a URL: config-warnings.ts says so; it names no host
+    }
+  }
+  if (hostnames.size === 0) {
+    throw new ConfigError('`turnstile` (LEADRELAY_TURNSTILE_SECRET)', 'needs the host names tokens may be solved on, and `allowedOrigins` and `publicUrl` name none', 'List the origins of the pages with the form in `allowedOrigins` (LEADRELAY_ALLOWED_ORIGINS), or set `publicUrl` (LEADRELAY_PUBLIC_URL).');
+  }
+  return createTurnstileVerifier({
+    secret: settings.secret.trim(),
+    verifyUrl: settings.verifyUrl?.trim(),
+    timeoutMs,
+    allowedHostnames: [...hostnames],
+    action: settings.action,
+  });
 }
 
 /**
