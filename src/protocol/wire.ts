@@ -63,7 +63,7 @@ export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
  * Codes with a sentence in every locale (src/protocol/locales/, one module per locale), shared by the widget's packs and
  * the proxy's pages for a form posted without JavaScript: each field error, and the refusals a visitor can act on.
  */
-export type ExplainedCode = FieldErrorCode | 'invalid_field' | 'rate_limited' | 'spam_suspected' | 'origin_not_allowed';
+export type ExplainedCode = FieldErrorCode | 'invalid_field' | 'rate_limited' | 'spam_suspected' | 'origin_not_allowed' | 'captcha_failed';
 
 /** Codes for a whole request, in `error.code`. */
 export const ERROR_CODES = [

@@ -125,6 +125,7 @@ function requestLog(logger: ProxyLogger, basePath: string, observe?: (request: A
     if (ids.length) line.intercomRequestId = ids.join(',');
     if (c.get('trace').leadTokenIgnored) line.leadTokenIgnored = true;
     if (c.get('trace').contextDropped) line.contextDropped = c.get('trace').contextDropped;
+    if (c.get('trace').captchaFailed) line.captchaFailed = c.get('trace').captchaFailed;
     if (c.res.headers.get('idempotent-replayed')) line.replayed = true;
     if (c.res.status >= 400) {
       const code = await c.res.clone().json().then((body: { error?: { code?: string } }) => body?.error?.code, () => undefined);
@@ -138,7 +139,7 @@ function requestLog(logger: ProxyLogger, basePath: string, observe?: (request: A
 export function createProxy(options: ProxyOptions): Proxy {
   const deps = resolveDeps(options);
   const basePath = normaliseBasePath(options.basePath);
-  const logger = redactingLogger(options.logger, [options.accessToken, options.secret, ...(options.previousSecrets ?? []), options.identitySecret, options.jwtSecret]);
+  const logger = redactingLogger(options.logger, [options.accessToken, options.secret, ...(options.previousSecrets ?? []), options.identitySecret, options.jwtSecret, options.turnstile?.secret]);
   warnAboutConfiguration(options, deps.store, logger);
   const limitClient = clientRateLimiter(deps.store, deps.options, logger);
 

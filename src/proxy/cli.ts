@@ -22,6 +22,8 @@ LEADRELAY_JWT_MAX_AGE_SECONDS (how long after its iat an identity JWT is accepte
 LEADRELAY_ALLOWED_ORIGINS (comma-separated), LEADRELAY_RATE_LIMIT (per minute per IP, 20; 0 = off),
 LEADRELAY_PUBLIC_URL (the https:// address browsers reach the proxy at), LEADRELAY_IPV6_PREFIX (rate-limit IPv6
 per network of this prefix, 64), LEADRELAY_TRUST_PROXY, LEADRELAY_BASE_PATH, PORT (8787), HOST (127.0.0.1).
+LEADRELAY_TURNSTILE_SECRET (verify each lead's Cloudflare Turnstile token; 422 captcha_failed when it does not pass),
+LEADRELAY_TURNSTILE_VERIFY_URL (siteverify's address, default Cloudflare's).
 
 Store (accepted submissions wait here while Intercom is down; default: SQLite in ./leadrelay-data/leadrelay.db):
   LEADRELAY_STORE              sqlite:<file> | redis://… (several instances) | memory: (tests; never answers 202)
@@ -164,6 +166,10 @@ export function optionsFromEnv(
     ...(publicUrl ? { publicUrl } : {}),
     basePath: env.LEADRELAY_BASE_PATH || undefined,
     ...(env.LEADRELAY_METRICS_TOKEN ? { metricsToken: env.LEADRELAY_METRICS_TOKEN } : {}),
+    // A verify URL without a secret is passed on as an empty secret, so createProxy refuses it by name.
+    ...(env.LEADRELAY_TURNSTILE_SECRET?.trim() || env.LEADRELAY_TURNSTILE_VERIFY_URL?.trim()
+      ? { turnstile: { secret: env.LEADRELAY_TURNSTILE_SECRET?.trim() ?? '', ...(env.LEADRELAY_TURNSTILE_VERIFY_URL?.trim() ? { verifyUrl: env.LEADRELAY_TURNSTILE_VERIFY_URL.trim() } : {}) } }
+      : {}),
     ...(setupRetryMaxMs === undefined ? {} : { setupRetry: { firstMs: Math.min(1_000, setupRetryMaxMs), maxMs: setupRetryMaxMs } }),
     port: port ?? 8787,
     host: env.HOST || '127.0.0.1',

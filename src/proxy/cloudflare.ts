@@ -22,6 +22,10 @@ export interface LeadRelayWorkerEnv {
   LEADRELAY_ALLOWED_ORIGINS?: string;
   LEADRELAY_PUBLIC_URL?: string;
   LEADRELAY_BASE_PATH?: string;
+  /** The Turnstile widget's secret key: the proxy verifies each lead's token (`turnstile` option). */
+  LEADRELAY_TURNSTILE_SECRET?: string;
+  /** siteverify's URL (default Cloudflare's). */
+  LEADRELAY_TURNSTILE_VERIFY_URL?: string;
   /** Requests per minute per client and route (default 20; 0 turns it off). Each counted request is one D1 write. */
   LEADRELAY_RATE_LIMIT?: string;
   INTERCOM_REGION?: string;
@@ -61,6 +65,12 @@ function wholeNumber(env: LeadRelayWorkerEnv, name: keyof LeadRelayWorkerEnv & s
   return number;
 }
 
+/** `turnstile` from its two bindings; a verify URL without a secret is passed on so createProxy refuses it. */
+function turnstileFromEnv(secret: string | undefined, verifyUrl: string | undefined): ProxyOptions['turnstile'] {
+  if (secret === undefined && verifyUrl === undefined) return undefined;
+  return { secret: secret ?? '', ...(verifyUrl ? { verifyUrl } : {}) };
+}
+
 /** The proxy's options from env bindings (the CLI's variable names); `overrides` win. Reads nothing but `env`. */
 export function optionsFromWorkerEnv(env: LeadRelayWorkerEnv, overrides: Partial<ProxyOptions> = {}): ProxyOptions {
   const region = text(env.INTERCOM_REGION)?.toLowerCase();
@@ -87,6 +97,7 @@ export function optionsFromWorkerEnv(env: LeadRelayWorkerEnv, overrides: Partial
     region: region as ProxyOptions['region'],
     baseUrl: text(env.INTERCOM_BASE_URL),
     metricsToken: text(env.LEADRELAY_METRICS_TOKEN),
+    turnstile: turnstileFromEnv(text(env.LEADRELAY_TURNSTILE_SECRET), text(env.LEADRELAY_TURNSTILE_VERIFY_URL)),
     store: env.LEADRELAY_DB ? new D1Store(env.LEADRELAY_DB) : undefined,
     // Workers keep console output as the Worker's logs (`wrangler tail`, Workers Logs): one JSON line each.
     logger: (line) => console.log(JSON.stringify(line)),

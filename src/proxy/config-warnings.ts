@@ -4,6 +4,7 @@ import type { ProxyLogger } from './logging.js';
 import type { ProxyOptions } from './options.js';
 import { normaliseOrigin } from './guards/origin.js';
 import { MemoryStore, type Store } from './store/index.js';
+import { isTurnstileTestSecret } from './guards/turnstile.js';
 
 /** One warning: `event` is a stable code (for alerts and tests), `warning` a sentence saying what happens and the fix. */
 export interface ConfigWarning {
@@ -69,6 +70,21 @@ export function configWarnings(options: ProxyOptions, store: Store, env: Record<
       warning:
         'The memory store keeps idempotency records and rate limits in this process only: a restart forgets them, and several instances do not share them. Use the SQLite store (one instance) or REDIS_URL (several).',
     });
+  }
+  const turnstileSecret = options.turnstile?.secret?.trim();
+  if (turnstileSecret && env.NODE_ENV === 'production') {
+    if (isTurnstileTestSecret(turnstileSecret)) {
+      warnings.push({
+        event: 'turnstile_test_secret',
+        warning:
+          "LEADRELAY_TURNSTILE_SECRET is one of Cloudflare's test secrets: it lets through whoever sends the test token (1x…), or refuses every visitor (2x…, 3x…). Set your Turnstile widget's own secret key.",
+      });
+    } else if (turnstileSecret.length < 32) {
+      warnings.push({
+        event: 'turnstile_secret_suspicious',
+        warning: "LEADRELAY_TURNSTILE_SECRET is shorter than a Turnstile secret key (0x… and 35 characters): Cloudflare will not know it and every submission gets 422 captcha_failed. Copy the widget's secret key from the Cloudflare dashboard.",
+      });
+    }
   }
   return warnings;
 }

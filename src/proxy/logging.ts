@@ -15,6 +15,8 @@ export interface RequestLogLine {
   leadTokenIgnored?: boolean;
   /** POST /leads: page-context fields (`utm.utm_source`, `phoneCountry`…) sent with nothing usable and dropped; names, never values. */
   contextDropped?: string[];
+  /** POST /leads: why the Turnstile check refused (`missing`, `replayed`, `timeout`, `misconfigured`…); never the token. */
+  captchaFailed?: string;
 }
 
 /**

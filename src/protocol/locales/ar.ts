@@ -15,4 +15,5 @@ export default {
   rate_limited: 'محاولات كثيرة جدًا. انتظر دقيقة ثم أرسل مرة أخرى.',
   spam_suspected: 'تعذر قبول هذه الرسالة. انتظر لحظة ثم أرسل مرة أخرى.',
   origin_not_allowed: 'هذا النموذج غير مُعدّ لهذا الموقع بعد. يُرجى التواصل معنا بطريقة أخرى.',
+  captcha_failed: 'لم يكتمل التحقق الأمني. أرسل مرة أخرى لإعادة المحاولة.',
 } satisfies Record<ExplainedCode, string>;

@@ -15,4 +15,5 @@ export default {
   rate_limited: 'Zu viele Versuche. Bitte warten Sie eine Minute und senden Sie dann erneut.',
   spam_suspected: 'Wir konnten diese Nachricht nicht annehmen. Bitte warten Sie kurz und senden Sie erneut.',
   origin_not_allowed: 'Dieses Formular ist für diese Website noch nicht eingerichtet. Bitte kontaktieren Sie uns auf anderem Weg.',
+  captcha_failed: 'Die Sicherheitsprüfung hat nicht geklappt. Senden Sie erneut, um sie zu wiederholen.',
 } satisfies Record<ExplainedCode, string>;

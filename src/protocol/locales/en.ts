@@ -15,4 +15,5 @@ export default {
   rate_limited: 'Too many attempts. Wait a minute, then send again.',
   spam_suspected: 'We could not accept this message. Wait a moment, then send again.',
   origin_not_allowed: 'This form is not set up for this site yet. Please contact us another way.',
+  captcha_failed: 'The security check did not go through. Send again to retry it.',
 } satisfies Record<ExplainedCode, string>;

@@ -15,4 +15,5 @@ export default {
   rate_limited: 'Demasiados intentos. Espere un minuto y vuelva a enviar.',
   spam_suspected: 'No pudimos aceptar este mensaje. Espere un momento y vuelva a enviar.',
   origin_not_allowed: 'Este formulario aún no está configurado para este sitio. Contáctenos por otra vía.',
+  captcha_failed: 'La verificación de seguridad no se completó. Envíe de nuevo para repetirla.',
 } satisfies Record<ExplainedCode, string>;

@@ -15,4 +15,5 @@ export default {
   rate_limited: 'Trop de tentatives. Attendez une minute, puis renvoyez.',
   spam_suspected: 'Nous n’avons pas pu accepter ce message. Attendez un instant, puis renvoyez.',
   origin_not_allowed: 'Ce formulaire n’est pas encore configuré pour ce site. Contactez-nous autrement.',
+  captcha_failed: 'La vérification de sécurité n’a pas abouti. Envoyez à nouveau pour la refaire.',
 } satisfies Record<ExplainedCode, string>;

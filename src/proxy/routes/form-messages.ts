@@ -14,7 +14,7 @@ type FieldLabel = 'name' | 'email' | 'phone' | 'message' | 'consent' | 'phoneCou
  * ones are in ExplainedCode. Anything else reads as `unavailable` (5xx) or `error`.
  */
 type RefusalKey = 'captcha_failed' | 'body_too_large' | 'unsupported_media_type' | 'unavailable' | 'error';
-type PageKey = 'thanksTitle' | 'thanks' | 'notSentTitle' | 'retryTitle' | 'back' | 'backHint' | 'youEntered' | 'yourMessage' | 'moreProblems';
+type PageKey = 'thanksTitle' | 'thanks' | 'notSentTitle' | 'retryTitle' | 'back' | 'backHint' | 'youEntered' | 'yourMessage' | 'yourDetails' | 'moreProblems';
 
 export type FormMessages = Record<FieldLabel | ExplainedCode | RefusalKey | PageKey, string>;
 
@@ -27,6 +27,7 @@ const en: FormMessages = {
   backHint: 'Use your browser’s Back button to return to the form.',
   youEntered: 'You entered:',
   yourMessage: 'Your message, so you can copy it:',
+  yourDetails: 'What you entered, so you can send it another way:',
   moreProblems: 'Other fields were not accepted either.',
   name: 'Name',
   email: 'Email',
@@ -52,6 +53,7 @@ const de: FormMessages = {
   backHint: 'Mit der Zurück-Taste Ihres Browsers kommen Sie zum Formular zurück.',
   youEntered: 'Ihre Eingabe:',
   yourMessage: 'Ihre Nachricht zum Kopieren:',
+  yourDetails: 'Ihre Angaben, damit Sie sie auf anderem Weg senden können:',
   moreProblems: 'Auch weitere Felder wurden nicht angenommen.',
   name: 'Name',
   email: 'E-Mail',
@@ -77,6 +79,7 @@ const es: FormMessages = {
   backHint: 'Use el botón Atrás de su navegador para volver al formulario.',
   youEntered: 'Usted escribió:',
   yourMessage: 'Su mensaje, para que pueda copiarlo:',
+  yourDetails: 'Lo que escribió, para que pueda enviarlo por otra vía:',
   moreProblems: 'Tampoco se aceptaron otros campos.',
   name: 'Nombre',
   email: 'Correo electrónico',
@@ -102,6 +105,7 @@ const fr: FormMessages = {
   backHint: 'Utilisez le bouton Retour de votre navigateur pour revenir au formulaire.',
   youEntered: 'Vous avez saisi :',
   yourMessage: 'Votre message, pour le copier :',
+  yourDetails: 'Ce que vous avez saisi, pour l’envoyer autrement :',
   moreProblems: 'D’autres champs n’ont pas été acceptés non plus.',
   name: 'Nom',
   email: 'E-mail',
@@ -127,6 +131,7 @@ const ar: FormMessages = {
   backHint: 'استخدم زر الرجوع في متصفحك للعودة إلى النموذج.',
   youEntered: 'ما أدخلته:',
   yourMessage: 'رسالتك، لتتمكن من نسخها:',
+  yourDetails: 'ما أدخلته، لتتمكن من إرساله بطريقة أخرى:',
   moreProblems: 'لم تُقبل حقول أخرى أيضًا.',
   name: 'الاسم',
   email: 'البريد الإلكتروني',

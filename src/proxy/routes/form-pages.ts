@@ -133,6 +133,14 @@ function refusalSentence(t: FormMessages, status: number, code: string): string 
   return status >= 500 || status === 409 ? t.unavailable : t.error;
 }
 
+/** The contact details the visitor typed (name, email, phone), labelled, for copying; the message follows on its own. */
+function typedDetails(t: FormMessages, values: Record<string, string | string[]>): string {
+  const typed = (['name', 'email', 'phone'] as const).filter((field) => typeof values[field] === 'string' && (values[field] as string).trim() !== '');
+  if (!typed.length) return '';
+  const items = typed.map((field) => `<li data-field="${field}"><strong>${escapeHtml(t[field])}:</strong> <bdi class="value">${echo(values[field] as string, 300)}</bdi></li>`);
+  return `<p>${escapeHtml(t.yourDetails)}</p>\n<ul>\n${items.join('\n')}\n</ul>`;
+}
+
 /** The page for a refused post: what went wrong, what to fix (per field), the message to copy, and the way back. */
 export function refusalPage(refusal: Refusal): Response {
   const { locale, status, code, fields, back, values = {} } = refusal;
@@ -140,6 +148,9 @@ export function refusalPage(refusal: Refusal): Response {
   const retry = status >= 500 || status === 409 || status === 429;
   const parts = [`<p>${escapeHtml(refusalSentence(t, status, code))}</p>`];
   if (fields && Object.keys(fields).length) parts.push(problemList(t, fields, values));
+  // A captcha the visitor cannot pass here (it needs JavaScript) leaves them only another way to reach the site:
+  // everything they typed goes back to them, so that way costs no retyping.
+  if (code === 'captcha_failed') parts.push(typedDetails(t, values));
   if (typeof values.message === 'string' && values.message.trim()) {
     parts.push(`<p>${escapeHtml(t.yourMessage)}</p>\n<pre>${echo(values.message, 10_000)}</pre>`);
   }

@@ -151,7 +151,7 @@ async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): 
   const address = options.clientIp ? options.clientIp(request, c.env) : clientAddress(request, c.env, Boolean(options.trustProxy));
   const client = address ? rateLimitKey(address, options.ipv6Prefix) : '';
   const submissionId = await formSubmissionId(deps.store, secretFingerprint(options.secret, checked), client, Date.now());
-  const answer = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: false });
+  const answer = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: false, clientIp: address });
   if (successUrl) return new Response(null, { status: 303, headers: { location: successUrl, 'cache-control': 'no-store' } });
   return thankYouPage(context.locale, answer.status, context.back);
 }

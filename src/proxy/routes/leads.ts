@@ -15,7 +15,8 @@ import type { ProxyDeps, RequestTrace, RouteHandler } from '../options.js';
 import { LEADS_QUEUE, type QueuedLead } from '../delivery/delivery-queue.js';
 import { DeliveryDeferred } from '../delivery/recovery.js';
 import { readJsonObject } from '../guards/request-body.js';
-import { enforceCaptcha, rejectSpamSignals } from '../guards/spam.js';
+import { enforceCaptcha, enforceTurnstile, rejectSpamSignals } from '../guards/spam.js';
+import { clientAddress } from '../guards/client-address.js';
 
 /** The step note holding the queued answer's lead token, so a retry replays the same 202. */
 const QUEUED_TOKEN = 'queuedToken';
@@ -43,7 +44,8 @@ export function createLeadsRoute(deps: ProxyDeps): RouteHandler {
     const request = c.req.raw;
     const submissionId = readIdempotencyKey(request);
     const checked = checkLeadRequest(await readJsonObject(request, deps.options.maxBodyBytes));
-    const { status, body, replayed } = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: true });
+    const clientIp = deps.options.clientIp ? deps.options.clientIp(request, c.env) : clientAddress(request, c.env, Boolean(deps.options.trustProxy));
+    const { status, body, replayed } = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: true, clientIp });
     return c.json(body, status, replayed ? { 'idempotent-replayed': 'true' } : {});
   };
 }
@@ -54,6 +56,8 @@ export interface LeadArrival {
   trace: RequestTrace;
   /** False for a form posted without JavaScript: only the widget's script can measure the fill time. */
   checkFillTime: boolean;
+  /** The client's address, passed to Turnstile's siteverify (`remoteip`) when known. */
+  clientIp?: string;
 }
 
 /** The answer to one submission: 201 created or 202 queued, and whether an earlier request produced it. */
@@ -85,7 +89,11 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
   }
   if (!existing?.answer) {
     rejectSpamSignals(checked.hp, checked.elapsedMs, arrival.checkFillTime ? options.minFillMs : 0);
-    await enforceCaptcha(options.verifyCaptcha, checked.captchaToken, request);
+    if (deps.turnstile) {
+      await enforceTurnstile(deps.turnstile, checked.captchaToken, arrival.clientIp, submissionId, (reason) => (trace.captchaFailed = reason));
+    } else {
+      await enforceCaptcha(options.verifyCaptcha, checked.captchaToken, request);
+    }
   }
 
   try {
