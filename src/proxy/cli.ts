@@ -10,9 +10,15 @@ import { checkSecrets } from './options.js';
 import { SECRET_COMMAND } from './secret-strength.js';
 import { openStore, StoreConfigError } from './store/open-store.js';
 
-const USAGE = `Usage: leadrelay-proxy [--emulate] [--port N]
+const USAGE = `Usage: leadrelay-proxy [--emulate [--emulator-port N]] [--port N]
        leadrelay-proxy setup      create the Intercom data attributes LeadRelay writes, then exit
        leadrelay-proxy queue [retry <id>|retry --dead|export]   the delivery queue and its dead letters
+
+--emulate starts an in-memory Intercom emulator in the same process, on --emulator-port N (default: a free port;
+its address is printed in the start-up lines, emulator_started and listening). To use an emulator started on its own
+(\`leadrelay-emulator --port 8790\`), run without --emulate and set INTERCOM_BASE_URL=http://127.0.0.1:8790 and
+INTERCOM_ACCESS_TOKEN to any non-empty token: the emulator accepts every one unless it was started with --token T
+(then only T).
 
 Environment: INTERCOM_ACCESS_TOKEN (required; with --emulate leave it unset), INTERCOM_REGION (us|eu|au) or INTERCOM_BASE_URL,
 INTERCOM_VERSION (2.14), LEADRELAY_SECRET (required unless --emulate; make it once with \`openssl rand -hex 32\`),
@@ -55,6 +61,7 @@ interface CliArgs {
   command: 'serve' | 'setup' | 'help';
   emulate: boolean;
   port?: number;
+  emulatorPort?: number;
 }
 
 function parseArgs(argv: string[]): CliArgs {
@@ -65,10 +72,17 @@ function parseArgs(argv: string[]): CliArgs {
     else if (arg === '--help' || arg === '-h') args.command = 'help';
     else if (arg === '--emulate') args.emulate = true;
     else if (arg === '--port') args.port = Number(argv[++i]);
+    else if (arg === '--emulator-port') args.emulatorPort = Number(argv[++i]);
     else throw new ConfigError(`the argument "${arg}"`, 'is not one leadrelay-proxy knows', `Use one of these:\n${USAGE}`);
   }
   if (args.port !== undefined && !(Number.isInteger(args.port) && args.port >= 0 && args.port < 65536)) {
     throw new ConfigError('--port', 'needs a port number', 'Give one between 0 and 65535 (0: any free port).');
+  }
+  if (args.emulatorPort !== undefined) {
+    if (!(Number.isInteger(args.emulatorPort) && args.emulatorPort >= 0 && args.emulatorPort < 65536)) {
+      throw new ConfigError('--emulator-port', 'needs a port number', 'Give one between 0 and 65535 (0: any free port).');
+    }
+    if (!args.emulate) throw new ConfigError('--emulator-port', 'only applies with --emulate', 'Add --emulate, or point INTERCOM_BASE_URL at an emulator you started yourself.');
   }
   return args;
 }
@@ -201,7 +215,7 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   let closeEmulator = async () => undefined as void;
   if (args.emulate) {
     const { startEmulator } = await import('../emulator/index.js');
-    const emulator = await startEmulator({ port: 0 });
+    const emulator = await startEmulator({ port: args.emulatorPort ?? 0 });
     options.baseUrl = emulator.url;
     closeEmulator = () => emulator.close();
     log({ event: 'emulator_started', url: emulator.url });
@@ -223,7 +237,7 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   });
   const store = opened.store;
   const served = await serve({ ...options, store, logger: log });
-  log({ event: 'listening', url: served.url, store: opened.kind, ...(opened.kind === 'sqlite' ? { path: opened.location } : {}) });
+  log({ event: 'listening', url: served.url, store: opened.kind, ...(opened.kind === 'sqlite' ? { path: opened.location } : {}), ...(args.emulate ? { emulator: options.baseUrl } : {}) });
   // Graceful: no new requests, the ones in flight finish (LEADRELAY_SHUTDOWN_TIMEOUT_MS), the queue stays as it is.
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
