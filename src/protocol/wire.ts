@@ -255,15 +255,18 @@ const CONTEXT_SPACE = /[\t\n\r\u2028\u2029]+/g;
  */
 export function cleanContextText(value: unknown, max: number): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const text = value.replace(CONTEXT_STRIP, '').replace(CONTEXT_SPACE, ' ').trim();
-  const cut = length(text) > max ? [...text].slice(0, max).join('').trim() : text;
-  return cut || undefined;
+  const text = [...value.replace(CONTEXT_STRIP, '').replace(CONTEXT_SPACE, ' ').trim()].slice(0, max).join('').trim();
+  return text || undefined;
 }
 
-/** A context URL (the page's, its referrer): cleaned and cut as text, kept only if it is still an http(s) URL. */
+/**
+ * A context URL (the page's, its referrer): cleaned and cut as text, kept only if it still reads as an http(s) URL
+ * (not `about:srcdoc`, `file:`, `android-app://`). A browser's own URLs always parse, so the widget stops there; the
+ * proxy also parses what it is sent (`validateUrl`), which an older widget or a hand-made request may not satisfy.
+ */
 export function cleanContextUrl(value: unknown): string | undefined {
   const text = cleanContextText(value, LIMITS.url.max);
-  return text !== undefined && !validateUrl(text) ? text : undefined;
+  return text && /^https?:\/\/./i.test(text) ? text : undefined;
 }
 
 /**

@@ -146,6 +146,7 @@ export function contextCases(): ContextCase[] {
   }
   cases.push(
     { name: 'page.referrer javascript:', body: buildLead({ page: { ...PAGE, referrer: 'javascript:void 0' } }), attributes: { leadrelay_page_referrer: undefined, leadrelay_page_url: PAGE.url }, dropped: ['page.referrer'] },
+    { name: 'a page.url that reads as http but does not parse', body: buildLead({ page: { ...PAGE, url: 'https://[::1/pricing' } }), attributes: { leadrelay_page_url: undefined, leadrelay_page_title: 'Pricing' }, dropped: ['page.url'] },
     { name: 'an android-app:// referrer', body: buildLead({ page: { ...PAGE, referrer: 'android-app://com.google.android.gm/' } }), attributes: { leadrelay_page_referrer: undefined }, dropped: ['page.referrer'] },
     { name: 'a page title over its limit is cut', body: buildLead({ page: { ...PAGE, title: 't'.repeat(LIMITS.title.max + 1) } }), attributes: { leadrelay_page_title: 't'.repeat(LIMITS.title.max) } },
     { name: 'a page url over its limit is cut', body: buildLead({ page: { ...PAGE, url: `https://example.com/${'p'.repeat(LIMITS.url.max)}` } }), attributes: { leadrelay_page_url: `https://example.com/${'p'.repeat(LIMITS.url.max - 20)}` } },

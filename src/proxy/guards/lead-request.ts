@@ -90,7 +90,7 @@ function checkPage(value: unknown, fields: FieldErrors, dropped: string[]): Lead
   for (const key of PAGE_KEYS) {
     if (!sent(value[key])) continue;
     const clean = key === 'title' ? cleanContextText(value[key], LIMITS.title.max) : cleanContextUrl(value[key]);
-    if (clean === undefined) dropped.push(`page.${key}`);
+    if (clean === undefined || (key !== 'title' && validateUrl(clean))) dropped.push(`page.${key}`);
     else page[key] = clean;
   }
   return Object.keys(page).length ? page : undefined;
