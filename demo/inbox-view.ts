@@ -32,7 +32,8 @@ export class DemoBackend extends LightElement {
 
   override render(): TemplateResult {
     if (!this.info) return html`<span class="badge">Connecting…</span>`;
-    return html`<span class="badge badge--${this.info.kind}" data-backend=${this.info.kind}
+    // One line that may be cut short on a phone (so the top bar keeps its height): the title holds all of it.
+    return html`<span class="badge badge--${this.info.kind}" data-backend=${this.info.kind} title=${`Backend: ${this.info.label}`}
       ><span class="badge__dot" aria-hidden="true"></span>Backend: ${this.info.label}</span
     >`;
   }
