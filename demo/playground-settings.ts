@@ -160,7 +160,7 @@ export function renderAttributes(settings: Settings): [string, string][] {
 export const SCRIPT_DIR = '/leadrelay';
 
 /** The comment that goes with a script tag: which files to put at SCRIPT_DIR. */
-export const SERVE_COMMENT = `<!-- Serve the widget from your own site: copy node_modules/leadrelay/dist/ to ${SCRIPT_DIR}/ -->`;
+export const SERVE_COMMENT = `<!-- Serve the widget from your own site: copy node_modules/leadrelay/dist/ to ${SCRIPT_DIR}/ (the whole folder: the script loads its chunks from it) -->`;
 
 /**
  * The same snippet from the command line, run from the project that installed leadrelay: `npx -p leadrelay` uses that
