@@ -74,7 +74,10 @@ test('the README recipe: a static page on its own origin sends a lead through th
     // 1. The proxy, with the command's arguments and the site's origin (its own free port instead of 8787).
     const [proxyCommand] = proxySteps.filter((c) => c.words[0] === 'npx');
     assert.ok(proxyCommand!.env.LEADRELAY_ALLOWED_ORIGINS, 'the command names the allowed origin');
-    const proxy = await startCli(proxyCommand!.words.slice(4), { ...proxyCommand!.env, LEADRELAY_ALLOWED_ORIGINS: site.origin, LEADRELAY_SECRET: secret });
+    const emulatorPort = proxyCommand!.words.indexOf('--emulator-port') + 1;
+    assert.ok(emulatorPort > 0, 'the command names the emulator port its curl line reads');
+    const proxyArgs = proxyCommand!.words.slice(4).map((word, index) => (index + 4 === emulatorPort ? '0' : word));
+    const proxy = await startCli(proxyArgs, { ...proxyCommand!.env, LEADRELAY_ALLOWED_ORIGINS: site.origin, LEADRELAY_SECRET: secret });
     stops.push(proxy.stop);
     const emulatorUrl = jsonLines(proxy.output()).find((line) => line.event === 'emulator_started')?.url as string;
     assert.ok(emulatorUrl, 'the proxy printed its emulator URL');
@@ -109,8 +112,10 @@ test('the README recipe: a static page on its own origin sends a lead through th
     assert.ok(scripts.every((path) => path.startsWith('/leadrelay/')), scripts.join(', '));
     assert.deepEqual(problems, []);
 
-    // What the README's curl line shows: the lead, and its conversation with the message.
-    const state = (await (await fetch(`${emulatorUrl}/_emulator/state`)).json()) as {
+    // What the README's curl line shows (at this run's emulator port): the lead, and its conversation with the message.
+    const curl = shellCommands(block('recipe-serve'))[1]!.words.at(-1)!;
+    assert.equal(new URL(curl).port, proxyCommand!.words[emulatorPort]);
+    const state = (await (await fetch(`${emulatorUrl}${new URL(curl).pathname}`)).json()) as {
       contacts: { id: string; role: string; email: string }[];
       conversations: { contacts?: { contacts?: { id: string }[] }; source?: { body?: string } }[];
     };

@@ -21,6 +21,8 @@ const ORIGIN = 'https://www.example.com';
 const BASE_PATH = '/api/leadrelay';
 /** The static site's origin in the README's ten-minute recipe. */
 const RECIPE_SITE = 'http://127.0.0.1:8080';
+/** The emulator's port in the recipe (`--emulator-port`), which its curl line reads. */
+const RECIPE_EMULATOR_PORT = '8790';
 
 /** The checks a test has asked for a block of; the last test compares it with CHECKS. */
 const used = new Set<string>();
@@ -139,7 +141,7 @@ test('run-proxy and run-proxy-live: the secret is made once into .env and surviv
   const commands = [...recipe, ...live].filter((c) => c.words[0] === 'npx');
   assert.ok(commands.every((c) => c.words.slice(0, 4).join(' ') === 'npx -p leadrelay leadrelay-proxy'), 'never a bare npx');
   const [emulate, serve, setup] = commands;
-  assert.deepEqual(emulate!.words.slice(4), ['--emulate']);
+  assert.deepEqual(emulate!.words.slice(4), ['--emulate', '--emulator-port', RECIPE_EMULATOR_PORT]);
   assert.deepEqual(serve!.words.slice(4), []);
   assert.deepEqual(setup!.words.slice(4), ['setup']);
 
@@ -166,11 +168,14 @@ test('run-proxy and run-proxy-live: the secret is made once into .env and surviv
   // The recipe's proxy, as started there: it names its emulator and takes a lead from the site's origin.
   const siteOrigin = emulate!.env.LEADRELAY_ALLOWED_ORIGINS!;
   assert.equal(siteOrigin, RECIPE_SITE);
-  const emulated = await startCli(emulate!.words.slice(4), { ...emulate!.env, LEADRELAY_SECRET: secret });
+  // On a free port here, not the README's 8790, which may be taken on this machine.
+  const args = emulate!.words.slice(4).map((word) => (word === RECIPE_EMULATOR_PORT ? '0' : word));
+  const emulated = await startCli(args, { ...emulate!.env, LEADRELAY_SECRET: secret });
   try {
     assert.deepEqual(await (await fetch(`${emulated.url}/health`)).json(), { ok: true });
     const started = jsonLines(emulated.output()).find((line) => line.event === 'emulator_started');
     assert.match(String(started?.url), /^http:\/\/127\.0\.0\.1:\d+$/, 'the emulator_started line gives its URL');
+    assert.equal((await fetch(`${started!.url}/_emulator/state`)).status, 200);
     const response = await fetch(`${emulated.url}/leads`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: siteOrigin, 'idempotency-key': randomUUID() },
@@ -240,7 +245,7 @@ test('recipe-render, recipe-page and recipe-serve: the snippet names the proxy t
   const bind = serveSite!.words[serveSite!.words.indexOf('--bind') + 1];
   assert.equal(`http://${bind}:${port}`, RECIPE_SITE, 'the site is served on the origin the proxy allows');
   assert.deepEqual(serveSite!.words.slice(-2), ['--directory', 'site']);
-  assert.match(curl!.words.at(-1)!, /\/_emulator\/state$/);
+  assert.equal(curl!.words.at(-1), `http://127.0.0.1:${RECIPE_EMULATOR_PORT}/_emulator/state`, 'the port run-proxy gives its emulator');
   // test/e2e/recipe.test.ts runs these steps in Chromium and finds the lead.
   assert.ok(existsSync(`${root}test/e2e/recipe.test.ts`));
 });
