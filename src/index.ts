@@ -4,5 +4,5 @@ export type { LeadSubmitDetail, LeadSuccessDetail, LeadErrorDetail, LeadQueuedDe
 export type { LeadValues } from './widget/fields.js';
 export type { Messages, MessageKey } from './widget/messages.js';
 export { readLeadToken, storeLeadToken, resetLead, convertLead } from './client/lead-session.js';
-export type { ConvertLeadOptions, ConvertLeadResult, ConvertLeadError } from './client/lead-session.js';
+export type { ConvertLeadOptions, ConvertLeadResult, ConvertLeadError, ConvertLeadErrorDetail } from './client/lead-session.js';
 export type { LeadRequest, LeadResponse, WireError, FieldErrorCode, ErrorCode, Identity, ConvertResponse } from './protocol/wire.js';

@@ -26,7 +26,12 @@ function messengerVisitorId(): string | undefined {
   }
 }
 
+/**
+ * The error convertLead() rejects with. It also fires `lr-convert-error` on window: a call queued with
+ * `LeadRelay.q.push(['convertLead', …])` has nobody awaiting its rejection.
+ */
 function convertError(code: ErrorCode, message: string, status: number): ConvertLeadError {
+  globalThis.dispatchEvent?.(new CustomEvent('lr-convert-error', { detail: { code, status, message } }));
   return Object.assign(new Error(message), { name: 'ConvertLeadError', code, status });
 }
 

@@ -83,16 +83,27 @@ export interface ConvertLeadError extends Error {
   status: number;
 }
 
+/** The detail of `lr-convert-error`: the rejection's code, status and message. */
+export interface ConvertLeadErrorDetail {
+  code: ErrorCode;
+  /** The HTTP status; 0 when the proxy was not reached. */
+  status: number;
+  message: string;
+}
+
 declare global {
   interface WindowEventMap {
     /** Fired on `window` when `convertLead()` has turned this browser's lead (or visitor) into the signed-in user. */
     'lr-converted': CustomEvent<ConvertResponse>;
+    /** Fired on `window` when a `convertLead()` call fails, awaited or queued with `LeadRelay.q.push(['convertLead', …])`. */
+    'lr-convert-error': CustomEvent<ConvertLeadErrorDetail>;
   }
 }
 
 /**
  * At sign-in: turn the lead this browser created (and the Intercom Messenger visitor, if the page runs the Messenger)
- * into the signed-in user. On success the stored lead token is forgotten and `lr-converted` fires on `window`.
+ * into the signed-in user. On success the stored lead token is forgotten and `lr-converted` fires on `window`; on
+ * failure it rejects and `lr-convert-error` fires on `window`.
  * Its code loads on first call, so pages that never sign anyone in do not pay for it.
  */
 export async function convertLead(options: ConvertLeadOptions): Promise<ConvertLeadResult> {

@@ -4,19 +4,37 @@ import type { LeadValues } from './fields.js';
 
 export type LeadSubmitDetail = LeadValues;
 export interface LeadSuccessDetail {
-  /** `created`: Intercom has the lead and its conversation; `queued`: the proxy holds it durably and will deliver it. */
+  /**
+   * `created`: Intercom has the lead and its conversation; `queued`: the proxy has it (HTTP 202), holds it durably and
+   * will deliver it to Intercom (the form says so under the success message).
+   */
   status: 'created' | 'queued';
   conversationId?: string;
+  /**
+   * True when this page sent a submission an earlier page (or an earlier load of this one) left in the outbox: the
+   * visitor is not looking at that form any more, so the form here does not change.
+   */
+  resent?: true;
 }
 export interface LeadErrorDetail {
-  code: ErrorCode;
+  /**
+   * The proxy's error code, or `chunk_load_failed`: a file of the script could not be fetched. Unless that event is
+   * cancelled, the form then posts itself to the proxy as it does without JavaScript.
+   */
+  code: ErrorCode | 'chunk_load_failed';
   /** The proxy's sentence (for logs); the visitor sees the localised one. */
   message: string;
   fields?: Partial<Record<string, FieldErrorCode>>;
+  /** `chunk_load_failed`: the URL of the file that could not be fetched (where the browser names it). */
+  file?: string;
+  /** The proxy refused a submission an earlier page left in the outbox (see `LeadSuccessDetail.resent`). */
+  resent?: true;
 }
 export interface LeadQueuedDetail {
   /** The submission's Idempotency-Key; it is sent with the same key when the proxy is reachable again. */
   idempotencyKey: string;
+  /** `offline`: the browser says it has no network; `unreachable`: it has, but the proxy did not answer (or failed). */
+  reason: 'offline' | 'unreachable';
 }
 
 export interface LeadRelayEventMap {

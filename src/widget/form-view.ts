@@ -6,11 +6,17 @@ import type { FieldErrors } from './fields.js';
 import type { LeadRelay, LeadState } from './lead-relay.js';
 import type { MessageKey } from './messages.js';
 
-/** Accepted (the success slot or message) or saved on the device for later (`queued`); focused once drawn. */
-export function renderDone(host: LeadRelay, state: LeadState): TemplateResult {
-  const text = state === 'queued' ? host._l10n.t('queued') : host.successMessage || host._l10n.t('success');
+/**
+ * Accepted (the success slot or message, and `note` when the proxy holds it for delivery) or saved on the device for
+ * later (`queued`, saying `note`: offline or the server unreachable); focused once drawn. Drawn over the form, which
+ * stays (hidden) under it, so the box keeps the form's height.
+ */
+export function renderDone(host: LeadRelay, state: LeadState, note?: MessageKey): TemplateResult {
+  const { t } = host._l10n;
   return html`<div class="done" part="status" role="status" tabindex="-1">
-    ${state === 'queued' ? text : html`<slot name="success">${text}</slot>`}
+    ${state === 'queued'
+      ? t(note ?? 'queued')
+      : html`<slot name="success">${host.successMessage || t('success')}</slot>${note ? html`<div>${t(note)}</div>` : nothing}`}
   </div>`;
 }
 

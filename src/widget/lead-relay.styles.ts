@@ -1,6 +1,14 @@
 // Styles for <lead-relay>: every colour and size is a --lr-* custom property; light and dark themes.
 import { css } from 'lit';
 
+// No comments inside the css`` below: the bundle keeps them. Notes on it:
+// - `.root` is a grid whose one cell holds the form and, once sent, the done box over it (the form hidden under it):
+//   the box keeps the form's height, and with `min-height: inherit` it fills a height the page reserves on the
+//   element instead of leaving blank space under it.
+// - The busy button (`aria-disabled`) keeps its colours: its label says "Sending…", and fading it would take the
+//   text below 4.5:1 contrast. Nothing here moves, so there is no reduced-motion rule to keep.
+// - Every text colour here is checked at 4.5:1 or more in both themes, in every state (test/widget/contrast.test.ts).
+
 export const styles = css`
   :host {
     --_accent: var(--lr-accent, #0b57d0);
@@ -43,12 +51,22 @@ export const styles = css`
     }
   }
   .root {
+    display: grid;
+    box-sizing: border-box;
+    min-height: inherit;
     background: var(--_bg);
     padding: var(--_space);
     border-radius: var(--_radius);
   }
+  .root > * {
+    grid-area: 1/1;
+  }
+  .done + form {
+    visibility: hidden;
+  }
   form {
     display: grid;
+    align-content: start;
     gap: var(--_space);
   }
   h2 {
@@ -112,10 +130,8 @@ export const styles = css`
     color: var(--_on-accent);
     font-weight: 600;
     cursor: pointer;
-    transition: opacity 0.2s;
   }
   button[aria-disabled='true'] {
-    opacity: 0.75;
     cursor: progress;
   }
   :focus-visible,
@@ -127,8 +143,9 @@ export const styles = css`
     display: none;
   }
   .done {
-    margin: 0;
-    padding: var(--_space);
+    display: grid;
+    align-content: center;
+    gap: var(--_space);
     border-radius: var(--_radius);
   }
   .hp {
@@ -137,11 +154,5 @@ export const styles = css`
     width: 1px;
     height: 1px;
     overflow: hidden;
-  }
-  @media (prefers-reduced-motion: reduce) {
-    * {
-      transition: none !important;
-      animation: none !important;
-    }
   }
 `;

@@ -194,8 +194,10 @@ export class LeadRelay extends LitElement {
       state = preview === 'invalid' ? 'idle' : preview;
       failure = preview === 'error' ? 'error' : undefined;
     }
+    // The done box is drawn over the form, which stays (hidden) under it: the element keeps its height.
+    const done = state === 'success' || state === 'queued';
     const content = html`<div class="root" part="base" lang=${lang} dir=${dir}>
-      ${state === 'success' || state === 'queued' ? renderDone(this, state) : renderForm(this, state, errors, failure)}
+      ${done ? renderDone(this, state, failure) : nothing}${renderForm(this, state, errors, done ? undefined : failure)}
     </div>`;
     if (this.mode !== 'launcher') return content;
     // Launcher mode: the button, its dialog and their styles are one small lazy chunk (without ky); the button shows
@@ -216,19 +218,17 @@ export class LeadRelay extends LitElement {
     return this._load();
   }
 
-  /** Fetch the submit code once (with ky and the outbox); it brings the field limits too. */
+  /**
+   * Fetch the submit code once (with ky and the outbox); it brings the field limits too. A failed fetch is kept, not
+   * tried again on every keystroke (the console shows it once, naming the file): Send then posts the form without
+   * the script (see `_submit`).
+   */
   private _load(): Promise<Submission> {
-    if (!this._submission) {
-      // The submit code, and the sentences of the states it leads to (the locale pack, fetched again if it failed).
-      this._submission = Promise.all([import('./submission.js'), this._l10n.loaded()]).then(([module]) => module);
-      this._submission.then(
-        (module) => {
-          this._limits = module.FIELD_MAX;
-        },
-        () => (this._submission = undefined),
-      );
-    }
-    return this._submission;
+    // The submit code, and the sentences of the states it leads to (the locale pack, fetched again if it failed).
+    return (this._submission ??= Promise.all([import('./submission.js'), this._l10n.loaded()]).then(([module]) => {
+      this._limits = module.FIELD_MAX;
+      return module;
+    }));
   }
 
   /** @internal */
@@ -267,10 +267,23 @@ export class LeadRelay extends LitElement {
     if (this._state === 'submitting') return; // the button stays focusable while busy; a second press does nothing
     this._state = 'submitting';
     try {
-      await (await this._touch()).submit(this);
+      const module = await this._touch().catch((error: unknown) => {
+        // A file of the script could not be fetched (not served, blocked, offline before it loaded). Say which, then
+        // post the form as it posts without JavaScript (it is a real form, aimed at the proxy), unless the page
+        // cancels this lr-error. Chromium and Firefox name the file in the error; Safari does not.
+        const file = /\S+\.js/.exec(error as string)?.[0];
+        const detail = { code: 'chunk_load_failed', message: `Could not load ${file}`, file } as const;
+        if (this.dispatchEvent(new CustomEvent('lr-error', { detail, bubbles: true, composed: true, cancelable: true }))) {
+          (event.target as HTMLFormElement).submit();
+          return new Promise<never>(() => 0); // the page is leaving; the form stays busy until it has
+        }
+        this._submission = undefined; // the page stays: the next Send fetches again
+        throw error;
+      });
+      await module.submit(this);
     } catch {
-      // The submit code or its sentences could not be fetched (offline before they loaded), or storage failed
-      // unexpectedly: the form must not stay busy. Say "send again"; what was typed is still on the form.
+      // The page kept the form from posting itself, or storage failed unexpectedly: the form must not stay busy.
+      // Say "send again"; what was typed is still on the form.
       this._failure = 'error';
       this._state = 'error';
     }

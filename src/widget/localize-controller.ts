@@ -1,6 +1,6 @@
 // Reactive controller that picks the locale, loads its pack after first paint, and looks strings up with overrides.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { baseLocale, en, isRtl, loadMessages, loadedMessages, type MessageKey, type Messages } from './messages.js';
+import { baseLocale, en, loadMessages, loadedMessages, type MessageKey, type Messages } from './messages.js';
 
 export interface LocalizeHost extends ReactiveControllerHost, HTMLElement {
   locale: string;
@@ -73,7 +73,7 @@ export class LocalizeController implements ReactiveController {
   }
 
   get dir(): 'rtl' | 'ltr' {
-    return isRtl(this.lang) ? 'rtl' : 'ltr';
+    return this.lang === 'ar' ? 'rtl' : 'ltr'; // the one right-to-left locale among LOCALES
   }
 
   /**

@@ -2,8 +2,7 @@
 import type { enLater } from './messages-later.js';
 
 /**
- * The English sentences first paint needs: labels, buttons (the launcher's too), and the generic error (shown when the submit code itself
- * cannot be fetched). The rest of English (messages-later.ts) is a locale pack like the others, so a visitor who reads
+ * The English sentences first paint needs: labels and buttons (the launcher's too). The rest of English (messages-later.ts) is a locale pack like the others, so a visitor who reads
  * German downloads German sentences only.
  */
 export const en: Partial<Messages> = {
@@ -15,7 +14,6 @@ export const en: Partial<Messages> = {
   submit: 'Send',
   launcher: 'Contact us',
   close: 'Close',
-  error: 'Your message was not sent. Check your connection and send again.',
 };
 
 /** Every sentence the widget shows. Field error codes and request error codes map straight to a sentence. */
@@ -25,7 +23,6 @@ export type MessageKey = keyof Messages;
 
 /** Locales with a pack; anything else falls back to English. */
 export const LOCALES = ['en', 'de', 'es', 'fr', 'ar'] as const;
-const RTL_LOCALES = ['ar'];
 
 // Written out (not `import(\`./locales/${x}.js\`)`) so the bundler makes exactly one chunk per locale.
 const packs: Record<string, () => Promise<{ default: Partial<Messages> }>> = {
@@ -41,10 +38,6 @@ const loaded: Record<string, Partial<Messages>> = {};
 export function baseLocale(tag: string | null | undefined): string {
   const base = (tag ?? '').toLowerCase().split(/[-_]/)[0];
   return base in packs ? base : 'en';
-}
-
-export function isRtl(locale: string): boolean {
-  return RTL_LOCALES.includes(locale);
 }
 
 /** The pack for a base locale if it is already here. */

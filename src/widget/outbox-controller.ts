@@ -30,15 +30,6 @@ export class OutboxController implements ReactiveController {
     _host.addController(this);
   }
 
-  hostConnected(): void {
-    addEventListener('online', this.flush);
-  }
-
-  hostDisconnected(): void {
-    removeEventListener('online', this.flush);
-    this._flushedFor = '';
-  }
-
   hostUpdated(): void {
     // Resend what an earlier page (or this one, offline) left behind, once the proxy URL is known.
     if (this._host.proxy && this._host.proxy !== this._flushedFor) {
@@ -50,6 +41,8 @@ export class OutboxController implements ReactiveController {
   /**
    * Send every waiting submission for this widget's proxy, each with its own original key. The outbox code comes
    * with the submit code, fetched only when something waits; if it cannot be fetched, the next flush tries again.
+   * What is still unsent then waits for `online` or a retry (see `send` in submission.ts, which listens for them):
+   * nothing listens while nothing waits.
    */
   readonly flush = (): void => {
     if (!localStore()?.getItem(STORAGE_KEYS.outbox)) return;

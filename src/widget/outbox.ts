@@ -40,8 +40,7 @@ export function putInOutbox(item: PendingSubmission): void {
 }
 
 export function removeFromOutbox(key: string): void {
-  const items = readOutbox();
-  if (items.some((item) => item.key === key)) writeOutbox(items.filter((item) => item.key !== key));
+  writeOutbox(readOutbox().filter((item) => item.key !== key));
 }
 
 // Per page, not per element: two widgets (or a reconnect) must not send the same submission at once.

@@ -4,7 +4,7 @@
 import { LIMITS, type LeadField, type LeadRequest } from '../protocol/wire.js';
 import { readLeadToken } from '../client/lead-session.js';
 import type { SendOutcome } from '../client/proxy-client.js';
-import { emit } from './events.js';
+import { emit, type LeadSuccessDetail } from './events.js';
 import { FIELD_TYPES, type FieldErrors, type LeadValues } from './fields.js';
 import type { LeadRelay } from './lead-relay.js';
 import type { MessageKey } from './messages.js';
@@ -52,10 +52,7 @@ export async function submit(host: LeadRelay): Promise<void> {
   // minimum fill time, which is there for bots that skip the widget. Wait out the rest, showing "Sending…".
   const early = LIMITS.minFillMs - (Date.now() - host._startedAt);
   if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
-  const hp = host.renderRoot.querySelector<HTMLInputElement>('[name=hp]')?.value ?? '';
-  const consent = { text: host.consent, given: host._consentGiven };
-  const body = buildLeadRequest({ values, hp, startedAt: host._startedAt, phoneCountry: host.phoneCountry, consent });
-  const item = { key, proxy: host.proxy, body, at: Date.now() };
+  const item = { key, proxy: host.proxy, body: buildLeadRequest(host, values), at: Date.now() };
   putInOutbox(item);
   return send(host, item);
 }
@@ -66,7 +63,29 @@ export async function submit(host: LeadRelay): Promise<void> {
  */
 export async function send(host: LeadRelay, item: PendingSubmission): Promise<void> {
   const outcome = await deliver(item);
-  if (item.key === host._pendingKey) settle(host, item.key, outcome);
+  if (outcome.kind === 'unreachable') retryLater(host);
+  if (item.key === host._pendingKey) return settle(host, item.key, outcome);
+  // A submission an earlier page left behind: the page hears how it ended (its form is gone, this one stays as it is).
+  if (outcome.kind === 'accepted') emit(host, 'lr-success', { ...successDetail(outcome.response as LeadSuccessDetail), resent: true });
+  else if (outcome.kind === 'rejected') emit(host, 'lr-error', { ...outcome.error, resent: true });
+}
+
+/** The answer without its lead token (kept in storage for convertLead, not handed to page scripts). */
+const successDetail = ({ status, conversationId }: LeadSuccessDetail): LeadSuccessDetail => ({ status, conversationId });
+
+/** While the proxy cannot be reached, what waits is tried again this often (and on every later page). */
+const RETRY_MS = 30_000;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Something still waits in the outbox: send it again when the browser comes back online, and in RETRY_MS when it is
+ * online already (the proxy did not answer: no `online` event may come). One wait at a time: the browser keeps one
+ * listener per function, and a new timer replaces the last.
+ */
+function retryLater(host: LeadRelay): void {
+  addEventListener('online', host._outbox.flush, { once: true });
+  clearTimeout(retryTimer);
+  if (navigator.onLine !== false) retryTimer = setTimeout(host._outbox.flush, RETRY_MS);
 }
 
 function settle(host: LeadRelay, key: string, outcome: SendOutcome): void {
@@ -74,13 +93,18 @@ function settle(host: LeadRelay, key: string, outcome: SendOutcome): void {
     host._pendingKey = '';
     host._state = 'success';
     host._outbox.clearDraft();
-    const { status, conversationId } = outcome.response as { status: 'created' | 'queued'; conversationId?: string };
-    emit(host, 'lr-success', { status, conversationId });
+    const detail = successDetail(outcome.response as LeadSuccessDetail);
+    // A 202: the proxy holds it and delivers it shortly. Still a success; the form adds a sentence saying so.
+    host._failure = detail.status === 'queued' ? 'delivering' : undefined;
+    emit(host, 'lr-success', detail);
   } else if (outcome.kind === 'unreachable') {
+    const offline = navigator.onLine === false;
     if (host._state === 'queued') return;
     host._state = 'queued';
+    // Which sentence the saved-for-later box says: offline, or the server could not be reached.
+    host._failure = offline ? 'queued' : 'unreachable';
     host._outbox.clearDraft(); // the outbox holds it now
-    emit(host, 'lr-queued', { idempotencyKey: key });
+    emit(host, 'lr-queued', { idempotencyKey: key, reason: offline ? 'offline' : 'unreachable' });
   } else {
     host._pendingKey = '';
     const { error } = outcome;
@@ -95,26 +119,17 @@ function settle(host: LeadRelay, key: string, outcome: SendOutcome): void {
   host._focusNext = '.done';
 }
 
-interface SubmissionInput {
-  /** The filled, trimmed values of the shown fields. */
-  values: LeadValues;
-  /** The honeypot's content. */
-  hp: string;
-  /** First interaction, ms since epoch. */
-  startedAt: number;
-  /** The `phone-country` attribute, if set. */
-  phoneCountry: string;
-  /** The `consent` attribute's text (empty: no consent box) and whether it is ticked. */
-  consent: { text: string; given: boolean };
-}
-
-/** The `POST /leads` body: only shown, filled fields, plus the visit's context and any earlier lead token. */
-function buildLeadRequest(input: SubmissionInput): LeadRequest {
-  const { values, consent } = input;
-  const body: LeadRequest = { ...values, hp: input.hp, elapsedMs: Math.max(0, Date.now() - input.startedAt) };
-  const country = input.phoneCountry || defaultPhoneCountry();
+/**
+ * The `POST /leads` body: `values` (only shown, filled fields), the honeypot's content, the fill time, the consent
+ * text (when the `consent` attribute asks for it) and whether it is ticked, plus the visit's context and any earlier
+ * lead token.
+ */
+function buildLeadRequest(host: LeadRelay, values: LeadValues): LeadRequest {
+  const hp = host.renderRoot.querySelector<HTMLInputElement>('[name=hp]')?.value ?? '';
+  const body: LeadRequest = { ...values, hp, elapsedMs: Math.max(0, Date.now() - host._startedAt) };
+  const country = host.phoneCountry || defaultPhoneCountry();
   if (values.phone && country) body.phoneCountry = country.toUpperCase();
-  if (consent.text) body.consent = { given: consent.given, text: consent.text.slice(0, LIMITS.consentText.max) };
+  if (host.consent) body.consent = { given: host._consentGiven, text: host.consent.slice(0, LIMITS.consentText.max) };
   body.page = readPageContext();
   const utm = readUtm();
   if (utm) body.utm = utm;
@@ -125,10 +140,11 @@ function buildLeadRequest(input: SubmissionInput): LeadRequest {
 
 /** A v4 UUID for the Idempotency-Key; `crypto.randomUUID` exists only on secure pages, and forms live on plain http too. */
 function newKey(): string {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 15) | 64;
-  bytes[8] = (bytes[8] & 63) | 128;
-  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // The fallback fills the v4 template: each 0, 1 or 8 becomes a random hex digit (8 keeps the variant bits 10xx).
+  return (
+    crypto.randomUUID?.() ??
+    '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (digit) =>
+      (+digit ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+digit / 4)))).toString(16),
+    )
+  );
 }

@@ -11,6 +11,8 @@ export default {
   submit: 'Senden',
   submitting: 'Wird gesendet …',
   success: 'Vielen Dank! Wir melden uns bald bei Ihnen.',
+  delivering: 'Ihre Nachricht ist auf dem Weg zu unserem Team.',
+  unreachable: 'Unser Server hat nicht geantwortet. Ihre Nachricht ist auf diesem Gerät gespeichert und wird automatisch gesendet.',
   queued: 'Sie scheinen offline zu sein. Ihre Nachricht ist auf diesem Gerät gespeichert und wird gesendet, sobald die Verbindung wieder besteht.',
   summary: 'Bitte korrigieren Sie Folgendes:',
   launcher: 'Kontakt',

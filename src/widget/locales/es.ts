@@ -11,6 +11,8 @@ export default {
   submit: 'Enviar',
   submitting: 'Enviando…',
   success: '¡Gracias! Le responderemos pronto.',
+  delivering: 'Su mensaje está en camino a nuestro equipo.',
+  unreachable: 'Nuestro servidor no respondió. Su mensaje está guardado en este dispositivo y se enviará automáticamente.',
   queued: 'Parece que no tiene conexión. Su mensaje está guardado en este dispositivo y se enviará cuando vuelva la conexión.',
   summary: 'Corrija lo siguiente:',
   launcher: 'Contacto',

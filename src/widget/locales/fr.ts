@@ -11,6 +11,8 @@ export default {
   submit: 'Envoyer',
   submitting: 'Envoi…',
   success: 'Merci ! Nous vous répondrons bientôt.',
+  delivering: 'Votre message est en route vers notre équipe.',
+  unreachable: 'Notre serveur n’a pas répondu. Votre message est enregistré sur cet appareil et sera envoyé automatiquement.',
   queued: 'Vous semblez hors ligne. Votre message est enregistré sur cet appareil et sera envoyé dès le retour de la connexion.',
   summary: 'Veuillez corriger ce qui suit :',
   launcher: 'Contact',
