@@ -1,4 +1,4 @@
-// A runnable example: LeadRelay's proxy mounted in your own Hono app on Node, exactly as the README shows.
+// A runnable example: LeadRelay's proxy mounted in your own Hono app on Node, exactly as docs/proxy.md shows.
 //   INTERCOM_ACCESS_TOKEN=… LEADRELAY_SECRET=… LEADRELAY_ALLOWED_ORIGINS=https://www.example.com npx tsx examples/hono.ts
 // In your app the import is `from 'leadrelay/proxy'`; here it is the source, so the example runs from a checkout.
 import type { Server } from 'node:http';

@@ -1,7 +1,7 @@
 // How strong a secret is, estimated from its text alone: a guessable LEADRELAY_SECRET lets anyone forge lead tokens
 // offline (every visitor holds one to test guesses against), a guessable identity or JWT secret forges sign-ins.
 //
-// The estimate (README "Secrets" says the same):
+// The estimate (docs/operations.md, "Secrets: strength and rotation", says the same):
 // 1. A secret shorter than MIN_SECRET_LENGTH characters is refused whatever it holds.
 // 2. A secret that repeats a shorter unit from its start ("aaaa…", "abcabc…", "passwordpassword…") counts that unit only.
 // 3. A phrase (letters only, in two or more words split by spaces or punctuation, no digits) is worth

@@ -45,7 +45,7 @@ test('an email hash verifies the email when there is no user id', async () => {
 });
 
 test('the email hash is HMAC-SHA256 under an HKDF-derived key, over the email exactly as sent', async () => {
-  // Reference computed with Python's standard library only (the README's recipe):
+  // Reference computed with Python's standard library only (the recipe in docs/sign-in.md):
   //   prk = hmac.new(b"leadrelay", b"identity-secret-for-tests", sha256).digest()
   //   key = hmac.new(prk, b"leadrelay email hash v1\x01", sha256).digest()
   //   hmac.new(key, b"ada@example.com", sha256).hexdigest()
