@@ -18,6 +18,10 @@ export const ROUTE_TEMPLATES = [
   'POST /visitors/convert',
   'GET /data_attributes',
   'POST /data_attributes',
+  'POST /companies',
+  'GET /companies',
+  'POST /contacts/{id}/companies',
+  'GET /contacts/{id}/companies',
 ] as const;
 
 const TEMPLATE_PATTERNS = ROUTE_TEMPLATES.map((template) => {

@@ -10,6 +10,8 @@ export const ROUTES = {
   messages: '/messages',
   convert: '/convert',
   health: '/health',
+  /** The site's own questions (the questions file), as the widget renders them. */
+  questions: '/questions',
 } as const;
 
 /** The fields a visitor can fill in. */
@@ -56,6 +58,12 @@ export const FIELD_ERROR_CODES = [
   'unknown_field',
   'consent_required',
   'invalid_characters',
+  /** A custom question's answer that is none of its options. */
+  'unknown_option',
+  /** A custom number or date question's answer outside its min and max. */
+  'out_of_range',
+  'invalid_number',
+  'invalid_date',
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 
@@ -81,6 +89,11 @@ export const ERROR_CODES = [
   'rate_limited',
   'spam_suspected',
   'captcha_failed',
+  /**
+   * POST /leads: the form was built from an older questions file (its `questionsHash` is not the proxy's): nothing was
+   * sent; `error.questionsHash` is the current one. Fetch GET /questions, re-render keeping what was typed, send again.
+   */
+  'questions_changed',
   'invalid_lead_token',
   'identity_unverified',
   /** POST /convert: the lead token's lead was already merged into a different user than the one signing in. */
@@ -104,6 +117,8 @@ export interface WireError {
     code: ErrorCode;
     message: string;
     fields?: Partial<Record<string, FieldErrorCode>>;
+    /** With `questions_changed`: the hash of the form's current definition. */
+    questionsHash?: string;
   };
 }
 
@@ -134,6 +149,15 @@ export interface LeadRequest {
   avatar?: string;
   /** Token from the customer's captcha widget, checked by the proxy's `verifyCaptcha` hook when one is set. */
   captchaToken?: string;
+  /**
+   * Answers to the site's own questions (GET /questions), by question name: a string, a number, a boolean (a
+   * `checkbox`) or a list of option values (`checkboxes`). Checked against the proxy's definition.
+   */
+  answers?: Record<string, string | number | boolean | string[]>;
+  /** The hash of the definition the form was built from (GET /questions' `hash`); a different one is 409 questions_changed. */
+  questionsHash?: string;
+  /** The form of the questions file (the widget's `form` attribute); the `default` form when absent. */
+  form?: string;
 }
 
 export type LeadResponse =

@@ -9,6 +9,7 @@ import { createConvertRoute } from './routes/convert.js';
 import { formPostPages, withFormPosts } from './routes/form-post.js';
 import { createLiveRoute, createReadyRoute, HEALTH_ROUTES } from './routes/health.js';
 import { createLeadsRoute } from './routes/leads.js';
+import { createQuestionsRoute } from './routes/questions.js';
 import { redactingLogger, type ProxyLogger, type RequestLogLine } from './logging.js';
 import { createMessagesRoute } from './routes/messages.js';
 import type { AnsweredRequest } from './metrics.js';
@@ -55,6 +56,7 @@ const ROUTE_TABLE: RouteDefinition[] = [
       };
     },
   },
+  { method: 'GET', path: ROUTES.questions, rateLimited: false, create: createQuestionsRoute },
   { method: 'POST', path: ROUTES.leads, rateLimited: true, create: (deps) => withFormPosts(deps, createLeadsRoute(deps)) },
   { method: 'POST', path: ROUTES.messages, rateLimited: true, create: createMessagesRoute },
   { method: 'POST', path: ROUTES.convert, rateLimited: true, create: createConvertRoute },

@@ -6,7 +6,14 @@
 // and a timer set during a request never fires after it: an in-flight set-up shared between requests would leave every
 // later request waiting for good. So there each request or event does its own work, hands what outlives its answer to
 // `ctx.waitUntil`, and nothing is shared in flight between requests.
-import { ensureDataAttributes, startDataAttributeSetup, type DataAttributeSetup } from './intercom/data-attributes.js';
+import {
+  DataAttributeClashError,
+  ensureDataAttributes,
+  questionDataAttributes,
+  startDataAttributeSetup,
+  type DataAttributeClash,
+  type DataAttributeSetup,
+} from './intercom/data-attributes.js';
 import { deliverItem, LEADS_QUEUE, startDrainLoop, type DrainLoop } from './delivery/delivery-queue.js';
 import { IntercomError } from './intercom/intercom-client.js';
 import type { ProxyLogger } from './logging.js';
@@ -42,7 +49,7 @@ export interface Background {
 /** The long-lived shape: a set-up retried in the background until done, and a drain loop polling the store. */
 export function startLoops(deps: ProxyDeps, logger: ProxyLogger): Background {
   if (deps.options.setupDataAttributes !== false) {
-    deps.setup = startDataAttributeSetup(deps.intercom, logger, deps.options.setupRetry);
+    deps.setup = startDataAttributeSetup(deps.intercom, logger, deps.options.setupRetry, questionDataAttributes(deps.questions?.definition));
   }
   const loop: DrainLoop = startDrainLoop(deps, logger);
   deps.onQueued = loop.kick;
@@ -93,18 +100,30 @@ export function startRequestScoped(deps: ProxyDeps, logger: ProxyLogger): Backgr
  */
 function requestScopedSetup(deps: ProxyDeps, logger: ProxyLogger): DataAttributeSetup {
   let done = false;
+  let clashes: readonly DataAttributeClash[] | undefined;
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const questions = questionDataAttributes(deps.questions?.definition);
   return {
     get done() {
       return done;
     },
+    get clashes() {
+      return clashes;
+    },
     ready,
     ensure: async () => {
       if (done) return;
-      const created = await ensureDataAttributes(deps.intercom);
+      const created = await ensureDataAttributes(deps.intercom, questions).catch((error: unknown) => {
+        if (error instanceof DataAttributeClashError) {
+          clashes = error.clashes;
+          logger({ event: 'data_attribute_clash', clashes: error.clashes, message: error.message });
+        }
+        throw error;
+      });
       if (done) return;
       done = true;
+      clashes = undefined;
       logger({ event: 'data_attributes_ready', created });
       markReady();
     },

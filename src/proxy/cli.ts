@@ -1,7 +1,9 @@
 // The `leadrelay-proxy` command: configuration from the environment (DESIGN.md), `--emulate`, and `setup`.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
-import { ensureDataAttributes } from './intercom/data-attributes.js';
+import { ensureDataAttributes, questionDataAttributes } from './intercom/data-attributes.js';
+import { loadQuestions } from './guards/questions.js';
 import { IntercomClient, IntercomError, INTERCOM_REGIONS, type IntercomRegion } from './intercom/intercom-client.js';
 import { redactingLogger, stdoutLogger } from './logging.js';
 import { serve, type ServeOptions } from './node.js';
@@ -47,6 +49,8 @@ Delivery tuning (whole milliseconds unless said otherwise):
   LEADRELAY_LEASE_MS           how soon work held by a crashed instance is taken over (15000; renewed while alive)
 
 Operations:
+  LEADRELAY_QUESTIONS          the site's own questions: the path of the questions file (JSON), or the JSON itself
+                               when it starts with {; served at GET /questions, answers stored as typed attributes
   LEADRELAY_METRICS_TOKEN      serve GET /metrics (Prometheus) to requests with "Authorization: Bearer <token>"
   LEADRELAY_SETUP_RETRY_MAX_MS the longest wait between attempts to create the data attributes while Intercom is
                                unreachable at start (60000); the proxy answers and queues submissions meanwhile
@@ -155,6 +159,7 @@ export function optionsFromEnv(
     throw new ConfigError('LEADRELAY_PUBLIC_URL', 'must be an http:// or https:// URL', 'Set it to the address browsers reach the proxy at, e.g. https://www.example.com/api/leadrelay.');
   }
   const retryMaxMs = wholeNumber(env, 'LEADRELAY_QUEUE_RETRY_MAX_MS', 10);
+  const questions = questionsFromEnv(env.LEADRELAY_QUESTIONS);
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://', 'Set it to your Redis server, e.g. redis://127.0.0.1:6379.');
@@ -185,11 +190,41 @@ export function optionsFromEnv(
       ? { turnstile: { secret: env.LEADRELAY_TURNSTILE_SECRET?.trim() ?? '', ...(env.LEADRELAY_TURNSTILE_VERIFY_URL?.trim() ? { verifyUrl: env.LEADRELAY_TURNSTILE_VERIFY_URL.trim() } : {}) } }
       : {}),
     ...(setupRetryMaxMs === undefined ? {} : { setupRetry: { firstMs: Math.min(1_000, setupRetryMaxMs), maxMs: setupRetryMaxMs } }),
+    ...(questions === undefined ? {} : { questions }),
     port: port ?? 8787,
     host: env.HOST || '127.0.0.1',
     ...Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)),
     ...(retryMaxMs === undefined ? {} : { queueRetry: { firstMs: Math.min(1_000, retryMaxMs), maxMs: retryMaxMs } }),
   };
+}
+
+/**
+ * LEADRELAY_QUESTIONS: the path of the questions file, or (where there is no file system to put one, as on Workers)
+ * the JSON itself when it starts with `{`. Read and checked here, so a file that cannot work stops the command with
+ * a sentence naming the question before anything starts.
+ */
+function questionsFromEnv(value: string | undefined): Record<string, unknown> | undefined {
+  const setting = value?.trim();
+  if (!setting) return undefined;
+  let text = setting;
+  if (!setting.startsWith('{')) {
+    try {
+      text = readFileSync(setting, 'utf8');
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      throw new ConfigError('LEADRELAY_QUESTIONS', `names a file that could not be read (${typeof code === 'string' ? code : 'error'})`, 'Set it to the path of your questions file (JSON), or to the JSON itself.');
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    // Only the position: the parser's own message quotes the text, which could be any file's (a .env by mistake).
+    const position = error instanceof Error ? / position (\d+)/.exec(error.message)?.[1] : undefined;
+    throw new ConfigError('LEADRELAY_QUESTIONS', `is not valid JSON${position ? ` (at character ${position})` : ''}`, 'Check the questions file with a JSON linter: {"questions": [ … ]}.');
+  }
+  loadQuestions(json);
+  return json as Record<string, unknown>;
 }
 
 /** A token that is obviously meant for the emulator: `emulator`, or `emulator-…` / `emulator_…` (e.g. `emulator-token`). */
@@ -224,7 +259,7 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
 
   if (args.command === 'setup') {
     const client = new IntercomClient({ ...options, version: options.intercomVersion });
-    const created = await ensureDataAttributes(client);
+    const created = await ensureDataAttributes(client, questionDataAttributes(options.questions ? loadQuestions(options.questions).definition : undefined));
     log({ event: 'data_attributes_ready', created });
     await closeEmulator();
     return;

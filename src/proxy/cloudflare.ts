@@ -71,6 +71,21 @@ function turnstileFromEnv(secret: string | undefined, verifyUrl: string | undefi
   return { secret: secret ?? '', ...(verifyUrl ? { verifyUrl } : {}) };
 }
 
+/**
+ * LEADRELAY_QUESTIONS: the questions file's JSON (a Worker has no file system), as a string binding or as a JSON
+ * object in `[vars]`. JSON that does not parse is refused here (naming the binding, never its value); what it says
+ * is checked by createProxy, whose refusal names the question.
+ */
+function questionsFromEnv(value: unknown): ProxyOptions['questions'] {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'object') return value as Record<string, unknown>;
+  try {
+    return JSON.parse(String(value)) as Record<string, unknown>;
+  } catch {
+    throw new Error('leadrelay/proxy/cloudflare: LEADRELAY_QUESTIONS is not valid JSON (it holds the questions file itself: {"questions": […]}).');
+  }
+}
+
 /** The proxy's options from env bindings (the CLI's variable names); `overrides` win. Reads nothing but `env`. */
 export function optionsFromWorkerEnv(env: LeadRelayWorkerEnv, overrides: Partial<ProxyOptions> = {}): ProxyOptions {
   const region = text(env.INTERCOM_REGION)?.toLowerCase();
@@ -99,6 +114,7 @@ export function optionsFromWorkerEnv(env: LeadRelayWorkerEnv, overrides: Partial
     metricsToken: text(env.LEADRELAY_METRICS_TOKEN),
     turnstile: turnstileFromEnv(text(env.LEADRELAY_TURNSTILE_SECRET), text(env.LEADRELAY_TURNSTILE_VERIFY_URL)),
     store: env.LEADRELAY_DB ? new D1Store(env.LEADRELAY_DB) : undefined,
+    questions: questionsFromEnv(env.LEADRELAY_QUESTIONS),
     // Workers keep console output as the Worker's logs (`wrangler tail`, Workers Logs): one JSON line each.
     logger: (line) => console.log(JSON.stringify(line)),
     ...overrides,

@@ -11,6 +11,8 @@ export class ProxyError extends Error {
     message: string,
     readonly fields?: FieldErrors,
     readonly headers?: Record<string, string>,
+    /** Machine-readable values beside the code (`questionsHash` with questions_changed). */
+    readonly details?: { questionsHash?: string },
   ) {
     super(message);
     this.name = 'ProxyError';
@@ -18,8 +20,8 @@ export class ProxyError extends Error {
 }
 
 /** The JSON body of a wire error. */
-export function wireErrorBody(code: ErrorCode, message: string, fields?: FieldErrors): WireError {
-  return { error: fields ? { code, message, fields } : { code, message } };
+export function wireErrorBody(code: ErrorCode, message: string, fields?: FieldErrors, details?: ProxyError['details']): WireError {
+  return { error: { code, message, ...(fields ? { fields } : {}), ...details } };
 }
 
 /** A Response carrying a wire error. */
@@ -29,14 +31,15 @@ export function wireErrorResponse(
   message: string,
   fields?: FieldErrors,
   headers?: Record<string, string>,
+  details?: ProxyError['details'],
 ): Response {
-  return Response.json(wireErrorBody(code, message, fields), { status, headers });
+  return Response.json(wireErrorBody(code, message, fields, details), { status, headers });
 }
 
 /** Any thrown value as a wire error response; unknown errors become a 500 that says nothing about their cause. */
 export function errorToResponse(error: unknown): Response {
   if (error instanceof ProxyError) {
-    return wireErrorResponse(error.status, error.code, error.message, error.fields, error.headers);
+    return wireErrorResponse(error.status, error.code, error.message, error.fields, error.headers, error.details);
   }
   return wireErrorResponse(500, 'internal_error', 'The proxy failed unexpectedly. Try again later.');
 }

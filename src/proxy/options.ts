@@ -9,6 +9,8 @@ import type { ProxyMetrics } from './metrics.js';
 import type { CaptchaVerifier } from './guards/spam.js';
 import { createTurnstileVerifier, type TurnstileVerifier } from './guards/turnstile.js';
 import { MemoryStore, type Store } from './store/index.js';
+import { loadQuestions, type ProxyQuestions } from './guards/questions.js';
+import type { QuestionsDefinition } from '../protocol/questions.js';
 import { SECRET_COMMAND, secretWeakness } from './secret-strength.js';
 
 export interface ProxyOptions {
@@ -86,6 +88,12 @@ export interface ProxyOptions {
     /** The widget's `action` a token must carry (unset: any). */
     action?: string;
   };
+  /**
+   * LEADRELAY_QUESTIONS: the site's own questions, a questions file's JSON (`{questions: […]}` or `{forms: {…}}`) or
+   * what parseQuestionsFile made of it. Served at GET /questions, every answer checked against it, each stored on the
+   * lead as a typed custom attribute. A file that cannot work stops the proxy at start with a sentence naming the question.
+   */
+  questions?: QuestionsDefinition | Record<string, unknown>;
   /** For /convert when the proxy is mounted in the customer's backend: the signed-in user of the request. */
   authenticate?: AuthenticateHook;
   /**
@@ -180,6 +188,8 @@ export interface ProxyDeps {
   setup?: DataAttributeSetup;
   /** Counters for GET /metrics (set by createProxy when `metricsToken` is set). */
   metrics?: ProxyMetrics;
+  /** The `questions` option, read and hashed once. */
+  questions?: ProxyQuestions;
   /** The Turnstile check of POST /leads, when `turnstile` is set. */
   turnstile?: TurnstileVerifier;
 }
@@ -232,6 +242,7 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
     throw new ConfigError('`publicUrl` (LEADRELAY_PUBLIC_URL)', 'must be an http:// or https:// URL', 'Set it to the address browsers reach the proxy at, e.g. https://www.example.com/api/leadrelay.');
   }
   const turnstile = options.turnstile ? turnstileVerifier(options) : undefined;
+  const questions = options.questions === undefined ? undefined : loadQuestions(options.questions);
   const intercom = new IntercomClient({
     ...options.intercom,
     accessToken: options.accessToken,
@@ -258,6 +269,7 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
     },
     intercom,
     store: options.store ?? new MemoryStore(),
+    ...(questions ? { questions } : {}),
     ...(turnstile ? { turnstile } : {}),
   };
 }

@@ -4,7 +4,8 @@
 // something is recorded in the submission's idempotency record, so whoever holds the record next resumes from it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LeadResponse } from '../../protocol/wire.js';
-import { ensureDataAttributes, isMissingDataAttribute, leadCustomAttributes } from '../intercom/data-attributes.js';
+import { DataAttributeClashError, ensureDataAttributes, isMissingDataAttribute, leadCustomAttributes, questionDataAttributes } from '../intercom/data-attributes.js';
+import { companyReference } from '../intercom/company-reference.js';
 import { ProxyError } from '../errors.js';
 import type { Progress } from './idempotency.js';
 import { IntercomError, intercomErrorToProxyError, type IntercomCallOptions } from '../intercom/intercom-client.js';
@@ -22,6 +23,12 @@ const MAX_CREATES = 3;
 /** Steps beside contactId/conversationId: a reused lead's earlier conversations, and the ignored-token flag. */
 const PRIOR_CONVERSATIONS = 'priorConversations';
 const TOKEN_IGNORED = 'leadTokenIgnored';
+/** Steps of the answers on a lead adopted through its token (no POST /contacts carried them), and of its company. */
+const ANSWERS_SAVED = 'answersSaved';
+const COMPANY_ID = 'companyId';
+const COMPANY_ATTACHED = 'companyAttached';
+/** Set instead of the company steps when Intercom refused the company for good: the lead stands without it. */
+const COMPANY_REFUSED = 'companyRefused';
 
 /** How long a delivery may keep trying before it gives the rest to the queue. */
 export interface DeliveryBudget {
@@ -37,16 +44,33 @@ export function leadContactBody(submission: LeadSubmission, submissionId: string
   if (submission.name) body.name = submission.name;
   if (submission.email) body.email = submission.email;
   if (submission.phone) body.phone = submission.phone;
-  body.custom_attributes = leadCustomAttributes(submission, submissionId, secret);
+  // The answers' attributes first: the file can never name a leadrelay_* attribute, and LeadRelay's own win anyway.
+  body.custom_attributes = { ...submission.questions?.attributes, ...leadCustomAttributes(submission, submissionId, secret) };
   return body;
 }
 
-/** The first message of the conversation: what the person wrote, or a sentence saying where the form was. */
+/**
+ * The first message of the conversation: what the person wrote, or a sentence saying where the form was; then the
+ * answers to the site's own questions as "Label: value" lines, so the team reads them in the Inbox.
+ */
 export function conversationBody(submission: LeadSubmission): string {
-  if (submission.message) return submission.message;
+  const summary = submission.questions?.summary;
+  const withAnswers = (text: string) => (summary ? `${text}\n\n${summary}` : text);
+  if (submission.message) return withAnswers(submission.message);
   const { title, url } = submission.page ?? {};
   const where = title && url ? `"${title}" (${url})` : (url ?? (title ? `"${title}"` : 'an unknown page'));
-  return `New lead from the LeadRelay form on ${where}. No message was written.`;
+  return withAnswers(`New lead from the LeadRelay form on ${where}. No message was written.`);
+}
+
+/**
+ * The questions file's attributes exist in the workspace with another data type: the answers cannot be stored. The
+ * submission waits (queued, retried with backoff) until the file or the workspace is fixed; it is never dropped.
+ */
+export class DataAttributeTypeClash extends DeliveryDeferred {
+  constructor() {
+    super('upstream_unavailable', Date.now() + 5_000);
+    this.name = 'DataAttributeTypeClash';
+  }
 }
 
 /**
@@ -95,6 +119,8 @@ function deferOrFail(error: unknown): never {
 interface StepWrites {
   carry?: Record<string, string>;
   recordLater?: boolean;
+  /** How long a lookup may miss what was created (default `recoveryLagMs`, for search); 0 for a direct read. */
+  lagMs?: number;
 }
 
 /** The step note saying since when an ambiguous attempt at `step` may have created something. */
@@ -127,7 +153,7 @@ async function settleStep(
   for (let creates = 0; ; creates += 1) {
     if (progress.pendingStep === step) {
       const unsureSince = Number(progress.steps[unsureKey] ?? 0);
-      const found = await recover(find, { unsureSince, lagMs: deps.options.recoveryLagMs, deadline: budget.deadline });
+      const found = await recover(find, { unsureSince, lagMs: writes.lagMs ?? deps.options.recoveryLagMs, deadline: budget.deadline });
       if (found) {
         await progress.finish(step, found);
         return found;
@@ -222,6 +248,9 @@ async function deliverOnce(
       { carry },
     );
 
+    await saveAnswersOnAdoptedLead(deps, submission, contactId, progress, call);
+    await attachCompany(deps, submission, contactId, progress, budget, call);
+
     const leadToken = await signLeadToken(
       { contactId, conversationId, submissionId, avatar: submission.avatar },
       options.secret,
@@ -230,13 +259,98 @@ async function deliverOnce(
     const body: LeadResponse = { status: 'created', leadToken, conversationId };
     return { status: 201, body };
   } catch (error) {
+    if (error instanceof DataAttributeClashError) throw new DataAttributeTypeClash();
     if (isMissingDataAttribute(error)) {
       // Set-up ran once at start; the attributes can vanish later. Nothing was created (a 400 commits nothing):
       // create them again and retry. A failed re-creation is retried by the next pass, which meets the same 400.
-      await ensureDataAttributes(intercom).catch(() => undefined);
+      await ensureDataAttributes(intercom, questionDataAttributes(deps.questions?.definition)).catch(() => undefined);
       throw new DataAttributeMissing();
     }
     deferOrFail(error);
+  }
+}
+
+/**
+ * A lead adopted through its lead token was not created by this submission's POST /contacts, which carries the
+ * answers: they are set on it with one PUT (an update to the same values, so repeating it changes nothing), once.
+ */
+async function saveAnswersOnAdoptedLead(deps: ProxyDeps, submission: LeadSubmission, contactId: string, progress: Progress, call: IntercomCallOptions): Promise<void> {
+  const attributes = submission.questions?.attributes;
+  if (!attributes || Object.keys(attributes).length === 0 || progress.steps[ANSWERS_SAVED]) return;
+  if (progress.steps[PRIOR_CONVERSATIONS] === undefined) return; // created by this submission, answers included
+  await deps.intercom.request('PUT', `/contacts/${encodeURIComponent(contactId)}`, { custom_attributes: attributes }, { ...call, retry: 'idempotent' });
+  await progress.note(ANSWERS_SAVED, 'true');
+}
+
+/** A company object's id, from GET /companies?company_id= (a list on some versions, the company itself on others). */
+function foundCompanyId(answer: unknown, companyId: string): string | undefined {
+  const candidates = (answer as { type?: string; data?: unknown[] })?.type === 'list' ? ((answer as { data?: unknown[] }).data ?? []) : [answer];
+  const match = candidates.find((company) => (company as { company_id?: unknown })?.company_id === companyId) as { id?: unknown } | undefined;
+  return typeof match?.id === 'string' ? match.id : undefined;
+}
+
+/**
+ * The `company: true` answer: the lead attached to the company whose company_id the proxy derives from its secret
+ * and the normalised name (company-reference.ts), created or reused (POST /companies creates or updates by
+ * company_id), exactly once. Each call is a recorded step; after an ambiguous failure the company (a direct read,
+ * no search lag) or the attachment is looked up before the call is made again, so a resend or a fault after commit
+ * writes neither twice. A refusal for good leaves the lead without a company rather than refuse a lead that exists.
+ */
+async function attachCompany(
+  deps: ProxyDeps,
+  submission: LeadSubmission,
+  contactId: string,
+  progress: Progress,
+  budget: DeliveryBudget,
+  call: IntercomCallOptions,
+): Promise<void> {
+  const name = submission.questions?.company;
+  if (!name || progress.steps[COMPANY_ATTACHED] || progress.steps[COMPANY_REFUSED]) return;
+  const { intercom, options } = deps;
+  const reference = companyReference(options.secret, name);
+  const lookup = { ...call, retry: 'idempotent' as const };
+  try {
+    const companyId = await settleStep(
+      deps,
+      progress,
+      COMPANY_ID,
+      async () => {
+        const company = await intercom.request<{ id?: unknown }>('POST', '/companies', { company_id: reference, name }, call);
+        if (typeof company?.id !== 'string') throw new IntercomError('http', 502, 'malformed_company', undefined);
+        return company.id;
+      },
+      async () => {
+        try {
+          return foundCompanyId(await intercom.request('GET', `/companies?company_id=${encodeURIComponent(reference)}`, undefined, lookup), reference);
+        } catch (error) {
+          if (error instanceof IntercomError && error.kind === 'http' && error.status === 404) return undefined;
+          throw error;
+        }
+      },
+      budget,
+      { lagMs: 0 },
+    );
+    await settleStep(
+      deps,
+      progress,
+      COMPANY_ATTACHED,
+      async () => {
+        await intercom.request('POST', `/contacts/${encodeURIComponent(contactId)}/companies`, { id: companyId }, call);
+        return companyId;
+      },
+      async () => {
+        const attached = await intercom.request<{ data?: { id?: unknown }[] }>('GET', `/contacts/${encodeURIComponent(contactId)}/companies`, undefined, lookup);
+        return (attached?.data ?? []).some((company) => company.id === companyId) ? companyId : undefined;
+      },
+      budget,
+      { lagMs: 0 },
+    );
+  } catch (error) {
+    if (error instanceof IntercomError && error.kind === 'http' && error.status >= 400 && error.status < 500 && ![404, 409, 429].includes(error.status)) {
+      await progress.note(COMPANY_REFUSED, `${error.status}${error.intercomCode ? ` ${error.intercomCode}` : ''}`);
+      return;
+    }
+    throw error;
   }
 }
 

@@ -14,7 +14,9 @@ import {
   validateUrl,
   type UtmKey,
 } from '../../protocol/wire.js';
-import { invalidFields, type FieldErrors } from '../errors.js';
+import { answersSummary, companyName, toIntercomAttributes, validateAnswers, type AnswerValues } from '../../protocol/questions.js';
+import { invalidFields, ProxyError, type FieldErrors } from '../errors.js';
+import { formHash, questionForm, type ProxyQuestions } from './questions.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { isPhoneCountry, normalisePhone } from './phone.js';
 import { isPlainObject, rejectUnknownKeys } from './request-body.js';
@@ -31,6 +33,9 @@ const LEAD_REQUEST_KEYS = [
   'leadToken',
   'avatar',
   'captchaToken',
+  'answers',
+  'questionsHash',
+  'form',
 ] as const;
 const PAGE_KEYS = ['url', 'referrer', 'title'] as const;
 const CONSENT_KEYS = ['given', 'text'] as const;
@@ -46,6 +51,23 @@ export interface LeadSubmission {
   utm?: Partial<Record<UtmKey, string>>;
   avatar?: string;
   leadToken?: string;
+  /** The form of the questions file the answers are for, when not the default one. */
+  form?: string;
+  /** The answers, checked and typed (validateAnswers), by question name. */
+  answers?: AnswerValues;
+  /**
+   * What the answers become in Intercom, worked out from the definition when the submission was checked, so a queued
+   * submission is delivered as it was accepted even if the questions file changes meanwhile. Not part of the
+   * fingerprint (see fingerprintSubmission): a resend is the same submission whatever the labels say by then.
+   */
+  questions?: {
+    /** Custom attributes by Intercom attribute name (toIntercomAttributes). */
+    attributes: Record<string, string | number | boolean>;
+    /** "Label: value" lines in the file's default locale, for the conversation's first message. */
+    summary: string;
+    /** The `company: true` question's answer. */
+    company?: string;
+  };
 }
 
 export interface LeadRequestChecked {
@@ -136,8 +158,67 @@ function checkConsent(value: unknown, fields: FieldErrors): LeadSubmission['cons
   return { given: value.given, text: ((value.text as string | undefined) ?? '').trim() };
 }
 
-/** Validate a parsed POST /leads body; throws 400 invalid_field with every field's code at once. */
-export function checkLeadRequest(body: Record<string, unknown>): LeadRequestChecked {
+/** Sets `fields[name]` even for a name like `__proto__` (an answer's name is the sender's choice). */
+function setField(fields: FieldErrors, name: string, code: NonNullable<FieldErrors[string]>): void {
+  Object.defineProperty(fields, name, { value: code, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * The answers to the site's own questions, against the proxy's definition only: the form named (400 when it has no
+ * such form), the hash the page was built from (409 questions_changed when it is not the current one), then each
+ * answer, its error under the question's name. A hidden answer that does not fit is dropped (named in `dropped`).
+ */
+function checkAnswers(body: Record<string, unknown>, questions: ProxyQuestions | undefined, fields: FieldErrors, dropped: string[]): Pick<LeadSubmission, 'form' | 'answers' | 'questions'> {
+  const formName = body.form === undefined || body.form === null || body.form === '' ? undefined : body.form;
+  if (formName !== undefined && typeof formName !== 'string') {
+    fields.form = 'invalid_type';
+    return {};
+  }
+  const form = questionForm(questions, formName);
+  if (!form) {
+    fields.form = 'unknown_option';
+    return {};
+  }
+  const sentHash = body.questionsHash;
+  if (sentHash !== undefined && sentHash !== null && typeof sentHash !== 'string') fields.questionsHash = 'invalid_type';
+  else if (sentHash) {
+    const current = formHash(questions, form);
+    // The form's own hash, or the whole file's (a page that baked in every form): either proves it is current.
+    if (sentHash !== current && sentHash !== questions?.hash) {
+      throw new ProxyError(
+        409,
+        'questions_changed',
+        'The form was built from questions that have changed since. Load them again (GET /questions), keep what was typed, and send again.',
+        undefined,
+        undefined,
+        { questionsHash: current },
+      );
+    }
+  }
+  const result = validateAnswers(form, body.answers);
+  for (const [name, code] of Object.entries(result.errors)) {
+    // A name the form does not define is named under `answers.`: it is no question, and may be any text.
+    setField(fields, code === 'unknown_field' && !form.questions.some((question) => question.name === name) ? `answers.${name}` : name, code as NonNullable<FieldErrors[string]>);
+  }
+  for (const name of Object.keys(result.dropped)) dropped.push(`answers.${name}`);
+  if (Object.keys(result.values).length === 0) return formName === undefined ? {} : { form: form.name };
+  const company = companyName(form, result.values);
+  return {
+    ...(formName === undefined ? {} : { form: form.name }),
+    answers: result.values,
+    questions: {
+      attributes: toIntercomAttributes(form, result.values),
+      summary: answersSummary(form, result.values, form.defaultLocale),
+      ...(company === undefined ? {} : { company }),
+    },
+  };
+}
+
+/**
+ * Validate a parsed POST /leads body; throws 400 invalid_field with every field's code at once (409
+ * questions_changed first when the page's questions are not the proxy's any more).
+ */
+export function checkLeadRequest(body: Record<string, unknown>, questions?: ProxyQuestions): LeadRequestChecked {
   const fields: FieldErrors = {};
   rejectUnknownKeys(body, LEAD_REQUEST_KEYS, fields);
   const submission: LeadSubmission = {};
@@ -171,6 +252,7 @@ export function checkLeadRequest(body: Record<string, unknown>): LeadRequestChec
     else submission.avatar = body.avatar as string;
   }
   submission.leadToken = optionalText(body.leadToken, 'leadToken', LIMITS.leadToken.max, fields);
+  Object.assign(submission, checkAnswers(body, questions, fields, contextDropped));
 
   const hp = body.hp ?? '';
   if (typeof hp !== 'string') fields.hp = 'invalid_type';
@@ -187,10 +269,11 @@ export function checkLeadRequest(body: Record<string, unknown>): LeadRequestChec
 }
 
 /**
- * A stable hash of what a submission asks Intercom to create. `hp`, `elapsedMs` and `captchaToken` are left out:
- * a retry may carry a fresh captcha token or a recomputed fill time and is still the same submission.
+ * A stable hash of what a submission asks Intercom to create, answers included. `hp`, `elapsedMs` and `captchaToken`
+ * are left out: a retry may carry a fresh captcha token or a recomputed fill time and is still the same submission;
+ * so is what the answers become in Intercom (`questions`), which follows the file's labels of the day.
  */
-export function fingerprintSubmission(submission: LeadSubmission): string {
+export function fingerprintSubmission({ questions: _derived, ...submission }: LeadSubmission): string {
   const canonical = (value: unknown): unknown =>
     isPlainObject(value)
       ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]))

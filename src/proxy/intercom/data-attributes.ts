@@ -1,5 +1,6 @@
 // The contact data attributes LeadRelay records (page, UTM, consent, submission id) and their creation in Intercom.
 import { UTM_KEYS } from '../../protocol/wire.js';
+import { intercomDataType, questionLabel, type IntercomDataType, type QuestionsDefinition } from '../../protocol/questions.js';
 import { IntercomError, type IntercomClient } from './intercom-client.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import { submissionReference } from './submission-reference.js';
@@ -45,20 +46,76 @@ export function leadCustomAttributes(
 }
 
 interface DataAttributeList {
-  data?: { name?: string; full_name?: string }[];
+  data?: { name?: string; full_name?: string; data_type?: string; custom?: boolean }[];
+}
+
+/** A contact data attribute to create: LeadRelay's own, or one a question of the questions file stores its answer in. */
+export interface DataAttributeSpec {
+  name: string;
+  data_type: IntercomDataType | 'string' | 'boolean';
+  description: string;
 }
 
 /**
- * Create the data attributes that do not exist yet (Intercom drops custom attributes it does not know).
- * Answers the names it created. Safe to run on every start: existing names are listed first and skipped.
+ * The attributes the questions file names, once each, with the Intercom data type of their answers (the file is
+ * refused at load when two questions would store different types in one attribute). Nothing else: the proxy never
+ * creates an attribute the file does not name.
  */
-export async function ensureDataAttributes(client: IntercomClient): Promise<string[]> {
+export function questionDataAttributes(definition: QuestionsDefinition | undefined): DataAttributeSpec[] {
+  const specs = new Map<string, DataAttributeSpec>();
+  for (const form of Object.values(definition?.forms ?? {})) {
+    for (const question of form.questions) {
+      if (specs.has(question.attribute)) continue;
+      const label = questionLabel(question, definition!.defaultLocale, definition!.defaultLocale);
+      specs.set(question.attribute, { name: question.attribute, data_type: intercomDataType(question), description: `LeadRelay question: ${label}`.slice(0, 255) });
+    }
+  }
+  return [...specs.values()];
+}
+
+/** An attribute the questions file names that the workspace already holds with another data type. */
+export interface DataAttributeClash {
+  attribute: string;
+  /** The type the file's answers need. */
+  expected: string;
+  /** The type the workspace has. */
+  found: string;
+}
+
+/**
+ * The workspace holds attributes of the questions file with another data type: answers could not be stored, so no
+ * lead is sent (they wait in the queue) until the file or the workspace is fixed. The message names them.
+ */
+export class DataAttributeClashError extends Error {
+  constructor(readonly clashes: DataAttributeClash[]) {
+    super(
+      `The Intercom workspace holds ${clashes.map((clash) => `"${clash.attribute}" as ${clash.found}`).join(', ')}, but the questions file stores ${clashes.length > 1 ? 'them as' : 'it as'} ${clashes.map((clash) => clash.expected).join(', ')}: rename the question's "attribute" in the file, or change the attribute in Intercom.`,
+    );
+    this.name = 'DataAttributeClashError';
+  }
+}
+
+/**
+ * Create the data attributes that do not exist yet (Intercom drops custom attributes it does not know): LeadRelay's
+ * own and those of the questions file (`questions`). Answers the names it created. Safe to run on every start:
+ * existing names are listed first and skipped. A question's attribute that exists with another data type is a
+ * DataAttributeClashError, thrown after every other attribute was created.
+ */
+export async function ensureDataAttributes(client: IntercomClient, questions: readonly DataAttributeSpec[] = []): Promise<string[]> {
   const list = await client.request<DataAttributeList>('GET', '/data_attributes?model=contact', undefined, {
     retry: 'idempotent',
   });
-  const existing = new Set((list?.data ?? []).map((attribute) => attribute.name));
+  const existing = new Map((list?.data ?? []).map((attribute) => [attribute.name, attribute]));
   const created: string[] = [];
-  for (const attribute of DATA_ATTRIBUTES) {
+  const clashes: DataAttributeClash[] = [];
+  for (const question of questions) {
+    const found = existing.get(question.name);
+    // Intercom reports a `datetime` attribute as `date`, which takes the same Unix seconds.
+    if (found && found.data_type !== undefined && found.data_type !== question.data_type) {
+      clashes.push({ attribute: question.name, expected: question.data_type, found: found.data_type });
+    }
+  }
+  for (const attribute of [...DATA_ATTRIBUTES, ...questions]) {
     if (existing.has(attribute.name)) continue;
     try {
       await client.request('POST', '/data_attributes', { ...attribute, model: 'contact' }, { retry: 'idempotent' });
@@ -69,6 +126,7 @@ export async function ensureDataAttributes(client: IntercomClient): Promise<stri
       throw error;
     }
   }
+  if (clashes.length) throw new DataAttributeClashError(clashes);
   return created;
 }
 
@@ -85,6 +143,8 @@ export function isMissingDataAttribute(error: unknown): boolean {
 export interface DataAttributeSetup {
   /** True once every data attribute exists. */
   readonly done: boolean;
+  /** The questions file's attributes the workspace holds with another data type, as the last attempt found them. */
+  readonly clashes?: readonly DataAttributeClash[];
   /** Resolves once they exist; never rejects (an outage only delays it); stays pending if stopped before. */
   readonly ready: Promise<void>;
   /**
@@ -111,24 +171,33 @@ export function startDataAttributeSetup(
   client: IntercomClient,
   logger: (line: Record<string, unknown>) => void,
   retry: SetupRetry = {},
+  questions: readonly DataAttributeSpec[] = [],
 ): DataAttributeSetup {
   const firstMs = Math.max(1, retry.firstMs ?? 1_000);
   const maxMs = Math.max(firstMs, retry.maxMs ?? 60_000);
   let done = false;
   let stopped = false;
+  let clashes: readonly DataAttributeClash[] | undefined;
   let attempt: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   const tryOnce = (): Promise<void> => {
-    attempt ??= ensureDataAttributes(client)
-      .then((created) => {
-        if (done) return;
-        done = true;
-        logger({ event: 'data_attributes_ready', created });
-        markReady();
-      })
+    attempt ??= ensureDataAttributes(client, questions)
+      .then(
+        (created) => {
+          if (done) return;
+          done = true;
+          clashes = undefined;
+          logger({ event: 'data_attributes_ready', created });
+          markReady();
+        },
+        (error: unknown) => {
+          if (error instanceof DataAttributeClashError) clashes = error.clashes;
+          throw error;
+        },
+      )
       .finally(() => (attempt = undefined));
     return attempt;
   };
@@ -140,6 +209,13 @@ export function startDataAttributeSetup(
     } catch (error) {
       if (done || stopped) return;
       const waitMs = Math.min(maxMs, firstMs * 2 ** Math.min(failures, 30));
+      if (error instanceof DataAttributeClashError) {
+        // Names and types only: which attribute, what the file needs, what the workspace has.
+        logger({ event: 'data_attribute_clash', clashes: error.clashes, attempts: failures + 1, nextInMs: waitMs, message: error.message });
+        timer = setTimeout(() => void loop(failures + 1), waitMs);
+        timer.unref?.();
+        return;
+      }
       const status = error instanceof IntercomError ? (error.kind === 'http' ? error.status : error.kind) : 'error';
       logger({ event: 'setup_retrying', status, code: error instanceof IntercomError ? error.intercomCode : undefined, attempts: failures + 1, nextInMs: waitMs });
       timer = setTimeout(() => void loop(failures + 1), waitMs);
@@ -151,6 +227,9 @@ export function startDataAttributeSetup(
   return {
     get done() {
       return done;
+    },
+    get clashes() {
+      return clashes;
     },
     ready,
     ensure: async () => {

@@ -92,11 +92,14 @@ export interface Refusal {
   values?: Record<string, string | string[]>;
   /** Headers to keep from the refusal (Retry-After, Allow). */
   headers?: Record<string, string>;
+  /** The site's own questions' labels in the page's language, by question name: a problem with an answer names its question. */
+  labels?: Record<string, string>;
 }
 
 const FIELD_LABELS = ['name', 'email', 'phone', 'message', 'consent', 'phoneCountry'] as const;
 
-function fieldLabel(t: FormMessages, field: string): string {
+function fieldLabel(t: FormMessages, field: string, labels: Record<string, string> = {}): string {
+  if (Object.prototype.hasOwnProperty.call(labels, field)) return labels[field]!;
   const base = field.split('.')[0]!;
   return (FIELD_LABELS as readonly string[]).includes(base) ? t[base as (typeof FIELD_LABELS)[number]] : t.field;
 }
@@ -110,15 +113,15 @@ export const MAX_LISTED_PROBLEMS = 10;
 /** An attacker-chosen field name is echoed in `data-field` no longer than this. */
 const MAX_FIELD_NAME_CHARS = 64;
 
-function problemList(t: FormMessages, fields: FieldErrors, values: Record<string, string | string[]>): string {
-  const labelled = (field: string) => (FIELD_LABELS as readonly string[]).includes(field.split('.')[0]!);
+function problemList(t: FormMessages, fields: FieldErrors, values: Record<string, string | string[]>, labels: Record<string, string> = {}): string {
+  const labelled = (field: string) => (FIELD_LABELS as readonly string[]).includes(field.split('.')[0]!) || Object.prototype.hasOwnProperty.call(labels, field);
   const entries = Object.entries(fields);
   const listed = [...entries.filter(([field]) => labelled(field)), ...entries.filter(([field]) => !labelled(field))].slice(0, MAX_LISTED_PROBLEMS);
   const items = listed.map(([field, code]) => {
     const sentence = t[code as FieldErrorCode] ?? t.invalid_type;
     const value = values[field];
     const entered = typeof value === 'string' && value !== '' && field !== 'consent' ? ` ${escapeHtml(t.youEntered)} <bdi class="value">${echo(value, 300)}</bdi>` : '';
-    return `<li data-field="${echo(field, MAX_FIELD_NAME_CHARS)}" data-code="${escapeHtml(code ?? '')}"><strong>${escapeHtml(fieldLabel(t, field))}:</strong> ${escapeHtml(sentence)}${entered}</li>`;
+    return `<li data-field="${echo(field, MAX_FIELD_NAME_CHARS)}" data-code="${escapeHtml(code ?? '')}"><strong>${escapeHtml(fieldLabel(t, field, labels))}:</strong> ${escapeHtml(sentence)}${entered}</li>`;
   });
   const more = entries.length > listed.length ? `\n<p data-more="${entries.length - listed.length}">${escapeHtml(t.moreProblems)}</p>` : '';
   return `<ul>\n${items.join('\n')}\n</ul>${more}`;
@@ -147,7 +150,7 @@ export function refusalPage(refusal: Refusal): Response {
   const { t } = locale;
   const retry = status >= 500 || status === 409 || status === 429;
   const parts = [`<p>${escapeHtml(refusalSentence(t, status, code))}</p>`];
-  if (fields && Object.keys(fields).length) parts.push(problemList(t, fields, values));
+  if (fields && Object.keys(fields).length) parts.push(problemList(t, fields, values, refusal.labels));
   // A captcha the visitor cannot pass here (it needs JavaScript) leaves them only another way to reach the site:
   // everything they typed goes back to them, so that way costs no retyping.
   if (code === 'captcha_failed') parts.push(typedDetails(t, values));

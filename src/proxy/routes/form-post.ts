@@ -2,8 +2,11 @@
 // the same exactly-once acceptance as the widget's JSON, and the visitor gets a page (or a 303), never JSON.
 //
 // The field names are the ones src/render/render-lead-relay.ts documents: the wire names of POST /leads, plus
-// `consent` (the consent text, sent only when ticked), `locale` and `success_url` (hidden). No fill time: it needs
-// JavaScript, so this path alone skips that check; the honeypot, the per-IP limit and every field rule still apply.
+// `consent` (the consent text, sent only when ticked), `locale` and `success_url` (hidden). The site's own questions
+// are posted each under its name (a ticked `checkbox` as `on`, `checkboxes` as the name repeated once per ticked
+// box), with hidden `form` (the form of the questions file, when not the default one) and `questions` (the hash the
+// page was built from, as `questionsHash`). No fill time: it needs JavaScript, so this path alone skips that check;
+// the honeypot, the per-IP limit and every field rule still apply.
 import { createHash, createHmac } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { validateUrl } from '../../protocol/wire.js';
@@ -14,13 +17,20 @@ import { refusalPage, thankYouPage } from './form-pages.js';
 import { acceptLead } from './leads.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkLeadRequest, fingerprintSubmission } from '../guards/lead-request.js';
-import type { ProxyDeps, ProxyEnv, RouteHandler } from '../options.js';
+import { questionForm, type ProxyQuestions } from '../guards/questions.js';
+import { questionLabel } from '../../protocol/questions.js';
+import type { ProxyDeps, ProxyEnv, RequestTrace, RouteHandler } from '../options.js';
 import { isFormContentType, readFormFields } from '../guards/request-body.js';
 import type { Store } from '../store/index.js';
 
 /** Form fields that steer the answer and are not part of the lead. */
 const LOCALE_FIELD = 'locale';
 const SUCCESS_URL_FIELD = 'success_url';
+/** Hidden, only when the snippet was made with a `page` (renderLeadRelay, `leadrelay-render --page`): the form's page. */
+const PAGE_FIELD = 'page';
+/** Hidden fields of a form with questions: its name in the questions file, and the hash it was built from. */
+const FORM_FIELD = 'form';
+const QUESTIONS_HASH_FIELD = 'questions';
 
 /**
  * Posts of the same fields from the same client address within this long of the first are one submission: a double
@@ -35,6 +45,8 @@ interface FormContext {
   locale: FormLocale;
   back?: string;
   values: Record<string, string | string[]>;
+  /** The questions' labels in the page's language, by question name, so a refusal names each by its label. */
+  labels?: Record<string, string>;
 }
 const readPosts = new WeakMap<Request, FormContext>();
 
@@ -84,18 +96,65 @@ function single(value: string | string[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The form's fields as a POST /leads body for checkLeadRequest: the same validation and field rules as JSON. */
-function leadBodyFromForm(fields: Record<string, string | string[]>, referer: string | null): Record<string, unknown> {
-  const body: Record<string, unknown> = Object.create(null);
-  for (const name of Object.keys(fields)) {
-    if (name !== LOCALE_FIELD && name !== SUCCESS_URL_FIELD) body[name] = fields[name];
+/**
+ * The page the form was on, or none rather than a wrong one. First the hidden `page` field, when it names a page on
+ * a trusted origin (a path is resolved against the posting page's address). Else the Referer, unless a cross-origin
+ * post sent an origin alone: the browsers' default Referrer-Policy (strict-origin-when-cross-origin) cuts the path
+ * off there, so `https://site.example/` says nothing about which page it was. Page context never refuses a lead:
+ * an unusable `page` is dropped and named in the log line.
+ */
+function formPage(request: Request, posted: string | undefined, trusted: Set<string>, trace: RequestTrace): string | undefined {
+  const referer = request.headers.get('referer') ?? undefined;
+  const origin = request.headers.get('origin') ?? undefined;
+  if (posted?.trim()) {
+    const base = [referer, origin && origin !== 'null' ? `${origin}/` : undefined].find((value) => value && !validateUrl(value));
+    let resolved: string | undefined;
+    try {
+      resolved = new URL(posted.trim(), base).href;
+    } catch {
+      resolved = undefined;
+    }
+    const page = trustedUrl(resolved, trusted);
+    if (page) return page;
+    trace.contextDropped = [...(trace.contextDropped ?? []), 'page.url'];
   }
+  if (!referer || validateUrl(referer)) return undefined;
+  const url = new URL(referer);
+  const sameOrigin = request.headers.get('sec-fetch-site') === 'same-origin' || origin === new URL(request.url).origin;
+  if (!sameOrigin && url.pathname === '/' && !url.search) return undefined;
+  return referer;
+}
+
+/** The labels of the posted form's questions in the page's language (none when the form is unknown). */
+function questionLabels(questions: ProxyQuestions | undefined, formName: string | undefined, lang: string): Record<string, string> | undefined {
+  const form = questions ? questionForm(questions, formName) : undefined;
+  if (!form?.questions.length) return undefined;
+  return Object.fromEntries(form.questions.map((question) => [question.name, questionLabel(question, lang, form.defaultLocale)]));
+}
+
+/**
+ * The form's fields as a POST /leads body for checkLeadRequest: the same validation and field rules as JSON. A field
+ * named after one of the form's questions is its answer; any other name stays where checkLeadRequest refuses it.
+ */
+function leadBodyFromForm(fields: Record<string, string | string[]>, pageUrl: string | undefined, questions: ProxyQuestions | undefined): Record<string, unknown> {
+  const body: Record<string, unknown> = Object.create(null);
+  const formName = single(fields[FORM_FIELD]) || undefined;
+  const questionNames = new Set((questionForm(questions, formName)?.questions ?? []).map((question) => question.name));
+  const answers: Record<string, string | string[]> = Object.create(null);
+  for (const name of Object.keys(fields)) {
+    if (name === LOCALE_FIELD || name === SUCCESS_URL_FIELD) continue;
+    if (name === QUESTIONS_HASH_FIELD) body.questionsHash = fields[name];
+    else if (questionNames.has(name)) answers[name] = fields[name]!;
+    else body[name] = fields[name];
+  }
+  if (Object.keys(answers).length) body.answers = answers;
   // A checkbox is posted only when ticked; its value is the consent text (`on` when the form gave it none).
   if (typeof fields.consent === 'string') body.consent = { given: true, text: fields.consent === 'on' ? '' : fields.consent };
   // No script measured a fill time: acceptLead skips that check for this path (checkFillTime: false).
   body.elapsedMs = 0;
-  // The page the form was on, as the browser tells it (often its origin only, by the default Referrer-Policy).
-  if (referer && !validateUrl(referer)) body.page = { url: referer };
+  // The page the form was on (formPage): the posted `page` field never goes on as posted.
+  delete body.page;
+  if (pageUrl) body.page = { url: pageUrl };
   return body;
 }
 
@@ -108,7 +167,8 @@ function uuidFromHash(text: string): string {
 
 /**
  * The submission id of a form post, derived by the proxy (a browser form sends no Idempotency-Key) from the
- * normalised fields and the client address. Generation 0, 1, … of that pair is tried in turn; one whose record is
+ * normalised fields (the page URL among them: the same words from another page are another lead) and the client
+ * address. Generation 0, 1, … of that pair is tried in turn; one whose record is
  * answered and older than SAME_SUBMISSION_MS is done with. So there is no clock boundary for two quick posts to fall
  * either side of: both derive the same id and meet in runOnce's atomic claim, and one lead is created.
  */
@@ -137,14 +197,16 @@ async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): 
   const { options } = deps;
   const fields = await readFormFields(request, options.maxBodyBytes);
   const trusted = trustedOrigins(request, options.allowedOrigins, true);
+  const locale = formLocale(single(fields[LOCALE_FIELD]), request.headers.get('accept-language'));
   const context: FormContext = {
-    locale: formLocale(single(fields[LOCALE_FIELD]), request.headers.get('accept-language')),
+    locale,
     back: linkBack(request, trusted),
     values: fields,
+    labels: questionLabels(deps.questions, single(fields[FORM_FIELD]) || undefined, locale.lang),
   };
   readPosts.set(request, context);
 
-  const checked = checkLeadRequest(leadBodyFromForm(fields, request.headers.get('referer')));
+  const checked = checkLeadRequest(leadBodyFromForm(fields, formPage(request, single(fields[PAGE_FIELD]), trusted, c.get('trace')), deps.questions), deps.questions);
   // A success URL on an untrusted origin is ignored (the thank-you page instead): the lead is never lost over it.
   const successUrl = trustedUrl(single(fields[SUCCESS_URL_FIELD]), trusted);
   // The client as the per-IP limit counts it (IPv6 per network): a post over another connection is the same client.

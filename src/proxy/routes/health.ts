@@ -15,11 +15,14 @@ export function createLiveRoute(): RouteHandler {
 
 /**
  * Ready: the store answers, so a submission can be accepted (and queued when Intercom is down). `intercomSetup`
- * says whether the data attributes exist yet (`pending` while Intercom is unreachable; leads wait in the queue).
+ * says whether the data attributes exist yet (`pending` while Intercom is unreachable; leads wait in the queue), or
+ * `clash` when attributes of the questions file exist in the workspace with another data type: `attributeClashes`
+ * names each (attribute, the type the file needs, the type found), and leads wait in the queue until it is fixed.
  */
 export function createReadyRoute(deps: ProxyDeps): RouteHandler {
   return async (c) => {
-    const intercomSetup = deps.setup === undefined ? 'off' : deps.setup.done ? 'done' : 'pending';
+    const clashes = deps.setup?.done ? undefined : deps.setup?.clashes;
+    const intercomSetup = deps.setup === undefined ? 'off' : deps.setup.done ? 'done' : clashes?.length ? 'clash' : 'pending';
     let timer: NodeJS.Timeout | undefined;
     const reachable = await Promise.race([
       deps.store.get(PROBE_KEY).then(
@@ -29,7 +32,13 @@ export function createReadyRoute(deps: ProxyDeps): RouteHandler {
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), STORE_PROBE_MS))),
     ]);
     clearTimeout(timer);
-    const body = { ok: reachable, store: reachable ? 'reachable' : 'unreachable', durable: deps.store.durable, intercomSetup };
+    const body = {
+      ok: reachable,
+      store: reachable ? 'reachable' : 'unreachable',
+      durable: deps.store.durable,
+      intercomSetup,
+      ...(clashes?.length ? { attributeClashes: clashes } : {}),
+    };
     return c.json(body, reachable ? 200 : 503, { 'cache-control': 'no-store' });
   };
 }

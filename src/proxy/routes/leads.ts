@@ -43,7 +43,7 @@ export function createLeadsRoute(deps: ProxyDeps): RouteHandler {
   return async (c) => {
     const request = c.req.raw;
     const submissionId = readIdempotencyKey(request);
-    const checked = checkLeadRequest(await readJsonObject(request, deps.options.maxBodyBytes));
+    const checked = checkLeadRequest(await readJsonObject(request, deps.options.maxBodyBytes), deps.questions);
     const clientIp = deps.options.clientIp ? deps.options.clientIp(request, c.env) : clientAddress(request, c.env, Boolean(deps.options.trustProxy));
     const { status, body, replayed } = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: true, clientIp });
     return c.json(body, status, replayed ? { 'idempotent-replayed': 'true' } : {});
