@@ -38,7 +38,7 @@ async function startProxy(options: Partial<ProxyOptions> = {}): Promise<ServedPr
     ...options,
   });
   proxies.push(served);
-  await served.ready;
+  await served.proxy.ready;
   return served;
 }
 
