@@ -70,3 +70,10 @@ test('every relative link and #anchor in README.md, docs/*.md, SECURITY.md and D
   assert.ok(checked > 40, `found ${checked} links`);
   assert.deepEqual(broken, []);
 });
+
+test('the README stays short (at most 250 lines) and each docs page focused (at most 300 lines)', () => {
+  const lengths = Object.fromEntries(docFiles().map((file) => [file, readFileSync(`${root}${file}`, 'utf8').trimEnd().split('\n').length]));
+  assert.ok(lengths['README.md']! <= 250, `README.md has ${lengths['README.md']} lines: move detail into docs/`);
+  const long = Object.entries(lengths).filter(([file, lines]) => file !== 'README.md' && lines > 300);
+  assert.deepEqual(long, [], 'split a page that grew past 300 lines into focused pages');
+});
