@@ -186,5 +186,6 @@ describe('a form posted without JavaScript, with questions', () => {
     const response = await postForm([['company_name', 'Hopper Labs'], ['plan', 'pro'], ['questions', '0123456789abcdef']]);
     assert.equal(response.status, 409);
     assert.match(response.text, /data-code="questions_changed"/);
+    assert.match(response.text, /This form has changed since the page was loaded\. Go back, reload the page, and send again\./);
   });
 });

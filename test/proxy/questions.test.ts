@@ -59,6 +59,7 @@ for (const version of ['2.14', '2.16'] as const) {
       const [company] = state.companies;
       assert.equal(company.company_id, companyReference(SECRET, 'acme inc'));
       assert.equal(company.user_count, 1);
+      assert.equal(company.name, 'Acme Inc', 'the name as typed, spaces collapsed');
       assert.deepEqual(lead.companies.data.map((entry: { id: string }) => entry.id), [company.id]);
 
       // The data attributes were created with the answers' types, and nothing the file does not name.

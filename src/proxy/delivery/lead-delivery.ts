@@ -315,7 +315,8 @@ async function attachCompany(
       progress,
       COMPANY_ID,
       async () => {
-        const company = await intercom.request<{ id?: unknown }>('POST', '/companies', { company_id: reference, name }, call);
+        // The name as typed, spaces collapsed: what the team reads in Intercom.
+        const company = await intercom.request<{ id?: unknown }>('POST', '/companies', { company_id: reference, name: name.replace(/\s+/gu, ' ') }, call);
         if (typeof company?.id !== 'string') throw new IntercomError('http', 502, 'malformed_company', undefined);
         return company.id;
       },

@@ -13,7 +13,7 @@ type FieldLabel = 'name' | 'email' | 'phone' | 'message' | 'consent' | 'phoneCou
  * Request-level refusals only the page explains (the widget never meets them, or says them its own way); the shared
  * ones are in ExplainedCode. Anything else reads as `unavailable` (5xx) or `error`.
  */
-type RefusalKey = 'captcha_failed' | 'body_too_large' | 'unsupported_media_type' | 'unavailable' | 'error';
+type RefusalKey = 'captcha_failed' | 'body_too_large' | 'unsupported_media_type' | 'questions_changed' | 'unavailable' | 'error';
 type PageKey = 'thanksTitle' | 'thanks' | 'notSentTitle' | 'retryTitle' | 'back' | 'backHint' | 'youEntered' | 'yourMessage' | 'yourDetails' | 'moreProblems';
 
 export type FormMessages = Record<FieldLabel | ExplainedCode | RefusalKey | PageKey, string>;
@@ -40,6 +40,7 @@ const en: FormMessages = {
   captcha_failed: 'This form needs its captcha, which needs JavaScript. Turn JavaScript on, or contact us another way.',
   body_too_large: 'Your message is too long to send. Shorten it and send again.',
   unsupported_media_type: 'This form cannot be sent this way. Please contact us another way.',
+  questions_changed: 'This form has changed since the page was loaded. Go back, reload the page, and send again.',
   unavailable: 'We could not take your message just now. Wait a moment, then send it again.',
   error: 'Your message was not sent. Send it again in a moment.',
 };
@@ -66,6 +67,7 @@ const de: FormMessages = {
   captcha_failed: 'Dieses Formular braucht sein Captcha, und das braucht JavaScript. Schalten Sie JavaScript ein oder kontaktieren Sie uns auf anderem Weg.',
   body_too_large: 'Ihre Nachricht ist zu lang zum Senden. Bitte kürzen Sie sie und senden Sie erneut.',
   unsupported_media_type: 'Dieses Formular lässt sich so nicht senden. Bitte kontaktieren Sie uns auf anderem Weg.',
+  questions_changed: 'Dieses Formular hat sich geändert, seit die Seite geladen wurde. Gehen Sie zurück, laden Sie die Seite neu und senden Sie erneut.',
   unavailable: 'Wir konnten Ihre Nachricht gerade nicht annehmen. Bitte warten Sie kurz und senden Sie sie erneut.',
   error: 'Ihre Nachricht wurde nicht gesendet. Bitte senden Sie sie gleich noch einmal.',
 };
@@ -92,6 +94,7 @@ const es: FormMessages = {
   captcha_failed: 'Este formulario necesita su captcha, que necesita JavaScript. Active JavaScript o contáctenos por otra vía.',
   body_too_large: 'Su mensaje es demasiado largo para enviarlo. Acórtelo y envíe de nuevo.',
   unsupported_media_type: 'Este formulario no se puede enviar así. Contáctenos por otra vía.',
+  questions_changed: 'Este formulario cambió desde que se cargó la página. Vuelva atrás, recargue la página y envíe de nuevo.',
   unavailable: 'No pudimos recibir su mensaje ahora mismo. Espere un momento y envíelo de nuevo.',
   error: 'Su mensaje no se envió. Envíelo de nuevo en un momento.',
 };
@@ -118,6 +121,7 @@ const fr: FormMessages = {
   captcha_failed: 'Ce formulaire a besoin de son captcha, qui a besoin de JavaScript. Activez JavaScript ou contactez-nous autrement.',
   body_too_large: 'Votre message est trop long pour être envoyé. Raccourcissez-le et renvoyez.',
   unsupported_media_type: 'Ce formulaire ne peut pas être envoyé ainsi. Contactez-nous autrement.',
+  questions_changed: 'Ce formulaire a changé depuis le chargement de la page. Revenez en arrière, rechargez la page et renvoyez.',
   unavailable: 'Nous n’avons pas pu recevoir votre message pour l’instant. Attendez un instant, puis renvoyez-le.',
   error: 'Votre message n’a pas été envoyé. Renvoyez-le dans un instant.',
 };
@@ -144,6 +148,7 @@ const ar: FormMessages = {
   captcha_failed: 'يحتاج هذا النموذج إلى اختبار التحقق الخاص به، وهو يحتاج إلى JavaScript. فعّل JavaScript أو تواصل معنا بطريقة أخرى.',
   body_too_large: 'رسالتك أطول من أن تُرسل. اختصرها ثم أرسل مرة أخرى.',
   unsupported_media_type: 'لا يمكن إرسال هذا النموذج بهذه الطريقة. يُرجى التواصل معنا بطريقة أخرى.',
+  questions_changed: 'تغيّر هذا النموذج منذ تحميل الصفحة. ارجع، وأعد تحميل الصفحة، ثم أرسل من جديد.',
   unavailable: 'تعذر استلام رسالتك الآن. انتظر لحظة ثم أرسلها مرة أخرى.',
   error: 'لم تُرسل رسالتك. أرسلها مرة أخرى بعد لحظة.',
 };

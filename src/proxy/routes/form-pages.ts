@@ -128,7 +128,7 @@ function problemList(t: FormMessages, fields: FieldErrors, values: Record<string
 }
 
 /** The wire error codes a visitor can act on, each with its own sentence. */
-const EXPLAINED = ['invalid_field', 'rate_limited', 'spam_suspected', 'origin_not_allowed', 'captcha_failed', 'body_too_large', 'unsupported_media_type'] as const;
+const EXPLAINED = ['invalid_field', 'rate_limited', 'spam_suspected', 'origin_not_allowed', 'captcha_failed', 'body_too_large', 'unsupported_media_type', 'questions_changed'] as const;
 
 /** The sentence for a refusal: its own for the codes a visitor can act on, else "try again in a moment" (5xx) or a generic one. */
 function refusalSentence(t: FormMessages, status: number, code: string): string {
