@@ -7,6 +7,8 @@ Prints <lead-relay> prerendered (declarative shadow DOM) for these attributes: p
 <script type="module" src=".../leadrelay.js"></script> anywhere on the page. Make it again when you change them.
 
 Attributes, one --name value flag each: ${LEAD_RELAY_ATTRIBUTES.map((name) => `--${name}`).join(', ')}.
+  --page  the page the snippet goes on (/contact.html): a lead sent without JavaScript records it (browsers tell a
+          proxy on another origin only your site's origin)
   --csp   print only the style-src sources a Content-Security-Policy must add
 
 On stderr: the style-src sources to add under a strict Content-Security-Policy.`;
@@ -22,7 +24,7 @@ export function parseRenderArgs(args: string[]): { attributes: LeadRelayAttribut
       continue;
     }
     const [name, inline] = flag.replace(/^--/, '').split(/=(.*)/s);
-    if (!flag.startsWith('--') || !(LEAD_RELAY_ATTRIBUTES as readonly string[]).includes(name)) {
+    if (!flag.startsWith('--') || !(name === 'page' || (LEAD_RELAY_ATTRIBUTES as readonly string[]).includes(name))) {
       throw new TypeError(`unknown option ${flag} (see --help)`);
     }
     const value = inline ?? args[(index += 1)];

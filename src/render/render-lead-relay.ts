@@ -9,6 +9,7 @@
 //   locale                        hidden: the form's language (en, de, es, fr, ar), for the answer page
 //   success_url                   hidden, only with the `success-url` attribute: where to go after a 303
 //   phoneCountry                  hidden, only with the `phone-country` attribute
+//   page                          hidden, only with the `page` option: the page's path or URL (see below)
 // There is no elapsedMs on this path: the fill time needs JavaScript.
 import { createHash } from 'node:crypto';
 import { LitElementRenderer, render } from '@lit-labs/ssr';
@@ -36,7 +37,15 @@ export const LEAD_RELAY_ATTRIBUTES = [
   'id',
 ] as const;
 export type LeadRelayAttribute = (typeof LEAD_RELAY_ATTRIBUTES)[number];
-export type LeadRelayAttributes = Partial<Record<LeadRelayAttribute, string>> & { proxy: string };
+export type LeadRelayAttributes = Partial<Record<LeadRelayAttribute, string>> & {
+  proxy: string;
+  /**
+   * Not an attribute: the page the snippet goes on (`/contact.html`, or its full URL), posted as a hidden `page`
+   * field so a lead sent without JavaScript records its page. Browsers tell a proxy on another origin only the
+   * site's origin (their default Referrer-Policy), and the proxy records no page rather than that one.
+   */
+  page?: string;
+};
 
 /** The snippet, and what a page under a Content-Security-Policy must allow for it. */
 export interface PrerenderedLeadRelay {
@@ -74,8 +83,24 @@ function minifyStyle(text: string): string {
   return text.replace(/<style>([^<]*)<\/style>/, (_, css: string) => `<style>${css.replace(/\s*\n\s*/g, ' ').replace(/\s*([{};:,>])\s*/g, '$1').trim()}</style>`);
 }
 
+/** A path (`/contact.html`) or an http(s) URL, in URL characters only (RFC 3986): it is written into the page's HTML. */
+const URL_CHARS = "[A-Za-z0-9\\-._~!$&'()*+,;=:@%/?#\\[\\]]*";
+const PAGE_PATH = new RegExp(`^/(?!/)${URL_CHARS}$`);
+const PAGE_URL = new RegExp(`^https?://[A-Za-z0-9.\\-]+(?::\\d+)?(?:/${URL_CHARS})?$`);
+function checkPage(page: string): void {
+  const ok = PAGE_PATH.test(page) || PAGE_URL.test(page);
+  if (!ok) throw new TypeError('`page` must be the page\'s path, e.g. /contact.html, or its full http(s) URL');
+}
+
+/** Right after the form's opening tag: a field the proxy reads, not one the element draws. */
+function addPageField(text: string, page: string): string {
+  return text.replace(/(<form part="form"[^>]*>)/, `$1<input type="hidden" name="page" value="${escapeAttribute(page)}">`);
+}
+
 function check(attributes: LeadRelayAttributes): void {
+  if (attributes.page !== undefined) checkPage(attributes.page);
   for (const name of Object.keys(attributes)) {
+    if (name === 'page') continue;
     if (!(LEAD_RELAY_ATTRIBUTES as readonly string[]).includes(name)) {
       throw new TypeError(`<lead-relay> has no attribute "${name}" (it has: ${LEAD_RELAY_ATTRIBUTES.join(', ')})`);
     }
@@ -91,14 +116,16 @@ function check(attributes: LeadRelayAttributes): void {
 export async function prerenderLeadRelay(attributes: LeadRelayAttributes): Promise<PrerenderedLeadRelay> {
   check(attributes);
   // No trailing slash: the form's action is `${proxy}/leads` (the widget's own calls tolerate one; a form cannot).
-  const all: Record<string, string | undefined> = { ...attributes, proxy: attributes.proxy.replace(/\/+$/, ''), locale: attributes.locale || 'en' };
+  const { page, ...elementAttributes } = attributes;
+  const all: Record<string, string | undefined> = { ...elementAttributes, proxy: attributes.proxy.replace(/\/+$/, ''), locale: attributes.locale || 'en' };
   await loadMessages(baseLocale(all.locale)); // the pack, so the first render has this language's words
   const written = Object.entries(all)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`)
     .join('');
   const rendered = await collectResult(render(html`<lead-relay${unsafeStatic(written)}></lead-relay>`));
-  const snippet = minifyStyle(letBrowserValidate(stripMarkers(rendered))).replace(/<lead-relay\s+/, '<lead-relay ');
+  const drawn = minifyStyle(letBrowserValidate(stripMarkers(rendered))).replace(/<lead-relay\s+/, '<lead-relay ');
+  const snippet = page === undefined ? drawn : addPageField(drawn, page);
   const styles = [...snippet.matchAll(/<style>([^<]*)<\/style>/g)].map((match) => match[1]);
   const styleSrc = styles.map((css) => `'sha256-${createHash('sha256').update(css).digest('base64')}'`);
   return { html: snippet, styleSrc };
