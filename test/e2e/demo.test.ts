@@ -184,3 +184,37 @@ test('when the English sentences cannot be fetched, Send names the file in lr-er
   await page.getByText('Thank you! We will get back to you soon.').waitFor({ timeout: 15_000 });
   await leadInEmulator(visitor);
 });
+
+// The embedding pages are what people copy: loading them must move nothing (CLS 0), on a phone and on a wide screen.
+// The scripts and the backend answer are held until the page has painted, so the widget and the badge are drawn into a
+// page already on screen, as on a slow connection, whatever this machine's speed.
+for (const path of ['/script-tag.html', '/app.html']) {
+  for (const viewport of [{ width: 390, height: 844 }, { width: 1440, height: 900 }]) {
+    test(`${path} moves nothing while it loads (${viewport.width} px): the widget's and the badge's places are held`, async () => {
+      const context = await browser.newContext({ viewport, colorScheme: 'light' });
+      contexts.push(context);
+      const page = await context.newPage();
+      let release!: () => void;
+      const painted = new Promise<void>((resolve) => (release = resolve));
+      await page.route(/\/(dist\/leadrelay\.iife\.js|assets\/app\.js|assets\/inbox-view\.js|demo-api\/backend)$/, async (route) => {
+        await painted;
+        await route.continue();
+      });
+      await page.addInitScript(`window.shifts = [];
+        new PerformanceObserver((list) => { for (const entry of list.getEntries()) window.shifts.push({ value: entry.value,
+          sources: entry.sources.map((source) => source.node && (source.node.nodeName + '.' + source.node.className)) }); })
+          .observe({ type: 'layout-shift', buffered: true });`);
+      await page.goto(new URL(path, demo.url).href, { waitUntil: 'commit' });
+      await page.waitForFunction(() => performance.getEntriesByType('paint').some((entry) => entry.name === 'first-contentful-paint'));
+      release();
+      await page.waitForFunction(() => document.querySelector('lead-relay')?.shadowRoot?.querySelector('form'));
+      await page.locator('demo-backend [data-backend]').waitFor();
+      await page.waitForFunction(() => /contact/.test(document.querySelector('demo-inbox .panel__meta')?.textContent ?? ''));
+      const shifts = await page.evaluate(`(async () => {
+        for (let frame = 0; frame < 3; frame += 1) await new Promise(requestAnimationFrame);
+        return window.shifts;
+      })()`);
+      assert.deepEqual(shifts, []);
+    });
+  }
+}
