@@ -58,6 +58,8 @@ const CHECKS = new Set([
   'hono-mount', 'base-path', 'script-tag', 'npm-import', 'identity-hash-node', 'identity-hash-python',
   'identity-email-hash-node', 'identity-email-hash-python', 'identity-jwt', 'identity-jwt-python', 'convert-script-tag',
   'react-sign-in', 'bench-faults', 'production-env', 'caddy', 'nginx',
+  // Read by test/proxy/questions-config.test.ts: the proxy takes it, and a lead with answers to it arrives.
+  'questions-file',
 ]);
 
 test('the docs are README.md and the pages in docs/, and each has code blocks this file finds', () => {
@@ -210,6 +212,9 @@ test('recipe-copy: the copy line puts leadrelay.js and every chunk it imports in
     assert.ok(copy!.words.includes('site/leadrelay/'));
     const copied = new Set(readdirSync(join(project, 'site', 'leadrelay')));
     assert.ok(copied.has('leadrelay.js') && copied.has('leadrelay.iife.js'));
+    // The documented set (test/e2e/served-files.test.ts serves exactly it): leadrelay.js and leadrelay-*.js, and the
+    // classic script; nothing of the server's code.
+    assert.deepEqual([...copied].filter((name) => !/^leadrelay(-[\w-]+|\.iife)?\.js$/.test(name)), []);
     const chunks = new Set<string>();
     const pending = ['leadrelay.js'];
     while (pending.length) {
