@@ -9,7 +9,8 @@ import { parseQuestionsFile } from '../../src/protocol/questions.js';
 import { ConfigError, createProxy } from '../../src/proxy/app.js';
 import { optionsFromEnv } from '../../src/proxy/cli.js';
 import { optionsFromWorkerEnv } from '../../src/proxy/cloudflare.js';
-import { ACCESS_TOKEN, SECRET } from './harness.js';
+import { ACCESS_TOKEN, buildLead, SECRET, startStack } from './harness.js';
+import { docBlocks } from '../node/readme-blocks.js';
 import { EVERY_TYPE } from './questions-fixture.js';
 
 const base = { accessToken: ACCESS_TOKEN, secret: SECRET, baseUrl: 'http://127.0.0.1:9', setupDataAttributes: false, queuePollMs: 0 };
@@ -77,4 +78,23 @@ test('the Worker reads LEADRELAY_QUESTIONS as JSON text or as a JSON object in [
   assert.deepEqual(optionsFromWorkerEnv({ ...env, LEADRELAY_QUESTIONS: JSON.stringify(EVERY_TYPE) }).questions, EVERY_TYPE);
   assert.deepEqual(optionsFromWorkerEnv({ ...env, LEADRELAY_QUESTIONS: EVERY_TYPE }).questions, EVERY_TYPE);
   assert.throws(() => optionsFromWorkerEnv({ ...env, LEADRELAY_QUESTIONS: '{"questions": [' }), /LEADRELAY_QUESTIONS is not valid JSON/);
+});
+
+test('the questions file in docs/questions.md: the proxy takes it, and a lead with answers to it arrives typed', async () => {
+  const block = docBlocks().find((candidate) => candidate.check === 'questions-file');
+  assert.ok(block, 'docs/questions.md has the questions-file block');
+  const stack = await startStack({ questions: JSON.parse(block.code) });
+  try {
+    const answers = { company: 'Acme Inc', team_size: '11-50', seats: 12, interests: ['api'], subscribe: true, start: '2026-09-01' };
+    const response = await stack.post('/leads', buildLead({ answers }));
+    assert.equal(response.status, 201, response.text);
+    const { contacts, conversations, companies } = (await stack.emulatorState()) as { contacts: any[]; conversations: any[]; companies: any[] };
+    assert.equal(contacts[0].custom_attributes.company_name, 'Acme Inc');
+    assert.equal(contacts[0].custom_attributes.seats, 12);
+    assert.equal(contacts[0].custom_attributes.interests, 'api');
+    assert.match(conversations[0].source.body, /^Team size: 11–50$/m);
+    assert.equal(companies.length, 1);
+  } finally {
+    await stack.close();
+  }
 });
