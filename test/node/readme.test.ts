@@ -240,6 +240,9 @@ test('recipe-render, recipe-page and recipe-serve: the snippet names the proxy t
   assert.equal(render!.words.at(-1), 'contact-form.html');
   const { stdout, stderr } = await run(process.execPath, [`${root}bin/leadrelay-render.js`, ...render!.words.slice(4, -2)]);
   assert.match(stdout, /^<lead-relay proxy="http:\/\/127\.0\.0\.1:8787"[^>]*><template shadowrootmode="open">/);
+  // The page it names is the one recipe-page writes, recorded by a post sent without JavaScript.
+  assert.equal(render!.words[render!.words.indexOf('--page') + 1], '/contact.html');
+  assert.match(stdout, /\/contact\.html/);
   assert.match(stderr, /style-src/, 'the CSP hash on stderr, not in the file');
 
   const page = block('recipe-page').code;
