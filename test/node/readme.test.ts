@@ -476,6 +476,18 @@ test('bench-faults: --help runs, and it knows every flag the other lines use', a
   for (const flag of flags) assert.ok((stdout + stderr).includes(flag), `bench:faults --help mentions ${flag}`);
 });
 
+test('questions-file: the example questions file of docs/questions.md is one the proxy accepts, every type it lists included', async () => {
+  const { parseQuestionsFile } = await import('../../src/protocol/questions.js');
+  const file = JSON.parse(block('questions-file').code) as { questions: { name: string; type: string }[] };
+  const parsed = parseQuestionsFile(file);
+  const form = Object.values(parsed.forms)[0]!;
+  assert.deepEqual(form.questions.map((question) => question.name), file.questions.map((question) => question.name));
+  assert.deepEqual(
+    [...new Set(file.questions.map((question) => question.type))].sort(),
+    ['checkbox', 'checkboxes', 'date', 'hidden', 'number', 'select', 'text'],
+  );
+});
+
 test('every check name in CHECKS has a test above that runs its block', () => {
   assert.deepEqual([...CHECKS].filter((check) => !used.has(check)), []);
 });
