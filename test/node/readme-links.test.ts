@@ -77,3 +77,9 @@ test('the README stays short (at most 250 lines) and each docs page focused (at 
   const long = Object.entries(lengths).filter(([file, lines]) => file !== 'README.md' && lines > 300);
   assert.deepEqual(long, [], 'split a page that grew past 300 lines into focused pages');
 });
+
+test('the README links every docs page, so none is found only by browsing the folder', () => {
+  const readme = prose(readFileSync(`${root}README.md`, 'utf8'));
+  const unlinked = docFiles().filter((file) => file !== 'README.md' && !readme.includes(`](${file})`) && !readme.includes(`](${file}#`));
+  assert.deepEqual(unlinked, [], 'add a row to the README\'s Documentation table');
+});
