@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors.js';
-import { ensureDataAttributes, questionDataAttributes } from './intercom/data-attributes.js';
+import { DataAttributeClashError, ensureDataAttributes, questionDataAttributes } from './intercom/data-attributes.js';
 import { loadQuestions } from './guards/questions.js';
 import { IntercomClient, IntercomError, INTERCOM_REGIONS, type IntercomRegion } from './intercom/intercom-client.js';
 import { redactingLogger, stdoutLogger } from './logging.js';
@@ -307,7 +307,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     // ConfigError (thrown by createProxy as well as here) names the setting and the fix, never the value.
     const code = (error as { code?: unknown }).code;
     const message =
-      error instanceof ConfigError || error instanceof StoreConfigError
+      // A clash names attributes and data types only: `setup` says which, and what to change.
+      error instanceof ConfigError || error instanceof StoreConfigError || error instanceof DataAttributeClashError
         ? `leadrelay-proxy: ${error.message}`
         : error instanceof IntercomError || (error instanceof Error && error.message.startsWith('LeadRelay'))
           ? error.message

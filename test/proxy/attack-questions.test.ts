@@ -27,7 +27,7 @@ describe('custom questions under attack', () => {
       const response = await stack.post('/leads', buildLead({ email: `${typed.length}.${Date.now()}@example.com`, answers: { ...ANSWERS, company_name: typed } }));
       assert.equal(response.status, 201, response.text);
     }
-    const { contacts, companies } = (await stack.emulatorState()) as { contacts: any[]; companies: any[] };
+    const { contacts, companies } = (await stack.emulatorState()) as unknown as { contacts: any[]; companies: any[] };
     assert.equal(companies.find((company) => company.id === realId).user_count, 0, 'nobody joined the real company');
     for (const contact of contacts) {
       for (const entry of contact.companies?.data ?? []) assert.notEqual(entry.id, realId);

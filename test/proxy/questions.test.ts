@@ -98,7 +98,7 @@ for (const version of ['2.14', '2.16'] as const) {
         const made = (await writes(stack)).slice(before.length);
         assert.equal(made.filter((call) => call.path === '/companies').length, 1, 'one POST /companies');
         assert.equal(made.filter((call) => /^\/contacts\/[^/]+\/companies$/.test(call.path)).length, 1, 'one attach');
-        const state = (await stack.emulatorState()) as { contacts: any[]; companies: any[] };
+        const state = (await stack.emulatorState()) as unknown as { contacts: any[]; companies: any[] };
         const babbage = state.companies.filter((company) => company.company_id === companyReference(SECRET, 'Babbage Ltd'));
         assert.equal(babbage.length, 1);
         assert.equal(babbage[0].user_count, 1);
