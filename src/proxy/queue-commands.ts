@@ -1,6 +1,6 @@
 // `leadrelay-proxy queue …`: the operator's view of the delivery queue on SQLite or Redis: counts, retry, export.
 import { LEADS_QUEUE } from './delivery/delivery-queue.js';
-import type { Store } from './store/index.js';
+import type { QueueStore } from './store/index.js';
 import { openStore, StoreConfigError } from './store/open-store.js';
 
 export const QUEUE_USAGE = `Usage: leadrelay-proxy queue                 counts waiting, retrying and dead, and the age of the oldest
@@ -42,14 +42,14 @@ export function describeAge(ms: number): string {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-async function stats(store: Store, io: QueueCommandIo): Promise<number> {
+async function stats(store: QueueStore, io: QueueCommandIo): Promise<number> {
   const { waiting, retrying, dead, oldestEnqueuedAt } = await store.queueStats(LEADS_QUEUE);
   const oldest = oldestEnqueuedAt === undefined ? '-' : `${describeAge(Date.now() - oldestEnqueuedAt)} ago (${new Date(oldestEnqueuedAt).toISOString()})`;
   io.out(`waiting   ${waiting}\nretrying  ${retrying}\ndead      ${dead}\noldest    ${oldest}\n`);
   return 0;
 }
 
-async function retry(store: Store, io: QueueCommandIo, id: string | undefined): Promise<number> {
+async function retry(store: QueueStore, io: QueueCommandIo, id: string | undefined): Promise<number> {
   const moved = await store.retryDead(LEADS_QUEUE, id);
   if (id !== undefined && moved === 0) {
     io.err(`leadrelay-proxy queue: no dead letter with id ${id} (see leadrelay-proxy queue export).\n`);
@@ -59,7 +59,7 @@ async function retry(store: Store, io: QueueCommandIo, id: string | undefined): 
   return 0;
 }
 
-async function exportDead(store: Store, io: QueueCommandIo): Promise<number> {
+async function exportDead(store: QueueStore, io: QueueCommandIo): Promise<number> {
   for (const letter of await store.listDead(LEADS_QUEUE)) {
     let submission: unknown;
     try {

@@ -165,7 +165,6 @@ describe('queue leases with a concurrency limit, shared through the store', () =
         for (const id of ['a', 'b', 'c', 'd']) await store.enqueue('q', id, `{"id":"${id}"}`);
         const first = await store.leaseNext('q', 'drain-1', 10_000, 3);
         const second = await store.leaseNext('q', 'drain-2', 10_000, 3);
-        assert.equal(await store.queueWaiting('q'), 2, 'c and d have not been started');
         const short = await store.leaseNext('q', 'drain-1', 1, 3);
         assert.deepEqual([first?.id, second?.id, short?.id], ['a', 'b', 'c'], 'started in queue order');
         // The short lease lapses (poll with a deadline), after which d may start; the limit holds meanwhile.

@@ -61,7 +61,8 @@ const postLead = (url: string, key = randomUUID()) =>
 
 test('SIGTERM lets a request in flight finish (201), takes no new connection, and exits 0', async () => {
   await hook('POST', '/reset');
-  const proxy = await startInstance(dataDir());
+  // Long enough an answer budget that the slow call's request is still in flight, not answered 202 already.
+  const proxy = await startInstance(dataDir(), { LEADRELAY_RECOVERY_WAIT_MS: '5000' });
   await hook('POST', '/faults', { route: 'POST /contacts', delayMs: 1_500, times: 1 });
   const inFlight = postLead(proxy.url);
   await eventually(async () => ((await hook('GET', '/requests')).requests.some((request: any) => request.path === '/contacts') ? true : undefined), 'the lead reaching Intercom');

@@ -101,7 +101,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       assert.equal(await store.enqueue(queue, 'a', '{"n":1}'), true);
       assert.equal(await store.enqueue(queue, 'b', '{"n":2}'), true);
       assert.equal(await store.enqueue(queue, 'a', '{"n":3}'), false, 'an id already queued is not added twice');
-      assert.equal(await store.queueReady(queue), 2);
+      assert.equal((await store.queueStats(queue)).waiting, 2);
       const first = await store.leaseNext(queue, 'w1', 10_000);
       assert.deepEqual([first?.id, first?.payload, first?.attempts], ['a', '{"n":1}', 0]);
       assert.equal(await store.leaseNext(queue, 'w2', 10_000), undefined, 'single flight: no second lease while one is live');
@@ -111,7 +111,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       assert.equal(second?.id, 'b');
       assert.equal(await store.ack(queue, 'b', 'w2'), true);
       assert.equal(await store.leaseNext(queue, 'w2', 10_000), undefined);
-      assert.equal(await store.queueReady(queue), 0);
+      assert.equal((await store.queueStats(queue)).waiting, 0);
     });
 
     test('retryLater keeps the item in its place, counts the attempt and hides it until notBefore', async () => {
@@ -121,7 +121,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.enqueue(queue, 'b', 'B');
       const leased = await store.leaseNext(queue, 'w1', 10_000);
       assert.equal(await store.retryLater(queue, leased!.id, 'w1', Date.now() + 60_000), true);
-      assert.equal(await store.queueReady(queue), 1, 'the deferred item is not ready');
+      assert.equal((await store.queueStats(queue)).retrying, 1, 'the attempt is counted');
       const next = await store.leaseNext(queue, 'w1', 10_000);
       assert.equal(next?.id, 'b', 'a deferred item lets the next ready one through');
       assert.equal(await store.retryLater(queue, 'b', 'w1', 0), true);

@@ -1,7 +1,7 @@
 // Exactly-once work per Idempotency-Key: claim the key, resume from recorded steps, replay the stored answer.
 import { randomUUID } from 'node:crypto';
 import { ProxyError } from '../errors.js';
-import type { IdempotencyRecord, Store, StoredAnswer } from '../store/index.js';
+import type { IdempotencyRecord, RecordStore, StoredAnswer } from '../store/index.js';
 
 export interface OnceOptions {
   /**
@@ -51,7 +51,7 @@ function lostLease(): ProxyError {
  * a request after a failure resumes from the last recorded step; another body under the same key is refused.
  */
 export async function runOnce(
-  store: Store,
+  store: RecordStore,
   key: string,
   fingerprint: string,
   options: OnceOptions,
@@ -76,7 +76,7 @@ export async function runOnce(
 }
 
 /** The Progress of a claimed record: every write is fenced by `owner`'s lease. */
-export function progressFor(store: Store, key: string, owner: string, record: IdempotencyRecord, leaseMs: number): Progress {
+export function progressFor(store: RecordStore, key: string, owner: string, record: IdempotencyRecord, leaseMs: number): Progress {
   const steps = { ...record.steps };
   let pending = record.pendingStep;
   const save = async (update: { steps?: Record<string, string>; pendingStep?: string | null }) => {
@@ -120,12 +120,12 @@ export function startHeartbeat(renew: () => Promise<boolean>, leaseMs: number): 
 }
 
 /** A heartbeat on an idempotency claim (see startHeartbeat). */
-export function keepClaim(store: Store, key: string, owner: string, leaseMs: number): () => void {
+export function keepClaim(store: RecordStore, key: string, owner: string, leaseMs: number): () => void {
   return startHeartbeat(() => store.saveProgress(key, owner, {}, leaseMs), leaseMs);
 }
 
 async function workWithLease(
-  store: Store,
+  store: RecordStore,
   key: string,
   owner: string,
   record: IdempotencyRecord,

@@ -2,7 +2,7 @@
 // Turnstile check (turnstile.ts) (the client's address and its rate-limit key: client-address.ts).
 import { LIMITS } from '../../protocol/wire.js';
 import { ProxyError } from '../errors.js';
-import type { Store } from '../store/index.js';
+import type { CounterStore } from '../store/index.js';
 import type { TurnstileFailureReason, TurnstileVerifier } from './turnstile.js';
 
 export type CaptchaVerifier = (token: string | undefined, request: Request) => Promise<boolean>;
@@ -19,7 +19,7 @@ export function rejectSpamSignals(hp: string, elapsedMs: number, minFillMs: numb
  * Count one request for `key` (a client's rate-limit key, see client-address.ts) on `route`; over `perMinute`
  * answers 429 rate_limited with Retry-After. 0 = off.
  */
-export async function enforceRateLimit(store: Store, route: string, key: string, perMinute: number): Promise<void> {
+export async function enforceRateLimit(store: CounterStore, route: string, key: string, perMinute: number): Promise<void> {
   if (perMinute <= 0) return;
   const { count, resetAt } = await store.hit(`rate:${route}:${key}`, 60_000);
   if (count <= perMinute) return;

@@ -4,9 +4,10 @@
 // short waits for Intercom's rate window) within `recoveryWaitMs`; only what cannot finish in that budget, or
 // arrives while Intercom's budget is spent for longer than `rateWaitMs`, is queued (202) for the drain loop, and
 // only on a durable store (SQLite, Redis): on the memory store it is 503 with Retry-After and the browser keeps it.
+// There the visitor also never waits much past `recoveryWaitMs` for one slow Intercom call (answerInTime).
 import { IDEMPOTENCY_HEADER, UUID_PATTERN, type LeadResponse } from '../../protocol/wire.js';
 import { ProxyError } from '../errors.js';
-import { keyReused, runOnce, type Progress } from '../delivery/idempotency.js';
+import { keyReused, runOnce, type OnceResult, type Progress } from '../delivery/idempotency.js';
 import { CALLS_PER_LEAD, deliverLead } from '../delivery/lead-delivery.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from '../guards/lead-request.js';
@@ -96,13 +97,15 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
     }
   }
 
+  let claimed: Progress | undefined;
   try {
-    const { answer, replayed } = await runOnce(
+    const run = runOnce(
       store,
       storeKey,
       fingerprint,
       { leaseMs: options.leaseMs, waitMs: options.idempotencyWaitMs },
       async (progress) => {
+        claimed = progress;
         try {
           // Intercom's window is spent for longer than a short wait: queue at once. Otherwise try inline, even
           // while older submissions wait in the queue: the queue orders its own items (start order), and a
@@ -120,6 +123,9 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
         }
       },
     );
+    const { answer, replayed } = store.durable
+      ? await answerInTime(deps, run, () => claimed, { submissionId, fingerprint, submission: checked.submission })
+      : await run;
     return { status: answer.status as 201 | 202, body: answer.body as LeadResponse, replayed };
   } catch (error) {
     if (error instanceof Queued) return { status: 202, body: error.body, replayed: false };
@@ -141,6 +147,33 @@ function notQueued(deferred: DeliveryDeferred): ProxyError {
     undefined,
     { 'retry-after': String(seconds) },
   );
+}
+
+/** Past deliverLead's own deadline, so that one usually answers first (and a deadline at 0 still means "queue at once"). */
+const ANSWER_MARGIN_MS = 100;
+
+/**
+ * deliverLead stops at its deadline only between calls: one slow Intercom call (up to its timeout) would keep the
+ * visitor waiting. So a little after `recoveryWaitMs` the submission is queued and answered 202 while that call
+ * finishes under the same claim; whoever leases the queued item then finds the record done (or busy, then done) and
+ * drops it. Until this request holds the claim (another request with the same key is working) it waits as before.
+ */
+async function answerInTime(deps: ProxyDeps, run: Promise<OnceResult>, claimed: () => Progress | undefined, item: QueuedLead): Promise<OnceResult> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deps.options.recoveryWaitMs + ANSWER_MARGIN_MS)));
+  const first = await Promise.race([run, late]).finally(() => clearTimeout(timer));
+  if (first !== 'late') return first;
+  const progress = claimed();
+  if (!progress) return run;
+  // Settled in the background from here: a refusal for good then reaches the dead letters through the queue item.
+  run.catch(() => undefined);
+  try {
+    const body = await queueLead(deps, item, progress);
+    return { answer: { status: 202, body }, replayed: false };
+  } catch {
+    // The work ended meanwhile and gave the claim up: its own answer stands.
+    return run;
+  }
 }
 
 /** Put the submission in the delivery queue (first, so a crash after it loses nothing), then remember the 202. */

@@ -243,22 +243,6 @@ export class D1Store implements Store {
     );
   }
 
-  async queueReady(queue: string): Promise<number> {
-    await this.#schema();
-    const row = await this.#db.prepare('SELECT count(*) AS n FROM queue_items WHERE queue = ? AND not_before <= ?').bind(queue, this.#now()).first<Row>();
-    return Number(row!.n);
-  }
-
-  async queueWaiting(queue: string): Promise<number> {
-    await this.#schema();
-    const at = this.#now();
-    const row = await this.#db
-      .prepare(`SELECT count(*) AS n FROM queue_items WHERE queue = ? AND not_before <= ? AND NOT (${LIVE})`)
-      .bind(queue, at, at)
-      .first<Row>();
-    return Number(row!.n);
-  }
-
   async queueStats(queue: string): Promise<QueueStats> {
     await this.#schema();
     const row = (await this.#db

@@ -1,4 +1,5 @@
-// The Store interface: idempotency records with leased claims, per-step progress, rate-limit counters, and delivery queues with their dead letters.
+// The Store contract in three parts: idempotency records with leased claims and per-step progress (RecordStore),
+// rate-limit counters (CounterStore), and delivery queues with their dead letters (QueueStore).
 //
 // Every method is async and every state change is one atomic operation on one key, so the same contract can
 // be implemented on Redis (a Lua script per method, or WATCH/MULTI) for several proxy instances sharing it.
@@ -45,12 +46,8 @@ export interface ClaimRequest {
   leaseMs: number;
 }
 
-export interface Store {
-  /**
-   * Whether what the store holds survives a restart of this process (SQLite, Redis: true; memory: false). A proxy
-   * never answers 202 queued on a store that is not durable: the browser keeps the submission instead.
-   */
-  readonly durable: boolean;
+/** Idempotency records with leased claims and per-step progress: what exactly-once work needs. */
+export interface RecordStore {
   /** Read a record without claiming it. */
   get(key: string): Promise<IdempotencyRecord | undefined>;
   /**
@@ -77,13 +74,20 @@ export interface Store {
    * Memory: listeners; Redis: pub/sub on the key or short polling.
    */
   waitForSettled(key: string, timeoutMs: number): Promise<IdempotencyRecord | undefined>;
+}
+
+/** Rate-limit counters: what the guards need. */
+export interface CounterStore {
   /** Fixed-window counter: add one hit to `bucket` and answer the count in the current window and when it resets. */
   hit(bucket: string, windowMs: number): Promise<{ count: number; resetAt: number }>;
+}
 
-  // The delivery queue (issue 7): submissions accepted while Intercom could not take them, delivered by drain loops
-  // that may run on several instances. Items are leased in queue order; at most `limit` leases are live at once
-  // per queue across all instances, so "in order" means start order (deliveries in flight may finish out of order).
-
+/**
+ * The delivery queue: submissions accepted while Intercom could not take them, delivered by drain loops that may
+ * run on several instances. Items are leased in queue order; at most `limit` leases are live at once per queue
+ * across all instances, so "in order" means start order (deliveries in flight may finish out of order).
+ */
+export interface QueueStore {
   /** Append an item (at the tail) unless an item with this id is already queued; answers whether it was added. */
   enqueue(queue: string, id: string, payload: string): Promise<boolean>;
   /**
@@ -98,10 +102,6 @@ export interface Store {
   ack(queue: string, id: string, owner: string): Promise<boolean>;
   /** Drop the lease, count the attempt and keep the item in its place, ready again at `notBefore` (epoch ms). */
   retryLater(queue: string, id: string, owner: string, notBefore: number): Promise<boolean>;
-  /** How many items are queued and ready now (leased ones included, deferred ones not). */
-  queueReady(queue: string): Promise<number>;
-  /** How many ready items no drain has started (not under a live lease): the backlog new submissions queue behind. */
-  queueWaiting(queue: string): Promise<number>;
   /** Counts for operators and metrics: never-tried and retrying items, dead letters, and the oldest live item. */
   queueStats(queue: string): Promise<QueueStats>;
   /**
@@ -113,6 +113,15 @@ export interface Store {
   listDead(queue: string): Promise<DeadLetter[]>;
   /** Put dead letters back at the tail of the queue, ready now (one by id, or all): answers how many moved. */
   retryDead(queue: string, id?: string): Promise<number>;
+}
+
+/** Everything a proxy keeps: one backend serves all three parts, so a claim and its queue item share a store. */
+export interface Store extends RecordStore, CounterStore, QueueStore {
+  /**
+   * Whether what the store holds survives a restart of this process (SQLite, Redis: true; memory: false). A proxy
+   * never answers 202 queued on a store that is not durable: the browser keeps the submission instead.
+   */
+  readonly durable: boolean;
   close(): Promise<void>;
 }
 

@@ -162,16 +162,6 @@ export class MemoryStore implements Store {
     return true;
   }
 
-  async queueReady(queue: string): Promise<number> {
-    const now = this.#now();
-    return (this.#queues.get(queue) ?? []).filter((item) => item.notBefore <= now).length;
-  }
-
-  async queueWaiting(queue: string): Promise<number> {
-    const now = this.#now();
-    return (this.#queues.get(queue) ?? []).filter((item) => item.notBefore <= now && !(item.owner !== undefined && (item.leaseUntil ?? 0) > now)).length;
-  }
-
   async queueStats(queue: string): Promise<QueueStats> {
     const items = this.#queues.get(queue) ?? [];
     const stats: QueueStats = {

@@ -75,16 +75,6 @@ ${OWNS_LEASE}
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. ' ' .. ${MS('now + tonumber(ARGV[3])')})
 return 1`;
 
-/** ARGV: '1' to count only items not under a live lease. Answers how many items are ready now. */
-const QUEUE_READY = `${NOW}
-${LIVE_LEASES}
-local ready = 0
-local items = redis.call('HGETALL', KEYS[2])
-for i = 1, #items, 2 do
-  if tonumber(cjson.decode(items[i + 1]).notBefore) <= now and not (ARGV[1] == '1' and live[items[i]]) then ready = ready + 1 end
-end
-return ready`;
-
 /** Answers {waiting, retrying, dead, oldest enqueuedAt or -1}. */
 const QUEUE_STATS = `
 local waiting, retrying, oldest = 0, 0, -1
@@ -151,7 +141,6 @@ export interface QueueScripts {
   leadrelayLeaseNext(...args: [...QueueKeys, owner: string, leaseMs: number, limit: number]): Promise<[string, string] | null>;
   leadrelaySettleItem(...args: [...QueueKeys, id: string, owner: string, notBefore: string]): Promise<number>;
   leadrelayExtendLease(...args: [...QueueKeys, id: string, owner: string, leaseMs: number]): Promise<number>;
-  leadrelayQueueReady(...args: [...QueueKeys, waitingOnly: string]): Promise<number>;
   leadrelayQueueStats(...args: QueueKeys): Promise<[number, number, number, string]>;
   leadrelayDeadLetter(...args: [...QueueKeys, id: string, owner: string, reason: string]): Promise<number>;
   leadrelayListDead(...args: QueueKeys): Promise<string[]>;
@@ -163,7 +152,6 @@ export const QUEUE_SCRIPTS: [keyof QueueScripts, string][] = [
   ['leadrelayLeaseNext', LEASE_NEXT],
   ['leadrelaySettleItem', SETTLE_ITEM],
   ['leadrelayExtendLease', EXTEND_LEASE],
-  ['leadrelayQueueReady', QUEUE_READY],
   ['leadrelayQueueStats', QUEUE_STATS],
   ['leadrelayDeadLetter', DEAD_LETTER],
   ['leadrelayListDead', LIST_DEAD],

@@ -230,14 +230,6 @@ export class RedisStore implements Store {
     return (await this.#redis.leadrelayExtendLease(...this.#queueKeys(queue), id, owner, leaseMs)) === 1;
   }
 
-  async queueReady(queue: string): Promise<number> {
-    return Number(await this.#redis.leadrelayQueueReady(...this.#queueKeys(queue), '0'));
-  }
-
-  async queueWaiting(queue: string): Promise<number> {
-    return Number(await this.#redis.leadrelayQueueReady(...this.#queueKeys(queue), '1'));
-  }
-
   async queueStats(queue: string): Promise<QueueStats> {
     const [waiting, retrying, dead, oldest] = await this.#redis.leadrelayQueueStats(...this.#queueKeys(queue));
     const stats: QueueStats = { waiting: Number(waiting), retrying: Number(retrying), dead: Number(dead) };

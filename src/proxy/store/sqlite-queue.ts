@@ -29,7 +29,6 @@ export interface QueueStatements {
   extendLease(queue: string, id: string, owner: string, leaseMs: number): Promise<boolean>;
   ack(queue: string, id: string, owner: string): Promise<boolean>;
   retryLater(queue: string, id: string, owner: string, notBefore: number): Promise<boolean>;
-  queueReady(queue: string, waitingOnly: boolean): Promise<number>;
   queueStats(queue: string): Promise<QueueStats>;
   deadLetter(queue: string, id: string, owner: string, reason: string): Promise<boolean>;
   listDead(queue: string): Promise<DeadLetter[]>;
@@ -86,14 +85,6 @@ export function sqliteQueue(sql: (text: string) => SqliteStatement, now: () => n
           'UPDATE queue_items SET lease_owner = NULL, lease_until = NULL, attempts = attempts + 1, not_before = ? WHERE queue = ? AND id = ? AND lease_owner = ?',
         ).run(Math.round(notBefore), queue, id, owner),
       );
-    },
-
-    async queueReady(queue, waitingOnly) {
-      const at = now();
-      const row = waitingOnly
-        ? sql(`SELECT count(*) AS n FROM queue_items WHERE queue = ? AND not_before <= ? AND NOT (${LIVE})`).get(queue, at, at)
-        : sql('SELECT count(*) AS n FROM queue_items WHERE queue = ? AND not_before <= ?').get(queue, at);
-      return Number(row!.n);
     },
 
     async queueStats(queue) {

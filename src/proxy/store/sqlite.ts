@@ -187,14 +187,6 @@ export class SqliteStore implements Store {
     return this.#queue.retryLater(queue, id, owner, notBefore);
   }
 
-  queueReady(queue: string): Promise<number> {
-    return this.#queue.queueReady(queue, false);
-  }
-
-  queueWaiting(queue: string): Promise<number> {
-    return this.#queue.queueReady(queue, true);
-  }
-
   queueStats(queue: string): Promise<QueueStats> {
     return this.#queue.queueStats(queue);
   }
