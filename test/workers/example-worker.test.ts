@@ -13,7 +13,17 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { ACCESS_TOKEN, buildLead, SECRET } from '../proxy/harness.js';
 import { bundleExampleWorker, readWranglerToml } from './worker-build.js';
-import { waitUntil } from '../support/wait.js';
+
+/** Call `check` until it answers something, or fail naming what never happened. */
+async function waitUntil<T>(check: () => Promise<T | undefined>, what: string, options: { timeoutMs: number; intervalMs: number }): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
+  }
+}
 
 const ORIGIN = 'https://www.example.com';
 const config = readWranglerToml();
