@@ -30,9 +30,14 @@ export type PreviewState = LeadState | 'invalid';
  * @slot consent - Rich label for the consent checkbox (links, emphasis); the `consent` attribute is still the text sent.
  *
  * @event {CustomEvent<LeadSubmitDetail>} lr-submit - Before sending, with the filled values; cancel it to stop the send.
- * @event {CustomEvent<LeadSuccessDetail>} lr-success - The proxy accepted the lead: `{status, conversationId}`.
+ * @event {CustomEvent<LeadSuccessDetail>} lr-success - The proxy accepted the lead: `{status, conversationId}`; `status`
+ *   `queued` is a 202 (the proxy delivers it shortly; the form says so). `resent: true`: a submission an earlier page
+ *   left in the outbox, delivered from this page.
  * @event {CustomEvent<LeadErrorDetail>} lr-error - The proxy refused it: `{code, message, fields?}`; the typed data stays.
- * @event {CustomEvent<LeadQueuedDetail>} lr-queued - The proxy could not be reached; the submission waits in the outbox.
+ *   `chunk_load_failed` (with `file`): a file of the script could not be fetched; unless this event is cancelled, the
+ *   form then posts itself to the proxy as it does without JavaScript.
+ * @event {CustomEvent<LeadQueuedDetail>} lr-queued - The proxy could not be reached (`reason`: `offline` or
+ *   `unreachable`); the submission waits in this browser's outbox and is sent again later.
  *
  * @csspart base - The box around everything (background, padding).
  * @csspart form - The form.
