@@ -17,8 +17,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   store: ['base'],
   base: [],
 };
-/** Top-level files every layer may use: the wire-error builder and the log line. */
-const BASE_FILES = new Set(['errors.ts', 'logging.ts']);
+/** Top-level files every layer may use: the wire-error builder, the log line, and the one retry policy. */
+const BASE_FILES = new Set(['errors.ts', 'logging.ts', 'retry-policy.ts']);
 
 function layerOf(file: string): string {
   const rel = relative(PROXY, file).split('\\').join('/');

@@ -23,6 +23,7 @@ import type { ProxyDeps, RequestTrace } from '../options.js';
 import { DeliveryDeferred } from './recovery.js';
 import { submissionReference } from '../intercom/submission-reference.js';
 import type { QueueItem } from '../store/index.js';
+import { backoffDelay } from '../retry-policy.js';
 
 /** The delivery queue of POST /leads in the store. */
 export const LEADS_QUEUE = 'leads';
@@ -198,9 +199,16 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
       deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queueRetry?.maxMs ?? DELIVERY_BUDGET_MS),
       rateWaitMs: DRAIN_RATE_WAIT_MS,
     };
-    // deliverLead reads the deadline before every wait: on stop, a begun delivery gets the grace period, another none.
+    // deliverLead reads the deadline before every wait, and a wait in progress ends on the abort: on stop, a begun
+    // delivery gets the grace period, another none.
+    const abort = new AbortController();
+    budget.signal = abort.signal;
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const unlisten = shutdown?.onStop(() => {
-      budget.deadline = contactBegun(progress) ? Math.min(budget.deadline, shutdown.until) : Date.now();
+      const begun = contactBegun(progress);
+      budget.deadline = begun ? Math.min(budget.deadline, shutdown.until) : Date.now();
+      if (!begun) abort.abort(new StoppedBeforeContact());
+      else graceTimer = setTimeout(() => abort.abort(new StoppedBeforeContact()), Math.max(0, shutdown.until - Date.now()));
     });
     try {
       if (shutdown?.stopping && !contactBegun(progress)) throw new StoppedBeforeContact();
@@ -220,6 +228,7 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
       await settleFailure(deps, item, owner, error, logger, shutdown);
     } finally {
       unlisten?.();
+      clearTimeout(graceTimer);
     }
   } finally {
     stopItemHeartbeat();
@@ -254,7 +263,7 @@ async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, er
   const backoff =
     error instanceof DataAttributeMissing || (error instanceof DeliveryDeferred && error.reason !== 'upstream_unavailable')
       ? 0
-      : Math.min(maxMs, firstMs * 2 ** Math.min(item.attempts, 30));
+      : backoffDelay({ initialMs: firstMs, coefficient: 2, maxMs }, item.attempts);
   const at = Math.max(retryAt, Date.now() + backoff);
   await store.retryLater(LEADS_QUEUE, item.id, owner, at);
   // One line per failed attempt, so an outage shows in the logs before anything becomes a dead letter: a code and

@@ -9,6 +9,7 @@
 import { DATA_ATTRIBUTES } from '../intercom/data-attributes.js';
 import { IntercomError, type IntercomClient } from '../intercom/intercom-client.js';
 import { submissionReference } from '../intercom/submission-reference.js';
+import { backoffDelay, sleep, type RetryPolicy } from '../retry-policy.js';
 
 const SUBMISSION_ATTRIBUTE = DATA_ATTRIBUTES[0].name; // leadrelay_submission_id, holding submissionReference(secret, id)
 
@@ -106,8 +107,6 @@ export interface RecoveryWindow {
   deadline: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Poll `find` until it answers an id (the earlier attempt did commit), or until a search *issued* after
  * unsureSince + lagMs finds nothing (answers undefined: safe to create again). Throws DeliveryDeferred when the
@@ -115,15 +114,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function recover(find: () => Promise<string | undefined>, window: RecoveryWindow): Promise<string | undefined> {
   const safeAt = window.unsureSince + window.lagMs;
-  let interval = Math.max(10, Math.min(250, window.lagMs / 8));
-  for (;;) {
+  // Often at first (the commit may show any moment), then less, at most every second.
+  const polling: RetryPolicy = { initialMs: Math.max(10, Math.min(250, window.lagMs / 8)), coefficient: 2, maxMs: 1000 };
+  for (let poll = 0; ; poll += 1) {
     const issuedAt = Date.now();
     const id = await find();
     if (id) return id;
     if (issuedAt >= safeAt) return undefined;
-    const next = Math.min(Date.now() + interval, safeAt);
+    const next = Math.min(Date.now() + backoffDelay(polling, poll), safeAt);
     if (next > window.deadline) throw new DeliveryDeferred('recovering', safeAt);
     await sleep(Math.max(0, next - Date.now()));
-    interval = Math.min(interval * 2, 1000);
   }
 }

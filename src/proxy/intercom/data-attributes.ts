@@ -4,6 +4,7 @@ import { intercomDataType, questionLabel, type IntercomDataType, type QuestionsD
 import { IntercomError, type IntercomClient } from './intercom-client.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import { submissionReference } from './submission-reference.js';
+import { backoffDelay, type RetryPolicy } from '../retry-policy.js';
 
 /** Every custom attribute the proxy writes, with the Intercom data type it is created with. */
 export const DATA_ATTRIBUTES = [
@@ -174,7 +175,7 @@ export function startDataAttributeSetup(
   questions: readonly DataAttributeSpec[] = [],
 ): DataAttributeSetup {
   const firstMs = Math.max(1, retry.firstMs ?? 1_000);
-  const maxMs = Math.max(firstMs, retry.maxMs ?? 60_000);
+  const backoff: RetryPolicy = { initialMs: firstMs, coefficient: 2, maxMs: Math.max(firstMs, retry.maxMs ?? 60_000) };
   let done = false;
   let stopped = false;
   let clashes: readonly DataAttributeClash[] | undefined;
@@ -208,7 +209,7 @@ export function startDataAttributeSetup(
       await tryOnce();
     } catch (error) {
       if (done || stopped) return;
-      const waitMs = Math.min(maxMs, firstMs * 2 ** Math.min(failures, 30));
+      const waitMs = backoffDelay(backoff, failures);
       if (error instanceof DataAttributeClashError) {
         // Names and types only: which attribute, what the file needs, what the workspace has.
         logger({ event: 'data_attribute_clash', clashes: error.clashes, attempts: failures + 1, nextInMs: waitMs, message: error.message });

@@ -1,6 +1,7 @@
 // Calls to the Intercom REST API: bearer auth, Intercom-Version, region hosts, timeouts, safe retries, error mapping.
 import { ProxyError } from '../errors.js';
 import { RateBudget, type RateView } from './rate-budget.js';
+import { backoffDelay, mayRetry, sleep, type RetryPolicy } from '../retry-policy.js';
 
 export const DEFAULT_INTERCOM_VERSION = '2.14';
 export const INTERCOM_REGIONS = {
@@ -96,10 +97,10 @@ export function fetchTransport(fetchImpl: typeof fetch = globalThis.fetch): Http
  * 429 (refused before processing), a failure before a byte was sent (NOT_SENT_CODES), and 404 with
  * `retryNotFound` (see startConversation).
  */
-export type RetryPolicy = 'idempotent' | 'create';
+export type CallRetry = 'idempotent' | 'create';
 
 export interface IntercomCallOptions {
-  retry: RetryPolicy;
+  retry: CallRetry;
   /** Delays before retrying a 404 (a contact created a moment ago may not be messageable yet). */
   retryNotFoundMs?: readonly number[];
   /** Give up retrying when the next attempt would start after this epoch-ms deadline. */
@@ -139,9 +140,6 @@ export interface IntercomCallRecord {
   seconds: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const jitter = (ms: number) => Math.round(ms * (0.9 + Math.random() * 0.2));
-
 export class IntercomClient {
   readonly baseUrl: string;
   readonly version: string;
@@ -151,7 +149,12 @@ export class IntercomClient {
   /** Told about every attempt (metrics.ts sets it). */
   onCall?: (call: IntercomCallRecord) => void;
   readonly #headers: Record<string, string>;
-  readonly #options: Required<Pick<IntercomClientOptions, 'timeoutMs' | 'maxRetries' | 'retryBaseMs' | 'maxRetryDelayMs'>>;
+  readonly #options: Required<Pick<IntercomClientOptions, 'timeoutMs' | 'maxRetryDelayMs'>>;
+  /**
+   * The backoff for 5xx, timeouts and network errors. Its maxMs is unbounded on purpose: maxRetryDelayMs is not a
+   * cap but the longest wait worth waiting (for a backoff or a rate reset alike); a longer one gives up instead.
+   */
+  readonly #retry: RetryPolicy;
   readonly #transport: HttpTransport;
 
   constructor(options: IntercomClientOptions) {
@@ -165,10 +168,9 @@ export class IntercomClient {
     };
     this.#options = {
       timeoutMs: options.timeoutMs ?? 10_000,
-      maxRetries: options.maxRetries ?? 2,
-      retryBaseMs: options.retryBaseMs ?? 200,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 5_000,
     };
+    this.#retry = { initialMs: options.retryBaseMs ?? 200, coefficient: 2, maxMs: Number.POSITIVE_INFINITY, maxAttempts: options.maxRetries ?? 2, jitter: 0.1 };
     this.#transport = options.transport ?? fetchTransport(options.fetch);
   }
 
@@ -188,23 +190,24 @@ export class IntercomClient {
       if (error.kind === 'http' && error.status === 404 && notFoundRetries < notFoundDelays.length) {
         delay = notFoundDelays[notFoundRetries++];
         attempt -= 1;
-      } else if (attempt < this.#options.maxRetries) {
+      } else if (attempt < this.#retry.maxAttempts!) {
         delay = this.#retryDelay(error, call.retry, attempt);
       }
       if (delay === undefined || delay > Math.min(this.#options.maxRetryDelayMs, call.maxWaitMs ?? Infinity)) throw error;
-      if (call.deadline !== undefined && Date.now() + delay > call.deadline) throw error;
+      // The count was checked above (a 404 retry is not counted); what is left to check is the call's deadline.
+      if (!mayRetry({ ...this.#retry, deadline: call.deadline }, attempt, delay)) throw error;
       await sleep(delay);
     }
   }
 
   /** How long to wait before retrying `error`, or undefined when a retry could duplicate or cannot help. */
-  #retryDelay(error: IntercomError, policy: RetryPolicy, attempt: number): number | undefined {
+  #retryDelay(error: IntercomError, policy: CallRetry, attempt: number): number | undefined {
     if (error.kind === 'http' && error.status === 429) {
-      const wait = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : this.#options.retryBaseMs;
+      const wait = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : this.#retry.initialMs;
       // Never before the reset: jitter only adds.
       return Math.round(Math.max(wait, 50) * (1 + Math.random() * 0.1)) + 5;
     }
-    const backoff = jitter(this.#options.retryBaseMs * 2 ** attempt);
+    const backoff = backoffDelay(this.#retry, attempt);
     // Nothing was sent (no descriptor, no address, connection refused): even a creating call may go again.
     if (error.kind === 'network' && error.notSent) return backoff;
     if (policy === 'create') return undefined;
