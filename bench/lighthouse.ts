@@ -90,7 +90,7 @@ function lcpElement(details: unknown): string {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function medianFigures(runs: Figures[]): Figures {
-  const pick = (key: keyof Figures) => median(runs.map((run) => run[key]));
+  const pick = (key: Exclude<keyof Figures, 'lcpElement'>) => median(runs.map((run) => run[key]));
   return { performance: pick('performance'), cls: pick('cls'), tbt: pick('tbt'), lcp: pick('lcp'), fcp: pick('fcp'), lcpElement: runs[0]!.lcpElement };
 }
 
