@@ -57,7 +57,7 @@ const CHECKS = new Set([
   'quickstart', 'install', 'run-proxy', 'recipe-copy', 'recipe-render', 'recipe-page', 'recipe-serve', 'run-proxy-live',
   'hono-mount', 'base-path', 'script-tag', 'npm-import', 'identity-hash-node', 'identity-hash-python',
   'identity-email-hash-node', 'identity-email-hash-python', 'identity-jwt', 'identity-jwt-python', 'convert-script-tag',
-  'react-sign-in', 'bench-faults', 'production-env', 'caddy', 'nginx',
+  'react-sign-in', 'bench-faults', 'production-env', 'caddy', 'nginx', 'queue-commands',
   // Read by test/proxy/questions-config.test.ts: the proxy takes it, and a lead with answers to it arrives.
   'questions-file',
 ]);
@@ -474,6 +474,34 @@ test('bench-faults: --help runs, and it knows every flag the other lines use', a
   const { stdout, stderr } = await run('npm', ['run', '--silent', 'bench:faults', '--', '--help'], { cwd: root });
   const flags = new Set(lines.slice(1).flatMap((line) => line.words.filter((word) => word.startsWith('--') && word !== '--')));
   for (const flag of flags) assert.ok((stdout + stderr).includes(flag), `bench:faults --help mentions ${flag}`);
+});
+
+test('queue-commands: each runs against the store a proxy left in LEADRELAY_DATA_DIR, and answers as the comments say', async () => {
+  const commands = shellCommands(block('queue-commands').code);
+  assert.ok(commands.every((c) => c.words.slice(0, 5).join(' ') === 'npx -p leadrelay leadrelay-proxy queue'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-readme-queue-'));
+  try {
+    // A proxy that ran here once: its SQLite store is what the commands read.
+    const proxy = await startCli([], { LEADRELAY_DATA_DIR: dataDir, LEADRELAY_SECRET: SECRET, INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, ...intercomEnv() });
+    await proxy.stop();
+    const outputs: { code: number | null; output: string }[] = [];
+    for (const command of commands) {
+      // `> dead.jsonl` is the shell's; `<id>` a submission id that is no dead letter here.
+      const args = command.words.slice(4, command.words.includes('>') ? command.words.indexOf('>') : undefined);
+      const id = randomUUID();
+      outputs.push(await runCli(args.map((word) => (word === '<id>' ? id : word)), { LEADRELAY_DATA_DIR: dataDir }));
+      if (args.includes('<id>')) assert.match(outputs.at(-1)!.output, new RegExp(`no dead letter with id ${id}`));
+    }
+    const [counts, exported, one, all] = outputs;
+    assert.equal(counts!.code, 0, counts!.output);
+    for (const row of ['waiting', 'retrying', 'dead', 'oldest']) assert.match(counts!.output, new RegExp(`^${row}\\b`, 'm'));
+    assert.deepEqual([exported!.code, exported!.output], [0, ''], 'no dead letters: nothing exported');
+    assert.equal(one!.code, 1, 'an id that is no dead letter is refused');
+    assert.equal(all!.code, 0, all!.output);
+    assert.match(all!.output, /^0 dead letters back in the queue/);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('questions-file: the example questions file of docs/questions.md is one the proxy accepts, every type it lists included', async () => {
