@@ -92,14 +92,23 @@ export default [
       // Launcher mode's button and dialog are a small chunk of their own, so the button shows without waiting for ky.
       // First-paint modules are named too: otherwise Rollup pulls Lit into 'later' along with the launcher's imports.
       // The English pack (the sentences after first paint) is a locale chunk like the others, named `en`.
+      // The site's own questions: the code that draws them (`questions`) when a form has some, their checks with
+      // the submit code's (`answers`, with the shared definition reader), and Turnstile's loader: none of it for a form
+      // without questions or captcha.
       manualChunks: (id) =>
-        LATER.some((path) => id.includes(path))
-          ? 'later'
-          : id.includes('/widget/messages-later.js')
-            ? 'en'
-            : id.includes('/locales/') || id.includes('/widget/launcher.js')
-              ? undefined
-              : 'main',
+        id.includes('/widget/questions-view.js')
+          ? 'questions'
+          : id.includes('/widget/questions-answers.js') || id.includes('/protocol/questions.js')
+            ? 'answers'
+            : id.includes('/widget/turnstile.js')
+              ? 'turnstile'
+              : LATER.some((path) => id.includes(path))
+                ? 'later'
+                : id.includes('/widget/messages-later.js')
+                  ? 'en'
+                  : id.includes('/locales/') || id.includes('/widget/launcher.js')
+                    ? undefined
+                    : 'main',
     },
   },
   {

@@ -8,6 +8,7 @@ import type { MessageKey, Messages } from './messages.js';
 import { OutboxController, afterPaint } from './outbox-controller.js';
 import { takeOverPrerendered } from './prerendered.js';
 import { styles } from './lead-relay.styles.js';
+import type { QuestionsForm, QuestionsView } from './questions-view.js';
 
 type Submission = typeof import('./submission.js');
 /** A reactive property that is internal state: no attribute. */
@@ -23,6 +24,10 @@ export type PreviewState = LeadState | 'invalid';
  *
  * @summary A lead-capture form for Intercom, through your LeadRelay proxy.
  * @tag lead-relay
+ *
+ * @attr {'turnstile'} captcha - `turnstile`: Cloudflare Turnstile checks each send. Its script loads on the visitor's
+ *   first interaction, never with the page. Read by the submit code, so a form without it carries no byte of it.
+ * @attr turnstile-site-key - The Turnstile widget's site key (with `captcha="turnstile"`).
  *
  * @slot heading - Replaces the heading (default: the `heading` attribute or "Get in touch").
  * @slot description - Text under the heading.
@@ -43,8 +48,8 @@ export type PreviewState = LeadState | 'invalid';
  * @csspart form - The form.
  * @csspart heading - The default heading.
  * @csspart field - One field: label, control and error message.
- * @csspart label - A field's label.
- * @csspart input - A text input or the message textarea.
+ * @csspart label - A field's label (a group's legend, a tick box's label).
+ * @csspart input - A text input, a textarea or a select (the site's own questions' too).
  * @csspart error - A field's error message.
  * @csspart button - The submit button.
  * @csspart status - The live region (sending, error summary, saved-for-later) and the success message.
@@ -83,6 +88,7 @@ export class LeadRelay extends LitElement {
     theme: { reflect: true },
     previewState: { attribute: 'preview-state' },
     strings: { type: Object },
+    form: {},
     _state: INTERNAL,
     _consentGiven: INTERNAL,
     _errors: INTERNAL,
@@ -118,6 +124,12 @@ export class LeadRelay extends LitElement {
   previewState?: PreviewState;
   /** Per-string overrides, by message key (JSON in the attribute), e.g. `{"submit":"Request a demo"}`. */
   strings?: Partial<Messages>;
+  /**
+   * The form of the proxy's questions file to draw after the built-in fields (`default` for a file of one
+   * `{"questions": […]}` list): fetched from `${proxy}/questions`, or baked in by the prerendered snippet. Empty: the
+   * built-in fields only, and no request.
+   */
+  form = '';
 
   // Internal, not API (and not in the manifest or the .d.ts): the submit code, loaded after first paint
   // (submission.ts), reads and writes these, which is why they are not `private`.
@@ -139,6 +151,10 @@ export class LeadRelay extends LitElement {
   /** @internal */ readonly _outbox = new OutboxController(this);
   /** @internal First interaction, ms since epoch (for `elapsedMs`). */ _startedAt = 0;
   /** @internal */ _submitted = false;
+  /** @internal The form's questions, as GET /questions serves them (or the prerendered snippet carries them). */
+  _questions?: QuestionsForm;
+  /** @internal The code that draws questions: loaded only by a form that has some. */
+  _qview?: QuestionsView;
   /** @internal The Idempotency-Key of the submission this form shows the fate of. */ _pendingKey = '';
   private _submission?: Promise<Submission>;
   /** The draft an earlier page left, restored just after first paint (see `afterPaint`). */
@@ -149,6 +165,9 @@ export class LeadRelay extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this._restoring = afterPaint().then(() => {
+      // A form with questions: the code that draws them, which takes the definition a prerendered snippet baked in or
+      // fetches it (questions-view.ts). Not before first paint; on the server the render entry hands both over.
+      if (this.form) import('./questions-view.js').then((module) => module.attach(this), () => 0);
       const draft = this._outbox.readDraft();
       if (!draft) return;
       // Under what the visitor may have typed meanwhile, field by field; the draft's clock started first.
@@ -185,6 +204,8 @@ export class LeadRelay extends LitElement {
   override render(): TemplateResult | typeof nothing {
     const { t, lang, dir, waiting } = this._l10n;
     if (waiting) return nothing; // a moment, rather than a flash of English (see LocalizeController)
+    // A prerendered form with questions stays on screen until the code that draws them is in: no frame without them.
+    if (this._prerendered && this.form && !this._qview) return nothing;
     // The state to draw: the real one, or the one `preview-state` forces (`invalid`: idle with every check failing).
     const preview = this.previewState;
     let state = this._state;
@@ -231,7 +252,7 @@ export class LeadRelay extends LitElement {
   private _load(): Promise<Submission> {
     // The submit code, and the sentences of the states it leads to (the locale pack, fetched again if it failed).
     return (this._submission ??= Promise.all([import('./submission.js'), this._l10n.loaded()]).then(([module]) => {
-      this._limits = module.FIELD_MAX;
+      module.ready(this);
       return module;
     }));
   }
@@ -305,7 +326,7 @@ export class LeadRelay extends LitElement {
 
   /** The take-over, in the same update as the first drawing (no blank frame): see prerendered.ts. */
   protected override update(changed: PropertyValues): void {
-    if (this._prerendered && !this._l10n.waiting) takeOverPrerendered(this);
+    if (this._prerendered && !this._l10n.waiting && (this._qview || !this.form)) takeOverPrerendered(this);
     super.update(changed);
   }
 

@@ -10,13 +10,29 @@ import type { LeadRelay } from './lead-relay.js';
 import type { MessageKey } from './messages.js';
 import { deliver, putInOutbox, type PendingSubmission } from './outbox.js';
 import { defaultPhoneCountry, readPageContext, readUtm } from './page-context.js';
-import { filledValues, validateForm } from './validation.js';
+import { FIELD_MAX, filledValues, validateForm } from './validation.js';
 
 export { FIELD_MAX } from './validation.js';
 export { readOutbox } from './outbox.js';
 
+/** The answers' checks, when the form has questions: loaded on the first submit (see submit). */
+let answers: typeof import('./questions-answers.js') | undefined;
+
+/**
+ * The element has this code (first interaction): the field limits, and with `captcha="turnstile"` Cloudflare's
+ * script, which is not fetched before the visitor starts on the form.
+ */
+export function ready(host: LeadRelay): void {
+  host._limits = FIELD_MAX;
+  captcha(host)?.then((module) => module.prepare(host), () => 0);
+}
+
+/** Turnstile's loader, for a form with `captcha="turnstile"`. */
+const captcha = (host: LeadRelay) => (host.getAttribute('captcha') === 'turnstile' ? import('./turnstile.js') : undefined);
+
 function validate(host: LeadRelay): FieldErrors {
-  return validateForm(host._values, host._shown(), host._requiredShown(), { asked: !!host.consent, given: host._consentGiven });
+  const errors = validateForm(host._values, host._shown(), host._requiredShown(), { asked: !!host.consent, given: host._consentGiven });
+  return answers && host._questions ? { ...errors, ...answers.checkAnswers(host) } : errors;
 }
 
 /** Focus the control of the first field in error, in the update that draws it. */
@@ -27,7 +43,7 @@ function focusFirstError(host: LeadRelay): void {
 
 /** After the first submit: check the field the visitor just left again, and show or clear its message. */
 export function recheck(host: LeadRelay, name: string): void {
-  if (!(name in FIELD_TYPES || name === 'consent')) return;
+  if (!(name in FIELD_TYPES || name === 'consent' || answers?.isQuestion(host, name))) return;
   const field = name as LeadField | 'consent';
   const code = validate(host)[field];
   const { [field]: before, ...rest } = host._errors;
@@ -41,6 +57,7 @@ export function recheck(host: LeadRelay, name: string): void {
 export async function submit(host: LeadRelay): Promise<void> {
   host._submitted = true;
   host._failure = undefined;
+  if (host._questions) answers ??= await import('./questions-answers.js');
   host._errors = validate(host);
   const values = filledValues(host._values, host._shown());
   if (Object.keys(host._errors).length || !emit(host, 'lr-submit', values, true)) {
@@ -52,7 +69,12 @@ export async function submit(host: LeadRelay): Promise<void> {
   // minimum fill time, which is there for bots that skip the widget. Wait out the rest, showing "Sending…".
   const early = LIMITS.minFillMs - (Date.now() - host._startedAt);
   if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
-  const item = { key, proxy: host.proxy, body: buildLeadRequest(host, values), at: Date.now() };
+  const body = buildLeadRequest(host, values);
+  if (host._questions) answers!.addAnswers(host, body);
+  // A token of its own for every new submission; a resend of this one (same key) is not challenged again.
+  const turnstile = await captcha(host);
+  if (turnstile && !(await turnstile.addToken(host, body))) return;
+  const item = { key, proxy: host.proxy, body, at: Date.now() };
   putInOutbox(item);
   return send(host, item);
 }
@@ -109,7 +131,10 @@ function settle(host: LeadRelay, key: string, outcome: SendOutcome): void {
     host._pendingKey = '';
     const { error } = outcome;
     const errors: FieldErrors = {};
-    for (const [field, code] of Object.entries(error.fields ?? {})) if (code && field in FIELD_TYPES) errors[field as LeadField] = code;
+    // Built-in fields, and the form's questions (by name): each error is shown at its field.
+    for (const [field, code] of Object.entries(error.fields ?? {})) if (code && (field in FIELD_TYPES || answers?.isQuestion(host, field))) errors[field as LeadField] = code;
+    // Drawn from an older questions file: fetch the current one and draw it; what was typed stays for the next Send.
+    if (error.code === 'questions_changed') void host._qview?.fetchDefinition(host).catch(() => undefined);
     host._errors = errors;
     host._failure = error.code as MessageKey; // a code without a sentence of its own reads as the generic error
     host._state = 'error';
