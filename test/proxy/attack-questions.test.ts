@@ -4,12 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { companyReference } from '../../src/proxy/intercom/company-reference.js';
 import { ACCESS_TOKEN, apiCalls, buildLead, SECRET, startStack, type Stack } from './harness.js';
-import { ANSWERS, EVERY_TYPE } from './questions-fixture.js';
+import { ANSWERS, EVERY_TYPE, INLINE, setupDone } from './questions-fixture.js';
 
 describe('custom questions under attack', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ questions: EVERY_TYPE });
+    stack = await startStack({ questions: EVERY_TYPE, ...INLINE });
+    await setupDone(stack.proxy.url);
   });
   after(() => stack.close());
 

@@ -11,19 +11,10 @@ import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { serve, type ServedProxy } from '../../src/proxy/node.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { ACCESS_TOKEN, assertTokenNeverLeaked, buildLead, SECRET, startStack, testProxyOptions, type CapturedResponse, type Stack } from './harness.js';
-import { ANSWERS, EVERY_TYPE, EXPECTED_ATTRIBUTES } from './questions-fixture.js';
+import { ANSWERS, EVERY_TYPE, EXPECTED_ATTRIBUTES, INLINE, setupDone } from './questions-fixture.js';
+import { waitUntil } from '../support/wait.js';
 
 const SITE = 'https://shop.example';
-
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('answers of a queued submission (202)', () => {
   let stack: Stack;
@@ -36,10 +27,13 @@ describe('answers of a queued submission (202)', () => {
     await stack.addFault({ route: 'POST /contacts', status: 503, times: 3 });
     const response = await stack.post('/leads', buildLead({ answers: ANSWERS }));
     assert.equal(response.status, 202, response.text);
-    const state = await pollUntil(
-      () => stack.emulatorState() as Promise<{ contacts: any[]; conversations: any[]; companies: any[] }>,
-      (value) => value.conversations.length === 1 && value.companies.some((company) => company.user_count === 1),
+    const state = await waitUntil(
+      async () => {
+        const value = (await stack.emulatorState()) as { contacts: any[]; conversations: any[]; companies: any[] };
+        return value.conversations.length === 1 && value.companies.some((company) => company.user_count === 1) ? value : undefined;
+      },
       'the queued lead',
+      { timeoutMs: 15_000 },
     );
     assert.equal(state.contacts.length, 1);
     for (const [attribute, value] of Object.entries(EXPECTED_ATTRIBUTES)) assert.deepEqual(state.contacts[0].custom_attributes[attribute], value, attribute);
@@ -47,8 +41,17 @@ describe('answers of a queued submission (202)', () => {
     assert.equal(state.companies.length, 1);
     assert.equal(state.companies[0].company_id, companyReference(SECRET, 'Acme Inc'));
   });
+});
 
-  test('a lead adopted through its lead token gets the new answers set on it, once', async () => {
+describe('a lead adopted through its lead token', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ questions: EVERY_TYPE, ...INLINE });
+    await setupDone(stack.proxy.url);
+  });
+  after(() => stack.close());
+
+  test('gets the new answers set on it, once', async () => {
     const first = await stack.post('/leads', buildLead({ answers: ANSWERS }));
     assert.equal(first.status, 201, first.text);
     const second = await stack.post('/leads', buildLead({ leadToken: first.json.leadToken, answers: { ...ANSWERS, team_size: 7, company_name: 'Acme Inc' } }));
@@ -102,7 +105,7 @@ describe('a data attribute of the questions file that exists with another type',
 
   test('is named in the log and /health/ready; submissions wait in the queue, never dropped, and arrive once it is fixed', async () => {
     const clash = { attribute: 'team_size_n', expected: 'integer', found: 'string' };
-    await pollUntil(async () => logs.some((line) => line.event === 'data_attribute_clash'), Boolean, 'the clash log line');
+    await waitUntil(() => logs.some((line) => line.event === 'data_attribute_clash'), 'the clash log line', { timeoutMs: 15_000 });
     const line = logs.find((entry) => entry.event === 'data_attribute_clash')!;
     assert.deepEqual(line.clashes, [clash]);
     assert.match(String(line.message), /"team_size_n" as string/);
@@ -125,7 +128,14 @@ describe('a data attribute of the questions file that exists with another type',
 
     // Fixed in the workspace (here: the emulator forgets the attribute): the set-up creates it and the lead arrives.
     await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' } });
-    const delivered = await pollUntil(state, (value) => value.conversations.length === 1, 'the held lead');
+    const delivered = await waitUntil(
+      async () => {
+        const value = await state();
+        return value.conversations.length === 1 ? value : undefined;
+      },
+      'the held lead',
+      { timeoutMs: 15_000 },
+    );
     assert.equal(delivered.contacts[0].custom_attributes.team_size_n, 42);
     const after = (await (await fetch(`${proxy.url}/health/ready`)).json()) as Record<string, unknown>;
     assert.equal(after.intercomSetup, 'done');
@@ -136,7 +146,8 @@ describe('a data attribute of the questions file that exists with another type',
 describe('a form posted without JavaScript, with questions', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ questions: EVERY_TYPE, allowedOrigins: [SITE] });
+    stack = await startStack({ questions: EVERY_TYPE, allowedOrigins: [SITE], ...INLINE });
+    await setupDone(stack.proxy.url);
   });
   after(() => stack.close());
 

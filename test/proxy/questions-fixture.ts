@@ -74,3 +74,20 @@ export const EXPECTED_TYPES: Record<string, string> = {
   campaign: 'string',
   'source site': 'string',
 };
+
+/**
+ * Waits until the proxy has created its data attributes (GET /health/ready says `done`), so a test's first lead does
+ * not spend its inline budget on the set-up (on a loaded machine it would be queued, 202, instead of created).
+ */
+export async function setupDone(proxyUrl: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const health = (await (await fetch(`${proxyUrl}/health/ready`)).json()) as { intercomSetup?: string };
+    if (health.intercomSetup === 'done') return;
+    if (Date.now() > deadline) throw new Error(`the data attributes' set-up did not finish (${health.intercomSetup})`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** An inline budget no loaded test machine runs out of: a test that asserts 201 must not get a queued 202. */
+export const INLINE = { recoveryWaitMs: 15_000 };

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { validateRequest } from '../fixtures/intercom/validate.js';
 import { companyReference } from '../../src/proxy/intercom/company-reference.js';
 import { apiCalls, buildLead, SECRET, startStack, type Stack } from './harness.js';
-import { ANSWERS, EVERY_TYPE, EXPECTED_ATTRIBUTES, EXPECTED_TYPES } from './questions-fixture.js';
+import { ANSWERS, EVERY_TYPE, EXPECTED_ATTRIBUTES, EXPECTED_TYPES, INLINE, setupDone } from './questions-fixture.js';
 
 async function currentHash(stack: Stack): Promise<string> {
   const response = await stack.send('/questions?form=default', { method: 'GET' });
@@ -29,7 +29,8 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`custom questions on Intercom-Version ${version}`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercomVersion: version, questions: EVERY_TYPE });
+      stack = await startStack({ intercomVersion: version, questions: EVERY_TYPE, ...INLINE });
+      await setupDone(stack.proxy.url);
     });
     after(() => stack.close());
 
@@ -110,7 +111,8 @@ for (const version of ['2.14', '2.16'] as const) {
 describe('answers the definition does not allow', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ questions: EVERY_TYPE });
+    stack = await startStack({ questions: EVERY_TYPE, ...INLINE });
+    await setupDone(stack.proxy.url);
   });
   after(() => stack.close());
 
@@ -192,7 +194,8 @@ describe('GET /questions', () => {
   let stack: Stack;
   const forms = { defaultLocale: 'de', forms: { contact: [{ name: 'topic', type: 'text', label: 'Topic' }], demo: EVERY_TYPE.questions } };
   before(async () => {
-    stack = await startStack({ questions: forms, allowedOrigins: ['https://shop.example'] });
+    stack = await startStack({ questions: forms, allowedOrigins: ['https://shop.example'], ...INLINE });
+    await setupDone(stack.proxy.url);
   });
   after(() => stack.close());
 
