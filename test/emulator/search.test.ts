@@ -1,7 +1,8 @@
 // Contact search: operators, nested AND/OR, pagination, 2.16 sort, and the index lag a new contact goes through.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { build, eventually, useEmulator } from './harness.js';
+import { build, useEmulator } from './harness.js';
+import { waitUntil } from '../support/wait.js';
 
 const emulator = useEmulator();
 
@@ -111,10 +112,14 @@ describe('index lag', () => {
     const query = { field: 'email', operator: '=', value: 'lagging@example.com' };
     assert.equal((await search(query)).body.total_count, 0);
     assert.equal((await emulator.api('GET', `/contacts/${lead.id}`)).status, 200);
-    const found = await eventually(async () => {
-      const answer = await search(query);
-      return answer.body.total_count === 1 ? answer : undefined;
-    });
+    const found = await waitUntil(
+      async () => {
+        const answer = await search(query);
+        return answer.body.total_count === 1 ? answer : undefined;
+      },
+      'the contact in search',
+      { timeoutMs: 5000, intervalMs: 10 },
+    );
     assert.equal(found.body.data[0].id, lead.id);
   });
 });

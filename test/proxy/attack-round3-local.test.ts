@@ -11,6 +11,7 @@ import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { openStore } from '../../src/proxy/store/open-store.js';
 import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { waitUntil } from '../support/wait.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 const octal = (value: number) => value.toString(8).padStart(4, '0');
@@ -156,10 +157,7 @@ describe('the dead-letter log line', () => {
     const key = randomUUID();
     const queued = await stack.post('/leads', buildLead(), { key });
     assert.equal(queued.status, 202, queued.text);
-    const deadline = Date.now() + 30_000;
-    while (!stack.logs.some((line) => line.event === 'queue_dead_letter') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(() => stack.logs.some((line) => line.event === 'queue_dead_letter'), 'the dead letter', { timeoutMs: 30_000 });
     const dead = stack.logs.filter((line) => line.event === 'queue_dead_letter');
     assert.equal(dead.length, 1, 'the submission became a dead letter');
     for (const line of stack.logs) assert.ok(!JSON.stringify(line).includes(key), `a log line carries the raw key: ${JSON.stringify(line)}`);

@@ -15,6 +15,9 @@ import { serve, type ServeOptions, type ServedProxy } from '../../src/proxy/node
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, testProxyOptions } from './harness.js';
 import { runQueueCli } from './queue-cli.js';
+import { waitUntil } from '../support/wait.js';
+
+const MINUTE = { timeoutMs: 60_000 };
 
 const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-outage-'));
 let emulator: RunningEmulator;
@@ -74,16 +77,6 @@ async function submit(proxy: ServedProxy, i: number): Promise<SubmissionResult> 
   return { key, status: 202, attempts: 1, latencyMs: 0 };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const deadLetterLines = (id?: string) =>
   logs.filter((line) => line.event === 'queue_dead_letter' && (id === undefined || line.submissionRef === submissionReference(SECRET, id)));
 
@@ -98,19 +91,21 @@ test('an outage of 40 failed deliveries per submission (twice the old give-up) l
   await setFaults([{ route: 'POST /contacts', status: 503 }]);
   const proxy = await startProxy(store);
   const results = [await submit(proxy, 1), await submit(proxy, 2), await submit(proxy, 3)];
-  await until('40 failed deliveries of each', async () =>
-    results.every((result) => (failures.get(result.key) ?? 0) >= 40) ? true : undefined,
-  );
+  await waitUntil(async () => results.every((result) => (failures.get(result.key) ?? 0) >= 40), '40 failed deliveries of each', MINUTE);
   const during = await store.queueStats(LEADS_QUEUE);
   assert.deepEqual([during.waiting + during.retrying, during.dead], [3, 0], 'all still queued, none given up');
 
   await setFaults([]);
   const audit = await auditWhenDelivered(emulator.url, results, 30_000, SECRET);
   assert.deepEqual([audit.created, audit.leads, audit.conversations, audit.duplicated], [3, 3, 3, 0]);
-  await until('an empty queue', async () => {
-    const { waiting, retrying } = await store.queueStats(LEADS_QUEUE);
-    return waiting + retrying === 0 ? true : undefined;
-  });
+  await waitUntil(
+    async () => {
+      const { waiting, retrying } = await store.queueStats(LEADS_QUEUE);
+      return waiting + retrying === 0;
+    },
+    'an empty queue',
+    MINUTE,
+  );
   assert.deepEqual(await store.queueStats(LEADS_QUEUE), { waiting: 0, retrying: 0, dead: 0 });
   for (const result of results) assert.equal(deadLetterLines(result.key).length, 0);
 });
@@ -120,7 +115,7 @@ test('past the retention period queued submissions become dead letters (one log 
   await setFaults([{ route: 'POST /contacts', status: 503 }]);
   const proxy = await startProxy(store, { retentionMs: 300 });
   const results = [await submit(proxy, 10), await submit(proxy, 11)];
-  await until('two dead letters', async () => ((await store.queueStats(LEADS_QUEUE)).dead === 2 ? true : undefined));
+  await waitUntil(async () => (await store.queueStats(LEADS_QUEUE)).dead === 2, 'two dead letters', MINUTE);
   for (const result of results) {
     const lines = deadLetterLines(result.key);
     assert.equal(lines.length, 1, 'one log line per move');
@@ -138,10 +133,14 @@ test('past the retention period queued submissions become dead letters (one log 
   assert.equal(retried.status, 0, retried.stderr);
   const audit = await auditWhenDelivered(emulator.url, results, 30_000, SECRET);
   assert.deepEqual([audit.created, audit.leads, audit.conversations, audit.duplicated], [2, 2, 2, 0]);
-  await until('an empty queue', async () => {
-    const { waiting, retrying } = await store.queueStats(LEADS_QUEUE);
-    return waiting + retrying === 0 ? true : undefined;
-  });
+  await waitUntil(
+    async () => {
+      const { waiting, retrying } = await store.queueStats(LEADS_QUEUE);
+      return waiting + retrying === 0;
+    },
+    'an empty queue',
+    MINUTE,
+  );
   assert.deepEqual(await store.queueStats(LEADS_QUEUE), { waiting: 0, retrying: 0, dead: 0 });
 });
 
@@ -156,7 +155,7 @@ test('a queued submission Intercom refuses for good is a dead letter at once wit
   // Intercom now refuses the contact (say, a data attribute was archived): no retrying a 400 for days.
   await setFaults([{ route: 'POST /contacts', status: 400 }]);
   await startProxy(store);
-  await until('the dead letter', async () => ((await store.queueStats(LEADS_QUEUE)).dead === 1 ? true : undefined));
+  await waitUntil(async () => (await store.queueStats(LEADS_QUEUE)).dead === 1, 'the dead letter', MINUTE);
   const [letter] = await store.listDead(LEADS_QUEUE);
   assert.equal(letter!.id, result.key);
   assert.match(letter!.reason, /^intercom_refused 400/);

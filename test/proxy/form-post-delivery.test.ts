@@ -9,6 +9,7 @@ import { leadRecordKey } from '../../src/proxy/delivery/lead-resolver.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { apiCalls, startStack, type CapturedResponse, type Stack } from './harness.js';
+import { waitUntil } from '../support/wait.js';
 
 const SITE = 'https://shop.example';
 
@@ -19,16 +20,6 @@ function postForm(stack: Stack, email: string): Promise<CapturedResponse> {
     headers: { 'content-type': 'application/x-www-form-urlencoded', origin: SITE },
     body: body.toString(),
   });
-}
-
-async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('a form post while Intercom cannot take it, on a durable store (SQLite)', () => {
@@ -58,10 +49,13 @@ describe('a form post while Intercom cannot take it, on a durable store (SQLite)
     assert.equal(again.status, 202, 'a re-post while queued is the same submission');
 
     await fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'DELETE' });
-    const state = await pollUntil(
-      () => stack.emulatorState(),
-      (s) => s.conversations.some((c: any) => c.contacts.contacts.some((ref: { id: string }) => s.contacts.find((x: any) => x.id === ref.id)?.email === email)),
+    const state = await waitUntil(
+      async () => {
+        const s = await stack.emulatorState();
+        return s.conversations.some((c: any) => c.contacts.contacts.some((ref: { id: string }) => s.contacts.find((x: any) => x.id === ref.id)?.email === email)) ? s : undefined;
+      },
       'the queued lead',
+      { timeoutMs: 15_000 },
     );
     assert.equal(state.contacts.filter((contact: any) => contact.email === email).length, 1);
     const created = apiCalls(await stack.emulatorRequests()).filter(
@@ -91,7 +85,14 @@ describe('a form post while Intercom cannot take it, on the memory store (not du
     await fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'DELETE' });
     // The visitor sends again, as the page says, until the proxy can tell the first attempt created nothing (a search
     // recoveryLagMs after it) and creates the lead.
-    const accepted = await pollUntil(() => postForm(stack, email), (answer) => answer.status !== 503, 'an answer other than 503');
+    const accepted = await waitUntil(
+      async () => {
+        const answer = await postForm(stack, email);
+        return answer.status !== 503 ? answer : undefined;
+      },
+      'an answer other than 503',
+      { timeoutMs: 15_000 },
+    );
     assert.equal(accepted.status, 201, accepted.text);
     assert.match(accepted.text, /<main data-code="created">/);
     const state = await stack.emulatorState();

@@ -13,19 +13,10 @@ import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { ACCESS_TOKEN, SECRET, buildLead, testProxyOptions } from './harness.js';
+import { waitUntil } from '../support/wait.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-health-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, `${what} did not happen in time`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 test('started while Intercom answers 503 to everything: ready at once, a submission is queued (202), and after recovery it is delivered and the data attributes exist', async () => {
   const emulator = await startEmulator({ port: 0 });
@@ -61,11 +52,11 @@ test('started while Intercom answers 503 to everything: ready at once, a submiss
     });
     assert.equal(accepted.status, 202);
     assert.equal(((await accepted.json()) as { status: string }).status, 'queued');
-    await eventually(async () => (logs.some((line) => line.event === 'setup_retrying') ? true : undefined), 'a setup_retrying line');
+    await waitUntil(async () => (logs.some((line) => line.event === 'setup_retrying') ? true : undefined), 'a setup_retrying line');
     assert.equal(setupDone, false, '`ready` neither resolved nor rejected during the outage');
 
     await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
-    const lead = await eventually(async () => {
+    const lead = await waitUntil(async () => {
       const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as { contacts: any[]; conversations: any[] };
       const contact = state.contacts.find((candidate) => candidate.custom_attributes?.leadrelay_submission_id === submissionReference(SECRET, key));
       const conversation = contact && state.conversations.find((candidate) => candidate.source.author.id === contact.id);

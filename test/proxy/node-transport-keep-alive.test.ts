@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { test } from 'node:test';
 import { IDLE_SOCKET_MS, nodeHttpTransport } from '../../src/proxy/intercom/node-transport.js';
+import { waitUntil } from '../support/wait.js';
 
 /** A server closing idle kept-alive sockets after `keepAliveMs` (it announces `Keep-Alive: timeout=…`; 0: neither); who closed each socket. */
 async function keepAliveServer(keepAliveMs: number) {
@@ -21,21 +22,13 @@ async function keepAliveServer(keepAliveMs: number) {
   return { server, url, closedBy };
 }
 
-async function until(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 test("an idle socket is closed by the transport a second before the server's announced keep-alive timeout", async () => {
   const { server, url, closedBy } = await keepAliveServer(3_000); // announces timeout=3: the transport leaves after 2 s
   const transport = nodeHttpTransport();
   try {
     const answer = await transport({ url, method: 'GET', headers: {}, timeoutMs: 10_000 });
     assert.equal(answer.status, 200);
-    await until(() => closedBy.length === 1, 'the idle socket to close');
+    await waitUntil(() => closedBy.length === 1, 'the idle socket to close', { timeoutMs: 15_000 });
     assert.deepEqual(closedBy, ['client'], 'the server closed a socket the transport still offered for the next call');
   } finally {
     transport.close();
@@ -48,7 +41,7 @@ test('without an announced timeout, an idle socket is closed by the transport af
   const transport = nodeHttpTransport();
   try {
     await transport({ url, method: 'GET', headers: {}, timeoutMs: 10_000 });
-    await until(() => closedBy.length === 1, 'the idle socket to close');
+    await waitUntil(() => closedBy.length === 1, 'the idle socket to close', { timeoutMs: 15_000 });
     assert.deepEqual(closedBy, ['client']);
   } finally {
     transport.close();
@@ -63,9 +56,9 @@ test('a call that takes longer than IDLE_SOCKET_MS is not cut by the idle timeou
   const transport = nodeHttpTransport();
   try {
     const call = transport({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/contacts`, method: 'POST', headers: {}, body: '{}', timeoutMs: 60_000 });
-    await until(() => answer !== undefined, 'the call to arrive');
+    await waitUntil(() => answer !== undefined, 'the call to arrive', { timeoutMs: 15_000 });
     const arrived = Date.now();
-    await until(() => Date.now() - arrived > IDLE_SOCKET_MS + 500, 'the idle timeout to pass'); // the held call outlives it
+    await waitUntil(() => Date.now() - arrived > IDLE_SOCKET_MS + 500, 'the idle timeout to pass', { timeoutMs: 15_000 }); // the held call outlives it
     answer!();
     assert.equal((await call).status, 200);
   } finally {

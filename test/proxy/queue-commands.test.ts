@@ -15,6 +15,7 @@ import { RedisStore } from '../../src/proxy/store/redis.js';
 import { ACCESS_TOKEN, SECRET } from './harness.js';
 import { runQueueCli } from './queue-cli.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
+import { waitUntil } from '../support/wait.js';
 
 let redis: TestRedis;
 let emulator: RunningEmulator;
@@ -61,8 +62,7 @@ describe('queue commands on Redis', () => {
         assert.equal(response.status, 202);
         results.push({ key, status: 202, attempts: 1, latencyMs: 0 });
       }
-      const deadline = Date.now() + 30_000;
-      while ((await store.queueStats('leads')).dead < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitUntil(async () => (await store.queueStats('leads')).dead >= 3, 'three dead letters', { timeoutMs: 30_000 });
 
       const counts = await runQueueCli([], { REDIS_URL: redisUrl });
       assert.equal(counts.status, 0, counts.stderr);

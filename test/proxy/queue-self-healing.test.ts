@@ -13,6 +13,7 @@ import { runQueueCommand } from '../../src/proxy/queue-commands.js';
 import { DATABASE_FILE } from '../../src/proxy/store/open-store.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { SECRET, buildLead, startStack, type Stack } from './harness.js';
+import { waitUntil } from '../support/wait.js';
 
 let dir: string;
 let store: SqliteStore;
@@ -30,16 +31,6 @@ after(async () => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, `${what} did not happen in time`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Forget everything the emulator holds, data attributes included (as a restart does); faults go too. */
 async function emulatorForgets(): Promise<void> {
@@ -60,17 +51,17 @@ test('the data attributes vanish between acceptance and delivery: set-up runs ag
   const lead = buildLead({ email: `heal-${randomUUID()}@example.com` });
   const accepted = await stack.post('/leads', lead, { key });
   assert.equal(accepted.status, 202, 'queued while Intercom fails');
-  await eventually(() => (linesFor('delivery_retry', key).length > 0 ? true : undefined), 'a failed queued attempt');
+  await waitUntil(() => (linesFor('delivery_retry', key).length > 0 ? true : undefined), 'a failed queued attempt');
 
   await emulatorForgets();
   assert.deepEqual(await customAttributeNames(), [], 'the data attributes are gone');
 
-  const state = await eventually(async () => {
+  const state = await waitUntil(async () => {
     const current = await stack.emulatorState();
     return current.conversations.length > 0 ? current : undefined;
   }, 'the queued lead delivered');
   // Wait for the queue to settle, then count.
-  await eventually(() => (stack.logs.some((line) => line.event === 'queue_delivered') ? true : undefined), 'queue_delivered');
+  await waitUntil(() => (stack.logs.some((line) => line.event === 'queue_delivered') ? true : undefined), 'queue_delivered');
   const again = await stack.emulatorState();
   assert.equal(again.contacts.length, 1, 'one lead');
   assert.equal(again.conversations.length, 1, 'one conversation');
@@ -90,7 +81,7 @@ test('queue retry --dead after the data attributes vanished: the running proxy r
   // Then a refusal for good, met by the queued delivery.
   await fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'DELETE' });
   await stack.addFault({ route: 'POST /contacts', status: 400 });
-  await eventually(() => (linesFor('queue_dead_letter', key).length > 0 ? true : undefined), 'the refusal becoming a dead letter');
+  await waitUntil(() => (linesFor('queue_dead_letter', key).length > 0 ? true : undefined), 'the refusal becoming a dead letter');
 
   await emulatorForgets(); // the fault goes, and with it every data attribute
   const out: string[] = [];
@@ -99,7 +90,7 @@ test('queue retry --dead after the data attributes vanished: the running proxy r
   assert.equal(code, 0, err.join(''));
   assert.match(out.join(''), /^1 dead letter back in the queue/);
 
-  await eventually(() => (stack.logs.filter((line) => line.event === 'queue_delivered').length >= 2 ? true : undefined), 'the retried dead letter delivered');
+  await waitUntil(() => (stack.logs.filter((line) => line.event === 'queue_delivered').length >= 2 ? true : undefined), 'the retried dead letter delivered');
   const state = await stack.emulatorState();
   assert.equal(state.contacts.length, 1);
   assert.equal(state.conversations.length, 1);
@@ -117,7 +108,7 @@ test('each failed delivery attempt logs its reason and the one-way reference: ne
   const lead = buildLead({ email, name: 'Grace Hopper-Retry' });
   const before = stack.logs.length;
   assert.equal((await stack.post('/leads', lead, { key })).status, 202);
-  const retries = await eventually(() => {
+  const retries = await waitUntil(() => {
     const lines = linesFor('delivery_retry', key);
     return lines.length >= 3 ? lines : undefined;
   }, 'three failed attempts');
@@ -135,5 +126,5 @@ test('each failed delivery attempt logs its reason and the one-way reference: ne
     assert.ok(!since.includes(secret), `a log line carried ${secret}`);
   }
   await fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'DELETE' });
-  await eventually(async () => ((await stack.emulatorState()).conversations.length === 1 ? true : undefined), 'delivery once Intercom is back');
+  await waitUntil(async () => ((await stack.emulatorState()).conversations.length === 1 ? true : undefined), 'delivery once Intercom is back');
 });
