@@ -18,6 +18,11 @@ import type { StoredAnswer } from '../store/index.js';
 
 /** A lead costs two calls (contact, conversation): start one only when both fit in Intercom's window. */
 export const CALLS_PER_LEAD = 2;
+
+/** The calls one submission makes: the lead's two, and two more for a company (create or reuse it, attach the lead). */
+export function callsFor(submission: LeadSubmission): number {
+  return CALLS_PER_LEAD + (submission.questions?.company ? 2 : 0);
+}
 /** Creations of one step per pass, each after recovery proved the one before did not commit. */
 const MAX_CREATES = 3;
 /** Steps beside contactId/conversationId: a reused lead's earlier conversations, and the ignored-token flag. */

@@ -8,7 +8,7 @@
 import { IDEMPOTENCY_HEADER, UUID_PATTERN, type LeadResponse } from '../../protocol/wire.js';
 import { ProxyError } from '../errors.js';
 import { keyReused, runOnce, type OnceResult, type Progress } from '../delivery/idempotency.js';
-import { CALLS_PER_LEAD, deliverLead } from '../delivery/lead-delivery.js';
+import { callsFor, deliverLead } from '../delivery/lead-delivery.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from '../guards/lead-request.js';
 import { signLeadToken } from '../guards/lead-token.js';
@@ -110,7 +110,7 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
           // Intercom's window is spent for longer than a short wait: queue at once. Otherwise try inline, even
           // while older submissions wait in the queue: the queue orders its own items (start order), and a
           // submission answered inline never delays one that is queued beyond a short rate wait.
-          const queueFirst = !progress.steps.contactId && intercom.budget.waitMs(CALLS_PER_LEAD) > options.rateWaitMs;
+          const queueFirst = !progress.steps.contactId && intercom.budget.waitMs(callsFor(checked.submission)) > options.rateWaitMs;
           if (queueFirst) throw new DeliveryDeferred('rate_limited', Date.now());
           return await deliverLead(deps, checked.submission, submissionId, progress, trace, {
             deadline: Date.now() + options.recoveryWaitMs,
