@@ -22,6 +22,12 @@ export interface LeadRelayAttributes {
   theme?: LeadRelay['theme'];
   'preview-state'?: NonNullable<LeadRelay['previewState']>;
   strings?: Partial<Messages>;
+  /** The form of the proxy's questions file to draw after the built-in fields (`default` for a one-form file). */
+  form?: string;
+  /** `turnstile`: Cloudflare Turnstile checks each send; its script loads on the visitor's first interaction. */
+  captcha?: 'turnstile';
+  /** The Turnstile widget's site key, with `captcha="turnstile"`. */
+  'turnstile-site-key'?: string;
 }
 
 /** The same, as the element's properties (camelCase): what Vue's template checker reads. */
@@ -40,6 +46,7 @@ export interface LeadRelayProperties {
   theme?: LeadRelay['theme'];
   previewState?: LeadRelay['previewState'];
   strings?: Partial<Messages>;
+  form?: string;
 }
 
 /** The element's events (`lr-submit`, `lr-success`, `lr-error`, `lr-queued`), each a CustomEvent with a typed detail. */
