@@ -2,7 +2,7 @@
 // block fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,7 +57,7 @@ const CHECKS = new Set([
   'quickstart', 'install', 'run-proxy', 'recipe-copy', 'recipe-render', 'recipe-page', 'recipe-serve', 'run-proxy-live',
   'hono-mount', 'base-path', 'script-tag', 'npm-import', 'identity-hash-node', 'identity-hash-python',
   'identity-email-hash-node', 'identity-email-hash-python', 'identity-jwt', 'identity-jwt-python', 'convert-script-tag',
-  'react-sign-in', 'bench-faults', 'production-env', 'caddy', 'nginx', 'queue-commands',
+  'react-sign-in', 'bench-faults', 'production-env', 'caddy', 'nginx', 'queue-commands', 'emulator-separate',
   // Read by test/proxy/questions-config.test.ts: the proxy takes it, and a lead with answers to it arrives.
   'questions-file',
 ]);
@@ -501,6 +501,52 @@ test('queue-commands: each runs against the store a proxy left in LEADRELAY_DATA
     assert.match(all!.output, /^0 dead letters back in the queue/);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('emulator-separate: the proxy pointed at an emulator started alone with --token takes a lead; that emulator refuses another token', async () => {
+  const [emulatorCommand, load, proxyCommand] = shellCommands(block('emulator-separate').code);
+  assert.deepEqual(emulatorCommand!.words.slice(0, 4), ['npx', '-p', 'leadrelay', 'leadrelay-emulator']);
+  assert.deepEqual(proxyCommand!.words, ['npx', '-p', 'leadrelay', 'leadrelay-proxy'], 'no --emulate');
+  assert.equal(load!.words.join(' '), 'set -a; . ./.env; set +a', 'the secret made once, loaded');
+  const flag = (name: string) => emulatorCommand!.words[emulatorCommand!.words.indexOf(name) + 1];
+  assert.equal(proxyCommand!.env.INTERCOM_ACCESS_TOKEN, flag('--token'));
+  assert.equal(new URL(proxyCommand!.env.INTERCOM_BASE_URL!).port, flag('--port'));
+
+  // The emulator command on a free port instead of 8790; it prints the address it listens on.
+  const args = emulatorCommand!.words.slice(4).map((word) => (word === flag('--port') ? '0' : word));
+  const child = spawn(process.execPath, [`${root}bin/leadrelay-emulator.js`, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      child.once('exit', (code) => reject(new Error(`leadrelay-emulator exited with ${code}: ${output}`)));
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+    });
+    const proxy = await startCli([], { ...proxyCommand!.env, INTERCOM_BASE_URL: url, LEADRELAY_SECRET: SECRET });
+    try {
+      const response = await fetch(`${proxy.url}/leads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: proxyCommand!.env.LEADRELAY_ALLOWED_ORIGINS!, 'idempotency-key': randomUUID() },
+        body: JSON.stringify(buildLead({ email: 'separate-emulator@example.com' })),
+      });
+      assert.equal(response.status, 201, await response.clone().text());
+    } finally {
+      await proxy.stop();
+    }
+    const state = (await (await fetch(`${url}/_emulator/state`)).json()) as { contacts: { email: string }[] };
+    assert.ok(state.contacts.some((contact) => contact.email === 'separate-emulator@example.com'));
+    const listAttributes = (token: string) =>
+      fetch(`${url}/data_attributes?model=contact`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.status);
+    assert.equal(await listAttributes('another-token'), 401, 'started with --token, it refuses another token');
+    assert.equal(await listAttributes(flag('--token')!), 200, 'and accepts its own');
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
   }
 });
 
