@@ -10,6 +10,7 @@ import { serve, type ServedProxy } from '../../src/proxy/node.js';
 import { renderLeadRelay, type LeadRelayAttributes } from '../../src/render/render-lead-relay.js';
 import { ACCESS_TOKEN, SECRET } from '../proxy/harness.js';
 import { SCREENSHOTS, buildVisitor, launchChromium, type Visitor } from './browser.js';
+import { waitUntil } from '../support/wait.js';
 
 let emulator: RunningEmulator;
 let proxy: ServedProxy;
@@ -107,15 +108,6 @@ async function addFault(fault: Record<string, unknown>): Promise<void> {
   assert.equal(response.status, 200);
 }
 
-/** Poll `done` until it holds, failing after a deadline (no fixed sleeps). */
-async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('the prerendered form with JavaScript turned off', () => {
   test('submits: the emulator holds one lead and one conversation, and the visitor sees the thank-you page', async () => {
     const page = await openWithoutJavaScript(await addFormPage('/contact.html', { locale: 'en' }));
@@ -203,11 +195,11 @@ describe('the prerendered form with JavaScript turned off', () => {
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     // Clicked again only once the first post reached Intercom through the proxy (the browser's own "request" event
     // comes before a byte is sent: a second click then could cancel the first post before the proxy saw it).
-    await until(async () => (await contactCreations(visitor.email)) === 1, 'the first post held at Intercom');
+    await waitUntil(async () => (await contactCreations(visitor.email)) === 1, 'the first post held at Intercom', { timeoutMs: 10_000 });
     assert.equal(leadPosts() - postsBefore, 0, 'the first post is still on its way');
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     await page.getByRole('heading', { name: 'Thank you' }).waitFor();
-    await until(() => leadPosts() - postsBefore === 2, 'both posts answered by the proxy');
+    await waitUntil(() => leadPosts() - postsBefore === 2, 'both posts answered by the proxy', { timeoutMs: 10_000 });
     assert.equal((await leadsOf(visitor.email)).contacts.length, 1);
     assert.equal(await contactCreations(visitor.email), 1);
   });
