@@ -108,6 +108,8 @@ export const ERROR_CODES = [
   'upstream_unavailable',
   'upstream_rejected',
   'network_error',
+  /** GET /metrics with a metrics token on a runtime where prom-client cannot load (Cloudflare Workers): 501. */
+  'metrics_unavailable',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

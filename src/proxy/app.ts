@@ -50,7 +50,9 @@ const ROUTE_TABLE: RouteDefinition[] = [
     create: (deps) => {
       let answer: ((request: Request) => Promise<Response>) | undefined;
       return async (c) => {
-        if (!deps.metrics) throw new ProxyError(500, 'internal_error', 'The metrics could not be loaded on this proxy (see the metrics_unavailable log line).');
+        // prom-client needs Node built-ins: on Workers (and wherever it failed to load) a metrics token cannot be
+        // honoured. Said plainly, as "not implemented here" rather than a server fault a scraper would retry.
+        if (!deps.metrics) throw new ProxyError(501, 'metrics_unavailable', METRICS_UNAVAILABLE);
         answer ??= (await loadMetrics()).createMetricsRoute(deps.metrics, deps.options.metricsToken!);
         return answer(c.req.raw);
       };
@@ -94,6 +96,9 @@ export interface Proxy {
  */
 const METRICS_MODULE = ['.', 'metrics.js'].join('/');
 const loadMetrics = (): Promise<typeof import('./metrics.js')> => import(METRICS_MODULE);
+const METRICS_UNAVAILABLE =
+  'Metrics need Node, Deno or Bun: prom-client could not be loaded on this runtime (Cloudflare Workers has no metrics). ' +
+  'Unset metricsToken (LEADRELAY_METRICS_TOKEN) here, or run the proxy on Node, Deno or Bun to scrape /metrics.';
 
 /** How long one Cron event starts new deliveries (each may take up to 10 s more). */
 const CRON_DRAIN_MS = 60_000;
@@ -154,7 +159,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       ({ ProxyMetrics }) => {
         deps.metrics = new ProxyMetrics({ store: deps.store, queue: LEADS_QUEUE, intercom: deps.intercom, setupDone: () => deps.setup?.done ?? true });
       },
-      (error: unknown) => logger({ event: 'metrics_unavailable', error: error instanceof Error ? error.name : 'unknown' }),
+      (error: unknown) => logger({ event: 'metrics_unavailable', error: error instanceof Error ? error.name : 'unknown', message: METRICS_UNAVAILABLE }),
     );
   }
 

@@ -4,12 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { createProxy } from '../../src/proxy/app.js';
 import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/guards/lead-request.js';
-import { normalisePhone } from '../../src/proxy/guards/phone.js';
+import { loadPhoneRules, normalisePhone } from '../../src/proxy/guards/phone.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { buildLead, SECRET } from './harness.js';
+
+// The routes load the phone rules before validating; these tests call the validation directly.
+before(() => loadPhoneRules());
 
 // Nothing listens on port 9 (discard): any call that reached "Intercom" would fail loudly.
 const offline = (options = {}) =>

@@ -271,9 +271,13 @@ async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, er
   logger({ event: 'delivery_retry', reason, attempt: item.attempts + 1, retryInMs: Math.max(0, at - Date.now()), submissionRef: submissionReference(deps.options.secret, item.id) });
 }
 
-/** Whether the delivery has made its contact, or may be making it right now (its creation was started). */
+/**
+ * Whether the delivery has made its contact (recorded; one created a moment ago is recorded with the conversation's
+ * start, which a stopping loop still lets happen). An attempt still retrying, or one whose outcome is unsure, is
+ * not: it stops, and the next instance resumes or recovers it.
+ */
 function contactBegun(progress: Progress): boolean {
-  return Boolean(progress.steps.contactId) || progress.pendingStep === 'contactId';
+  return Boolean(progress.steps.contactId);
 }
 
 /** `progress`, refusing to start creating the contact once the loop stops (checked right before the call). */

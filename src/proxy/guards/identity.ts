@@ -1,6 +1,5 @@
 // Verifies who the signed-in user is before a lead may be merged into them: an authenticate hook, a JWT, or a user hash.
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { jwtVerify, errors as joseErrors } from 'jose';
 import type { Identity } from '../../protocol/wire.js';
 
 /** A user whose identity the proxy has verified. At least one of `userId` and `email` is set. */
@@ -144,6 +143,9 @@ function jwtKeyOf(options: IdentityOptions): Uint8Array | undefined {
 }
 
 async function verifyJwt(jwt: string, key: Uint8Array, options: IdentityOptions): Promise<VerifiedUser> {
+  // Loaded here, not with `leadrelay/proxy` (most proxies never verify a sign-in), and before the try: a library
+  // that fails to load is the server's fault, not the token's.
+  const { jwtVerify, errors: joseErrors } = await import('jose');
   try {
     // `aud` and `iss` are required: an HS256 token made for another purpose (a lead token, another service's
     // session token) never passes for a sign-in, even if someone configured one secret for both.

@@ -1,5 +1,11 @@
 // Lead tokens: HS256 JWTs signed with LEADRELAY_SECRET that prove "this browser created that lead", nothing more.
-import { SignJWT, jwtVerify } from 'jose';
+
+/** jose, loaded on the first sign or verify rather than with `leadrelay/proxy`: it was a good part of its import time. */
+let jose: Promise<typeof import('jose')> | undefined;
+const loadJose = (): Promise<typeof import('jose')> => (jose ??= import('jose').catch((error: unknown) => {
+  jose = undefined;
+  throw error;
+}));
 
 const ISSUER = 'leadrelay';
 const AUDIENCE = 'leadrelay:lead';
@@ -52,6 +58,7 @@ export async function signLeadToken(claims: Omit<LeadTokenClaims, 'contactId'> &
   const payload: Record<string, string> = { sid: claims.submissionId };
   if (claims.conversationId) payload.cid = claims.conversationId;
   if (claims.avatar) payload.avt = claims.avatar;
+  const { SignJWT } = await loadJose();
   const jwt = new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT' });
   if (claims.contactId) jwt.setSubject(claims.contactId);
   return jwt
@@ -77,6 +84,7 @@ export function verificationSecrets(options: { secret: string; previousSecrets?:
 export async function verifyLeadToken(token: unknown, secrets: string | readonly string[]): Promise<LeadTokenClaims> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new InvalidLeadTokenError('invalid');
   let payload: Record<string, unknown> | undefined;
+  const { jwtVerify } = await loadJose();
   for (const secret of typeof secrets === 'string' ? [secrets] : secrets) {
     try {
       ({ payload } = await jwtVerify(token, await keyOf(secret), {

@@ -17,6 +17,7 @@ import { refusalPage, thankYouPage } from './form-pages.js';
 import { acceptLead } from './leads.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkLeadRequest, fingerprintSubmission } from '../guards/lead-request.js';
+import { loadPhoneRules } from '../guards/phone.js';
 import { questionForm, type ProxyQuestions } from '../guards/questions.js';
 import { questionLabel } from '../../protocol/questions.js';
 import type { ProxyDeps, ProxyEnv, RequestTrace, RouteHandler } from '../options.js';
@@ -206,6 +207,7 @@ async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): 
   };
   readPosts.set(request, context);
 
+  await loadPhoneRules();
   const checked = checkLeadRequest(leadBodyFromForm(fields, formPage(request, single(fields[PAGE_FIELD]), trusted, c.get('trace')), deps.questions), deps.questions);
   // A success URL on an untrusted origin is ignored (the thank-you page instead): the lead is never lost over it.
   const successUrl = trustedUrl(single(fields[SUCCESS_URL_FIELD]), trusted);

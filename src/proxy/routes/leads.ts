@@ -12,6 +12,7 @@ import { callsFor, deliverLead } from '../delivery/lead-delivery.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from '../guards/lead-request.js';
 import { signLeadToken } from '../guards/lead-token.js';
+import { loadPhoneRules } from '../guards/phone.js';
 import type { ProxyDeps, RequestTrace, RouteHandler } from '../options.js';
 import { LEADS_QUEUE, type QueuedLead } from '../delivery/delivery-queue.js';
 import { DeliveryDeferred } from '../delivery/recovery.js';
@@ -44,7 +45,9 @@ export function createLeadsRoute(deps: ProxyDeps): RouteHandler {
   return async (c) => {
     const request = c.req.raw;
     const submissionId = readIdempotencyKey(request);
-    const checked = checkLeadRequest(await readJsonObject(request, deps.options.maxBodyBytes), deps.questions);
+    const json = await readJsonObject(request, deps.options.maxBodyBytes);
+    await loadPhoneRules();
+    const checked = checkLeadRequest(json, deps.questions);
     const clientIp = deps.options.clientIp ? deps.options.clientIp(request, c.env) : clientAddress(request, c.env, Boolean(deps.options.trustProxy));
     const { status, body, replayed } = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: true, clientIp });
     return c.json(body, status, replayed ? { 'idempotent-replayed': 'true' } : {});

@@ -1,0 +1,63 @@
+// A metrics token on Workers: prom-client needs Node built-ins and is never in the Worker's bundle, so GET /metrics
+// cannot be served there. It must say so (501 metrics_unavailable, naming the setting and the runtimes that have
+// metrics), never answer 500, and the rest of the proxy must work as without the token.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { Miniflare } from 'miniflare';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { ACCESS_TOKEN, buildLead, SECRET } from '../proxy/harness.js';
+import { bundleExampleWorker, readWranglerToml } from './worker-build.js';
+
+const METRICS_TOKEN = 'metrics-token-for-the-workers-test-0123456789';
+const config = readWranglerToml();
+const persistDir = mkdtempSync(join(tmpdir(), 'leadrelay-workerd-metrics-'));
+let emulator: RunningEmulator;
+let mf: Miniflare;
+
+before(async () => {
+  emulator = await startEmulator({ port: 0 });
+  mf = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: await bundleExampleWorker() }],
+    compatibilityDate: config.compatibilityDate,
+    compatibilityFlags: config.compatibilityFlags,
+    bindings: {
+      ...config.vars,
+      INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN,
+      LEADRELAY_SECRET: SECRET,
+      INTERCOM_BASE_URL: emulator.url,
+      LEADRELAY_METRICS_TOKEN: METRICS_TOKEN,
+    },
+    d1Databases: Object.fromEntries(config.d1.map((db) => [db.binding, db.databaseId])),
+    d1Persist: persistDir,
+  });
+});
+after(async () => {
+  await mf.dispose();
+  await emulator.close();
+  rmSync(persistDir, { recursive: true, force: true });
+});
+
+const url = (path: string) => `http://worker.test${config.vars.LEADRELAY_BASE_PATH}${path}`;
+
+test('GET /metrics with the token answers 501 metrics_unavailable naming the setting and the runtimes, not 500', async () => {
+  const response = await mf.dispatchFetch(url('/metrics'), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const body = (await response.json()) as { error?: { code?: string; message?: string } };
+  assert.equal(response.status, 501, JSON.stringify(body));
+  assert.equal(body.error?.code, 'metrics_unavailable');
+  assert.match(body.error?.message ?? '', /LEADRELAY_METRICS_TOKEN/);
+  assert.match(body.error?.message ?? '', /Node, Deno or Bun/);
+  assert.doesNotMatch(body.error?.message ?? '', new RegExp(METRICS_TOKEN));
+});
+
+test('with the token set, leads still work on Workers', async () => {
+  const response = await mf.dispatchFetch(url('/leads'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    body: JSON.stringify(buildLead({ email: `metrics-${randomUUID()}@example.com` })),
+  });
+  assert.equal(response.status, 201, await response.text());
+});
