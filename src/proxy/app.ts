@@ -8,7 +8,7 @@ import { ProxyError, errorToResponse } from './errors.js';
 import { createConvertRoute } from './routes/convert.js';
 import { formPostPages, withFormPosts } from './routes/form-post.js';
 import { createLiveRoute, createReadyRoute, HEALTH_ROUTES } from './routes/health.js';
-import { createLeadsRoute } from './routes/leads.js';
+import { createLeadsRoute, earlyAnsweredSettled } from './routes/leads.js';
 import { createQuestionsRoute } from './routes/questions.js';
 import { redactingLogger, type ProxyLogger, type RequestLogLine } from './logging.js';
 import { createMessagesRoute } from './routes/messages.js';
@@ -100,6 +100,9 @@ const METRICS_UNAVAILABLE =
   'Metrics need Node, Deno or Bun: prom-client could not be loaded on this runtime (Cloudflare Workers has no metrics). ' +
   'Unset metricsToken (LEADRELAY_METRICS_TOKEN) here, or run the proxy on Node, Deno or Bun to scrape /metrics.';
 
+/** How long close() lets deliveries in progress finish when not told (the Node adapter passes its shutdown timeout). */
+const DEFAULT_STOP_GRACE_MS = 10_000;
+
 /** How long one Cron event starts new deliveries (each may take up to 10 s more). */
 const CRON_DRAIN_MS = 60_000;
 
@@ -177,6 +180,14 @@ export function createProxy(options: ProxyOptions): Proxy {
     else begin();
   }
 
+  // The drain loop's deliveries, and inline ones whose request was answered 202 before they ended (leads.ts).
+  const stopAll = async (graceMs = DEFAULT_STOP_GRACE_MS) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.all([background?.stop(graceMs), Promise.race([earlyAnsweredSettled(deps), graceOver])]);
+    clearTimeout(timer);
+  };
+
   const app = new Hono<ProxyEnv>();
   // Outermost: a browser form post gets every refusal as a page, after the request log has seen its code.
   app.use('*', formPostPages(options.allowedOrigins));
@@ -219,11 +230,11 @@ export function createProxy(options: ProxyOptions): Proxy {
     },
     stopDeliveries: async (graceMs) => {
       stopped = true;
-      await background?.stop(graceMs);
+      await stopAll(graceMs);
     },
     close: async () => {
       stopped = true;
-      await background?.stop();
+      await stopAll();
       // A store passed in belongs to the caller (it may be shared); only the default one is closed here.
       if (!options.store) await deps.store.close();
     },

@@ -119,6 +119,9 @@ export async function startStack(options: Partial<ServeOptions> = {}): Promise<S
     notFoundRetryMs: [20, 40, 80],
     // The emulator's search has no lag unless a test configures one: a short recovery bound keeps tests fast.
     recoveryLagMs: 200,
+    // The answer budget before POST /leads queues (default 1.5 s) at its former default: on a loaded test machine a
+    // healthy delivery can take longer than 1.5 s, and tests that expect 201 mean "delivered inline".
+    recoveryWaitMs: 5_000,
     queuePollMs: 20,
     store: ownStore,
     ...options,

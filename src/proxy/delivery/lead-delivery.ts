@@ -41,6 +41,8 @@ export interface DeliveryBudget {
   deadline: number;
   /** The longest single wait for Intercom's rate window to reset; a later reset defers the delivery instead. */
   rateWaitMs: number;
+  /** Ends a wait between passes at once (a stopping drain loop): the delivery then throws the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** The POST /contacts body: a lead with validated fields only; never `external_id`, never `avatar`, never the raw submission id. */
@@ -383,7 +385,7 @@ export async function deliverLead(
       const at = Math.max(error.retryAt, Date.now() + backoff);
       const wait = at - Date.now();
       if (at > budget.deadline || (error.reason === 'rate_limited' && wait > budget.rateWaitMs)) throw error;
-      await sleep(Math.max(0, wait));
+      await sleep(Math.max(0, wait), undefined, budget.signal ? { signal: budget.signal } : undefined);
     }
   }
 }

@@ -152,6 +152,14 @@ function notQueued(deferred: DeliveryDeferred): ProxyError {
   );
 }
 
+/** Per proxy: inline deliveries still running after answerInTime answered their request 202. */
+const answeredEarly = new WeakMap<ProxyDeps, Set<Promise<void>>>();
+
+/** Resolves once the inline deliveries answered early have settled: a stopping proxy waits for them as for requests. */
+export function earlyAnsweredSettled(deps: ProxyDeps): Promise<void> {
+  return Promise.all([...(answeredEarly.get(deps) ?? [])]).then(() => undefined);
+}
+
 /** Past deliverLead's own deadline, so that one usually answers first (and a deadline at 0 still means "queue at once"). */
 const ANSWER_MARGIN_MS = 100;
 
@@ -169,7 +177,14 @@ async function answerInTime(deps: ProxyDeps, run: Promise<OnceResult>, claimed: 
   const progress = claimed();
   if (!progress) return run;
   // Settled in the background from here: a refusal for good then reaches the dead letters through the queue item.
-  run.catch(() => undefined);
+  let running = answeredEarly.get(deps);
+  if (!running) answeredEarly.set(deps, (running = new Set()));
+  const settled: Promise<void> = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  running.add(settled);
+  void settled.then(() => running.delete(settled));
   try {
     const body = await queueLead(deps, item, progress);
     return { answer: { status: 202, body }, replayed: false };
