@@ -17,6 +17,7 @@ import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, buildLead, type CapturedResponse } from './harness.js';
+import { waitUntil } from '../support/wait.js';
 
 /** The emulator's budget: LIMIT calls per 1 s window (so a 1 s slice), and a burst of ten times that. */
 const LIMIT = 6;
@@ -100,12 +101,14 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     assert.ok(queued > BURST / 2, `most of the burst was queued (${queued} of ${BURST})`);
 
     // Poll the emulator with a deadline until every submission has its lead and conversation.
-    const deadline = Date.now() + 60_000;
-    let state = await (await fetch(`${emulator.url}/_emulator/state`)).json();
-    while (state.conversations.length < BURST && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      state = await (await fetch(`${emulator.url}/_emulator/state`)).json();
-    }
+    const state = await waitUntil(
+      async () => {
+        const current = await (await fetch(`${emulator.url}/_emulator/state`)).json();
+        return current.conversations.length >= BURST ? current : undefined;
+      },
+      'a conversation for every submission',
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     assert.equal(state.contacts.length, BURST, 'one lead per submission');
     assert.equal(state.conversations.length, BURST, 'one conversation per submission');
     const created = state.contacts.map((contact: any) => contact.custom_attributes.leadrelay_submission_id);

@@ -13,17 +13,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { ACCESS_TOKEN, buildLead, SECRET } from '../proxy/harness.js';
 import { bundleExampleWorker, readWranglerToml } from './worker-build.js';
-
-/** Call `check` until it answers something, or fail naming what never happened. */
-async function waitUntil<T>(check: () => Promise<T | undefined>, what: string, options: { timeoutMs: number; intervalMs: number }): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs));
-  }
-}
+import { waitUntil } from '../support/wait.js';
 
 const ORIGIN = 'https://www.example.com';
 const config = readWranglerToml();
