@@ -70,7 +70,9 @@ test('the words are the locale\'s: German, Arabic right to left; heading and str
 test('preview-state renders that state (a design review of the success message, prerendered)', async () => {
   const html = await renderLeadRelay({ proxy: PROXY, 'preview-state': 'success', 'success-message': 'Danke!' });
   assert.match(html, /<div class="done" part="status" role="status" tabindex="-1">\s*<slot name="success">Danke!<\/slot>/);
-  assert.doesNotMatch(html, /<form/);
+  // The form stays under the box, hidden (the box keeps its height): right after the box, and the style hides it there.
+  assert.match(html, /<div class="done"[^]*?<\/div><form part="form"/);
+  assert.match(html, /\.done \+ form\{visibility:hidden;\}/);
 });
 
 test('launcher mode prerenders no form (its button and dialog need the script), only the element and its style', async () => {
