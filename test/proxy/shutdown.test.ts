@@ -9,6 +9,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { ACCESS_TOKEN, SECRET, buildLead } from './harness.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
+import { waitUntil } from '../support/wait.js';
 
 let emulator: RunningEmulator;
 const started: ProxyProcess[] = [];
@@ -46,16 +47,6 @@ async function hook(method: string, path: string, body?: unknown): Promise<any> 
   return response.json();
 }
 
-async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, `${what} did not happen in time`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const postLead = (url: string, key = randomUUID()) =>
   fetch(`${url}/leads`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(buildLead()) });
 
@@ -65,10 +56,10 @@ test('SIGTERM lets a request in flight finish (201), takes no new connection, an
   const proxy = await startInstance(dataDir(), { LEADRELAY_RECOVERY_WAIT_MS: '5000' });
   await hook('POST', '/faults', { route: 'POST /contacts', delayMs: 1_500, times: 1 });
   const inFlight = postLead(proxy.url);
-  await eventually(async () => ((await hook('GET', '/requests')).requests.some((request: any) => request.path === '/contacts') ? true : undefined), 'the lead reaching Intercom');
+  await waitUntil(async () => ((await hook('GET', '/requests')).requests.some((request: any) => request.path === '/contacts') ? true : undefined), 'the lead reaching Intercom');
   const exited = new Promise<number | null>((resolve) => proxy.child.once('exit', (code) => resolve(code)));
   proxy.child.kill('SIGTERM');
-  await eventually(() => (proxy.output().includes('"shutting_down"') ? true : undefined), 'the shutting_down line');
+  await waitUntil(() => (proxy.output().includes('"shutting_down"') ? true : undefined), 'the shutting_down line');
   await assert.rejects(fetch(`${proxy.url}/health/live`), 'a new connection is refused while the old request finishes');
   const answer = await inFlight;
   assert.equal(answer.status, 201, 'the request in flight was answered');
@@ -90,7 +81,7 @@ test('SIGTERM leaves queued submissions in the default store; a restarted instan
 
   await hook('DELETE', '/faults');
   const second = await startInstance(dir);
-  const state = await eventually(async () => {
+  const state = await waitUntil(async () => {
     const current = await hook('GET', '/state');
     return current.conversations.length >= keys.length ? current : undefined;
   }, 'the restarted instance delivering the queue');
@@ -113,13 +104,13 @@ test('SIGTERM starts no queued submission: a delivery that has not made its cont
   await hook('POST', '/faults', { route: 'POST /contacts', status: 429 });
   const key = randomUUID();
   assert.equal((await postLead(proxy.url, key)).status, 202);
-  const seenBefore = await eventually(async () => {
+  const seenBefore = await waitUntil(async () => {
     const count = await contactPosts();
     return count >= 3 ? count : undefined;
   }, 'the queued delivery asking Intercom again');
   const exited = new Promise<number | null>((resolve) => proxy.child.once('exit', (code) => resolve(code)));
   proxy.child.kill('SIGTERM');
-  await eventually(() => (proxy.output().includes('"shutting_down"') ? true : undefined), 'the shutting_down line');
+  await waitUntil(() => (proxy.output().includes('"shutting_down"') ? true : undefined), 'the shutting_down line');
   const atSignal = await contactPosts();
   assert.equal(await exited, 0);
   assert.match(proxy.output(), /"stopped"/);
@@ -129,7 +120,7 @@ test('SIGTERM starts no queued submission: a delivery that has not made its cont
 
   await hook('DELETE', '/faults');
   const next = await startInstance(dir);
-  const state = await eventually(async () => {
+  const state = await waitUntil(async () => {
     const current = await hook('GET', '/state');
     return current.conversations.length >= 1 ? current : undefined;
   }, 'the next instance delivering it');
@@ -146,7 +137,7 @@ test('SIGTERM lets a queued delivery whose contact exists finish its conversatio
   assert.equal((await postLead(proxy.url)).status, 202);
   await hook('DELETE', '/faults');
   await hook('POST', '/faults', { route: 'POST /conversations', delayMs: 1_500, times: 1 });
-  await eventually(async () => ((await hook('GET', '/state')).contacts.length === 1 ? true : undefined), 'the queued delivery making its contact');
+  await waitUntil(async () => ((await hook('GET', '/state')).contacts.length === 1 ? true : undefined), 'the queued delivery making its contact');
   const exited = new Promise<number | null>((resolve) => proxy.child.once('exit', (code) => resolve(code)));
   proxy.child.kill('SIGTERM');
   assert.equal(await exited, 0);
@@ -156,4 +147,19 @@ test('SIGTERM lets a queued delivery whose contact exists finish its conversatio
   const state = await hook('GET', '/state');
   assert.equal(state.contacts.length, 1);
   assert.equal(state.conversations.length, 1, 'its conversation exists');
+});
+
+test('SIGTERM after a slow request was answered 202 early: its delivery still ends with the conversation before the process exits', async () => {
+  await hook('POST', '/reset');
+  // The default answer budget (1.5 s): the request is answered 202 while its conversation call is still running.
+  const proxy = await startInstance(dataDir(), { LEADRELAY_RECOVERY_WAIT_MS: '' });
+  await hook('POST', '/faults', { route: 'POST /conversations', delayMs: 2_500, times: 1 });
+  const answer = await postLead(proxy.url);
+  assert.equal(answer.status, 202, 'answered before the slow call ended');
+  const exited = new Promise<number | null>((resolve) => proxy.child.once('exit', (code) => resolve(code)));
+  proxy.child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  const state = await hook('GET', '/state');
+  assert.equal(state.contacts.length, 1);
+  assert.equal(state.conversations.length, 1, 'the conversation was made before the process exited');
 });
