@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { buildLead, startStack, type Stack } from './harness.js';
+import { waitUntil } from '../support/wait.js';
 
 let stack: Stack;
 
@@ -12,16 +13,6 @@ before(async () => {
   await stack.proxy.proxy.ready;
 });
 after(() => stack.close());
-
-async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    assert.ok(Date.now() < deadline, `${what} did not happen in time`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 test('a slow POST /contacts: answered 202 queued while it runs, then delivered once; a resend gets the created answer', async () => {
   await stack.addFault({ route: 'POST /contacts', delayMs: 2_000, times: 1 });
@@ -32,11 +23,11 @@ test('a slow POST /contacts: answered 202 queued while it runs, then delivered o
   assert.equal(answer.json.status, 'queued');
   assert.equal(typeof answer.json.leadToken, 'string');
 
-  const state = await eventually(async () => {
+  const state = await waitUntil(async () => {
     const current = await stack.emulatorState();
     return current.conversations.length > 0 ? current : undefined;
   }, 'the slow call finishing the delivery');
-  const resend = await eventually(async () => {
+  const resend = await waitUntil(async () => {
     const again = await stack.post('/leads', lead, { key });
     return again.status === 201 ? again : undefined;
   }, 'the record answered 201');

@@ -10,6 +10,7 @@ import type { ClaimRequest, ClaimResult, DeadLetter, IdempotencyRecord, QueueIte
 import { RECORD_TTL_MS } from './retention.js';
 import { isSettled } from './settle-waiters.js';
 import { SCHEMA } from './sqlite-queue.js';
+import { sleep } from '../retry-policy.js';
 
 /** The part of Cloudflare's `D1Database` binding this store uses (structural, so no Workers types are needed). */
 export interface D1DatabaseLike {
@@ -170,7 +171,7 @@ export class D1Store implements Store {
       const left = deadline - Date.now();
       if (isSettled(record, now) || left <= 0 || this.#closed) return record;
       // The holder is another request, maybe in another isolate: only polling sees its settle.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.min(left, this.#pollMs, (record!.leaseUntil ?? 0) - now))));
+      await sleep(Math.max(1, Math.min(left, this.#pollMs, (record!.leaseUntil ?? 0) - now)));
     }
   }
 
