@@ -60,9 +60,11 @@ describe('<lead-relay> visible queues', () => {
     const body = { email: 'grace@example.com', hp: '', elapsedMs: 4000 };
     localStorage.setItem('leadrelay:outbox', JSON.stringify([{ key, proxy: proxy.url, body, at: Date.now() }]));
     const events: CustomEvent[] = [];
-    document.addEventListener('lr-success', (event) => events.push(event));
+    const listener = (event: Event) => events.push(event as CustomEvent);
+    document.addEventListener('lr-success', listener);
     const el = await renderWidget(html`<lead-relay proxy=${proxy.url} fields="email"></lead-relay>`);
     await waitFor(() => events.length > 0, 'lr-success for the resent submission');
+    document.removeEventListener('lr-success', listener);
     expect(events[0]!.detail).to.deep.equal({ status: 'created', conversationId: events[0]!.detail.conversationId, resent: true });
     expect(events[0]!.detail.conversationId).to.match(/^conversation-/);
     expect(events[0]!.target).to.equal(el);
