@@ -1,4 +1,5 @@
 // The `leadrelay-render` command: prints the prerendered snippet for the given attributes, and what a CSP must allow.
+import { readFileSync } from 'node:fs';
 import { LEAD_RELAY_ATTRIBUTES, prerenderLeadRelay, type LeadRelayAttributes } from './render-lead-relay.js';
 
 const HELP = `leadrelay-render --proxy URL [--name value …]
@@ -9,6 +10,8 @@ Prints <lead-relay> prerendered (declarative shadow DOM) for these attributes: p
 Attributes, one --name value flag each: ${LEAD_RELAY_ATTRIBUTES.map((name) => `--${name}`).join(', ')}.
   --page  the page the snippet goes on (/contact.html): a lead sent without JavaScript records it (browsers tell a
           proxy on another origin only your site's origin)
+  --questions FILE  the proxy's questions file (LEADRELAY_QUESTIONS): the form --form names (else the default one)
+          is drawn in, so it paints with the page and posts its answers without JavaScript
   --csp   print only the style-src sources a Content-Security-Policy must add
 
 On stderr: the style-src sources to add under a strict Content-Security-Policy.`;
@@ -24,14 +27,16 @@ export function parseRenderArgs(args: string[]): { attributes: LeadRelayAttribut
       continue;
     }
     const [name, inline] = flag.replace(/^--/, '').split(/=(.*)/s);
-    if (!flag.startsWith('--') || !(name === 'page' || (LEAD_RELAY_ATTRIBUTES as readonly string[]).includes(name))) {
+    if (!flag.startsWith('--') || !(name === 'page' || name === 'questions' || (LEAD_RELAY_ATTRIBUTES as readonly string[]).includes(name))) {
       throw new TypeError(`unknown option ${flag} (see --help)`);
     }
     const value = inline ?? args[(index += 1)];
     if (value === undefined) throw new TypeError(`${flag} needs a value`);
     attributes[name] = value;
   }
-  return { attributes: attributes as LeadRelayAttributes, cspOnly };
+  const file = attributes.questions;
+  const questions: unknown = file === undefined ? undefined : JSON.parse(readFileSync(file, 'utf8'));
+  return { attributes: { ...attributes, ...(file === undefined ? {} : { questions }) } as LeadRelayAttributes, cspOnly };
 }
 
 export async function main(args: string[]): Promise<number> {

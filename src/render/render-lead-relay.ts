@@ -10,6 +10,9 @@
 //   success_url                   hidden, only with the `success-url` attribute: where to go after a 303
 //   phoneCountry                  hidden, only with the `phone-country` attribute
 //   page                          hidden, only with the `page` option: the page's path or URL (see below)
+//   <question name>               with the `questions` option: each question of the form under its name (a ticked
+//                                 checkbox `on`, checkboxes the name once per ticked box; hidden ones are not drawn)
+//   form, questions               hidden, with `questions`: the form's name and the hash of its definition
 // There is no elapsedMs on this path: the fill time needs JavaScript.
 import { createHash } from 'node:crypto';
 import { LitElementRenderer, render } from '@lit-labs/ssr';
@@ -17,6 +20,7 @@ import { collectResult } from '@lit-labs/ssr/lib/render-result.js';
 import { html, unsafeStatic } from 'lit/static-html.js';
 import { LeadRelay } from '../widget/lead-relay.js';
 import { baseLocale, loadMessages } from '../widget/messages.js';
+import { addQuestionsMarkup, questionsForRender } from './render-questions.js';
 
 /** Every attribute <lead-relay> reads, as written in HTML. */
 export const LEAD_RELAY_ATTRIBUTES = [
@@ -35,6 +39,9 @@ export const LEAD_RELAY_ATTRIBUTES = [
   'preview-state',
   'strings',
   'id',
+  'form',
+  'captcha',
+  'turnstile-site-key',
 ] as const;
 export type LeadRelayAttribute = (typeof LEAD_RELAY_ATTRIBUTES)[number];
 export type LeadRelayAttributes = Partial<Record<LeadRelayAttribute, string>> & {
@@ -45,6 +52,11 @@ export type LeadRelayAttributes = Partial<Record<LeadRelayAttribute, string>> & 
    * site's origin (their default Referrer-Policy), and the proxy records no page rather than that one.
    */
   page?: string;
+  /**
+   * Not an attribute: the proxy's questions file (its parsed JSON, as `LEADRELAY_QUESTIONS` holds it). The form the
+   * `form` attribute names (the default one without it) is drawn into the snippet and works without JavaScript.
+   */
+  questions?: unknown;
 };
 
 /** The snippet, and what a page under a Content-Security-Policy must allow for it. */
@@ -100,7 +112,7 @@ function addPageField(text: string, page: string): string {
 function check(attributes: LeadRelayAttributes): void {
   if (attributes.page !== undefined) checkPage(attributes.page);
   for (const name of Object.keys(attributes)) {
-    if (name === 'page') continue;
+    if (name === 'page' || name === 'questions') continue;
     if (!(LEAD_RELAY_ATTRIBUTES as readonly string[]).includes(name)) {
       throw new TypeError(`<lead-relay> has no attribute "${name}" (it has: ${LEAD_RELAY_ATTRIBUTES.join(', ')})`);
     }
@@ -116,15 +128,24 @@ function check(attributes: LeadRelayAttributes): void {
 export async function prerenderLeadRelay(attributes: LeadRelayAttributes): Promise<PrerenderedLeadRelay> {
   check(attributes);
   // No trailing slash: the form's action is `${proxy}/leads` (the widget's own calls tolerate one; a form cannot).
-  const { page, ...elementAttributes } = attributes;
-  const all: Record<string, string | undefined> = { ...elementAttributes, proxy: attributes.proxy.replace(/\/+$/, ''), locale: attributes.locale || 'en' };
+  const { page, questions: file, ...elementAttributes } = attributes;
+  const questions = file === undefined ? undefined : questionsForRender(file, attributes.form);
+  const all: Record<string, string | undefined> = {
+    ...elementAttributes,
+    proxy: attributes.proxy.replace(/\/+$/, ''),
+    locale: attributes.locale || 'en',
+    ...(questions ? { form: questions.form.name } : {}),
+  };
   await loadMessages(baseLocale(all.locale)); // the pack, so the first render has this language's words
   const written = Object.entries(all)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`)
     .join('');
-  const rendered = await collectResult(render(html`<lead-relay${unsafeStatic(written)}></lead-relay>`));
-  const drawn = minifyStyle(letBrowserValidate(stripMarkers(rendered))).replace(/<lead-relay\s+/, '<lead-relay ');
+  const rendered = await collectResult(
+    render(questions ? html`<lead-relay${unsafeStatic(written)} ._questions=${questions.form} ._qview=${questions.view}></lead-relay>` : html`<lead-relay${unsafeStatic(written)}></lead-relay>`),
+  );
+  const minified = minifyStyle(letBrowserValidate(stripMarkers(rendered))).replace(/<lead-relay\s+/, '<lead-relay ');
+  const drawn = questions ? addQuestionsMarkup(minified, questions) : minified;
   const snippet = page === undefined ? drawn : addPageField(drawn, page);
   const styles = [...snippet.matchAll(/<style>([^<]*)<\/style>/g)].map((match) => match[1]);
   const styleSrc = styles.map((css) => `'sha256-${createHash('sha256').update(css).digest('base64')}'`);

@@ -35,7 +35,7 @@ export function renderForm(host: LeadRelay, state: LeadState, errors: FieldError
     <slot name="heading"><h2 part="heading" id="lr-heading">${host.heading || t('heading')}</h2></slot>
     <slot name="description"></slot>
     ${host._shown().map((field) => renderField(t, field, required.includes(field), errors[field], host._limits?.[field]))}
-    ${host._qview?.renderQuestions(host, errors as Record<string, MessageKey>)}
+    ${host._qview?._draw(host, errors as Record<string, MessageKey>)}
     ${host.consent ? renderConsent(t, host.consent, host._consentGiven, errors.consent) : nothing}
     <div class="hp" aria-hidden="true"><input name="hp" tabindex="-1" autocomplete="off" /></div>
     ${[['locale', host._l10n.lang], ['success_url', host.successUrl], ['phoneCountry', host.phoneCountry]].map(([name, value]) =>
@@ -46,7 +46,7 @@ export function renderForm(host: LeadRelay, state: LeadState, errors: FieldError
     </button>
     <div class="status" part="status" role="status">${failure || listed ? html`<p class="summary">${t(failure ?? 'summary') ?? t('error')}</p>` : nothing}${listed
         ? html`<ul class="summary">
-            ${problems.map(([field, code]) => html`<li><a href="#lr-${field}" @click=${host._jump}>${field === 'consent' ? '' : `${host._qview?.questionLabel(host, field) ?? t(field)}: `}${errorText(t, code)}</a></li>`)}
+            ${problems.map(([field, code]) => html`<li><a href="#lr-${field}" @click=${host._jump}>${field === 'consent' ? '' : `${host._qview?._label(host, field) ?? t(field)}: `}${errorText(t, code)}</a></li>`)}
           </ul>`
         : nothing}</div>
   </form>`;

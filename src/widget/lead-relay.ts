@@ -167,7 +167,7 @@ export class LeadRelay extends LitElement {
     this._restoring = afterPaint().then(() => {
       // A form with questions: the code that draws them, which takes the definition a prerendered snippet baked in or
       // fetches it (questions-view.ts). Not before first paint; on the server the render entry hands both over.
-      if (this.form) import('./questions-view.js').then((module) => module.attach(this), () => 0);
+      if (this.form) void import('./questions-view.js').then((module) => module.attach(this));
       const draft = this._outbox.readDraft();
       if (!draft) return;
       // Under what the visitor may have typed meanwhile, field by field; the draft's clock started first.
@@ -203,9 +203,9 @@ export class LeadRelay extends LitElement {
 
   override render(): TemplateResult | typeof nothing {
     const { t, lang, dir, waiting } = this._l10n;
-    if (waiting) return nothing; // a moment, rather than a flash of English (see LocalizeController)
-    // A prerendered form with questions stays on screen until the code that draws them is in: no frame without them.
-    if (this._prerendered && this.form && !this._qview) return nothing;
+    // A moment, rather than a flash of English (see LocalizeController); and a prerendered form with questions stays
+    // on screen until the code that draws them is in (no frame without them).
+    if (waiting || (this._prerendered && this.form && !this._qview)) return nothing;
     // The state to draw: the real one, or the one `preview-state` forces (`invalid`: idle with every check failing).
     const preview = this.previewState;
     let state = this._state;

@@ -7,8 +7,15 @@ import { errorText } from './field-templates.js';
 import type { LeadRelay } from './lead-relay.js';
 import type { MessageKey } from './messages.js';
 
-/** What the element calls once this chunk is in (`_qview`); the render entry hands the same over on the server. */
-export type QuestionsView = Pick<typeof import('./questions-view.js'), 'renderQuestions' | 'questionLabel' | 'fetchDefinition'>;
+/**
+ * What the element calls once this chunk is in (`_qview`); the render entry hands the same over on the server.
+ * `_`-named so the bundle shortens them (first paint's code names them).
+ */
+export interface QuestionsView {
+  _draw: typeof renderQuestions;
+  _label: typeof questionLabel;
+  _refetch: typeof fetchDefinition;
+}
 
 /**
  * What questions add to the element's styles, with the same --lr-* properties (the element's own private copies):
@@ -108,7 +115,7 @@ export async function attach(host: LeadRelay): Promise<void> {
     const target = event.target as HTMLInputElement;
     if (target.type === 'checkbox' && target.name !== 'consent') host._values = { ...host._values, [target.name]: tick(host, target) as string };
   });
-  host._qview = { renderQuestions, questionLabel, fetchDefinition };
+  host._qview = { _draw: renderQuestions, _label: questionLabel, _refetch: fetchDefinition };
   host.requestUpdate();
 }
 

@@ -134,7 +134,7 @@ function settle(host: LeadRelay, key: string, outcome: SendOutcome): void {
     // Built-in fields, and the form's questions (by name): each error is shown at its field.
     for (const [field, code] of Object.entries(error.fields ?? {})) if (code && (field in FIELD_TYPES || answers?.isQuestion(host, field))) errors[field as LeadField] = code;
     // Drawn from an older questions file: fetch the current one and draw it; what was typed stays for the next Send.
-    if (error.code === 'questions_changed') void host._qview?.fetchDefinition(host).catch(() => undefined);
+    if (error.code === 'questions_changed') void host._qview?._refetch(host).catch(() => undefined);
     host._errors = errors;
     host._failure = error.code as MessageKey; // a code without a sentence of its own reads as the generic error
     host._state = 'error';

@@ -59,9 +59,8 @@ const cloudflareRequests = () =>
   document.querySelectorAll('script[src*="challenges.cloudflare.com"]').length;
 
 describe('<lead-relay captcha="turnstile">', () => {
-  let stub: Stub;
-  before(() => (stub = stubTurnstile()));
-  after(() => stub.restore());
+  // For the whole file (each test file has a page of its own), as Cloudflare's script stays once a page loaded it.
+  const stub = stubTurnstile();
   beforeEach(() => {
     forgetStorage();
     stub.calls = [];
