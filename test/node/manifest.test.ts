@@ -26,7 +26,7 @@ test('the manifest lists every attribute of <lead-relay> and no internal state',
   assert.ok(element, 'lead-relay is in custom-elements.json');
   assert.deepEqual(
     names(element.attributes),
-    ['consent', 'fields', 'heading', 'locale', 'mode', 'phone-country', 'preview-state', 'proxy', 'required', 'strings', 'submit-label', 'success-message', 'success-url', 'theme'],
+    ['captcha', 'consent', 'fields', 'form', 'heading', 'locale', 'mode', 'phone-country', 'preview-state', 'proxy', 'required', 'strings', 'submit-label', 'success-message', 'success-url', 'theme', 'turnstile-site-key'],
   );
   assert.equal(element.members?.some((member) => member.name.startsWith('_') || member.privacy === 'private'), false);
 });

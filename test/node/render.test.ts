@@ -137,5 +137,6 @@ test('without JavaScript the browser checks required fields itself: the snippet\
 
 test('the attributes renderLeadRelay and leadrelay-render accept are exactly the element\'s own, plus id', () => {
   const observed = (LeadRelay as unknown as { observedAttributes: string[] }).observedAttributes;
-  assert.deepEqual([...LEAD_RELAY_ATTRIBUTES].sort(), [...observed, 'id'].sort());
+  // captcha and turnstile-site-key are read with getAttribute by the submit code (no property on first paint).
+  assert.deepEqual([...LEAD_RELAY_ATTRIBUTES].sort(), [...observed, 'id', 'captcha', 'turnstile-site-key'].sort());
 });
