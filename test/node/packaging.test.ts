@@ -73,7 +73,16 @@ test('nothing from the workshop ships: sources, tests, demo, benches, examples, 
   );
   assert.deepEqual(workshop, []);
   const topLevel = new Set([...files].map((path) => path.split('/')[0]));
-  assert.deepEqual([...topLevel].sort(), ['README.md', 'bin', 'custom-elements.json', 'dist', 'docs', 'package.json']);
+  assert.deepEqual([...topLevel].sort(), ['README.md', 'SECURITY.md', 'bin', 'custom-elements.json', 'dist', 'docs', 'package.json']);
+});
+
+test('every page the README links to ships with it, so the links work from node_modules too', async () => {
+  const { files } = await packed;
+  const readme = readFileSync(`${root}README.md`, 'utf8');
+  // DEVELOPERS.md is for people working on a clone of the repository, where it is; it does not ship.
+  const linked = [...readme.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)].map((match) => match[1]!).filter((href) => !/^[a-z]+:/.test(href) && href !== 'DEVELOPERS.md');
+  assert.ok(linked.some((href) => href.startsWith('docs/')), 'the README links its docs pages');
+  for (const href of linked) assert.ok(files.has(bare(href)), `${href} is packed`);
 });
 
 test('the tarball stays under 450 KB (its size today: about 370 KB, 160 KB of it the README picture)', async () => {
