@@ -49,6 +49,18 @@ export function invalidFields(fields: FieldErrors): ProxyError {
   return new ProxyError(400, 'invalid_field', 'Some fields are missing or invalid.', fields);
 }
 
+/** 422 for an Idempotency-Key (or a derived submission id) already used for a different body. */
+export function idempotencyKeyReused(): ProxyError {
+  return new ProxyError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different submission.');
+}
+
+/** 409 while another request (or the drain loop) holds the same Idempotency-Key's claim. */
+export function idempotencyInProgress(): ProxyError {
+  return new ProxyError(409, 'idempotency_in_progress', 'This submission is being processed by another request.', undefined, {
+    'retry-after': '1',
+  });
+}
+
 /**
  * A setting that cannot work, refused before the proxy serves anything. `setting` names it (the option and its
  * environment variable), `problem` says what is wrong with it, `fix` what to do. It never carries the setting's

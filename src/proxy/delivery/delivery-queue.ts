@@ -15,14 +15,14 @@
 // process may be gone before it could finish.
 import { randomUUID } from 'node:crypto';
 import { ProxyError } from '../errors.js';
-import { keepClaim, progressFor, startHeartbeat, type Progress } from './idempotency.js';
+import { runExactlyOnce, startHeartbeat, type OnceOutcome, type Progress } from './idempotency.js';
 import { assumeContactMayExist, DataAttributeMissing, deliverLead, IntercomRefusal, type DeliveryBudget } from './lead-delivery.js';
 import { leadRecordKey } from './lead-resolver.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
 import { DeliveryDeferred } from './recovery.js';
 import { submissionReference } from '../intercom/submission-reference.js';
-import type { QueueItem } from '../store/index.js';
+import type { QueueItem, StoredAnswer } from '../store/index.js';
 import { backoffDelay } from '../retry-policy.js';
 
 /** The delivery queue of POST /leads in the store. */
@@ -170,68 +170,75 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
   const { store } = deps;
   const { leaseMs } = deps.options;
   const queued = JSON.parse(item.payload) as QueuedLead;
-  const key = leadRecordKey(queued.submissionId);
   const stopItemHeartbeat = startHeartbeat(() => store.extendLease(LEADS_QUEUE, item.id, owner, leaseMs), leaseMs);
-  // One claim owner per delivery: the claim fences this delivery's step writes, not the instance's.
-  const claimOwner = randomUUID();
+  const trace: RequestTrace = { intercomRequestIds: [] };
   try {
-    const claim = await store.claim(key, { fingerprint: queued.fingerprint, owner: claimOwner, leaseMs });
-    if (claim.outcome === 'done') {
-      await store.ack(LEADS_QUEUE, item.id, owner);
-      return;
-    }
-    if (claim.outcome === 'mismatch') {
-      // The key now holds another submission (its record was lost, then claimed for a different body): this one
-      // cannot be delivered under it, and is kept for an operator rather than dropped.
-      await moveToDeadLetters(deps, item, owner, 'idempotency_key_reused', logger);
-      return;
-    }
-    if (claim.outcome === 'busy') {
-      // A request with the same key is working on it right now; its answer settles the record.
-      await store.retryLater(LEADS_QUEUE, item.id, owner, Date.now() + 200);
-      return;
-    }
-    const progress = progressFor(store, key, claimOwner, claim.record, leaseMs);
-    const stopClaimHeartbeat = keepClaim(store, key, claimOwner, leaseMs);
-    const trace: RequestTrace = { intercomRequestIds: [] };
-    const budget: DeliveryBudget = {
-      // Never keep one delivery trying longer than the longest wait between deliveries (compressed in tests).
-      deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queueRetry?.maxMs ?? DELIVERY_BUDGET_MS),
-      rateWaitMs: DRAIN_RATE_WAIT_MS,
-    };
-    // deliverLead reads the deadline before every wait, and a wait in progress ends on the abort: on stop, a begun
-    // delivery gets the grace period, another none.
-    const abort = new AbortController();
-    budget.signal = abort.signal;
-    let graceTimer: ReturnType<typeof setTimeout> | undefined;
-    const unlisten = shutdown?.onStop(() => {
-      const begun = contactBegun(progress);
-      budget.deadline = begun ? Math.min(budget.deadline, shutdown.until) : Date.now();
-      if (!begun) abort.abort(new StoppedBeforeContact());
-      else graceTimer = setTimeout(() => abort.abort(new StoppedBeforeContact()), Math.max(0, shutdown.until - Date.now()));
-    });
+    let outcome: OnceOutcome;
     try {
-      if (shutdown?.stopping && !contactBegun(progress)) throw new StoppedBeforeContact();
-      // A queued submission's record holds steps (at least the queued lead token, leads.ts): one with none is new, and
-      // the steps expired with the old one (a dead letter retried weeks later). A false alarm costs one search.
-      if (Object.keys(claim.record.steps).length === 0 && !claim.record.pendingStep) await assumeContactMayExist(progress);
-      const answer = await deliverLead(deps, queued.submission, queued.submissionId, shutdown ? gateContact(progress, shutdown) : progress, trace, budget);
-      stopClaimHeartbeat();
-      await store.complete(key, claimOwner, answer);
-      await store.ack(LEADS_QUEUE, item.id, owner);
-      const line: Record<string, unknown> = { event: 'queue_delivered', waitedMs: Date.now() - item.enqueuedAt, attempts: item.attempts + 1 };
-      if (trace.leadTokenIgnored) line.leadTokenIgnored = true;
-      logger(line);
+      // A claim owner of its own per delivery (the runner's default): it fences this delivery's step writes, not the
+      // instance's. Busy is not waited for: the item is looked at again shortly.
+      outcome = await runExactlyOnce(store, leadRecordKey(queued.submissionId), queued.fingerprint, { leaseMs, waitMs: 0, onBusy: 'later' }, (progress) =>
+        deliverClaimed(deps, queued, progress, trace, shutdown),
+      );
     } catch (error) {
-      stopClaimHeartbeat();
-      await store.release(key, claimOwner).catch(() => undefined);
       await settleFailure(deps, item, owner, error, logger, shutdown);
-    } finally {
-      unlisten?.();
-      clearTimeout(graceTimer);
+      return;
+    }
+    switch (outcome.kind) {
+      case 'done': {
+        await store.ack(LEADS_QUEUE, item.id, owner);
+        if (outcome.replayed) return;
+        const line: Record<string, unknown> = { event: 'queue_delivered', waitedMs: Date.now() - item.enqueuedAt, attempts: item.attempts + 1 };
+        if (trace.leadTokenIgnored) line.leadTokenIgnored = true;
+        logger(line);
+        return;
+      }
+      case 'mismatch':
+        // The key now holds another submission (its record was lost, then claimed for a different body): this one
+        // cannot be delivered under it, and is kept for an operator rather than dropped.
+        await moveToDeadLetters(deps, item, owner, 'idempotency_key_reused', logger);
+        return;
+      case 'busy':
+        // A request with the same key is working on it right now; its answer settles the record.
+        await store.retryLater(LEADS_QUEUE, item.id, owner, Date.now() + 200);
+        return;
+      case 'lost':
+        // Lost the idempotency lease (a slow store): someone else holds the record now; look again shortly.
+        await store.retryLater(LEADS_QUEUE, item.id, owner, Date.now() + 500);
+        return;
     }
   } finally {
     stopItemHeartbeat();
+  }
+}
+
+/** The delivery under a held claim, bounded by the loop's budget and stopped by its shutdown. */
+async function deliverClaimed(deps: ProxyDeps, queued: QueuedLead, progress: Progress, trace: RequestTrace, shutdown?: DeliveryStop): Promise<StoredAnswer> {
+  const budget: DeliveryBudget = {
+    // Never keep one delivery trying longer than the longest wait between deliveries (compressed in tests).
+    deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queueRetry?.maxMs ?? DELIVERY_BUDGET_MS),
+    rateWaitMs: DRAIN_RATE_WAIT_MS,
+  };
+  // deliverLead reads the deadline before every wait, and a wait in progress ends on the abort: on stop, a begun
+  // delivery gets the grace period, another none.
+  const abort = new AbortController();
+  budget.signal = abort.signal;
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const unlisten = shutdown?.onStop(() => {
+    const begun = contactBegun(progress);
+    budget.deadline = begun ? Math.min(budget.deadline, shutdown.until) : Date.now();
+    if (!begun) abort.abort(new StoppedBeforeContact());
+    else graceTimer = setTimeout(() => abort.abort(new StoppedBeforeContact()), Math.max(0, shutdown.until - Date.now()));
+  });
+  try {
+    if (shutdown?.stopping && !contactBegun(progress)) throw new StoppedBeforeContact();
+    // A queued submission's record holds steps (at least the queued lead token, leads.ts): one with none is new, and
+    // the steps expired with the old one (a dead letter retried weeks later). A false alarm costs one search.
+    if (Object.keys(progress.steps).length === 0 && !progress.pendingStep) await assumeContactMayExist(progress);
+    return await deliverLead(deps, queued.submission, queued.submissionId, shutdown ? gateContact(progress, shutdown) : progress, trace, budget);
+  } finally {
+    unlisten?.();
+    clearTimeout(graceTimer);
   }
 }
 
@@ -246,11 +253,6 @@ async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, er
   if (error instanceof StoppedBeforeContact || (shutdown?.stopping && !(error instanceof IntercomRefusal))) {
     await store.retryLater(LEADS_QUEUE, item.id, owner, Date.now());
     logger({ event: 'delivery_retry', reason: 'shutting_down', attempt: item.attempts + 1, retryInMs: 0, submissionRef: submissionReference(deps.options.secret, item.id) });
-    return;
-  }
-  // Lost the idempotency lease (a slow store): someone else holds the record now; look again shortly.
-  if (error instanceof ProxyError && error.code === 'idempotency_in_progress') {
-    await store.retryLater(LEADS_QUEUE, item.id, owner, Date.now() + 500);
     return;
   }
   const reason = failureReason(error);

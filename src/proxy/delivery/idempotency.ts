@@ -1,6 +1,5 @@
 // Exactly-once work per Idempotency-Key: claim the key, resume from recorded steps, replay the stored answer.
 import { randomUUID } from 'node:crypto';
-import { ProxyError } from '../errors.js';
 import type { IdempotencyRecord, RecordStore, StoredAnswer } from '../store/index.js';
 
 export interface OnceOptions {
@@ -10,8 +9,15 @@ export interface OnceOptions {
    * step left pending goes through recovery (recovery.ts), so a slow holder losing its lease cannot duplicate.
    */
   leaseMs: number;
-  /** How long a concurrent duplicate waits for the first caller's answer before answering 409. */
+  /** How long a concurrent duplicate waits for the first caller's answer before answering busy. */
   waitMs: number;
+  /**
+   * What to do while another holder works on the key: 'wait' (a request: up to `waitMs` for its answer) or 'later'
+   * (the drain loop: answer busy at once, the item is looked at again shortly). Default 'wait'.
+   */
+  onBusy?: 'wait' | 'later';
+  /** A fixed claim owner (default: a new one per run); every step write is fenced by it. */
+  owner?: string;
 }
 
 /** What the work sees: the steps done by earlier attempts, and a way to record the next one. */
@@ -35,21 +41,57 @@ export interface OnceResult {
   replayed: boolean;
 }
 
-/** 422 for an Idempotency-Key (or a derived submission id) already used for a different body. */
-export function keyReused(): ProxyError {
-  return new ProxyError(422, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different submission.');
-}
+/**
+ * How one exactly-once run ended. `busy`: another holder works on the key (still, after `waitMs`); `mismatch`: the
+ * key was used for another fingerprint; `lost`: this run's lease was taken over while it worked (its steps stand,
+ * whoever holds the record now resumes from them). The caller decides what each means (an HTTP status, a retry).
+ */
+export type OnceOutcome = ({ kind: 'done' } & OnceResult) | { kind: 'busy' } | { kind: 'mismatch' } | { kind: 'lost' };
 
-function lostLease(): ProxyError {
-  return new ProxyError(409, 'idempotency_in_progress', 'This submission is being processed by another request.', undefined, {
-    'retry-after': '1',
-  });
+/** Thrown by a fenced step write once the lease is gone; runExactlyOnce turns it into `{ kind: 'lost' }`. */
+export class LeaseLost extends Error {
+  constructor() {
+    super('the idempotency lease was taken over');
+    this.name = 'LeaseLost';
+  }
 }
 
 /**
- * Run `work` at most once to completion for `key`. A concurrent request with the same key waits for the answer;
- * a request after a failure resumes from the last recorded step; another body under the same key is refused.
+ * The one exactly-once runner: claim `key`, run `work` with the recorded steps under a renewed lease, then complete
+ * the record with its answer (or release the claim when `work` throws, rethrowing). Every other outcome is returned.
  */
+export async function runExactlyOnce(
+  store: RecordStore,
+  key: string,
+  fingerprint: string,
+  options: OnceOptions,
+  work: (progress: Progress) => Promise<StoredAnswer>,
+): Promise<OnceOutcome> {
+  const owner = options.owner ?? randomUUID();
+  const deadline = Date.now() + options.waitMs;
+  for (;;) {
+    const claim = await store.claim(key, { fingerprint, owner, leaseMs: options.leaseMs });
+    if (claim.outcome === 'mismatch') return { kind: 'mismatch' };
+    if (claim.outcome === 'done') return { kind: 'done', answer: claim.record.answer!, replayed: true };
+    if (claim.outcome === 'busy') {
+      const left = deadline - Date.now();
+      if (options.onBusy === 'later' || left <= 0) return { kind: 'busy' };
+      await store.waitForSettled(key, left);
+      continue;
+    }
+    return workWithLease(store, key, owner, claim.record, options.leaseMs, work);
+  }
+}
+
+/** Raised by runOnce for any outcome but done (its callers treat those as errors). */
+export class OnceNotDone extends Error {
+  constructor(readonly kind: 'busy' | 'mismatch' | 'lost') {
+    super(`exactly-once run not done: ${kind}`);
+    this.name = 'OnceNotDone';
+  }
+}
+
+/** runExactlyOnce for a caller that only wants the answer: any other outcome is thrown as OnceNotDone. */
 export async function runOnce(
   store: RecordStore,
   key: string,
@@ -57,22 +99,9 @@ export async function runOnce(
   options: OnceOptions,
   work: (progress: Progress) => Promise<StoredAnswer>,
 ): Promise<OnceResult> {
-  const owner = randomUUID();
-  const deadline = Date.now() + options.waitMs;
-  for (;;) {
-    const claim = await store.claim(key, { fingerprint, owner, leaseMs: options.leaseMs });
-    if (claim.outcome === 'mismatch') {
-      throw keyReused();
-    }
-    if (claim.outcome === 'done') return { answer: claim.record.answer!, replayed: true };
-    if (claim.outcome === 'busy') {
-      const left = deadline - Date.now();
-      if (left <= 0) throw lostLease();
-      await store.waitForSettled(key, left);
-      continue;
-    }
-    return { answer: await workWithLease(store, key, owner, claim.record, options.leaseMs, work), replayed: false };
-  }
+  const outcome = await runExactlyOnce(store, key, fingerprint, options, work);
+  if (outcome.kind !== 'done') throw new OnceNotDone(outcome.kind);
+  return { answer: outcome.answer, replayed: outcome.replayed };
 }
 
 /** The Progress of a claimed record: every write is fenced by `owner`'s lease. */
@@ -80,7 +109,7 @@ export function progressFor(store: RecordStore, key: string, owner: string, reco
   const steps = { ...record.steps };
   let pending = record.pendingStep;
   const save = async (update: { steps?: Record<string, string>; pendingStep?: string | null }) => {
-    if (!(await store.saveProgress(key, owner, update, leaseMs))) throw lostLease();
+    if (!(await store.saveProgress(key, owner, update, leaseMs))) throw new LeaseLost();
     if (update.steps) Object.assign(steps, update.steps);
     if (update.pendingStep !== undefined) pending = update.pendingStep ?? undefined;
   };
@@ -131,17 +160,18 @@ async function workWithLease(
   record: IdempotencyRecord,
   leaseMs: number,
   work: (progress: Progress) => Promise<StoredAnswer>,
-): Promise<StoredAnswer> {
+): Promise<OnceOutcome> {
   const progress = progressFor(store, key, owner, record, leaseMs);
   const stopHeartbeat = keepClaim(store, key, owner, leaseMs);
   try {
     const answer = await work(progress);
     stopHeartbeat();
-    if (!(await store.complete(key, owner, answer))) throw lostLease();
-    return answer;
+    if (!(await store.complete(key, owner, answer))) return { kind: 'lost' };
+    return { kind: 'done', answer, replayed: false };
   } catch (error) {
     stopHeartbeat();
     await store.release(key, owner).catch(() => undefined);
+    if (error instanceof LeaseLost) return { kind: 'lost' };
     throw error;
   }
 }

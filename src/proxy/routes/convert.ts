@@ -11,7 +11,8 @@ import {
 } from '../../protocol/wire.js';
 import { ProxyError, invalidFields, type FieldErrors } from '../errors.js';
 import { emailUserExternalId, IdentityError, verifyIdentity, type VerifiedUser } from '../guards/identity.js';
-import { runOnce } from '../delivery/idempotency.js';
+import { runExactlyOnce } from '../delivery/idempotency.js';
+import { onceAnswer } from './once-answer.js';
 import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
 import { invalidLeadToken, resolveLeadToken } from '../delivery/lead-resolver.js';
 import { InvalidLeadTokenError, type LeadTokenClaims } from '../guards/lead-token.js';
@@ -146,16 +147,12 @@ export function createConvertRoute(deps: ProxyDeps): RouteHandler {
       let result: ConvertResponse | undefined;
       if (claims) {
         const lead = claims;
-        const { answer } = await runOnce(
-          store,
-          conversionKey(lead, user),
-          'convert',
-          { leaseMs: LEASE_MS, waitMs: options.idempotencyWaitMs },
-          async (progress) => {
+        const { answer } = onceAnswer(
+          await runExactlyOnce(store, conversionKey(lead, user), 'convert', { leaseMs: LEASE_MS, waitMs: options.idempotencyWaitMs }, async (progress) => {
             const merged = await mergeLeadIntoVerifiedUser(ctx, lead, user, progress);
             if (avatar) await applyAvatar(ctx, merged.contactId, avatar);
             return { status: 200, body: merged };
-          },
+          }),
         );
         result = answer.body as ConvertResponse;
       }

@@ -6,8 +6,9 @@
 // only on a durable store (SQLite, Redis): on the memory store it is 503 with Retry-After and the browser keeps it.
 // There the visitor also never waits much past `recoveryWaitMs` for one slow Intercom call (answerInTime).
 import { IDEMPOTENCY_HEADER, UUID_PATTERN, type LeadResponse } from '../../protocol/wire.js';
-import { ProxyError } from '../errors.js';
-import { keyReused, runOnce, type OnceResult, type Progress } from '../delivery/idempotency.js';
+import { ProxyError, idempotencyKeyReused } from '../errors.js';
+import { runExactlyOnce, type OnceOutcome, type Progress } from '../delivery/idempotency.js';
+import { onceAnswer } from './once-answer.js';
 import { callsFor, deliverLead } from '../delivery/lead-delivery.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from '../guards/lead-request.js';
@@ -87,7 +88,7 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
   const queuedToken = existing?.steps[QUEUED_TOKEN];
   if (existing && !existing.answer && queuedToken) {
     if (existing.fingerprint !== fingerprint) {
-      throw keyReused();
+      throw idempotencyKeyReused();
     }
     return { status: 202, body: { status: 'queued', leadToken: queuedToken }, replayed: true };
   }
@@ -102,7 +103,7 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
 
   let claimed: Progress | undefined;
   try {
-    const run = runOnce(
+    const run = runExactlyOnce(
       store,
       storeKey,
       fingerprint,
@@ -126,9 +127,9 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
         }
       },
     );
-    const { answer, replayed } = store.durable
-      ? await answerInTime(deps, run, () => claimed, { submissionId, fingerprint, submission: checked.submission })
-      : await run;
+    const { answer, replayed } = onceAnswer(
+      store.durable ? await answerInTime(deps, run, () => claimed, { submissionId, fingerprint, submission: checked.submission }) : await run,
+    );
     return { status: answer.status as 201 | 202, body: answer.body as LeadResponse, replayed };
   } catch (error) {
     if (error instanceof Queued) return { status: 202, body: error.body, replayed: false };
@@ -169,7 +170,7 @@ const ANSWER_MARGIN_MS = 100;
  * finishes under the same claim; whoever leases the queued item then finds the record done (or busy, then done) and
  * drops it. Until this request holds the claim (another request with the same key is working) it waits as before.
  */
-async function answerInTime(deps: ProxyDeps, run: Promise<OnceResult>, claimed: () => Progress | undefined, item: QueuedLead): Promise<OnceResult> {
+async function answerInTime(deps: ProxyDeps, run: Promise<OnceOutcome>, claimed: () => Progress | undefined, item: QueuedLead): Promise<OnceOutcome> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deps.options.recoveryWaitMs + ANSWER_MARGIN_MS)));
   const first = await Promise.race([run, late]).finally(() => clearTimeout(timer));
@@ -187,7 +188,7 @@ async function answerInTime(deps: ProxyDeps, run: Promise<OnceResult>, claimed: 
   void settled.then(() => running.delete(settled));
   try {
     const body = await queueLead(deps, item, progress);
-    return { answer: { status: 202, body }, replayed: false };
+    return { kind: 'done', answer: { status: 202, body }, replayed: false };
   } catch {
     // The work ended meanwhile and gave the claim up: its own answer stands.
     return run;

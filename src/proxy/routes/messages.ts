@@ -1,7 +1,8 @@
 // POST /messages: a follow-up from the browser that created a lead, posted as the lead's reply to its conversation.
 import { IDEMPOTENCY_HEADER, LIMITS, UUID_PATTERN, isFilled, validateText, type MessageResponse } from '../../protocol/wire.js';
 import { ProxyError, invalidFields, type FieldErrors } from '../errors.js';
-import { runOnce } from '../delivery/idempotency.js';
+import { runExactlyOnce } from '../delivery/idempotency.js';
+import { onceAnswer } from './once-answer.js';
 import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
 import { invalidLeadToken, resolveLeadToken } from '../delivery/lead-resolver.js';
 import { InvalidLeadTokenError } from '../guards/lead-token.js';
@@ -68,12 +69,8 @@ export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
       throw new ProxyError(400, 'invalid_idempotency_key', `The ${IDEMPOTENCY_HEADER} header must be a UUID.`);
     }
     const fingerprint = createHash('sha256').update(JSON.stringify([claims.contactId, conversationId, text])).digest('base64url');
-    const { answer, replayed } = await runOnce(
-      store,
-      `messages:${key.toLowerCase()}`,
-      fingerprint,
-      { leaseMs: 60_000, waitMs: options.idempotencyWaitMs },
-      reply,
+    const { answer, replayed } = onceAnswer(
+      await runExactlyOnce(store, `messages:${key.toLowerCase()}`, fingerprint, { leaseMs: 60_000, waitMs: options.idempotencyWaitMs }, reply),
     );
     return c.json(answer.body as MessageResponse, 201, replayed ? { 'idempotent-replayed': 'true' } : {});
   };
