@@ -178,6 +178,7 @@ describe('<lead-relay> with the site\'s own questions', () => {
     await waitFor(() => el.shadowRoot!.querySelector('#lr-role_title'), 'the new question');
     await el.updateComplete;
     expect(stub.asked).to.have.length(2);
+    expect(statusText(el)).to.contain('Some fields need your attention. Correct them and send again.');
     expect(getByLabel(el, 'Company').value).to.equal('Acme');
     expect((getByLabel(el, 'Team size') as unknown as HTMLSelectElement).value).to.equal('1-10');
     expect(getByLabel(el, 'Email').value).to.equal('ada@example.com');
