@@ -150,6 +150,10 @@ export const INTERCOM_ENDPOINTS = [
   'POST /conversations/search',
   'POST /conversations/{id}/reply',
   'POST /visitors/convert',
+  'POST /companies',
+  'GET /companies',
+  'POST /contacts/{id}/companies',
+  'GET /contacts/{id}/companies',
 ] as const;
 /** The label of an Intercom call that matches no template. */
 export const OTHER_ENDPOINT = 'other';
