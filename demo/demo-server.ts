@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
-import { createProxy, type Proxy } from '../src/proxy/app.js';
+import { createProxy, MemoryStore, type Proxy, type ProxyOptions } from '../src/proxy/app.js';
 import { buildPageBundles } from './bundles.js';
 import { createDemoApi, type Backend } from './demo-api.js';
 import { servePages } from './pages.js';
+import { createQuestionsApi } from './questions-api.js';
 
 /** Where the proxy is mounted; the widget's `proxy` attribute on every demo page. */
 export const PROXY_PATH = '/api/leadrelay';
@@ -80,6 +81,20 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   let proxy: Proxy | undefined;
   const app = new Hono();
   app.all(`${PROXY_PATH}/*`, (c) => (proxy ? proxy.fetch(c.req.raw, c.env) : c.json({ error: { code: 'starting', message: 'The demo is starting.' } }, 503)));
+  // The playground's questions: the proxy is made again with the designer's file (questions-api.ts), so it serves and
+  // checks exactly what the preview draws. Mounted before the rest of /demo-api, whose 404 would answer first.
+  const questionsApi = createQuestionsApi({
+    emulator: backend.kind === 'emulator',
+    proxyPath: PROXY_PATH,
+    current: () => proxy,
+    make: (questions) => makeProxy(questions),
+    swap: async (next) => {
+      const old = proxy;
+      proxy = next;
+      await old?.close();
+    },
+  });
+  app.route('/demo-api/questions', questionsApi.routes);
   app.route('/demo-api', createDemoApi({ backend, emulatorUrl: emulator?.url, identitySecret, proxyPath: PROXY_PATH }));
   servePages(app, bundles);
 
@@ -92,23 +107,42 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${listening.port}/`;
-  proxy = createProxy({
-    accessToken: accessToken || 'emulator-token',
-    baseUrl: emulator?.url ?? env.INTERCOM_BASE_URL,
-    region: env.INTERCOM_REGION as 'us' | 'eu' | 'au' | undefined,
-    intercomVersion: env.INTERCOM_VERSION,
-    secret: env.LEADRELAY_SECRET || randomBytes(32).toString('hex'),
-    identitySecret,
-    allowedOrigins: [new URL(url).origin],
-    basePath: PROXY_PATH,
-    minFillMs: options.minFillMs,
-    logger: (line) => {
-      if (line.event === 'setup_failed' || (typeof line.status === 'number' && line.status >= 500)) warn(`proxy: ${JSON.stringify(line)}`);
-    },
-  });
+  // One store for every proxy the playground makes, so idempotency records and lead tokens outlive a change of questions.
+  const store = new MemoryStore();
+  const secret = env.LEADRELAY_SECRET || randomBytes(32).toString('hex');
+  /**
+   * A proxy with these questions, and a promise that it is set up: resolved once its data attributes exist, rejected
+   * with the clash's sentence when one of them exists with another type (set-up would retry forever, leads queued).
+   */
+  const makeProxy = (questions?: ProxyOptions['questions']): { proxy: Proxy; settled: Promise<void> } => {
+    let onClash: (message: string) => void = () => undefined;
+    const clashed = new Promise<never>((_, reject) => (onClash = (message) => reject(new Error(message))));
+    clashed.catch(() => undefined);
+    const made = createProxy({
+      accessToken: accessToken || 'emulator-token',
+      baseUrl: emulator?.url ?? env.INTERCOM_BASE_URL,
+      region: env.INTERCOM_REGION as 'us' | 'eu' | 'au' | undefined,
+      intercomVersion: env.INTERCOM_VERSION,
+      secret,
+      identitySecret,
+      allowedOrigins: [new URL(url).origin],
+      basePath: PROXY_PATH,
+      minFillMs: options.minFillMs,
+      store,
+      ...(questions ? { questions } : {}),
+      logger: (line) => {
+        if (line.event === 'data_attribute_clash') onClash(String(line.message));
+        if (line.event === 'setup_failed' || (typeof line.status === 'number' && line.status >= 500)) warn(`proxy: ${JSON.stringify(line)}`);
+      },
+    });
+    return { proxy: made, settled: Promise.race([made.ready, clashed]) };
+  };
+  proxy = makeProxy().proxy;
   const close = async () => {
     await closeServer(listening.server);
+    await questionsApi.idle();
     await proxy?.close();
+    await store.close();
     await emulator?.close();
   };
   try {
