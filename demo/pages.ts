@@ -46,13 +46,15 @@ export function servePages(app: Hono, bundles: PageBundles): void {
 
   // The playground's "Prerendered" tab: the snippet for its current settings, made the way leadrelay-render makes it.
   app.post('/prerender', async (c) => {
-    const body = (await c.req.json().catch(() => undefined)) as { attributes?: unknown } | undefined;
+    const body = (await c.req.json().catch(() => undefined)) as { attributes?: unknown; questions?: unknown } | undefined;
     const pairs = Array.isArray(body?.attributes) ? body.attributes : undefined;
     if (!pairs?.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every((part) => typeof part === 'string'))) {
       return c.json({ error: { code: 'invalid_json', message: 'Send {"attributes": [["proxy", "/api/leadrelay"], …]}.' } }, 400);
     }
     try {
-      return c.json(await prerenderLeadRelay(Object.fromEntries(pairs) as LeadRelayAttributes));
+      // With the playground's questions (their file's JSON): drawn into the snippet as leadrelay-render --questions does.
+      const questions = body?.questions === undefined || body.questions === null ? {} : { questions: body.questions };
+      return c.json(await prerenderLeadRelay({ ...(Object.fromEntries(pairs) as LeadRelayAttributes), ...questions }));
     } catch (error) {
       return c.json({ error: { code: 'invalid_attribute', message: (error as Error).message } }, 400);
     }

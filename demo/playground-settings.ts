@@ -29,6 +29,8 @@ export interface Settings {
   radius: number;
   font: string;
   spacing: number;
+  /** `default` when the designer added questions (the questions file's one form), else ''. */
+  form: string;
 }
 
 /** The widget's own defaults: a setting equal to its default is left out of the markup. */
@@ -50,6 +52,7 @@ export const DEFAULTS: Settings = {
   radius: 6,
   font: '',
   spacing: 1,
+  form: '',
 };
 
 /** Font choices for --lr-font (a `font` shorthand, so each carries a size); '' inherits the page's font. */
@@ -90,6 +93,7 @@ export function widgetAttributes(settings: Settings): [string, string][] {
     ['success-message', 'successMessage'],
     ['consent', 'consent'],
     ['phone-country', 'phoneCountry'],
+    ['form', 'form'],
     ['theme', 'theme'],
     ['preview-state', 'previewState'],
   ];
@@ -162,13 +166,21 @@ export const SCRIPT_DIR = '/leadrelay';
 /** The comment that goes with a script tag: which files to put at SCRIPT_DIR. */
 export const SERVE_COMMENT = `<!-- Serve the widget from your own site: copy node_modules/leadrelay/dist/ to ${SCRIPT_DIR}/ (the whole folder: the script loads its chunks from it) -->`;
 
+/** With questions: the proxy must have the same file (the form fetches them from it and it checks every answer). */
+const QUESTIONS_COMMENT = '<!-- form="default": your questions, from the proxy started with LEADRELAY_QUESTIONS=questions.json (the file below) -->';
+
+function withQuestions(settings: Settings, text: string): string {
+  return settings.form ? `${QUESTIONS_COMMENT}\n${text}` : text;
+}
+
 /**
  * The same snippet from the command line, run from the project that installed leadrelay: `npx -p leadrelay` uses that
  * copy, where a bare `npx leadrelay-render` outside it would fetch whatever package has that name.
  */
 export function renderCommand(settings: Settings): string {
   const quote = (value: string) => (/^[\w./:@-]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`);
-  return `npx -p leadrelay leadrelay-render ${renderAttributes(settings).map(([name, value]) => `--${name} ${quote(value)}`).join(' ')}`;
+  const questions = settings.form ? ' --questions questions.json' : '';
+  return `npx -p leadrelay leadrelay-render ${renderAttributes(settings).map(([name, value]) => `--${name} ${quote(value)}`).join(' ')}${questions}`;
 }
 
 /** The prerendered snippet: it paints with the page, moves nothing, and posts without JavaScript. */
@@ -189,10 +201,10 @@ export function prerenderedSnippet(settings: Settings, rendered: Prerendered): s
 /** The code a customer pastes to get the widget exactly as the playground shows it. */
 export function snippet(kind: SnippetKind, settings: Settings): string {
   if (kind === 'module') {
-    return `${SERVE_COMMENT}\n<script type="module" src="${SCRIPT_DIR}/leadrelay.js"></script>\n\n${elementMarkup(settings)}${styleBlock(settings)}`;
+    return withQuestions(settings, `${SERVE_COMMENT}\n<script type="module" src="${SCRIPT_DIR}/leadrelay.js"></script>\n\n${elementMarkup(settings)}${styleBlock(settings)}`);
   }
   if (kind === 'classic') {
-    return `<!-- One classic script: for tag managers and pages without modules -->\n${SERVE_COMMENT}\n<script src="${SCRIPT_DIR}/leadrelay.iife.js" defer></script>\n\n${elementMarkup(settings)}${styleBlock(settings)}`;
+    return withQuestions(settings, `<!-- One classic script: for tag managers and pages without modules -->\n${SERVE_COMMENT}\n<script src="${SCRIPT_DIR}/leadrelay.iife.js" defer></script>\n\n${elementMarkup(settings)}${styleBlock(settings)}`);
   }
   const proxy = settings.proxy.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
   return [
@@ -207,6 +219,7 @@ export function snippet(kind: SnippetKind, settings: Settings): string {
     `await convertLead({ proxy: '${proxy}', identity: { userId, email, userHash } });`,
     '',
     '<!-- your template -->',
+    ...(settings.form ? [QUESTIONS_COMMENT] : []),
     elementMarkup(settings),
   ].join('\n') + styleBlock(settings);
 }

@@ -13,17 +13,25 @@ import {
   type Settings,
   type SnippetKind,
 } from './playground-settings.js';
+import { renderQuestionList } from './playground-question-list.js';
+import { editorQuestions, questionsFile, questionsFileText, starterQuestion, type EditorQuestion, type EditorType } from './playground-questions.js';
 
 const $ = <T extends Element>(selector: string) => document.querySelector<T>(selector)!;
 
 const form = $<HTMLFormElement>('#controls');
 let live = $<HTMLElement>('#live');
-const gallery = [...document.querySelectorAll<HTMLElement>('#gallery lead-relay')];
+let gallery = [...document.querySelectorAll<HTMLElement>('#gallery lead-relay')];
 const surfaces = [$<HTMLElement>('#stage-surface'), $<HTMLElement>('#gallery-surface')];
 const code = $<HTMLElement>('#snippet-code');
 let kind: SnippetKind = 'prerendered';
 /** Counts render requests, so an answer for older settings never replaces a newer one. */
 let rendering = 0;
+
+/** The questions as the designer edits them, and whether the demo's proxy has them now (then the widgets ask them). */
+let questions: EditorQuestion[] = [];
+let questionsApplied = false;
+/** The gallery's widgets fetch their questions here: not the live proxy's URL, so they never resend its outbox. */
+const PREVIEW_PROXY = '/demo-api/questions/preview';
 
 /** The prerendered snippet is made on the server (Lit's SSR runs in Node): ask for it for these settings. */
 async function showPrerendered(settings: Settings): Promise<void> {
@@ -33,7 +41,7 @@ async function showPrerendered(settings: Settings): Promise<void> {
     const response = await fetch('/prerender', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ attributes: renderAttributes(settings) }),
+      body: JSON.stringify({ attributes: renderAttributes(settings), questions: questionsFile(questions) }),
     });
     const answer = (await response.json()) as Prerendered & { error?: { message: string } };
     if (ticket !== rendering || kind !== 'prerendered') return;
@@ -64,6 +72,7 @@ function readSettings(): Settings {
     radius: Number(text('radius')),
     font: text('font'),
     spacing: Number(text('spacing')),
+    form: questions.length ? 'default' : '',
   };
 }
 
@@ -98,9 +107,13 @@ function update(): void {
   const settings = readSettings();
   const attributes = widgetAttributes(settings);
   const properties = themeProperties(settings);
-  setAttributes(live, attributes, ['id']);
-  // The gallery shows each state inline with the same words and theme; it never sends, so it has no proxy.
-  const galleryAttributes = attributes.filter(([name]) => !['proxy', 'mode', 'preview-state'].includes(name));
+  // A widget asks for its questions only once the demo's proxy has them (until then the file may not even parse).
+  const shownAttributes = questionsApplied ? attributes : attributes.filter(([name]) => name !== 'form');
+  setAttributes(live, shownAttributes, ['id']);
+  // The gallery shows each state inline with the same words and theme; it never sends, so it has no proxy (but the
+  // preview one its questions come from).
+  const galleryAttributes: [string, string][] = shownAttributes.filter(([name]) => !['proxy', 'mode', 'preview-state'].includes(name));
+  if (questionsApplied) galleryAttributes.unshift(['proxy', PREVIEW_PROXY]);
   for (const widget of gallery) {
     setAttributes(widget, galleryAttributes, ['id', 'preview-state']);
   }
@@ -117,6 +130,9 @@ function update(): void {
     const required = form.querySelector<HTMLInputElement>(`input[name=required][value=${field}]`)!;
     required.disabled = !settings.shown.includes(field);
   }
+  const fileText = questionsFileText(questions);
+  $<HTMLElement>('#questions-file').hidden = fileText === '';
+  $<HTMLElement>('#questions-code').textContent = fileText;
   $<HTMLElement>('#prerender-note').hidden = kind !== 'prerendered';
   if (kind === 'prerendered') void showPrerendered(settings);
   else code.textContent = snippet(kind, settings);
@@ -147,14 +163,13 @@ function wireTabs(): void {
   }
 }
 
-async function copySnippet(): Promise<void> {
-  const status = $<HTMLElement>('#copy-status');
+async function copySnippet(source = code, status = $<HTMLElement>('#copy-status')): Promise<void> {
   try {
-    await navigator.clipboard.writeText(code.textContent ?? '');
+    await navigator.clipboard.writeText(source.textContent ?? '');
     status.textContent = 'Copied to the clipboard.';
   } catch {
     // No clipboard permission (an embedded or insecure page): select it so Ctrl+C / Cmd+C copies it.
-    getSelection()?.selectAllChildren(code);
+    getSelection()?.selectAllChildren(source);
     status.textContent = 'Selected: press Ctrl+C (or ⌘C) to copy.';
   }
 }
@@ -182,17 +197,124 @@ function startOver(): void {
   update();
 }
 
+/**
+ * Fresh widgets everywhere: a widget fetches its questions once, when it first paints, so new questions need new
+ * elements. The live one keeps what was typed (its draft, by page and id).
+ */
+function redrawWidgets(): void {
+  gallery = gallery.map((widget) => {
+    const fresh = document.createElement('lead-relay');
+    fresh.id = widget.id;
+    fresh.setAttribute('preview-state', widget.getAttribute('preview-state') ?? 'idle');
+    widget.replaceWith(fresh);
+    return fresh;
+  });
+  startOver();
+}
+
+const questionList = $<HTMLOListElement>('#question-list');
+const questionsStatus = $<HTMLElement>('#questions-status');
+/** Counts changes sent to the demo server, so only the newest one's answer is shown. */
+let applying = 0;
+let applyTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Give the demo's proxy the editor's questions (after a pause in typing), then redraw the widgets with them. */
+function scheduleApply(delayMs = 350): void {
+  clearTimeout(applyTimer);
+  const ticket = (applying += 1);
+  questionsStatus.textContent = 'Updating the preview…';
+  questionsStatus.classList.remove('notice--error');
+  applyTimer = setTimeout(() => void apply(ticket), delayMs);
+}
+
+async function apply(ticket: number): Promise<void> {
+  const file = questionsFile(questions);
+  let message: string;
+  let ok = false;
+  try {
+    const response = await fetch('/demo-api/questions', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ file }) });
+    const answer = (await response.json()) as { file: unknown; error?: { message: string } };
+    ok = response.ok;
+    message = answer.error ? `Not in the preview yet: ${answer.error.message}` : file ? `In the preview: ${questions.length} question${questions.length === 1 ? '' : 's'}.` : 'No questions: the built-in fields only.';
+  } catch {
+    message = 'Not in the preview: the demo server did not answer.';
+  }
+  if (ticket !== applying) return;
+  questionsStatus.textContent = message;
+  questionsStatus.classList.toggle('notice--error', !ok);
+  if (!ok) return;
+  questionsApplied = file !== null;
+  redrawWidgets();
+}
+
+function drawQuestions(): void {
+  renderQuestionList(questionList, questions, {
+    edited: (_, redraw) => {
+      if (redraw) drawQuestions();
+      scheduleApply();
+    },
+    move: (index, by) => {
+      const [moved] = questions.splice(index, 1);
+      questions.splice(index + by, 0, moved!);
+      drawQuestions();
+      questionList.querySelectorAll<HTMLElement>('.question')[index + by]?.querySelector<HTMLButtonElement>(`button[aria-label^="Move"]:not(:disabled)`)?.focus();
+      scheduleApply(0);
+    },
+    remove: (index) => {
+      questions.splice(index, 1);
+      drawQuestions();
+      $<HTMLButtonElement>('#add-question').focus();
+      scheduleApply(0);
+    },
+  });
+  update();
+}
+
+function addQuestion(): void {
+  const type = $<HTMLSelectElement>('#new-question-type').value as EditorType;
+  questions.push(starterQuestion(type, questions));
+  drawQuestions();
+  questionList.lastElementChild?.querySelector('input')?.focus();
+  scheduleApply(0);
+}
+
+/** The questions the demo server holds (a reload keeps them): into the editor, and the widgets ask for them. */
+async function loadQuestions(): Promise<void> {
+  try {
+    const state = (await (await fetch('/demo-api/questions')).json()) as { file: unknown };
+    if (!state.file || questions.length) return;
+    questions = editorQuestions(state.file);
+    questionsApplied = true;
+    drawQuestions();
+    redrawWidgets();
+  } catch {
+    // No questions to restore: the editor starts empty.
+  }
+}
+
 function watchEvents(widget: HTMLElement): void {
   for (const type of ['lr-submit', 'lr-success', 'lr-error', 'lr-queued']) widget.addEventListener(type, logEvent);
 }
 
 form.addEventListener('input', update);
 form.addEventListener('change', update);
-// `reset` fires before the controls take their defaults.
-form.addEventListener('reset', () => setTimeout(update));
+// `reset` fires before the controls take their defaults. Reset all takes the questions out too.
+form.addEventListener('reset', () =>
+  setTimeout(() => {
+    if (questions.length) {
+      questions = [];
+      drawQuestions();
+      scheduleApply(0);
+    }
+    update();
+  }),
+);
 $<HTMLButtonElement>('#copy').addEventListener('click', () => void copySnippet());
+$<HTMLButtonElement>('#copy-questions').addEventListener('click', () => void copySnippet($<HTMLElement>('#questions-code'), $<HTMLElement>('#copy-questions-status')));
+$<HTMLButtonElement>('#add-question').addEventListener('click', addQuestion);
 $<HTMLButtonElement>('#start-over').addEventListener('click', startOver);
 watchEvents(live);
 addEventListener('lr-converted', logEvent);
 wireTabs();
 update();
+void loadQuestions();
