@@ -24,7 +24,16 @@ export interface InboxContact {
   phone: string | null;
   externalId: string | null;
   customAttributes: Record<string, unknown>;
+  /** The Intercom companies the contact is attached to (a question with `"company": true` makes one). */
+  companies: InboxCompany[];
   conversations: InboxConversation[];
+}
+
+export interface InboxCompany {
+  id: string;
+  name: string;
+  /** The proxy's `leadrelay-…` id, derived from its secret and the name. */
+  companyId: string;
 }
 
 export interface Inbox {
@@ -45,7 +54,10 @@ interface EmulatorState {
     external_id: string | null;
     custom_attributes: Record<string, unknown>;
     updated_at: number;
+    companies?: { data?: { id: string }[] };
   }[];
+  /** Added by the emulator's companies module; absent from older emulators. */
+  companies?: { id: string; name: string; company_id: string }[];
   conversations: {
     id: string;
     created_at: number;
@@ -71,6 +83,7 @@ export function htmlToText(body: string | null): string {
 export function inboxFromEmulatorState(state: EmulatorState): Inbox {
   // Newest activity first; among equals (same second), the one created last first.
   const contacts = [...state.contacts].reverse().sort((a, b) => b.updated_at - a.updated_at);
+  const companies = new Map((state.companies ?? []).map((company) => [company.id, company]));
   return {
     available: true,
     contacts: contacts.map((contact) => ({
@@ -81,6 +94,10 @@ export function inboxFromEmulatorState(state: EmulatorState): Inbox {
       phone: contact.phone,
       externalId: contact.external_id,
       customAttributes: contact.custom_attributes,
+      companies: (contact.companies?.data ?? []).flatMap(({ id }) => {
+        const company = companies.get(id);
+        return company ? [{ id, name: company.name, companyId: company.company_id }] : [];
+      }),
       conversations: state.conversations
         .filter((conversation) => conversation.contacts.contacts.some((ref) => ref.id === contact.id))
         .map((conversation) => ({

@@ -39,10 +39,26 @@ export class DemoBackend extends LightElement {
   }
 }
 
+const isSet = ([, value]: [string, unknown]) => value !== null && value !== undefined && value !== '';
+
+/** LeadRelay's own attributes (page, UTM, submission reference), folded away: details, not what the lead said. */
 function attributeRows(attributes: Record<string, unknown>): TemplateResult[] {
   return Object.entries(attributes)
-    .filter(([, value]) => value !== null && value !== undefined && value !== '')
+    .filter((entry) => entry[0].startsWith('leadrelay_') && isSet(entry))
     .map(([name, value]) => html`<dt>${name.replace(/^leadrelay_/, '')}</dt><dd>${String(value)}</dd>`);
+}
+
+/**
+ * The site's own questions' answers (every other custom attribute), shown open with their Intercom type as stored:
+ * a number is a number, a tick a boolean, a date Unix seconds, ticked boxes one string.
+ */
+function answerRows(attributes: Record<string, unknown>): TemplateResult[] {
+  return Object.entries(attributes)
+    .filter((entry) => !entry[0].startsWith('leadrelay_') && isSet(entry))
+    .map(
+      ([name, value]) =>
+        html`<dt>${name}</dt><dd data-attribute=${name}>${String(value)} <span class="attribute-type">${typeof value === 'string' ? 'text' : typeof value}</span></dd>`,
+    );
 }
 
 function renderConversation(conversation: InboxConversation): TemplateResult {
@@ -61,6 +77,7 @@ function renderConversation(conversation: InboxConversation): TemplateResult {
 
 function renderContact(contact: InboxContact): TemplateResult {
   const attributes = attributeRows(contact.customAttributes);
+  const answers = answerRows(contact.customAttributes);
   return html`<li class="contact" data-contact-id=${contact.id} data-role=${contact.role}>
     <div class="contact__head">
       <span class="role role--${contact.role}">${contact.role}</span>
@@ -70,10 +87,12 @@ function renderContact(contact: InboxContact): TemplateResult {
       ${contact.email ? html`<dt>Email</dt><dd>${contact.email}</dd>` : nothing}
       ${contact.phone ? html`<dt>Phone</dt><dd>${contact.phone}</dd>` : nothing}
       ${contact.externalId ? html`<dt>External id</dt><dd>${contact.externalId}</dd>` : nothing}
+      ${contact.companies.map((company) => html`<dt>Company</dt><dd class="contact__company" title=${company.companyId}>${company.name}</dd>`)}
       <dt>Contact id</dt><dd class="mono">${contact.id}</dd>
     </dl>
+    ${answers.length ? html`<dl class="contact__answers" aria-label="Answers">${answers}</dl>` : nothing}
     ${attributes.length
-      ? html`<details class="contact__attributes"><summary>Custom attributes (${attributes.length})</summary><dl>${attributes}</dl></details>`
+      ? html`<details class="contact__attributes"><summary>LeadRelay attributes (${attributes.length})</summary><dl>${attributes}</dl></details>`
       : nothing}
     ${contact.conversations.length ? html`<ul class="conversations">${repeat(contact.conversations, (conversation) => conversation.id, renderConversation)}</ul>` : nothing}
   </li>`;
