@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/demo-server.js';
+import { parseQuestionsFile, type ChoiceQuestion } from '../../src/protocol/questions.js';
 import { SCREENSHOTS, buildVisitor, fillAndSend, inboxContact, launchChromium, watchForProblems } from './browser.js';
 
 let demo: RunningDemo;
@@ -202,7 +203,7 @@ test('the prerendered snippet sits in a fixed-height box that scrolls, and Copy 
   try {
     await page.getByRole('tab', { name: 'Prerendered' }).click();
     await page.waitForFunction(() => document.querySelector('#snippet-code')?.textContent?.includes('add to style-src'));
-    const box = page.locator('.snippet pre');
+    const box = page.locator('#snippet-panel pre');
     const size = await box.evaluate((element) => ({ height: element.clientHeight, content: element.scrollHeight, tabIndex: element.tabIndex }));
     // Less than half a phone screen, however long the snippet: it used to be 2.5 screens of wrapped CSS.
     assert.ok(size.height <= 844 / 2, `the snippet box is ${size.height}px tall`);
@@ -309,4 +310,123 @@ test('on a wide screen the settings stay in view while the page scrolls past the
   assert.ok(grid!.bottom - 900 > stage!.top + 100, 'the page did not scroll far enough to tell');
   assert.ok(controls.top >= 0 && controls.bottom <= 900, `the settings are off screen: ${JSON.stringify(controls)}`);
   await page.evaluate(() => scrollTo(0, 0));
+});
+
+// Your questions: the editor, the preview (live and every state, in every locale), the file, and a lead that sends them.
+const questionCard = (name: string) => page.locator(`#question-list .question[data-name=${name}]`);
+/** The names of the questions the live widget draws, in its order. */
+const liveQuestionNames = () =>
+  live().locator('[name=company_name], [name=interest], [name=team_size]').evaluateAll((elements) => elements.map((element) => (element as HTMLInputElement).name));
+const questionsStatus = () => page.locator('#questions-status');
+
+async function addQuestion(type: string): Promise<void> {
+  await page.getByLabel('New question').selectOption(type);
+  await page.getByRole('button', { name: 'Add question' }).click();
+}
+
+test('a designer adds, reorders and removes questions, sees them live in every state and locale, and copies the file', async () => {
+  await addQuestion('select');
+  await addQuestion('number');
+  await addQuestion('text');
+  await questionsStatus().getByText('In the preview: 3 questions.').waitFor();
+  assert.equal(await live().getAttribute('form'), 'default');
+  await live().getByRole('combobox', { name: /^Interested in/ }).waitFor();
+  await live().getByRole('spinbutton', { name: /^Team size/ }).waitFor();
+  await live().getByRole('textbox', { name: /^Company/ }).waitFor();
+  assert.deepEqual(await liveQuestionNames(), ['interest', 'team_size', 'company_name']);
+  // Every state draws them: the forms on screen, and the done states over their (hidden) form.
+  for (const state of ['idle', 'invalid', 'submitting', 'error']) {
+    await page.locator(`#state-${state}`).getByRole('combobox', { name: /^Interested in/ }).waitFor();
+  }
+  for (const state of ['success', 'queued']) await page.locator(`#state-${state} select[name=interest]`).waitFor({ state: 'attached' });
+
+  // Reorder: the company first.
+  await page.getByRole('button', { name: 'Move "Company" up' }).click();
+  await page.getByRole('button', { name: 'Move "Company" up' }).click();
+  await page.waitForFunction(() => {
+    const names = [...(document.querySelector('#live')?.shadowRoot?.querySelectorAll<HTMLInputElement>('[name=company_name], [name=interest], [name=team_size]') ?? [])].map((e) => e.name);
+    return names.join() === 'company_name,interest,team_size';
+  });
+
+  // A label per locale, seen when the preview's locale changes.
+  const company = questionCard('company_name');
+  await company.getByText('Label in other languages').click();
+  await company.getByRole('textbox', { name: 'German' }).fill('Firma');
+  await company.getByRole('textbox', { name: 'Arabic' }).fill('الشركة');
+  await page.getByLabel('Locale').selectOption('de');
+  await live().getByRole('textbox', { name: /^Firma/ }).waitFor();
+  await page.locator('#state-error').getByRole('textbox', { name: /^Firma/ }).waitFor();
+  await page.getByLabel('Locale').selectOption('ar');
+  await live().locator('[part=base][dir=rtl]').getByRole('textbox', { name: /^الشركة/ }).waitFor();
+  await page.locator('#state-idle').getByRole('textbox', { name: /^الشركة/ }).waitFor();
+  await page.getByLabel('Locale').selectOption('');
+
+  // Remove one: gone from the preview and the file.
+  await page.getByRole('button', { name: 'Remove "Team size"' }).click();
+  await questionsStatus().getByText('In the preview: 2 questions.').waitFor();
+  await page.waitForFunction(() => !document.querySelector('#live')?.shadowRoot?.querySelector('[name=team_size]') && document.querySelector('#live')?.shadowRoot?.querySelector('[name=interest]'));
+  assert.deepEqual(await liveQuestionNames(), ['company_name', 'interest']);
+
+  // The file, copied, is one the proxy reads; the snippet names its form.
+  await page.getByRole('button', { name: 'Copy file', exact: true }).click();
+  await page.locator('#copy-questions-status').getByText('Copied to the clipboard.').waitFor();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  const definition = parseQuestionsFile(JSON.parse(copied));
+  const form = definition.forms.default!;
+  assert.deepEqual(form.questions.map((question) => question.name), ['company_name', 'interest']);
+  assert.deepEqual(form.questions[0]!.label, { en: 'Company', de: 'Firma', ar: 'الشركة' });
+  assert.equal((form.questions[0] as { company?: boolean }).company, true);
+  assert.deepEqual((form.questions[1] as ChoiceQuestion).options.map((option) => option.value), ['Sales', 'Support', 'Partnership']);
+  await page.getByRole('tab', { name: 'Script tag' }).click();
+  assert.match(await snippetText(), /<lead-relay[^>]*\bform="default"/);
+  assert.match(await snippetText(), /LEADRELAY_QUESTIONS=questions\.json/);
+  await page.getByRole('tab', { name: 'Prerendered' }).click();
+  await page.waitForFunction(() => document.querySelector('#snippet-code')?.textContent?.includes('name="questions"'));
+  const prerendered = await snippetText();
+  assert.match(prerendered, /<select[^>]*name="interest"/);
+  assert.match(prerendered, /--form default --questions questions\.json/);
+});
+
+test('a bad change names the question and leaves the preview as it was', async () => {
+  const interest = questionCard('interest');
+  await interest.getByRole('textbox', { name: /^Options/ }).fill('');
+  await questionsStatus().getByText(/Question "interest" is a select question without options/).waitFor();
+  assert.equal(await live().locator('select[name=interest] option[value=Support]').count(), 1, 'the preview lost its last good questions');
+  await interest.getByRole('textbox', { name: /^Options/ }).fill('Sales\nSupport');
+  await questionsStatus().getByText('In the preview: 2 questions.').waitFor();
+});
+
+test('a lead sent from the preview lands with its answers as attributes and its company, in the inbox and in Intercom', async () => {
+  // A new lead, not the one an earlier test's submission left this browser with.
+  await page.getByRole('button', { name: 'Forget this browser' }).click();
+  await page.waitForFunction(() => document.querySelector('#live')?.shadowRoot?.querySelector('[name=interest]'));
+  await live().getByRole('textbox', { name: /^Company/ }).fill('Acme Rockets');
+  await live().getByRole('combobox', { name: /^Interested in/ }).selectOption('Support');
+  const visitor = buildVisitor({ name: 'Katherine Johnson' });
+  await fillAndSend(live(), visitor);
+  const card = await inboxContact(page, visitor.email, 'lead');
+  assert.equal((await card.locator('.contact__company').textContent())?.trim(), 'Acme Rockets');
+  assert.match((await card.locator('dd[data-attribute=interest]').textContent()) ?? '', /^Support\b/);
+  assert.match((await card.locator('dd[data-attribute=company_name]').textContent()) ?? '', /^Acme Rockets\b/);
+  assert.match((await card.locator('.message').first().textContent()) ?? '', /Interested in: Support/);
+
+  const state = (await (await fetch(`${demo.emulatorUrl}/_emulator/state`)).json()) as {
+    contacts: { email: string; custom_attributes: Record<string, unknown>; companies: { data: { id: string }[] } }[];
+    companies: { id: string; name: string }[];
+  };
+  const contact = state.contacts.find((candidate) => candidate.email === visitor.email);
+  assert.ok(contact, 'no lead in the emulator');
+  assert.equal(contact.custom_attributes.interest, 'Support');
+  assert.equal(contact.custom_attributes.company_name, 'Acme Rockets');
+  const [attached] = contact.companies.data;
+  assert.equal(state.companies.find((candidate) => candidate.id === attached?.id)?.name, 'Acme Rockets');
+
+  // Reset all takes the questions out of the editor, the proxy and the preview.
+  await page.getByRole('button', { name: 'Reset all' }).click();
+  await questionsStatus().getByText('No questions: the built-in fields only.').waitFor();
+  await page.waitForFunction(() => !document.querySelector('#live')!.hasAttribute('form'));
+  assert.equal(await page.locator('#question-list .question').count(), 0);
+  assert.equal(await page.locator('#questions-file').isVisible(), false);
+  const served = (await (await fetch(new URL('/demo-api/questions', demo.url))).json()) as { file: unknown };
+  assert.equal(served.file, null);
 });
