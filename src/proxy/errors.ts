@@ -61,6 +61,39 @@ export function idempotencyInProgress(): ProxyError {
   });
 }
 
+/** What the browser may learn of a failed Intercom call (an IntercomError has this shape). */
+export interface UpstreamFailure {
+  kind: 'http' | 'timeout' | 'network';
+  status: number;
+  retryAfterSeconds?: number;
+}
+
+/** An Intercom failure as the wire error the browser gets: nothing of Intercom's own text, never a 4xx it caused. */
+export function upstreamError(failure: UpstreamFailure): ProxyError {
+  if (failure.kind === 'timeout') return new ProxyError(504, 'upstream_unavailable', 'Intercom did not answer in time. Try again.');
+  if (failure.kind === 'network') return new ProxyError(502, 'upstream_unavailable', 'Intercom could not be reached. Try again.');
+  if (failure.status === 429) {
+    const seconds = String(Math.max(1, Math.ceil(failure.retryAfterSeconds ?? 10)));
+    return new ProxyError(503, 'upstream_unavailable', 'Intercom is busy. Try again shortly.', undefined, {
+      'retry-after': seconds,
+    });
+  }
+  if (failure.status >= 500) return new ProxyError(502, 'upstream_unavailable', 'Intercom failed to answer. Try again.');
+  return new ProxyError(502, 'upstream_rejected', 'Intercom refused the request; the proxy may be misconfigured.');
+}
+
+/** 401 for a lead token that names nothing this proxy can act on (what /messages and /convert answer for it). */
+export function invalidLeadToken(): ProxyError {
+  return new ProxyError(401, 'invalid_lead_token', 'The lead token is missing, expired or not valid for this proxy.');
+}
+
+/** 503 for a lead still waiting in the delivery queue: the same call works once it is delivered. */
+export function leadPending(): ProxyError {
+  return new ProxyError(503, 'lead_pending', 'This lead is queued for delivery to Intercom. Try again shortly.', undefined, {
+    'retry-after': '5',
+  });
+}
+
 /**
  * A setting that cannot work, refused before the proxy serves anything. `setting` names it (the option and its
  * environment variable), `problem` says what is wrong with it, `fix` what to do. It never carries the setting's

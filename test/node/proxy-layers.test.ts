@@ -100,6 +100,39 @@ test('the layer folders import each other without cycles', () => {
   assert.deepEqual(cycles, []);
 });
 
+test('routes import no Intercom client, not even a type: they call delivery, which answers results', () => {
+  const client = join(PROXY, 'intercom', 'intercom-client.ts');
+  const wrong = edges.filter(({ from, to }) => layerOf(from) === 'routes' && to === client);
+  assert.deepEqual(wrong.map(({ from, to }) => `${rel(from)} → ${rel(to)}`), []);
+});
+
+/** What a delivery file may import as a value from errors.ts: the class, to recognise one (never to build one). */
+const DELIVERY_MAY_USE_FROM_ERRORS = new Set(['ProxyError']);
+
+test('the delivery layer throws no HTTP status: it builds no ProxyError, the routes translate its results', () => {
+  const wrong: string[] = [];
+  for (const file of sourceFiles(join(PROXY, 'delivery'))) {
+    const text = readFileSync(file, 'utf8');
+    if (/new\s+ProxyError\s*\(/.test(text)) wrong.push(`${rel(file)}: new ProxyError(`);
+    if (/extends\s+ProxyError\b/.test(text)) wrong.push(`${rel(file)}: extends ProxyError`);
+    if (/\bintercomErrorToProxyError\b/.test(text)) wrong.push(`${rel(file)}: intercomErrorToProxyError`);
+    // The error builders of errors.ts (invalidFields, upstreamError, idempotencyKeyReused…) each answer a ProxyError.
+    for (const match of text.matchAll(/^\s*import\s+\{([^}]*)\}\s*from\s*['"]\.\.\/errors\.js['"]/gm)) {
+      for (const name of match[1].split(',').map((part) => part.trim()).filter(Boolean)) {
+        if (!name.startsWith('type ') && !DELIVERY_MAY_USE_FROM_ERRORS.has(name)) wrong.push(`${rel(file)}: imports ${name} from errors.ts`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test('the delivery check sees an HTTP status where one is built', () => {
+  // Guard against a scan that reads nothing: the routes do build ProxyErrors, and the same patterns find them there.
+  const routes = sourceFiles(join(PROXY, 'routes')).map((file) => readFileSync(file, 'utf8'));
+  assert.ok(routes.some((text) => /new\s+ProxyError\s*\(/.test(text)));
+  assert.ok(sourceFiles(join(PROXY, 'delivery')).length >= 5);
+});
+
 test('the checker sees a back-up import when one exists', () => {
   // Guard against a checker that silently finds no imports at all.
   assert.ok(edges.length > 50, `only ${edges.length} imports found in src/proxy`);

@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LeadResponse } from '../../protocol/wire.js';
 import { DataAttributeClashError, ensureDataAttributes, isMissingDataAttribute, leadCustomAttributes, questionDataAttributes } from '../intercom/data-attributes.js';
 import { companyReference } from '../intercom/company-reference.js';
-import { ProxyError } from '../errors.js';
+import type { UpstreamFailure } from '../errors.js';
 import type { Progress } from './idempotency.js';
-import { IntercomError, intercomErrorToProxyError, type IntercomCallOptions } from '../intercom/intercom-client.js';
+import { IntercomError, type IntercomCallOptions } from '../intercom/intercom-client.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import { reusableLead } from './lead-resolver.js';
 import { signLeadToken, verificationSecrets } from '../guards/lead-token.js';
@@ -81,14 +81,17 @@ export class DataAttributeTypeClash extends DeliveryDeferred {
 }
 
 /**
- * Intercom refused the submission for good (a 4xx other than 404, 409, 429): the browser gets the wire error, and
- * the delivery queue moves the item to the dead letters with `reason` (Intercom's status and code, never its text).
+ * Intercom refused the submission for good (a 4xx other than 404, 409, 429): the route answers the browser with the
+ * wire error of `failure`, and the delivery queue moves the item to the dead letters with `reason` (Intercom's
+ * status and code, never its text).
  */
-export class IntercomRefusal extends ProxyError {
+export class IntercomRefusal extends Error {
   readonly reason: string;
+  readonly failure: UpstreamFailure;
   constructor(error: IntercomError) {
-    const wire = intercomErrorToProxyError(error);
-    super(wire.status, wire.code, wire.message, undefined, wire.headers);
+    super('Intercom refused the submission');
+    this.name = 'IntercomRefusal';
+    this.failure = { kind: error.kind, status: error.status, retryAfterSeconds: error.retryAfterSeconds };
     this.reason = `intercom_refused ${error.status}${error.intercomCode ? ` ${error.intercomCode}` : ''}`;
   }
 }

@@ -1,7 +1,6 @@
 // resolveLeadToken: a lead token's contact and conversation, also for a token handed out while the lead was queued.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ProxyError } from '../errors.js';
 import { IntercomError } from '../intercom/intercom-client.js';
 import { InvalidLeadTokenError, PendingLeadTokenError, verificationSecrets, verifyLeadToken, type LeadTokenClaims } from '../guards/lead-token.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
@@ -76,29 +75,21 @@ export async function resolveLead(deps: Pick<ProxyDeps, 'store' | 'intercom' | '
   }
 }
 
-/** 401 for a lead token that names nothing this proxy can act on (what /messages and /convert answer for it). */
-export function invalidLeadToken(): ProxyError {
-  return new ProxyError(401, 'invalid_lead_token', 'The lead token is missing, expired or not valid for this proxy.');
-}
-
-/** 503 for a lead still waiting in the delivery queue: the same call works once it is delivered. */
-export function leadPending(): ProxyError {
-  return new ProxyError(503, 'lead_pending', 'This lead is queued for delivery to Intercom. Try again shortly.', undefined, {
-    'retry-after': '5',
-  });
-}
-
 /**
  * Verify a lead token and answer its full claims. A queued submission's token (no contact yet) waits up to
- * `waitMs` for delivery, then throws 503 lead_pending. Invalid tokens throw InvalidLeadTokenError as verifyLeadToken.
+ * `waitMs` for delivery, then answers 'pending'. Invalid tokens throw InvalidLeadTokenError as verifyLeadToken.
  */
-export async function resolveLeadToken(deps: Pick<ProxyDeps, 'store' | 'intercom' | 'options'>, token: unknown, waitMs = 10_000): Promise<LeadTokenClaims> {
+export async function resolveLeadToken(
+  deps: Pick<ProxyDeps, 'store' | 'intercom' | 'options'>,
+  token: unknown,
+  waitMs = 10_000,
+): Promise<LeadTokenClaims | 'pending'> {
   try {
     return await verifyLeadToken(token, verificationSecrets(deps.options));
   } catch (error) {
     if (!(error instanceof PendingLeadTokenError)) throw error;
     const resolved = await resolveLead(deps, error.claims.submissionId, waitMs);
-    if (resolved === 'pending') throw leadPending();
+    if (resolved === 'pending') return 'pending';
     return { ...error.claims, ...resolved };
   }
 }

@@ -1,7 +1,6 @@
 // The Intercom side of sign-in: find or create the verified user, merge the lead into them, convert a Messenger
 // visitor, apply a deferred avatar. API-NOTES §4.7, §6, §9.5.
 import type { ConvertResponse } from '../../protocol/wire.js';
-import { ProxyError } from '../errors.js';
 import { normaliseEmail, type VerifiedUser } from '../guards/identity.js';
 import type { Progress } from './idempotency.js';
 import { IntercomError, type IntercomClient } from '../intercom/intercom-client.js';
@@ -164,18 +163,20 @@ async function findOrCreateUser(ctx: ConversionContext, user: VerifiedUser): Pro
   return (await findUser(ctx, user)) ?? (await createUser(ctx, user)).contact;
 }
 
-/** Intercom has a user this identity collides with but is not provably; nothing is merged or converted. */
-export function identityConflict(): ProxyError {
-  return new ProxyError(
-    409,
-    'identity_conflict',
-    'Intercom already has another user with this email; nothing was merged. Sign in with the user id Intercom knows.',
-  );
+/**
+ * Why a conversion was refused, for the route to answer: `identity_conflict` (Intercom has a user this identity
+ * collides with but is not provably; nothing is merged or converted), `lead_already_converted` (the lead belongs to
+ * another user), `visitor_not_found` (no Messenger visitor with that id).
+ */
+export class ConversionRefused extends Error {
+  constructor(readonly reason: 'identity_conflict' | 'lead_already_converted' | 'visitor_not_found') {
+    super(`conversion refused: ${reason}`);
+    this.name = 'ConversionRefused';
+  }
 }
 
-function alreadyConverted(): ProxyError {
-  return new ProxyError(409, 'lead_already_converted', 'This lead already belongs to another user.');
-}
+const identityConflict = () => new ConversionRefused('identity_conflict');
+const alreadyConverted = () => new ConversionRefused('lead_already_converted');
 
 /**
  * The answer for a lead that is already gone (merged by an earlier /convert whose answer was lost, or by another
@@ -275,7 +276,7 @@ export async function convertVisitorIntoUser(
   }
   const existing = userContactId ? { id: userContactId } : await findUser(ctx, user);
   if (existing) return { status: 'converted', contactId: existing.id };
-  throw new ProxyError(404, 'not_found', 'There is no Messenger visitor with this id.');
+  throw new ConversionRefused('visitor_not_found');
 }
 
 /** Leads cannot show an avatar (API-NOTES §4.2): it is set on the user once the lead has become one. */

@@ -1,5 +1,5 @@
 // Calls to the Intercom REST API: bearer auth, Intercom-Version, region hosts, timeouts, safe retries, error mapping.
-import { ProxyError } from '../errors.js';
+import { upstreamError, type ProxyError } from '../errors.js';
 import { RateBudget, type RateView } from './rate-budget.js';
 import { backoffDelay, mayRetry, sleep, type RetryPolicy } from '../retry-policy.js';
 
@@ -279,16 +279,7 @@ export class IntercomClient {
   }
 }
 
-/** An Intercom failure as the wire error the browser gets: nothing of Intercom's own text, never a 4xx it caused. */
+/** An Intercom failure as the wire error the browser gets (errors.ts upstreamError). */
 export function intercomErrorToProxyError(error: IntercomError): ProxyError {
-  if (error.kind === 'timeout') return new ProxyError(504, 'upstream_unavailable', 'Intercom did not answer in time. Try again.');
-  if (error.kind === 'network') return new ProxyError(502, 'upstream_unavailable', 'Intercom could not be reached. Try again.');
-  if (error.status === 429) {
-    const seconds = String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 10)));
-    return new ProxyError(503, 'upstream_unavailable', 'Intercom is busy. Try again shortly.', undefined, {
-      'retry-after': seconds,
-    });
-  }
-  if (error.status >= 500) return new ProxyError(502, 'upstream_unavailable', 'Intercom failed to answer. Try again.');
-  return new ProxyError(502, 'upstream_rejected', 'Intercom refused the request; the proxy may be misconfigured.');
+  return upstreamError(error);
 }

@@ -9,12 +9,12 @@ import {
   type FieldErrorCode,
   type Identity,
 } from '../../protocol/wire.js';
-import { ProxyError, invalidFields, type FieldErrors } from '../errors.js';
+import { ProxyError, invalidFields, invalidLeadToken, leadPending, upstreamError, type FieldErrors } from '../errors.js';
 import { emailUserExternalId, IdentityError, verifyIdentity, type VerifiedUser } from '../guards/identity.js';
 import { runExactlyOnce } from '../delivery/idempotency.js';
 import { onceAnswer } from './once-answer.js';
-import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
-import { invalidLeadToken, resolveLeadToken } from '../delivery/lead-resolver.js';
+import { upstreamFailureOf } from '../delivery/upstream-failure.js';
+import { resolveLeadToken } from '../delivery/lead-resolver.js';
 import { InvalidLeadTokenError, type LeadTokenClaims } from '../guards/lead-token.js';
 import type { ProxyDeps, RouteHandler } from '../options.js';
 import { isPlainObject, readJsonObject, rejectUnknownKeys } from '../guards/request-body.js';
@@ -23,6 +23,7 @@ import {
   convertVisitorIntoUser,
   mergeLeadIntoVerifiedUser,
   type ConversionContext,
+  ConversionRefused,
 } from '../delivery/user-conversion.js';
 
 const CONVERT_KEYS = ['leadToken', 'visitorId', 'identity'] as const;
@@ -94,6 +95,22 @@ function identityUnverified(): ProxyError {
   return new ProxyError(401, 'identity_unverified', 'The signed-in user could not be verified; nothing was converted.');
 }
 
+/** The wire error for a conversion the delivery layer refused. */
+function conversionRefused(refusal: ConversionRefused): ProxyError {
+  switch (refusal.reason) {
+    case 'identity_conflict':
+      return new ProxyError(
+        409,
+        'identity_conflict',
+        'Intercom already has another user with this email; nothing was merged. Sign in with the user id Intercom knows.',
+      );
+    case 'lead_already_converted':
+      return new ProxyError(409, 'lead_already_converted', 'This lead already belongs to another user.');
+    case 'visitor_not_found':
+      return new ProxyError(404, 'not_found', 'There is no Messenger visitor with this id.');
+  }
+}
+
 /** One conversion record per lead and verified user: the same user converting again gets the first answer. */
 function conversionKey(claims: LeadTokenClaims, user: VerifiedUser): string {
   const subject = createHash('sha256')
@@ -131,13 +148,16 @@ export function createConvertRoute(deps: ProxyDeps): RouteHandler {
     }
     let claims: LeadTokenClaims | undefined;
     if (input.leadToken !== undefined) {
+      let resolved: LeadTokenClaims | 'pending';
       try {
         // A queued submission's token waits for its delivery (resolveLeadToken, lead-resolver.ts; 503 lead_pending).
-        claims = await resolveLeadToken(deps, input.leadToken, options.pendingLeadWaitMs);
+        resolved = await resolveLeadToken(deps, input.leadToken, options.pendingLeadWaitMs);
       } catch (error) {
         if (error instanceof InvalidLeadTokenError) throw invalidLeadToken();
         throw error;
       }
+      if (resolved === 'pending') throw leadPending();
+      claims = resolved;
     }
 
     const ctx: ConversionContext = { intercom, trace: c.get('trace') };
@@ -166,7 +186,9 @@ export function createConvertRoute(deps: ProxyDeps): RouteHandler {
       }
       return c.json(result!, 200);
     } catch (error) {
-      if (error instanceof IntercomError) throw intercomErrorToProxyError(error);
+      if (error instanceof ConversionRefused) throw conversionRefused(error);
+      const failure = upstreamFailureOf(error);
+      if (failure) throw upstreamError(failure);
       throw error;
     }
   };

@@ -6,10 +6,10 @@
 // only on a durable store (SQLite, Redis): on the memory store it is 503 with Retry-After and the browser keeps it.
 // There the visitor also never waits much past `recoveryWaitMs` for one slow Intercom call (answerInTime).
 import { IDEMPOTENCY_HEADER, UUID_PATTERN, type LeadResponse } from '../../protocol/wire.js';
-import { ProxyError, idempotencyKeyReused } from '../errors.js';
+import { ProxyError, idempotencyKeyReused, upstreamError } from '../errors.js';
 import { runExactlyOnce, type OnceOutcome, type Progress } from '../delivery/idempotency.js';
 import { onceAnswer } from './once-answer.js';
-import { callsFor, deliverLead } from '../delivery/lead-delivery.js';
+import { callsFor, deliverLead, IntercomRefusal } from '../delivery/lead-delivery.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from '../guards/lead-request.js';
 import { signLeadToken } from '../guards/lead-token.js';
@@ -133,6 +133,7 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
     return { status: answer.status as 201 | 202, body: answer.body as LeadResponse, replayed };
   } catch (error) {
     if (error instanceof Queued) return { status: 202, body: error.body, replayed: false };
+    if (error instanceof IntercomRefusal) throw upstreamError(error.failure);
     throw error;
   }
 }

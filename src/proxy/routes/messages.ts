@@ -1,10 +1,10 @@
 // POST /messages: a follow-up from the browser that created a lead, posted as the lead's reply to its conversation.
 import { IDEMPOTENCY_HEADER, LIMITS, UUID_PATTERN, isFilled, validateText, type MessageResponse } from '../../protocol/wire.js';
-import { ProxyError, invalidFields, type FieldErrors } from '../errors.js';
+import { ProxyError, invalidFields, invalidLeadToken, leadPending, upstreamError, type FieldErrors } from '../errors.js';
 import { runExactlyOnce } from '../delivery/idempotency.js';
 import { onceAnswer } from './once-answer.js';
-import { IntercomError, intercomErrorToProxyError } from '../intercom/intercom-client.js';
-import { invalidLeadToken, resolveLeadToken } from '../delivery/lead-resolver.js';
+import { replyAsLead } from '../delivery/lead-reply.js';
+import { resolveLeadToken } from '../delivery/lead-resolver.js';
 import { InvalidLeadTokenError } from '../guards/lead-token.js';
 import type { ProxyDeps, RouteHandler } from '../options.js';
 import { readJsonObject, rejectUnknownKeys } from '../guards/request-body.js';
@@ -34,29 +34,18 @@ export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
       if (error instanceof InvalidLeadTokenError) throw invalidLeadToken();
       throw error;
     }
+    if (claims === 'pending') throw leadPending();
     const conversationId = claims.conversationId;
     if (!conversationId) throw invalidLeadToken();
     const text = (input.body as string).trim();
     const trace = c.get('trace');
 
     const reply = async (): Promise<StoredAnswer> => {
-      try {
-        await intercom.request('POST', `/conversations/${encodeURIComponent(conversationId)}/reply`, {
-          message_type: 'comment',
-          type: 'user',
-          intercom_user_id: claims.contactId,
-          body: text,
-        }, { retry: 'create', trace });
-      } catch (error) {
-        // The token's conversation or lead is gone (deleted, or the lead merged away): the token names nothing now.
-        if (error instanceof IntercomError && error.kind === 'http' && (error.status === 404 || error.status === 410)) {
-          throw invalidLeadToken();
-        }
-        if (error instanceof IntercomError) throw intercomErrorToProxyError(error);
-        throw error;
-      }
-      const body: MessageResponse = { conversationId };
-      return { status: 201, body };
+      const result = await replyAsLead(intercom, { contactId: claims.contactId, conversationId }, text, trace);
+      // The token's conversation or lead is gone (deleted, or the lead merged away): the token names nothing now.
+      if (result.kind === 'gone') throw invalidLeadToken();
+      if (result.kind === 'failed') throw upstreamError(result.failure);
+      return result.answer;
     };
 
     // The Idempotency-Key is optional here; with one, a retried follow-up is posted once.
