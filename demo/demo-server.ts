@@ -86,6 +86,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const questionsApi = createQuestionsApi({
     emulator: backend.kind === 'emulator',
     proxyPath: PROXY_PATH,
+    ownOrigin: () => new URL(url).origin,
     current: () => proxy,
     make: (questions) => makeProxy(questions),
     swap: async (next) => {

@@ -9,6 +9,8 @@ export interface QuestionsApiOptions {
   /** Only against the emulator: every question creates a data attribute in the workspace, and Intercom never deletes one. */
   emulator: boolean;
   proxyPath: string;
+  /** The demo page's origin: a page of any other (a site the designer visits, a rebound DNS name) may not change the proxy. */
+  ownOrigin(): string;
   /** The proxy now answering at proxyPath. */
   current(): Proxy | undefined;
   /** A proxy with these questions (none: the built-in fields only), and when it is set up. */
@@ -53,6 +55,10 @@ export function createQuestionsApi(options: QuestionsApiOptions): { routes: Hono
   });
 
   routes.put('/', async (c) => {
+    const origin = c.req.header('origin');
+    if (origin !== undefined && origin !== options.ownOrigin()) {
+      return c.json(demoError('foreign_origin', 'Only the playground page itself may change the demo proxy\'s questions.'), 403);
+    }
     if (!options.emulator) {
       return c.json(
         demoError('emulator_only', 'Questions are tried out against the emulator only: each one would create a data attribute in your Intercom workspace, which Intercom never deletes. Start the demo without INTERCOM_ACCESS_TOKEN, or give your proxy LEADRELAY_QUESTIONS.'),

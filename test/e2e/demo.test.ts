@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/demo-server.js';
+import { startEmulator } from '../../src/emulator/index.js';
 import { SCRIPT_TAG_CSP } from '../../demo/pages.js';
 import { SCREENSHOTS, buildVisitor, fillAndSend, inboxContact, launchChromium, watchForProblems, type Visitor } from './browser.js';
 
@@ -218,3 +219,59 @@ for (const path of ['/script-tag.html', '/app.html']) {
     });
   }
 }
+
+// The playground's questions endpoint (demo server only): what it refuses, and that a refusal leaves the proxy as it was.
+const putQuestions = (file: unknown, headers: Record<string, string> = {}, base = demo.url) =>
+  fetch(new URL('/demo-api/questions', base), { method: 'PUT', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ file }) });
+const servedQuestions = async (base = demo.url) => {
+  const response = await fetch(new URL('/api/leadrelay/questions?form=default', base));
+  return response.ok ? ((await response.json()) as { questions: { name: string; type: string }[] }).questions : [];
+};
+
+test('PUT /demo-api/questions gives the demo proxy the file; a bad file, a type clash or another origin is refused and changes nothing', async () => {
+  const number = { questions: [{ name: 'seats_demo', type: 'number', label: 'Seats', integer: true }] };
+  const applied = await putQuestions(number);
+  assert.equal(applied.status, 200);
+  assert.deepEqual((await servedQuestions()).map((question) => question.type), ['number']);
+
+  const bad = await putQuestions({ questions: [{ name: 'seats_demo', type: 'select', label: 'Seats' }] });
+  assert.equal(bad.status, 400);
+  const badError = ((await bad.json()) as { error: { code: string; message: string } }).error;
+  assert.equal(badError.code, 'invalid_questions');
+  assert.match(badError.message, /Question "seats_demo" is a select question without options/);
+
+  // The emulator holds seats_demo as an integer now: a text question under that attribute would queue every lead.
+  const clash = await putQuestions({ questions: [{ name: 'seats_demo', type: 'text', label: 'Seats' }] });
+  assert.equal(clash.status, 409);
+  const clashError = ((await clash.json()) as { error: { code: string; message: string } }).error;
+  assert.equal(clashError.code, 'not_applied');
+  assert.match(clashError.message, /"seats_demo" as integer/);
+
+  // Another page (a site the designer visits, or a DNS name rebound to loopback) may not change it.
+  const foreign = await putQuestions({ questions: [{ name: 'other', type: 'text', label: 'Other' }] }, { origin: 'https://attacker.example' });
+  assert.equal(foreign.status, 403);
+  assert.equal(((await foreign.json()) as { error: { code: string } }).error.code, 'foreign_origin');
+
+  assert.deepEqual((await servedQuestions()).map((question) => `${question.name}:${question.type}`), ['seats_demo:number']);
+  const cleared = await putQuestions(null, { origin: new URL(demo.url).origin });
+  assert.equal(cleared.status, 200);
+  assert.deepEqual(await servedQuestions(), []);
+});
+
+test('against a real Intercom workspace the playground refuses to try questions: each would create a data attribute there', async () => {
+  // A workspace stands in for the real one: the demo calls it Intercom because INTERCOM_ACCESS_TOKEN is set.
+  const workspace = await startEmulator({ port: 0 });
+  const real = await startDemo({ port: 0, env: { INTERCOM_ACCESS_TOKEN: 'workspace-token', INTERCOM_BASE_URL: workspace.url } });
+  try {
+    assert.equal(real.backend.kind, 'intercom');
+    const response = await putQuestions({ questions: [{ name: 'seats_demo', type: 'number', label: 'Seats' }] }, {}, real.url);
+    assert.equal(response.status, 409);
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'emulator_only');
+    assert.deepEqual(await servedQuestions(real.url), []);
+    const created = (await (await fetch(`${workspace.url}/_emulator/requests`)).json()) as { requests: { method: string; path: string; body?: unknown }[] };
+    assert.equal(created.requests.some((request) => request.method === 'POST' && request.path.includes('data_attributes') && JSON.stringify(request.body ?? '').includes('seats_demo')), false);
+  } finally {
+    await real.close();
+    await workspace.close();
+  }
+});
