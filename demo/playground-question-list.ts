@@ -37,7 +37,8 @@ function card(question: EditorQuestion, index: number, count: number, handlers: 
     return input;
   };
 
-  const head = element('div', { className: 'question__head' }, element('span', { className: 'question__title' }, `${index + 1}. ${title}`));
+  const heading = element('span', { className: 'question__title' }, `${index + 1}. ${title}`);
+  const head = element('div', { className: 'question__head' }, heading);
   const up = element('button', { type: 'button', className: 'button button--small', textContent: '↑', disabled: index === 0, title: 'Move up' });
   up.setAttribute('aria-label', `Move "${title}" up`);
   up.addEventListener('click', () => handlers.move(index, -1));
@@ -50,7 +51,15 @@ function card(question: EditorQuestion, index: number, count: number, handlers: 
   head.append(element('span', { className: 'row' }, up, down, remove));
   item.append(head);
 
-  const label = bind(element('input', { value: question.label, maxLength: 300 }), (input) => (question.label = input.value));
+  const label = bind(element('input', { value: question.label, maxLength: 300 }), (input) => {
+    question.label = input.value;
+    // The card's title and its buttons' names follow the label as it is typed (the card is not drawn again).
+    const now = question.label || question.name;
+    heading.textContent = `${index + 1}. ${now}`;
+    up.setAttribute('aria-label', `Move "${now}" up`);
+    down.setAttribute('aria-label', `Move "${now}" down`);
+    remove.setAttribute('aria-label', `Remove "${now}"`);
+  });
   item.append(control('Label', label));
   const type = bind(element('select'), (input) => (question.type = input.value as EditorQuestion['type']), true);
   for (const name of QUESTION_TYPES) type.append(element('option', { value: name, textContent: name, selected: name === question.type }));

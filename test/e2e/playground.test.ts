@@ -394,6 +394,10 @@ test('a bad change names the question and leaves the preview as it was', async (
   assert.equal(await live().locator('select[name=interest] option[value=Support]').count(), 1, 'the preview lost its last good questions');
   await interest.getByRole('textbox', { name: /^Options/ }).fill('Sales\nSupport');
   await questionsStatus().getByText('In the preview: 2 questions.').waitFor();
+  // Typing a label: the preview follows, and the card's buttons are named by it.
+  await interest.getByRole('textbox', { name: 'Label', exact: true }).fill('Topic');
+  await live().getByRole('combobox', { name: /^Topic/ }).waitFor();
+  await page.getByRole('button', { name: 'Remove "Topic"' }).waitFor();
 });
 
 test('a lead sent from the preview lands with its answers as attributes and its company, in the inbox and in Intercom', async () => {
@@ -401,14 +405,14 @@ test('a lead sent from the preview lands with its answers as attributes and its 
   await page.getByRole('button', { name: 'Forget this browser' }).click();
   await page.waitForFunction(() => document.querySelector('#live')?.shadowRoot?.querySelector('[name=interest]'));
   await live().getByRole('textbox', { name: /^Company/ }).fill('Acme Rockets');
-  await live().getByRole('combobox', { name: /^Interested in/ }).selectOption('Support');
+  await live().getByRole('combobox', { name: /^Topic/ }).selectOption('Support');
   const visitor = buildVisitor({ name: 'Katherine Johnson' });
   await fillAndSend(live(), visitor);
   const card = await inboxContact(page, visitor.email, 'lead');
   assert.equal((await card.locator('.contact__company').textContent())?.trim(), 'Acme Rockets');
   assert.match((await card.locator('dd[data-attribute=interest]').textContent()) ?? '', /^Support\b/);
   assert.match((await card.locator('dd[data-attribute=company_name]').textContent()) ?? '', /^Acme Rockets\b/);
-  assert.match((await card.locator('.message').first().textContent()) ?? '', /Interested in: Support/);
+  assert.match((await card.locator('.message').first().textContent()) ?? '', /Topic: Support/);
 
   const state = (await (await fetch(`${demo.emulatorUrl}/_emulator/state`)).json()) as {
     contacts: { email: string; custom_attributes: Record<string, unknown>; companies: { data: { id: string }[] } }[];
