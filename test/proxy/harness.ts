@@ -126,8 +126,16 @@ export async function startStack(options: Partial<ServeOptions> = {}): Promise<S
     store: ownStore,
     ...options,
   });
+  // One connection per call, to the proxy and to the emulator's hooks: a kept-alive socket left idle while a loaded
+  // machine runs other tests can be closed by the server just as the next call reuses it (ECONNRESET, "fetch failed").
+  const closing = (init: RequestInit = {}): RequestInit => {
+    const headers = new Headers(init.headers);
+    headers.set('connection', 'close');
+    return { ...init, headers };
+  };
+  const hook = (path: string, init?: RequestInit) => fetch(`${emulator.url}${path}`, closing(init));
   const send = async (path: string, init: RequestInit) => {
-    const captured = await capture(await fetch(proxy.url + path, init));
+    const captured = await capture(await fetch(proxy.url + path, closing(init)));
     responses.push(captured);
     return captured;
   };
@@ -144,12 +152,12 @@ export async function startStack(options: Partial<ServeOptions> = {}): Promise<S
       return send(path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
     },
     emulatorRequests: async () => {
-      const response = await fetch(`${emulator.url}/_emulator/requests`);
+      const response = await hook('/_emulator/requests');
       return ((await response.json()) as { requests: EmulatorRequest[] }).requests;
     },
-    emulatorState: async () => (await fetch(`${emulator.url}/_emulator/state`)).json() as Promise<any>,
+    emulatorState: async () => (await hook('/_emulator/state')).json() as Promise<any>,
     addFault: async (fault) => {
-      const response = await fetch(`${emulator.url}/_emulator/faults`, {
+      const response = await hook('/_emulator/faults', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(fault),
@@ -157,7 +165,7 @@ export async function startStack(options: Partial<ServeOptions> = {}): Promise<S
       assert.equal(response.status, 200, 'the emulator accepted the fault');
     },
     reset: async () => {
-      await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      await hook('/_emulator/reset', { method: 'POST', headers: { 'content-type': 'application/json' } });
       await ensureDataAttributes(new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: emulator.url }));
     },
     close: async () => {
