@@ -162,6 +162,9 @@ export function earlyAnsweredSettled(deps: ProxyDeps): Promise<void> {
   return Promise.all([...(answeredEarly.get(deps) ?? [])]).then(() => undefined);
 }
 
+/** The step note saying when this request answered 202 while its inline delivery went on. */
+const EARLY_ANSWER = 'answeredEarlyAt';
+
 /** Past deliverLead's own deadline, so that one usually answers first (and a deadline at 0 still means "queue at once"). */
 const ANSWER_MARGIN_MS = 100;
 
@@ -188,10 +191,17 @@ async function answerInTime(deps: ProxyDeps, run: Promise<OnceOutcome>, claimed:
   running.add(settled);
   void settled.then(() => running.delete(settled));
   try {
+    // A write fenced by the claim first: when the work has already ended (and given the claim up), this fails and its
+    // own answer stands, with no queue item left behind for a submission that was answered 201.
+    await progress.note(EARLY_ANSWER, String(Date.now()));
+  } catch {
+    return run;
+  }
+  try {
     const body = await queueLead(deps, item, progress);
     return { kind: 'done', answer: { status: 202, body }, replayed: false };
   } catch {
-    // The work ended meanwhile and gave the claim up: its own answer stands.
+    // The work ended between the two writes: its own answer stands (the drain loop drops the item as done).
     return run;
   }
 }
