@@ -752,8 +752,9 @@ export function answersSummary(form: QuestionForm, values: AnswerValues, locale:
       }).join(', ');
     } else if (typeof value === 'boolean') text = value ? yes : no;
     else text = String(value);
-    // One line per answer: a textarea's line breaks become spaces so no answer can forge another "Label:" line.
-    lines.push(`${label}: ${text.replace(/\s*[\r\n]+\s*/g, ' ')}`);
+    // One line per answer: a textarea's line breaks become spaces so no answer can forge another "Label:" line. U+2028
+    // and U+2029 too: any text answer may hold them, and the Inbox (a browser) breaks the line at them like at \n.
+    lines.push(`${label}: ${text.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ')}`);
   }
   return lines.join('\n');
 }
