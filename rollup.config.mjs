@@ -85,7 +85,7 @@ export default [
       entryFileNames: 'leadrelay.js',
       // ky, the submit code, the locale packs (English's too), the launcher dialog and convertLead load after first
       // paint, from beside leadrelay.js.
-      chunkFileNames: 'leadrelay-[name]-[hash].js',
+      chunkFileNames: 'leadrelay-[name]-[hash:6].js',
       // Everything that loads after first paint, except the locale packs and launcher mode, in ONE chunk: per-file
       // gzip overhead and code shared between the submit code, the proxy client and ky are paid once.
       // convertLead()'s own code (`convert`, 0.6 KB) is a chunk of its own that imports ky from `later`: a page calls it

@@ -17,9 +17,14 @@ test('everything an inline English form loads, through a submission, stays withi
   assert.ok(sizes.inlineEnglish <= 16.5 * KB, `first render + submit code + English pack is ${sizes.inlineEnglish} bytes gzip`);
 });
 
-test('the classic script (every locale and launcher mode inlined) stays within 19 KB gzip', () => {
+// The classic script cannot load anything later (an IIFE has no import()), so it carries every chunk: besides every
+// locale and launcher mode, the site's own questions (drawing them 1.8 KB gzip as a chunk, their checks 1.4 KB),
+// Turnstile's loader (0.8 KB) and convertLead (0.6 KB), plus the page-context cleaners and the visible queue states.
+// Measured 23,451 B when this budget was set (it was 19 KB before questions and Turnstile): 23 KB keeps ~100 B of
+// room, so growth is still noticed. A page that cares about bytes uses leadrelay.js, which loads those only when used.
+test('the classic script (every locale, launcher mode, questions and Turnstile inlined) stays within 23 KB gzip', () => {
   const sizes = measureBundles();
-  assert.ok(sizes.iife <= 19 * KB, `the classic script is ${sizes.iife} bytes gzip`);
+  assert.ok(sizes.iife <= 23 * KB, `the classic script is ${sizes.iife} bytes gzip`);
 });
 
 test('ky and the locale packs are not part of first render', () => {
