@@ -1,8 +1,14 @@
 // An outsider's review of what landed with custom questions: answers that try to forge lines of the conversation's
-// first message, and answers, forms and query strings of odd types that must be 4xx, never 500.
+// first message, answers, forms and query strings of odd types that must be 4xx, never 500, and one Turnstile token
+// replayed with its Idempotency-Key on an instance that has not seen it.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { buildLead, startStack, type Stack } from './harness.js';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { EMULATOR_TURNSTILE_SECRET } from '../../src/emulator/turnstile.js';
+import { MemoryStore } from '../../src/proxy/app.js';
+import { serve, type ServedProxy } from '../../src/proxy/node.js';
+import { buildLead, startStack, testProxyOptions, type Stack } from './harness.js';
 import { ANSWERS, EVERY_TYPE, INLINE, setupDone } from './questions-fixture.js';
 
 describe('round 3 review: questions under attack', () => {
@@ -50,3 +56,70 @@ describe('round 3 review: questions under attack', () => {
     }
   });
 });
+
+describe('round 3 review: one Turnstile token on instances that share no store', () => {
+  // Workers without D1, or several Node instances each on its own memory store: nothing but Cloudflare's answer tells
+  // them a token was spent. The Idempotency-Key is the browser's to choose; sent again with another submission, it
+  // must not make siteverify repeat its first "success".
+  let emulator: RunningEmulator;
+  const served: ServedProxy[] = [];
+  const logs: Record<string, unknown>[] = [];
+  before(async () => {
+    emulator = await startEmulator({ port: 0 });
+  });
+  after(async () => {
+    for (const proxy of served) await proxy.close();
+    await emulator.close();
+  });
+
+  test('the same token and the same Idempotency-Key carrying another lead to another instance is 422, one lead made', async () => {
+    for (let i = 0; i < 2; i += 1) {
+      const proxy = await serve({
+        port: 0,
+        ...testProxyOptions(emulator.url, logs),
+        allowedOrigins: ['https://shop.example'],
+        recoveryLagMs: 200,
+        recoveryWaitMs: 15_000,
+        store: new MemoryStore(),
+        turnstile: { secret: EMULATOR_TURNSTILE_SECRET, verifyUrl: `${emulator.url}/turnstile/v0/siteverify` },
+      });
+      await proxy.proxy.ready;
+      served.push(proxy);
+    }
+    const issued = await fetch(`${emulator.url}/turnstile/_emulator/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hostname: 'shop.example' }) });
+    const { token } = (await issued.json()) as { token: string };
+    const key = randomUUID();
+    const send = (proxy: ServedProxy, email: string) =>
+      fetch(`${proxy.url}/leads`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(buildLead({ email, captchaToken: token })),
+      });
+    const first = await send(served[0]!, 'first@example.com');
+    assert.equal(first.status, 201, await first.text());
+    const second = await send(served[1]!, 'second@example.com');
+    const text = await second.text();
+    assert.equal(second.status, 422, text);
+    assert.equal(JSON.parse(text).error.code, 'captcha_failed');
+    const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as { contacts: { email?: string }[] };
+    assert.deepEqual(state.contacts.map((contact) => contact.email).filter((email) => email?.endsWith('@example.com')), ['first@example.com']);
+  });
+
+  test('the same submission sent again to another instance with its token still passes there (a retry is no replay)', async () => {
+    const issued = await fetch(`${emulator.url}/turnstile/_emulator/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hostname: 'shop.example' }) });
+    const { token } = (await issued.json()) as { token: string };
+    const key = randomUUID();
+    const body = JSON.stringify(buildLead({ email: 'retry@example.com', captchaToken: token }));
+    const send = (proxy: ServedProxy) => fetch(`${proxy.url}/leads`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body });
+    await emulatorFault(emulator.url, { route: 'POST /contacts', status: 400, times: 1 });
+    const first = await send(served[0]!);
+    assert.notEqual(first.status, 201);
+    const again = await send(served[1]!);
+    assert.equal(again.status, 201, await again.text());
+  });
+});
+
+async function emulatorFault(url: string, fault: Record<string, unknown>): Promise<void> {
+  const response = await fetch(`${url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  assert.equal(response.status, 200);
+}

@@ -5,6 +5,7 @@
 // arrives while Intercom's budget is spent for longer than `rateWaitMs`, is queued (202) for the drain loop, and
 // only on a durable store (SQLite, Redis): on the memory store it is 503 with Retry-After and the browser keeps it.
 // There the visitor also never waits much past `recoveryWaitMs` for one slow Intercom call (answerInTime).
+import { createHash } from 'node:crypto';
 import { IDEMPOTENCY_HEADER, UUID_PATTERN, type LeadResponse } from '../../protocol/wire.js';
 import { ProxyError, idempotencyKeyReused, upstreamError } from '../errors.js';
 import { runExactlyOnce, type OnceOutcome, type Progress } from '../delivery/idempotency.js';
@@ -23,6 +24,18 @@ import { clientAddress } from '../guards/client-address.js';
 
 /** The step note holding the queued answer's lead token, so a retry replays the same 202. */
 const QUEUED_TOKEN = 'queuedToken';
+
+/**
+ * The idempotency key siteverify gets: the submission's key and what it asks for, as a UUID. With the key alone, a
+ * browser could send a spent token again under that key with another lead to an instance that shares no store with
+ * the first (Workers without D1, memory stores), and siteverify would repeat its first "success". The same
+ * submission sent again (a retry) still gets the same key, so Cloudflare repeats its answer for it.
+ */
+function siteverifyKey(submissionId: string, fingerprint: string): string {
+  const hex = createHash('sha256').update(`turnstile\n${submissionId}\n${fingerprint}`).digest('hex');
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /** Thrown inside the idempotent work once the submission is queued: the route answers 202 with `body`. */
 class Queued extends Error {
@@ -95,7 +108,7 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
   if (!existing?.answer) {
     rejectSpamSignals(checked.hp, checked.elapsedMs, arrival.checkFillTime ? options.minFillMs : 0);
     if (deps.turnstile) {
-      await enforceTurnstile(deps.turnstile, checked.captchaToken, arrival.clientIp, submissionId, (reason) => (trace.captchaFailed = reason));
+      await enforceTurnstile(deps.turnstile, checked.captchaToken, arrival.clientIp, siteverifyKey(submissionId, fingerprint), (reason) => (trace.captchaFailed = reason));
     } else {
       await enforceCaptcha(options.verifyCaptcha, checked.captchaToken, request);
     }
