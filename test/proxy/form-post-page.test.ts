@@ -47,9 +47,12 @@ test('the snippet made with page: /contact.html carries it as a hidden field, an
   assert.doesNotMatch(html, /<lead-relay[^>]* page=/, 'page is no attribute of the element');
 
   const body = fields({ page: '/contact.html' });
-  assert.equal((await post(body)).status, 201);
+  const answer = await post(body);
+  assert.equal(answer.status, 201);
   const { contact } = await leadOf(body.email!);
   assert.equal(contact.custom_attributes.leadrelay_page_url, `${SITE}/contact.html`);
+  // The thank-you page leads back to the form's page, not to the site's origin the cross-origin Referer carried.
+  assert.match(answer.text, new RegExp(`href="${SITE}/contact\\.html"`));
 });
 
 test('a page on another origin (an attacker posting a link for the inbox) is dropped; the lead still counts', async () => {

@@ -199,16 +199,18 @@ async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): 
   const fields = await readFormFields(request, options.maxBodyBytes);
   const trusted = trustedOrigins(request, options.allowedOrigins, true);
   const locale = formLocale(single(fields[LOCALE_FIELD]), request.headers.get('accept-language'));
+  const page = formPage(request, single(fields[PAGE_FIELD]), trusted, c.get('trace'));
   const context: FormContext = {
     locale,
-    back: linkBack(request, trusted),
+    // Back to the form's own page when the form named it (a cross-origin Referer carries the site's origin only).
+    back: trustedUrl(page, trusted) ?? linkBack(request, trusted),
     values: fields,
     labels: questionLabels(deps.questions, single(fields[FORM_FIELD]) || undefined, locale.lang),
   };
   readPosts.set(request, context);
 
   await loadPhoneRules();
-  const checked = checkLeadRequest(leadBodyFromForm(fields, formPage(request, single(fields[PAGE_FIELD]), trusted, c.get('trace')), deps.questions), deps.questions);
+  const checked = checkLeadRequest(leadBodyFromForm(fields, page, deps.questions), deps.questions);
   // A success URL on an untrusted origin is ignored (the thank-you page instead): the lead is never lost over it.
   const successUrl = trustedUrl(single(fields[SUCCESS_URL_FIELD]), trusted);
   // The client as the per-IP limit counts it (IPv6 per network): a post over another connection is the same client.
