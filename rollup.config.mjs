@@ -99,7 +99,7 @@ export default [
       manualChunks: (id) =>
         id.includes('/widget/questions-view.js')
           ? 'questions'
-          : id.includes('/widget/questions-answers.js') || id.includes('/protocol/questions.js')
+          : ['/widget/questions-answers.js', '/protocol/questions.js', '/protocol/url.js'].some((path) => id.includes(path))
             ? 'answers'
             : id.includes('/widget/turnstile.js')
               ? 'turnstile'

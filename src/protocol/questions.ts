@@ -1,6 +1,7 @@
 // A site's own questions: the questions file (its types and how it is read), the answers' validation, and what the
 // answers become in Intercom. Imported by the widget and the proxy, so it must stay free of DOM and Node APIs.
-import { validateEmail, validatePhoneShape, validateText, validateUrl, type FieldErrorCode } from './wire.js';
+import { validateEmail, validatePhoneShape, validateText, validateUrlText, type FieldErrorCode } from './wire.js';
+import { urlSchemeError } from './url.js';
 
 export const QUESTION_TYPES = [
   'text',
@@ -581,7 +582,7 @@ function checkAnswer(question: Question, raw: unknown): Checked {
       const limited = validateText(text, question.maxLength, question.type === 'textarea');
       if (limited) return { error: limited };
       const specific =
-        question.type === 'email' ? validateEmail(text) : question.type === 'url' ? validateUrl(text) : question.type === 'tel' ? validatePhoneShape(text) : undefined;
+        question.type === 'email' ? validateEmail(text) : question.type === 'url' ? validateUrlText(text) ?? urlSchemeError(text) : question.type === 'tel' ? validatePhoneShape(text) : undefined;
       return specific ? { error: specific } : { value: text };
     }
     case 'number': {
@@ -720,7 +721,8 @@ export function companyName(form: QuestionForm, values: AnswerValues): string | 
  * and "acme inc" are one company; the proxy derives the company's id from this and its secret.
  */
 export function normalizeCompanyName(name: string): string {
-  return name.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+  // Invisible characters (zero-width spaces and joiners, the BOM, soft hyphens) would make a look-alike company.
+  return name.normalize('NFKC').replace(/[\u00ad\u200b-\u200f\u2060\ufeff]/gu, '').toLowerCase().replace(/\s+/gu, ' ').trim();
 }
 
 const YES_NO: Record<string, [string, string]> = {

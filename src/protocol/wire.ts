@@ -1,5 +1,6 @@
 // The wire contract between the browser and the proxy: routes, bodies, limits, error codes, validators.
 // Imported by both runtimes, so it must stay free of DOM and Node APIs.
+import { urlSchemeError } from './url.js';
 
 /** Header that carries one UUID per submission, reused on every retry of it. */
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -253,15 +254,12 @@ export function validatePhoneShape(value: unknown): FieldErrorCode | undefined {
   return undefined;
 }
 
+/** A URL field's text check (length, characters); `validateUrl` adds the scheme check. */
+export const validateUrlText = (value: unknown): FieldErrorCode | undefined => validateText(value, LIMITS.url.max);
+
+// The scheme check lives in url.ts, so the widget's bundle carries it only with the questions' checks.
 export function validateUrl(value: unknown): FieldErrorCode | undefined {
-  const base = validateText(value, LIMITS.url.max);
-  if (base) return base;
-  try {
-    const url = new URL(value as string);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? undefined : 'invalid_url';
-  } catch {
-    return 'invalid_url';
-  }
+  return validateUrlText(value) ?? urlSchemeError(value as string);
 }
 
 // ---- Page context: what the page says about the visit (URL, referrer, title, UTM parameters, phone country). ----
