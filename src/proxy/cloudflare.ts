@@ -16,6 +16,8 @@ export type { ExecutionContextLike } from './background.js';
 export interface LeadRelayWorkerEnv {
   INTERCOM_ACCESS_TOKEN?: string;
   LEADRELAY_SECRET?: string;
+  /** Comma-separated secrets LEADRELAY_SECRET replaced: lead tokens they signed still verify (rotation). */
+  LEADRELAY_PREVIOUS_SECRETS?: string;
   LEADRELAY_IDENTITY_SECRET?: string;
   LEADRELAY_JWT_SECRET?: string;
   /** Comma-separated origins allowed to send forms. */
@@ -104,6 +106,7 @@ export function optionsFromWorkerEnv(env: LeadRelayWorkerEnv, overrides: Partial
     ...(Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)) as Partial<ProxyOptions>),
     accessToken: text(env.INTERCOM_ACCESS_TOKEN) ?? '',
     secret: text(env.LEADRELAY_SECRET) ?? '',
+    previousSecrets: (text(env.LEADRELAY_PREVIOUS_SECRETS) ?? '').split(',').map((secret) => secret.trim()).filter(Boolean),
     identitySecret: text(env.LEADRELAY_IDENTITY_SECRET),
     jwtSecret: text(env.LEADRELAY_JWT_SECRET),
     allowedOrigins: (text(env.LEADRELAY_ALLOWED_ORIGINS) ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),

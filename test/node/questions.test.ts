@@ -365,6 +365,8 @@ describe('into Intercom', () => {
     assert.equal(companyName(form(one({ name: 'x', type: 'text', label: 'X' })), { x: 'Acme' }), undefined);
     assert.equal(normalizeCompanyName('  ＡＣＭＥ   GmbH\t'), 'acme gmbh');
     assert.equal(normalizeCompanyName('Acme GmbH'), normalizeCompanyName('ACME  gmbh'));
+    // An attacker's look-alike with invisible characters is the same company, not a second one that looks identical.
+    assert.equal(normalizeCompanyName('Ac\u200bme\u00ad Gmb\ufeffH'), normalizeCompanyName('Acme GmbH'));
   });
 
   test('the summary lists "Label: value" lines in the form\'s order and the file\'s default locale', () => {

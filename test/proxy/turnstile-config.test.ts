@@ -46,3 +46,9 @@ test("a Cloudflare test secret or a truncated one warns at start in production, 
   const [warning] = configWarnings({ ...base, turnstile: { secret: TURNSTILE_TEST_SECRETS.pass } }, new MemoryStore(), { NODE_ENV: 'production' }).filter((line) => line.event === 'turnstile_test_secret');
   assert.ok(!warning!.warning.includes(TURNSTILE_TEST_SECRETS.pass), 'the warning does not repeat the secret');
 });
+
+test('the Worker reads LEADRELAY_PREVIOUS_SECRETS as the CLI does, so rotating the secret keeps stored lead tokens', () => {
+  const env = { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET };
+  assert.deepEqual(optionsFromWorkerEnv(env).previousSecrets, []);
+  assert.deepEqual(optionsFromWorkerEnv({ ...env, LEADRELAY_PREVIOUS_SECRETS: ' old-one , old-two ' }).previousSecrets, ['old-one', 'old-two']);
+});
