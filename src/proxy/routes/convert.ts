@@ -51,7 +51,7 @@ const absent = (value: unknown) => value === undefined || value === null || valu
  * The shape of an Intercom object id (24 hex digits), which is what a Messenger visitor's public `id` looks like.
  * `visitorId` must be the visitor's `user_id`, the random value in that browser's Messenger cookie: knowing it is
  * close to proof of being that browser. The public id also appears in payloads, webhooks and Inbox URLs, so it is
- * refused rather than passed on (issue 14, finding 5). Intercom's visitor user_ids are UUIDs.
+ * refused rather than passed on. Intercom's visitor user_ids are UUIDs.
  */
 const INTERCOM_OBJECT_ID = /^[0-9a-f]{24}$/i;
 
