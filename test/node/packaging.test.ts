@@ -85,9 +85,12 @@ test('every page the README links to ships with it, so the links work from node_
   for (const href of linked) assert.ok(files.has(bare(href)), `${href} is packed`);
 });
 
-test('the tarball stays under 450 KB (its size today: about 370 KB, 160 KB of it the README picture)', async () => {
+// 450 KB until this budget was raised on measurement: a clean build packs 511 KB (160 KB of it the README picture),
+// after the questions, Turnstile, the Workers entry, the D1 store, the emulator's companies and the docs pages
+// (about 100 KB of Markdown, shipped so the README's links work from node_modules) came in.
+test('the tarball stays under 560 KB (its size today: about 510 KB, 160 KB of it the README picture)', async () => {
   const { size } = await packed;
-  assert.ok(size < 450 * 1024, `packed size ${size} B`);
+  assert.ok(size < 560 * 1024, `packed size ${size} B`);
 });
 
 test('repository, homepage and bugs are set, so the registry page links back and resolves the README', () => {
