@@ -10,7 +10,11 @@ const WORKER = `
 (async () => {
   const { workerData, parentPort } = await import('node:worker_threads');
   const { driver, moduleUrl, path, intervalMs } = workerData;
+  // node:sqlite's ExperimentalWarning (Node 22) is held back while it loads, as in sqlite-driver.ts.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = (warning, ...rest) => { if (!/SQLite/i.test(String(warning && warning.message || warning))) emitWarning.call(process, warning, ...rest); };
   const Database = driver === 'node:sqlite' ? (await import('node:sqlite')).DatabaseSync : (await import(moduleUrl)).default;
+  process.emitWarning = emitWarning;
   const db = new Database(path);
   db.exec('PRAGMA busy_timeout = 5000');
   const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');

@@ -29,12 +29,22 @@ const load = (name: string): Promise<Record<string, unknown>> => import(name) as
 
 type DatabaseConstructor = new (path: string) => SqliteDatabase;
 
+/**
+ * node:sqlite, without the ExperimentalWarning Node 22 prints when it loads: every `leadrelay-proxy` command would
+ * start with it on stderr. Only that warning is held back, and only while the module loads.
+ */
 async function nodeSqlite(): Promise<DatabaseConstructor | undefined> {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (!/SQLite/i.test(typeof warning === 'string' ? warning : warning.message)) (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
   try {
     const module = await load('node:sqlite');
     return module.DatabaseSync as DatabaseConstructor | undefined;
   } catch {
     return undefined; // Node 20, or Node 22 before 22.13 without --experimental-sqlite
+  } finally {
+    process.emitWarning = emitWarning;
   }
 }
 
