@@ -11,10 +11,11 @@ const WORKER = `
   const { workerData, parentPort } = await import('node:worker_threads');
   const { driver, moduleUrl, path, intervalMs } = workerData;
   // node:sqlite's ExperimentalWarning (Node 22) is held back while it loads, as in sqlite-driver.ts.
-  const emitWarning = process.emitWarning;
-  process.emitWarning = (warning, ...rest) => { if (!/SQLite/i.test(String(warning && warning.message || warning))) emitWarning.call(process, warning, ...rest); };
+  const quiet = typeof process === 'object' && typeof process.emitWarning === 'function';
+  const emitWarning = quiet ? process.emitWarning : undefined;
+  if (quiet) process.emitWarning = (warning, ...rest) => { if (!/SQLite/i.test(String(warning && warning.message || warning))) emitWarning.call(process, warning, ...rest); };
   const Database = driver === 'node:sqlite' ? (await import('node:sqlite')).DatabaseSync : (await import(moduleUrl)).default;
-  process.emitWarning = emitWarning;
+  if (quiet) process.emitWarning = emitWarning;
   const db = new Database(path);
   db.exec('PRAGMA busy_timeout = 5000');
   const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
