@@ -166,6 +166,9 @@ test('Intercom failing: 202, kept in D1 across a runtime restart, delivered once
   }
 });
 
+// The host the Hono Worker's default base URL names: the outbound service below answers it from the emulator.
+const INTERCOM_HOST_ROUTED_TO_EMULATOR = 'api.intercom.io'; // answered by the emulator, never the network
+
 test('createProxy at module scope in a Hono Worker (examples/cloudflare/hono-worker.ts): a health check first, then a lead: 201', async () => {
   await hook('POST', '/reset');
   const mf = new Miniflare({
@@ -176,7 +179,7 @@ test('createProxy at module scope in a Hono Worker (examples/cloudflare/hono-wor
     // Every outbound fetch of the Worker comes here: Intercom's host goes to the emulator, anything else is refused.
     outboundService: async (request) => {
       const target = new URL(request.url);
-      if (target.hostname !== 'api.intercom.io') return new MiniflareResponse('no network in tests', { status: 502 });
+      if (target.hostname !== INTERCOM_HOST_ROUTED_TO_EMULATOR) return new MiniflareResponse('no network in tests', { status: 502 });
       const headers = new Headers(request.headers);
       for (const name of ['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']) headers.delete(name);
       const body = request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.arrayBuffer();
