@@ -22,36 +22,10 @@ import {
   type Question,
   type QuestionForm,
 } from '../../src/protocol/questions.js';
+import { EVERY_TYPE } from '../proxy/questions-fixture.js';
 
-/** A form with one question of every type. */
-const everyType = {
-  defaultLocale: 'en',
-  questions: [
-    { name: 'company_name', type: 'text', label: { en: 'Company', de: 'Firma' }, required: true, company: true },
-    { name: 'about', type: 'textarea', label: 'About you', maxLength: 100 },
-    { name: 'work_email', type: 'email', label: 'Work email' },
-    { name: 'website', type: 'url', label: 'Website' },
-    { name: 'office_phone', type: 'tel', label: 'Office phone' },
-    { name: 'team_size', type: 'number', label: { en: 'Team size', de: 'Teamgröße' }, min: 1, max: 10000, integer: true, attribute: 'team_size_n' },
-    { name: 'budget', type: 'number', label: 'Budget', min: 0 },
-    {
-      name: 'plan',
-      type: 'select',
-      label: 'Plan',
-      required: true,
-      options: [
-        { value: 'starter', label: { en: 'Starter', de: 'Einstieg' } },
-        { value: 'pro', label: 'Pro' },
-        'enterprise',
-      ],
-    },
-    { name: 'interests', type: 'checkboxes', label: 'Interests', options: ['api', 'widget', 'inbox'] },
-    { name: 'subscribe', type: 'checkbox', label: { en: 'Subscribe me', de: 'Abonnieren' } },
-    { name: 'start', type: 'date', label: 'Start date', min: '2026-01-01', max: '2027-12-31' },
-    { name: 'campaign', type: 'hidden', param: 'cid' },
-    { name: 'source_site', type: 'hidden', value: 'docs-site', attribute: 'source site' },
-  ],
-};
+/** A form with one question of every type: the same file the proxy's questions tests use. */
+const everyType = EVERY_TYPE;
 
 function form(file: unknown = everyType, name = DEFAULT_FORM): QuestionForm {
   const selected = selectForm(parseQuestionsFile(file), name);
