@@ -3,45 +3,22 @@
 // metrics), never answer 500, and the rest of the proxy must work as without the token.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Miniflare } from 'miniflare';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { ACCESS_TOKEN, buildLead, SECRET } from '../proxy/harness.js';
-import { bundleExampleWorker, readWranglerToml } from './worker-build.js';
+import type { Miniflare } from 'miniflare';
+import { buildLead } from '../proxy/harness.js';
+import { startExampleWorker, type RunningExampleWorker } from './worker-build.js';
 
 const METRICS_TOKEN = 'metrics-token-for-the-workers-test-0123456789';
-const config = readWranglerToml();
-const persistDir = mkdtempSync(join(tmpdir(), 'leadrelay-workerd-metrics-'));
-let emulator: RunningEmulator;
+let worker: RunningExampleWorker;
 let mf: Miniflare;
 
 before(async () => {
-  emulator = await startEmulator({ port: 0 });
-  mf = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: await bundleExampleWorker() }],
-    compatibilityDate: config.compatibilityDate,
-    compatibilityFlags: config.compatibilityFlags,
-    bindings: {
-      ...config.vars,
-      INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN,
-      LEADRELAY_SECRET: SECRET,
-      INTERCOM_BASE_URL: emulator.url,
-      LEADRELAY_METRICS_TOKEN: METRICS_TOKEN,
-    },
-    d1Databases: Object.fromEntries(config.d1.map((db) => [db.binding, db.databaseId])),
-    d1Persist: persistDir,
-  });
+  worker = await startExampleWorker({ LEADRELAY_METRICS_TOKEN: METRICS_TOKEN });
+  mf = worker.mf;
 });
-after(async () => {
-  await mf.dispose();
-  await emulator.close();
-  rmSync(persistDir, { recursive: true, force: true });
-});
+after(() => worker.close());
 
-const url = (path: string) => `http://worker.test${config.vars.LEADRELAY_BASE_PATH}${path}`;
+const url = (path: string) => worker.url(path);
 
 test('GET /metrics with the token answers 501 metrics_unavailable naming the setting and the runtimes, not 500', async () => {
   const response = await mf.dispatchFetch(url('/metrics'), { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });

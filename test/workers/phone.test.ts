@@ -3,39 +3,23 @@
 // libphonenumber-js (its `min` metadata) validates there as it does on Node.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Miniflare } from 'miniflare';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { ACCESS_TOKEN, SECRET } from '../proxy/harness.js';
+import type { Miniflare } from 'miniflare';
+import type { RunningEmulator } from '../../src/emulator/index.js';
 import { badInputCases, contextCases, unicodeEdges, type BadInputCase } from '../proxy/bad-input-cases.js';
-import { bundleExampleWorker, readWranglerToml } from './worker-build.js';
+import { startExampleWorker, type RunningExampleWorker } from './worker-build.js';
 
-const config = readWranglerToml();
-const persistDir = mkdtempSync(join(tmpdir(), 'leadrelay-workerd-phone-'));
+let worker: RunningExampleWorker;
 let emulator: RunningEmulator;
 let mf: Miniflare;
 
 before(async () => {
-  emulator = await startEmulator({ port: 0 });
-  mf = new Miniflare({
-    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: await bundleExampleWorker() }],
-    compatibilityDate: config.compatibilityDate,
-    compatibilityFlags: config.compatibilityFlags,
-    bindings: { ...config.vars, INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET, INTERCOM_BASE_URL: emulator.url, LEADRELAY_RATE_LIMIT: '0' },
-    d1Databases: Object.fromEntries(config.d1.map((db) => [db.binding, db.databaseId])),
-    d1Persist: persistDir,
-  });
+  worker = await startExampleWorker({ LEADRELAY_RATE_LIMIT: '0' });
+  ({ mf, emulator } = worker);
 });
-after(async () => {
-  await mf.dispose();
-  await emulator.close();
-  rmSync(persistDir, { recursive: true, force: true });
-});
+after(() => worker.close());
 
-const url = (path: string) => `http://worker.test${config.vars.LEADRELAY_BASE_PATH}${path}`;
+const url = (path: string) => worker.url(path);
 
 function send(body: unknown, headers: Record<string, string> = {}, key: string | null = randomUUID()) {
   const all: Record<string, string> = { 'content-type': 'application/json', ...headers };

@@ -1,10 +1,14 @@
 // Builds examples/cloudflare/worker.ts as wrangler would (one ESM bundle, `node:*` left to the runtime's
 // nodejs_compat), with `leadrelay/proxy/cloudflare` taken from src/ so the test needs no dist/; and reads the
 // example's wrangler.toml, so the Worker under test is configured by the file users copy.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { Miniflare } from 'miniflare';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { ACCESS_TOKEN, SECRET } from '../proxy/harness.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const EXAMPLE = join(ROOT, 'examples/cloudflare');
@@ -59,4 +63,38 @@ export function readWranglerToml(path = join(EXAMPLE, 'wrangler.toml')): Wrangle
     else if (section === 'triggers' && key === 'crons') config.crons = value as string[];
   }
   return config;
+}
+
+/** The example Worker in workerd with its wrangler.toml's vars and D1, in front of an emulator of its own. */
+export interface RunningExampleWorker {
+  mf: Miniflare;
+  emulator: RunningEmulator;
+  /** `http://worker.test` + the example's base path + `path`. */
+  url(path: string): string;
+  close(): Promise<void>;
+}
+
+/** Starts the example Worker with the secrets every test needs, pointed at a fresh emulator, plus `bindings`. */
+export async function startExampleWorker(bindings: Record<string, string> = {}): Promise<RunningExampleWorker> {
+  const config = readWranglerToml();
+  const persistDir = mkdtempSync(join(tmpdir(), 'leadrelay-workerd-'));
+  const emulator = await startEmulator({ port: 0 });
+  const mf = new Miniflare({
+    modules: [{ type: 'ESModule', path: 'worker.mjs', contents: await bundleExampleWorker() }],
+    compatibilityDate: config.compatibilityDate,
+    compatibilityFlags: config.compatibilityFlags,
+    bindings: { ...config.vars, INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET, INTERCOM_BASE_URL: emulator.url, ...bindings },
+    d1Databases: Object.fromEntries(config.d1.map((db) => [db.binding, db.databaseId])),
+    d1Persist: persistDir,
+  });
+  return {
+    mf,
+    emulator,
+    url: (path) => `http://worker.test${config.vars.LEADRELAY_BASE_PATH}${path}`,
+    close: async () => {
+      await mf.dispose();
+      await emulator.close();
+      rmSync(persistDir, { recursive: true, force: true });
+    },
+  };
 }
