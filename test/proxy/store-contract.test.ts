@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runOnce } from '../../src/proxy/delivery/idempotency.js';
+import { runExactlyOnce, type OnceOutcome } from '../../src/proxy/delivery/idempotency.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
@@ -51,7 +51,7 @@ describe('RedisStore across instances', () => {
     }
   });
 
-  test('runOnce over two stores runs the work once and the waiting instance gets the stored answer', async () => {
+  test('runExactlyOnce over two stores runs the work once and the waiting instance gets the stored answer', async () => {
     const [a, b] = pair();
     const key = randomUUID();
     let runs = 0;
@@ -60,9 +60,14 @@ describe('RedisStore across instances', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       return { status: 201, body: { run: runs } };
     };
-    const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => runOnce(i % 2 ? a : b, key, 'fp', { leaseMs: 10_000, waitMs: 5_000 }, work)),
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => runExactlyOnce(i % 2 ? a : b, key, 'fp', { leaseMs: 10_000, waitMs: 5_000 }, work)),
     );
+    // Every caller gets the answer: none is left busy, mismatched or lost.
+    const results = outcomes.map((outcome) => {
+      assert.equal(outcome.kind, 'done');
+      return outcome as Extract<OnceOutcome, { kind: 'done' }>;
+    });
     assert.equal(runs, 1);
     for (const result of results) assert.deepEqual(result.answer, { status: 201, body: { run: 1 } });
   });

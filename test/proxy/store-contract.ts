@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import type { Store } from '../../src/proxy/store/index.js';
-import { runOnce } from '../../src/proxy/delivery/idempotency.js';
+import { runExactlyOnce, type OnceOutcome } from '../../src/proxy/delivery/idempotency.js';
 import { queueContractTests } from './store-contract-queue.js';
 
 const claimOf = (owner: string, fingerprint = 'fp-1', leaseMs = 10_000) => ({ fingerprint, owner, leaseMs });
@@ -78,7 +78,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       assert.deepEqual((await waiting)?.answer, { status: 201, body: 'x' });
     });
 
-    test('runOnce runs concurrent work for one key once and gives every caller the answer', async () => {
+    test('runExactlyOnce runs concurrent work for one key once and gives every caller the answer', async () => {
       const store = await fresh();
       const key = randomUUID();
       let runs = 0;
@@ -87,9 +87,14 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await new Promise((resolve) => setImmediate(resolve));
         return { status: 201, body: { n: runs } };
       };
-      const results = await Promise.all(
-        Array.from({ length: 10 }, () => runOnce(store, key, 'fp', { leaseMs: 10_000, waitMs: 5_000 }, work)),
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, () => runExactlyOnce(store, key, 'fp', { leaseMs: 10_000, waitMs: 5_000 }, work)),
       );
+      // Every caller gets the answer: none is left busy, mismatched or lost.
+      const results = outcomes.map((outcome) => {
+        assert.equal(outcome.kind, 'done');
+        return outcome as Extract<OnceOutcome, { kind: 'done' }>;
+      });
       assert.equal(runs, 1);
       assert.equal(results.filter((result) => !result.replayed).length, 1);
       for (const result of results) assert.deepEqual(result.answer, { status: 201, body: { n: 1 } });

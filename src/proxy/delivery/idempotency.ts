@@ -83,27 +83,6 @@ export async function runExactlyOnce(
   }
 }
 
-/** Raised by runOnce for any outcome but done (its callers treat those as errors). */
-export class OnceNotDone extends Error {
-  constructor(readonly kind: 'busy' | 'mismatch' | 'lost') {
-    super(`exactly-once run not done: ${kind}`);
-    this.name = 'OnceNotDone';
-  }
-}
-
-/** runExactlyOnce for a caller that only wants the answer: any other outcome is thrown as OnceNotDone. */
-export async function runOnce(
-  store: RecordStore,
-  key: string,
-  fingerprint: string,
-  options: OnceOptions,
-  work: (progress: Progress) => Promise<StoredAnswer>,
-): Promise<OnceResult> {
-  const outcome = await runExactlyOnce(store, key, fingerprint, options, work);
-  if (outcome.kind !== 'done') throw new OnceNotDone(outcome.kind);
-  return { answer: outcome.answer, replayed: outcome.replayed };
-}
-
 /** The Progress of a claimed record: every write is fenced by `owner`'s lease. */
 export function progressFor(store: RecordStore, key: string, owner: string, record: IdempotencyRecord, leaseMs: number): Progress {
   const steps = { ...record.steps };

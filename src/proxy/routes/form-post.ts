@@ -171,7 +171,7 @@ function uuidFromHash(text: string): string {
  * normalised fields (the page URL among them: the same words from another page are another lead) and the client
  * address. Generation 0, 1, … of that pair is tried in turn; one whose record is
  * answered and older than SAME_SUBMISSION_MS is done with. So there is no clock boundary for two quick posts to fall
- * either side of: both derive the same id and meet in runOnce's atomic claim, and one lead is created.
+ * either side of: both derive the same id and meet in runExactlyOnce's atomic claim, and one lead is created.
  */
 export async function formSubmissionId(store: Store, fingerprint: string, address: string, now: number): Promise<string> {
   let id = '';
