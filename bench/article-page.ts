@@ -27,9 +27,9 @@ ${paragraphs(6)}
 /**
  * An init script (`page.addInitScript`): sums layout shifts not caused by input, collects CSP violations, and counts
  * frames in which an inline <lead-relay> shows no form (`blankFrames`), from the page's first byte. A frame drawn while
- * the element's own markup is still on its way (the parser stopped between `<lead-relay>` and its `<template>`: a
- * loaded machine, or the network) is page loading, not a take-over: counted only once the element has a shadow root
- * or the parser has passed it. A string, because tsx's helpers (`__name`) do not exist in the page.
+ * the element's own markup is still on its way (the parser stopped before or inside its `<template shadowrootmode>`,
+ * whose shadow root exists from the start tag on: a loaded machine, or the network) is page loading, not a take-over:
+ * counted only once the parser has passed the element. A string, because tsx's helpers (`__name`) do not exist in the page.
  */
 export const WATCH_LAYOUT = `window.cls = 0; window.violations = [];
 window.addShifts = (entries) => { for (const entry of entries) if (!entry.hadRecentInput) window.cls += entry.value; };
@@ -39,7 +39,7 @@ document.addEventListener('securitypolicyviolation', (event) => window.violation
 window.blankFrames = 0;
 const lookForForm = () => {
   const element = document.querySelector('lead-relay');
-  const parsed = element && (element.shadowRoot || element.nextSibling || document.readyState !== 'loading');
+  const parsed = element && (element.nextSibling || document.readyState !== 'loading');
   if (parsed && element.getAttribute('mode') !== 'launcher' && !element.shadowRoot?.querySelector('form')) window.blankFrames += 1;
   requestAnimationFrame(lookForForm);
 };
