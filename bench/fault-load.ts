@@ -29,6 +29,10 @@ export interface DriveOptions {
   maxRetryDelayMs?: number;
   /** Called with each settled submission, e.g. to kill an instance after a share of the run. */
   onSettled?: (done: number) => void | Promise<void>;
+  /** Start submission i no earlier than i × this many ms after the run began (a paced burst); 0: as fast as concurrency allows. */
+  startEveryMs?: number;
+  /** Offset added to each submission's number, so two runs against one emulator make distinct leads. */
+  firstIndex?: number;
 }
 
 export interface SubmissionResult {
@@ -96,10 +100,13 @@ export async function driveSubmissions(options: DriveOptions): Promise<Submissio
   const results: SubmissionResult[] = new Array(options.n);
   let next = 0;
   let done = 0;
+  const began = Date.now();
   const worker = async () => {
     while (next < options.n) {
       const i = next++;
-      results[i] = await submitOne(i, options);
+      const startAt = began + i * (options.startEveryMs ?? 0);
+      if (startAt > Date.now()) await new Promise((resolve) => setTimeout(resolve, startAt - Date.now()));
+      results[i] = await submitOne(i + (options.firstIndex ?? 0), options);
       done += 1;
       await options.onSettled?.(done);
     }

@@ -21,13 +21,21 @@ or duplicated submission, any refused one, or the access token in the proxies' o
                       half 429 (default 0.3)
   --fail-status S     503 | 429 | both (default both): the status of the --fail share
   --after-commit A    share of those calls that create the object and then answer 503 (default 0.1), on top of --fail
-  --store S           memory | redis (default memory); redis uses REDIS_URL, else LEADRELAY_TEST_REDIS_URL,
+  --store S           memory | sqlite | redis (default memory); sqlite is the CLI's default store (a file per
+                      process); redis uses REDIS_URL, else LEADRELAY_TEST_REDIS_URL,
                       else starts a private redis-server on a free loopback port
   --instances I       proxy processes (default 1; more than 1 needs --store redis); retries rotate over them
   --race              send the first attempt of every 4th submission to two instances at once
   --kill              SIGKILL the last instance a third of the way through and start it again on its port
   --burst             no faults; set the emulator's rate limit so that the run needs 10x its budget per 1 s
                       slice, and report how many calls the emulator refused with 429
+  --shrink            no faults; warm the proxy with --warm submissions under the emulator's default limit
+                      (10,000 per minute), then lower the budget under the running proxy to --shrink-limit calls
+                      per 1 s and send N submissions paced at --rate per second; reports the 429s the emulator
+                      answered after the change (the proxy learns the new budget from the next answer's headers)
+  --warm W            submissions before the budget shrinks (default 20; with --shrink)
+  --shrink-limit L    the lowered budget, calls per 1 s window (default 20; with --shrink)
+  --rate R            submissions started per second after the change (default 20; with --shrink)
   --drain-timeout S   how long to wait after the run for queued (202) submissions to be delivered (default 180)
   --search-lag MS     the emulator's search index lag: a new contact or conversation is missing from search this
                       long (default 200)
@@ -39,7 +47,8 @@ The emulator's rate window is 1 s (limit 100,000 per window, or the burst budget
 X-RateLimit-Reset of an injected 429 is at most a second away.
   --help              this text
 
-Example: npm run bench:faults -- --n 1000 --store redis --instances 2 --race --kill`;
+Example: npm run bench:faults -- --n 1000 --store redis --instances 2 --race --kill
+         npm run bench:faults -- --shrink --n 200 --store sqlite`;
 
 function options() {
   const { values } = parseArgs({
@@ -54,6 +63,10 @@ function options() {
       race: { type: 'boolean', default: false },
       kill: { type: 'boolean', default: false },
       burst: { type: 'boolean', default: false },
+      shrink: { type: 'boolean', default: false },
+      warm: { type: 'string', default: '20' },
+      'shrink-limit': { type: 'string', default: '20' },
+      rate: { type: 'string', default: '20' },
       'drain-timeout': { type: 'string', default: '180' },
       'search-lag': { type: 'string', default: '200' },
       'recovery-lag': { type: 'string', default: '1000' },
@@ -68,15 +81,21 @@ function options() {
   }
   const n = Number(values.n);
   const concurrency = Number(values.concurrency);
-  const fail = values.burst ? 0 : Number(values.fail);
-  const afterCommit = values.burst ? 0 : Number(values['after-commit']);
+  const noFaults = values.burst || values.shrink;
+  const fail = noFaults ? 0 : Number(values.fail);
+  const afterCommit = noFaults ? 0 : Number(values['after-commit']);
   const instances = Number(values.instances);
   const store = values.store;
   const problems: string[] = [];
   if (!(Number.isInteger(n) && n > 0)) problems.push('--n must be a positive whole number');
   if (!(Number.isInteger(concurrency) && concurrency > 0)) problems.push('--concurrency must be a positive whole number');
   if (!(fail >= 0 && afterCommit >= 0 && fail + afterCommit < 1)) problems.push('--fail and --after-commit must be shares that add up to less than 1');
-  if (store !== 'memory' && store !== 'redis') problems.push('--store must be memory or redis');
+  if (store !== 'memory' && store !== 'sqlite' && store !== 'redis') problems.push('--store must be memory, sqlite or redis');
+  const shrink = { warm: Number(values.warm), limit: Number(values['shrink-limit']), rate: Number(values.rate) };
+  if (!(Number.isInteger(shrink.warm) && shrink.warm >= 0)) problems.push('--warm must be a whole number');
+  if (!(Number.isInteger(shrink.limit) && shrink.limit > 0)) problems.push('--shrink-limit must be a positive whole number');
+  if (!(shrink.rate > 0)) problems.push('--rate must be a positive number');
+  if (values.burst && values.shrink) problems.push('--burst and --shrink are two different runs: pick one');
   if (!(Number.isInteger(instances) && instances >= 1)) problems.push('--instances must be 1 or more');
   if (values.kill && store !== 'redis') problems.push('--kill needs --store redis (a killed process takes a memory store and its queue with it)');
   if (instances > 1 && store !== 'redis') problems.push('--instances above 1 needs --store redis (memory stores are not shared)');
@@ -111,6 +130,7 @@ function options() {
     race: values.race,
     kill: values.kill,
     burst: values.burst,
+    shrink: values.shrink ? shrink : undefined,
   };
 }
 
@@ -168,7 +188,16 @@ async function main(): Promise<void> {
     const start = (port?: number) => startProxyProcess({ emulatorUrl: emulator.url, accessToken, secret, redisUrl, port, env });
     for (let i = 0; i < run.instances; i += 1) proxies.push(await start());
 
-    if (run.burst) {
+    let warmResults: Awaited<ReturnType<typeof driveSubmissions>> = [];
+    let callsBeforeShrink = 0;
+    if (run.shrink) {
+      // Warm under the emulator's default limit (its rate-limit headers now tell the proxy 10,000 per minute), then
+      // lower the budget under the running proxy: only the next answers' headers can tell it so.
+      await hook(emulator.url, 'config', { searchLagMs: run.searchLagMs });
+      warmResults = await driveSubmissions({ n: run.shrink.warm, concurrency: run.concurrency, proxyUrls: () => proxies.map((proxy) => proxy.url) });
+      callsBeforeShrink = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { requests: unknown[] }).requests.length;
+      await hook(emulator.url, 'config', { rateLimit: { limit: run.shrink.limit, windowSeconds: 1 } });
+    } else if (run.burst) {
       // Each submission costs two calls (contact, conversation): a 1 s slice budget of n*2/10 makes the run 10x it.
       await hook(emulator.url, 'config', { rateLimit: { limit: Math.max(1, Math.ceil((run.n * 2) / 10)), windowSeconds: 1 }, searchLagMs: run.searchLagMs });
     } else {
@@ -184,6 +213,7 @@ async function main(): Promise<void> {
       concurrency: run.concurrency,
       proxyUrls: () => proxies.map((proxy) => proxy.url),
       raceEvery: run.race ? 4 : 0,
+      ...(run.shrink ? { startEveryMs: 1000 / run.shrink.rate, firstIndex: run.shrink.warm } : {}),
       onSettled: async (done) => {
         if (!run.kill || killed || done < run.n / 3) return;
         killed = true;
@@ -196,9 +226,10 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - started) / 1000;
     // Faults stay on while queued (202) submissions drain: the drain loop has to cope with them too.
-    const audit = await auditWhenDelivered(emulator.url, results, run.drainTimeoutMs, secret);
+    const audit = await auditWhenDelivered(emulator.url, [...warmResults, ...results], run.drainTimeoutMs, secret);
     const drainSeconds = (performance.now() - started) / 1000 - seconds;
     const requests = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as { requests: { status: number | null }[] }).requests;
+    const afterShrink = requests.slice(callsBeforeShrink);
     const latencies = results.filter((result) => result.status).map((result) => result.latencyMs);
     const refused = results.filter((result) => result.refused);
     for (const proxy of proxies) await proxy.stop();
@@ -208,7 +239,7 @@ async function main(): Promise<void> {
     const report = {
       store: run.store,
       instances: run.instances,
-      faults: run.burst ? 'none (burst)' : { fail: run.fail, failStatus: run.failStatus, afterCommit: run.afterCommit },
+      faults: run.burst ? 'none (burst)' : run.shrink ? 'none (budget shrinks)' : { fail: run.fail, failStatus: run.failStatus, afterCommit: run.afterCommit },
       searchLagMs: run.searchLagMs,
       recoveryLagMs: run.recoveryLagMs,
       queueConcurrency: run.queueConcurrency,
@@ -225,6 +256,13 @@ async function main(): Promise<void> {
       clientAttempts: results.reduce((sum, result) => sum + result.attempts, 0),
       emulatorCalls: requests.length,
       emulator429: requests.filter((request) => request.status === 429).length,
+      ...(run.shrink
+        ? {
+            shrink: { warm: run.shrink.warm, limitPerSecond: run.shrink.limit, leadsPerSecond: run.shrink.rate },
+            callsAfterShrink: afterShrink.length,
+            emulator429AfterShrink: afterShrink.filter((request) => request.status === 429).length,
+          }
+        : {}),
       p50Ms: Math.round(quantile(latencies, 0.5)),
       p99Ms: Math.round(quantile(latencies, 0.99)),
       seconds: Math.round(seconds * 10) / 10,
