@@ -18,7 +18,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   base: [],
 };
 /** Top-level files every layer may use: the wire-error builder, the log line, and the one retry policy. */
-const BASE_FILES = new Set(['errors.ts', 'logging.ts', 'retry-policy.ts']);
+const BASE_FILES = new Set(['errors.ts', 'logging.ts', 'retry-policy.ts', 'web-crypto.ts']);
 
 function layerOf(file: string): string {
   const rel = relative(PROXY, file).split('\\').join('/');

@@ -1,5 +1,5 @@
 // Exactly-once work per Idempotency-Key: claim the key, resume from recorded steps, replay the stored answer.
-import { randomUUID } from 'node:crypto';
+import { randomId } from '../web-crypto.js';
 import type { IdempotencyRecord, RecordStore, StoredAnswer } from '../store/index.js';
 
 export interface OnceOptions {
@@ -67,7 +67,7 @@ export async function runExactlyOnce(
   options: OnceOptions,
   work: (progress: Progress) => Promise<StoredAnswer>,
 ): Promise<OnceOutcome> {
-  const owner = options.owner ?? randomUUID();
+  const owner = options.owner ?? randomId();
   const deadline = Date.now() + options.waitMs;
   for (;;) {
     const claim = await store.claim(key, { fingerprint, owner, leaseMs: options.leaseMs });

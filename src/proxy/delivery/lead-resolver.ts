@@ -1,6 +1,6 @@
 // resolveLeadToken: a lead token's contact and conversation, also for a token handed out while the lead was queued.
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../retry-policy.js';
+import { randomId } from '../web-crypto.js';
 import { IntercomError } from '../intercom/intercom-client.js';
 import { InvalidLeadTokenError, PendingLeadTokenError, verificationSecrets, verifyLeadToken, type LeadTokenClaims } from '../guards/lead-token.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
@@ -39,7 +39,7 @@ async function lookUpLead(deps: Pick<ProxyDeps, 'store' | 'intercom' | 'options'
   if (record?.answer) return record.answer.body as ResolvedLead;
   if (record?.leaseUntil !== undefined && record.leaseUntil > Date.now()) return undefined;
   if ((await deps.store.hit('lead-lookups', 60_000)).count > LOOKUPS_PER_MINUTE) return undefined;
-  const owner = randomUUID();
+  const owner = randomId();
   const claim = await deps.store.claim(key, { fingerprint: 'lookup', owner, leaseMs: LOOKUP_MISS_TTL_MS });
   if (claim.outcome === 'done') return claim.record.answer?.body as ResolvedLead | undefined;
   if (claim.outcome !== 'claimed') return undefined;

@@ -1,5 +1,5 @@
 // Verifies who the signed-in user is before a lead may be merged into them: an authenticate hook, a JWT, or a user hash.
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { constantTimeEqual, hkdfSha256, hmacSha256, toBase64Url, toHex } from '../web-crypto.js';
 import type { Identity } from '../../protocol/wire.js';
 
 /** A user whose identity the proxy has verified. At least one of `userId` and `email` is set. */
@@ -65,7 +65,7 @@ export class IdentityError extends Error {
  * email's proof to whoever picked that email as their id.
  */
 export function computeUserHash(secret: string, userId: string): string {
-  return createHmac('sha256', secret).update(userId, 'utf8').digest('hex');
+  return toHex(hmacSha256(secret, userId));
 }
 
 /**
@@ -84,7 +84,7 @@ export function normaliseEmail(email: string): string {
  * (HMAC(secret, "email:" + email)) would not do: a user could choose "email:victim@example.com" as their id.
  */
 export function emailHashKey(identitySecret: string): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', identitySecret, 'leadrelay', 'leadrelay email hash v1', 32));
+  return hkdfSha256(identitySecret, 'leadrelay', 'leadrelay email hash v1', 32);
 }
 
 /**
@@ -95,7 +95,7 @@ export function emailHashKey(identitySecret: string): Uint8Array {
  * an id that happens to be that email.
  */
 export function computeEmailHash(identitySecret: string, email: string): string {
-  return createHmac('sha256', emailHashKey(identitySecret)).update(email, 'utf8').digest('hex');
+  return toHex(hmacSha256(emailHashKey(identitySecret), email));
 }
 
 /**
@@ -106,8 +106,8 @@ export function computeEmailHash(identitySecret: string, email: string): string 
  * Keyed with a proxy secret so nobody can predict it and register it as their id elsewhere.
  */
 export function emailUserExternalId(key: string, email: string): string {
-  const keyBytes = hkdfSync('sha256', key, 'leadrelay', 'leadrelay email user id v1', 32);
-  const digest = createHmac('sha256', new Uint8Array(keyBytes)).update(normaliseEmail(email), 'utf8').digest('base64url');
+  const keyBytes = hkdfSha256(key, 'leadrelay', 'leadrelay email user id v1', 32);
+  const digest = toBase64Url(hmacSha256(keyBytes, normaliseEmail(email)));
   return `${EMAIL_USER_ID_PREFIX}${digest}`;
 }
 
@@ -117,18 +117,13 @@ export function emailUserExternalId(key: string, email: string): string {
  * (HMAC keyed with the identity secret, over any user id) can ever equal this key or a signature made with it.
  */
 export function identityJwtKey(identitySecret: string): Uint8Array {
-  return new Uint8Array(hkdfSync('sha256', identitySecret, 'leadrelay', 'leadrelay identity jwt v1', 32));
+  return hkdfSha256(identitySecret, 'leadrelay', 'leadrelay identity jwt v1', 32);
 }
 
 function constantTimeEqualHex(a: string, b: string): boolean {
-  const left = Buffer.from(a.toLowerCase(), 'utf8');
-  const right = Buffer.from(b.toLowerCase(), 'utf8');
-  // Compare equal-length buffers so the time does not tell how much of the hash matched.
-  if (left.length !== right.length) {
-    timingSafeEqual(left, left);
-    return false;
-  }
-  return timingSafeEqual(left, right);
+  // The time does not tell how much of the hash matched (it depends on the expected hash's length only).
+  const encoder = new TextEncoder();
+  return constantTimeEqual(encoder.encode(a.toLowerCase()), encoder.encode(b.toLowerCase()));
 }
 
 function nonEmpty(value: unknown): value is string {

@@ -1,5 +1,5 @@
 // Validates and normalises the body of POST /leads against the wire contract (src/protocol/wire.ts).
-import { createHash } from 'node:crypto';
+import { sha256, toBase64Url } from '../web-crypto.js';
 import {
   FIELD_VALIDATORS,
   LEAD_FIELDS,
@@ -278,5 +278,5 @@ export function fingerprintSubmission({ questions: _derived, ...submission }: Le
     isPlainObject(value)
       ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]))
       : value;
-  return createHash('sha256').update(JSON.stringify(canonical(submission))).digest('base64url');
+  return toBase64Url(sha256(JSON.stringify(canonical(submission))));
 }

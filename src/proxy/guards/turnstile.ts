@@ -1,6 +1,6 @@
 // Cloudflare Turnstile, checked by the proxy: siteverify with the secret, then the hostname, the action and single
 // use; any doubt (no answer, a slow one, an unreadable one) is a refusal.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomId, sha256, toBase64Url } from '../web-crypto.js';
 
 /** Cloudflare's siteverify endpoint. */
 export const TURNSTILE_VERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
@@ -81,7 +81,7 @@ class SpentTokens {
   constructor(private readonly limit: number) {}
 
   static key(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return toBase64Url(sha256(token));
   }
 
   /** The idempotency key the token was first verified with, if it was verified in the last 300 s. */
@@ -156,7 +156,7 @@ export function createTurnstileVerifier(options: TurnstileVerifierOptions): Turn
     if (firstKey !== undefined && firstKey !== callOptions.idempotencyKey) {
       return fail('replayed', 'This Turnstile token was already verified once.', ['timeout-or-duplicate']);
     }
-    const idempotencyKey = callOptions.idempotencyKey ?? randomUUID();
+    const idempotencyKey = callOptions.idempotencyKey ?? randomId();
     const fields = new URLSearchParams({ secret: options.secret, response: token, idempotency_key: idempotencyKey });
     if (remoteIp) fields.set('remoteip', remoteIp);
     const signal = AbortSignal.timeout(timeoutMs);

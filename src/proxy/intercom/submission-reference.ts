@@ -4,9 +4,9 @@
 // idempotency record's life gets the first answer replayed, lead token included. Intercom is read by webhooks,
 // apps and teammates, so the lead carries a keyed hash of the id instead: the proxy can still find the lead by
 // its submission (recovery, a lead token whose record expired), a reader of Intercom cannot rebuild the key.
-import { createHmac } from 'node:crypto';
+import { hmacSha256, toBase64Url } from '../web-crypto.js';
 
 /** base64url(HMAC-SHA256(LEADRELAY_SECRET, 'leadrelay:submission:' + submissionId)): what Intercom holds for a submission. */
 export function submissionReference(secret: string, submissionId: string): string {
-  return createHmac('sha256', secret).update(`leadrelay:submission:${submissionId}`, 'utf8').digest('base64url');
+  return toBase64Url(hmacSha256(secret, `leadrelay:submission:${submissionId}`));
 }

@@ -1,6 +1,6 @@
 // The HTML pages a form posted without JavaScript gets: the thank-you page, and refusals that say what to fix.
 // Everything echoed is HTML-escaped; the pages load nothing and run nothing (their CSP allows one inline style).
-import { createHash } from 'node:crypto';
+import { sha256, toBase64 } from '../web-crypto.js';
 import type { FieldErrorCode } from '../../protocol/wire.js';
 import type { FieldErrors } from '../errors.js';
 import type { FormLocale, FormMessages } from './form-messages.js';
@@ -19,7 +19,7 @@ const STYLE =
 const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'content-security-policy': `default-src 'none'; style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${toBase64(sha256(STYLE))}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
 };
