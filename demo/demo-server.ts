@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { startEmulator, type RunningEmulator } from '../src/emulator/index.js';
 import { createProxy, MemoryStore, type Proxy, type ProxyOptions } from '../src/proxy/app.js';
 import { buildPageBundles } from './bundles.js';
+import { hostCheck } from './host-check.js';
 import { createDemoApi, type Backend } from './demo-api.js';
 import { servePages } from './pages.js';
 import { createQuestionsApi } from './questions-api.js';
@@ -80,6 +81,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   // The proxy needs the page's origin, known only once the port is: routes reach it through this variable.
   let proxy: Proxy | undefined;
   const app = new Hono();
+  // Refuses a Host other than the demo's own address (DNS rebinding): host-check.ts. The port is known once listening.
+  let listeningPort = 0;
+  app.use('*', hostCheck(host, () => listeningPort));
   app.all(`${PROXY_PATH}/*`, (c) => (proxy ? proxy.fetch(c.req.raw, c.env) : c.json({ error: { code: 'starting', message: 'The demo is starting.' } }, 503)));
   // The playground's questions: the proxy is made again with the designer's file (questions-api.ts), so it serves and
   // checks exactly what the preview draws. Mounted before the rest of /demo-api, whose 404 would answer first.
@@ -106,6 +110,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     await emulator?.close();
     throw error;
   }
+  listeningPort = listening.port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `http://${urlHost}:${listening.port}/`;
   // One store for every proxy the playground makes, so idempotency records and lead tokens outlive a change of questions.
