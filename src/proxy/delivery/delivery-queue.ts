@@ -13,7 +13,7 @@
 // Stopping (SIGTERM) leases nothing more. A delivery whose contact exists (or is being created) may finish within
 // the grace period; one that has not created its contact yet is put back at once for the next instance, since the
 // process may be gone before it could finish.
-import { randomUUID } from 'node:crypto';
+import { randomId } from '../web-crypto.js';
 import { ProxyError } from '../errors.js';
 import { runExactlyOnce, startHeartbeat, type OnceOutcome, type Progress } from './idempotency.js';
 import { assumeContactMayExist, DataAttributeMissing, deliverLead, IntercomRefusal, type DeliveryBudget } from './lead-delivery.js';
@@ -95,7 +95,7 @@ export class DeliveryStop {
 }
 
 export function startDrainLoop(deps: ProxyDeps, logger: Logger): DrainLoop {
-  const owner = randomUUID();
+  const owner = randomId();
   const { queueConcurrency, queuePollMs, leaseMs } = deps.options;
   const inFlight = new Set<Promise<void>>();
   const shutdown = new DeliveryStop();

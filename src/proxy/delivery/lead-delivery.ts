@@ -2,7 +2,6 @@
 //
 // Used by POST /leads (inline, a few seconds) and by the drain loop (queued submissions). Every step that creates
 // something is recorded in the submission's idempotency record, so whoever holds the record next resumes from it.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { LeadResponse } from '../../protocol/wire.js';
 import { DataAttributeClashError, ensureDataAttributes, isMissingDataAttribute, leadCustomAttributes, questionDataAttributes } from '../intercom/data-attributes.js';
 import { companyReference } from '../intercom/company-reference.js';
@@ -15,6 +14,7 @@ import { signLeadToken, verificationSecrets } from '../guards/lead-token.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
 import { DeliveryDeferred, findConversationStartedBy, findLeadBySubmission, recover, surelyNotCommitted } from './recovery.js';
 import type { StoredAnswer } from '../store/index.js';
+import { sleep } from '../retry-policy.js';
 
 /** A lead costs two calls (contact, conversation): start one only when both fit in Intercom's window. */
 export const CALLS_PER_LEAD = 2;
@@ -388,7 +388,7 @@ export async function deliverLead(
       const at = Math.max(error.retryAt, Date.now() + backoff);
       const wait = at - Date.now();
       if (at > budget.deadline || (error.reason === 'rate_limited' && wait > budget.rateWaitMs)) throw error;
-      await sleep(Math.max(0, wait), undefined, budget.signal ? { signal: budget.signal } : undefined);
+      await sleep(Math.max(0, wait), budget.signal);
     }
   }
 }

@@ -1,5 +1,5 @@
 // POST /convert: at sign-in, a verified user takes over the lead this browser created and its Messenger visitor.
-import { createHash } from 'node:crypto';
+import { sha256, toBase64Url } from '../web-crypto.js';
 import {
   LIMITS,
   validateEmail,
@@ -113,9 +113,7 @@ function conversionRefused(refusal: ConversionRefused): ProxyError {
 
 /** One conversion record per lead and verified user: the same user converting again gets the first answer. */
 function conversionKey(claims: LeadTokenClaims, user: VerifiedUser): string {
-  const subject = createHash('sha256')
-    .update(JSON.stringify([user.userId ?? null, user.email?.toLowerCase() ?? null]))
-    .digest('base64url');
+  const subject = toBase64Url(sha256(JSON.stringify([user.userId ?? null, user.email?.toLowerCase() ?? null])));
   return `convert:${claims.contactId}:${subject}`;
 }
 

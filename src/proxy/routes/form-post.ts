@@ -7,7 +7,7 @@
 // box), with hidden `form` (the form of the questions file, when not the default one) and `questions` (the hash the
 // page was built from, as `questionsHash`). No fill time: it needs JavaScript, so this path alone skips that check;
 // the honeypot, the per-IP limit and every field rule still apply.
-import { createHash, createHmac } from 'node:crypto';
+import { hmacSha256, sha256, toBase64Url, toHex } from '../web-crypto.js';
 import type { MiddlewareHandler } from 'hono';
 import { validateUrl } from '../../protocol/wire.js';
 import { clientAddress, rateLimitKey } from '../guards/client-address.js';
@@ -161,7 +161,7 @@ function leadBodyFromForm(fields: Record<string, string | string[]>, pageUrl: st
 
 /** A UUID-shaped id from a hash (version 8: custom), so it reads like the widget's Idempotency-Key everywhere. */
 function uuidFromHash(text: string): string {
-  const hex = createHash('sha256').update(text).digest('hex');
+  const hex = toHex(sha256(text));
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
@@ -190,7 +190,7 @@ export async function formSubmissionId(store: Store, fingerprint: string, addres
  * address (one NAT) may compute it. The newline keeps this input apart from a lead token's `header.payload`.
  */
 function secretFingerprint(secret: string, checked: ReturnType<typeof checkLeadRequest>): string {
-  return createHmac('sha256', secret).update(`form-post-id\n${fingerprintSubmission(checked.submission)}`).digest('base64url');
+  return toBase64Url(hmacSha256(secret, `form-post-id\n${fingerprintSubmission(checked.submission)}`));
 }
 
 async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): Promise<Response> {

@@ -5,7 +5,7 @@
 // arrives while Intercom's budget is spent for longer than `rateWaitMs`, is queued (202) for the drain loop, and
 // only on a durable store (SQLite, Redis): on the memory store it is 503 with Retry-After and the browser keeps it.
 // There the visitor also never waits much past `recoveryWaitMs` for one slow Intercom call (answerInTime).
-import { createHash } from 'node:crypto';
+import { sha256, toHex } from '../web-crypto.js';
 import { IDEMPOTENCY_HEADER, UUID_PATTERN, type LeadResponse } from '../../protocol/wire.js';
 import { ProxyError, idempotencyKeyReused, upstreamError } from '../errors.js';
 import { runExactlyOnce, type OnceOutcome, type Progress } from '../delivery/idempotency.js';
@@ -32,7 +32,7 @@ const QUEUED_TOKEN = 'queuedToken';
  * submission sent again (a retry) still gets the same key, so Cloudflare repeats its answer for it.
  */
 function siteverifyKey(submissionId: string, fingerprint: string): string {
-  const hex = createHash('sha256').update(`turnstile\n${submissionId}\n${fingerprint}`).digest('hex');
+  const hex = toHex(sha256(`turnstile\n${submissionId}\n${fingerprint}`));
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

@@ -9,7 +9,7 @@ import { InvalidLeadTokenError } from '../guards/lead-token.js';
 import type { ProxyDeps, RouteHandler } from '../options.js';
 import { readJsonObject, rejectUnknownKeys } from '../guards/request-body.js';
 import type { StoredAnswer } from '../store/index.js';
-import { createHash } from 'node:crypto';
+import { sha256, toBase64Url } from '../web-crypto.js';
 
 const MESSAGE_KEYS = ['leadToken', 'body'] as const;
 
@@ -57,7 +57,7 @@ export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
     if (!UUID_PATTERN.test(key)) {
       throw new ProxyError(400, 'invalid_idempotency_key', `The ${IDEMPOTENCY_HEADER} header must be a UUID.`);
     }
-    const fingerprint = createHash('sha256').update(JSON.stringify([claims.contactId, conversationId, text])).digest('base64url');
+    const fingerprint = toBase64Url(sha256(JSON.stringify([claims.contactId, conversationId, text])));
     const { answer, replayed } = onceAnswer(
       await runExactlyOnce(store, `messages:${key.toLowerCase()}`, fingerprint, { leaseMs: 60_000, waitMs: options.idempotencyWaitMs }, reply),
     );
