@@ -24,10 +24,13 @@ if (files.length === 0) {
 // Our reporter prints a dot per pass, failures in full and a closing `N passed, N failed`; LEADRELAY_TEST_REPORTER=spec
 // (or tap) gives node's own.
 const reporter = process.env.LEADRELAY_TEST_REPORTER ?? fileURLToPath(new URL('./node-test-reporter.mjs', import.meta.url));
+// scripts/time-node-tests.mjs adds a reporter of its own (`reporter=destination`) to time each file.
+const extra = process.env.LEADRELAY_TEST_EXTRA_REPORTER?.split('=');
+const extraReporter = extra ? [`--test-reporter=${extra[0]}`, `--test-reporter-destination=${extra[1]}`] : [];
 const result = spawnSync(
   process.execPath,
   // Node 20 calls mock.timers (how our tests wait without sleeping) experimental and warns in every file using it.
-  ['--import', 'tsx', '--disable-warning=ExperimentalWarning', '--test', '--test-concurrency=2', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...files],
+  ['--import', 'tsx', '--disable-warning=ExperimentalWarning', '--test', '--test-concurrency=2', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...extraReporter, ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
