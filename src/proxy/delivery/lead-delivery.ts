@@ -5,6 +5,7 @@
 import type { LeadResponse } from '../../protocol/wire.js';
 import { DataAttributeClashError, ensureDataAttributes, isMissingDataAttribute, leadCustomAttributes, questionDataAttributes } from '../intercom/data-attributes.js';
 import { companyReference } from '../intercom/company-reference.js';
+import { answersFirstMessage } from '../../protocol/questions.js';
 import type { UpstreamFailure } from '../errors.js';
 import type { Progress } from './idempotency.js';
 import { IntercomError, type IntercomCallOptions } from '../intercom/intercom-client.js';
@@ -19,9 +20,9 @@ import { sleep } from '../retry-policy.js';
 /** A lead costs two calls (contact, conversation): start one only when both fit in Intercom's window. */
 export const CALLS_PER_LEAD = 2;
 
-/** The calls one submission makes: the lead's two, and two more for a company (create or reuse it, attach the lead). */
+/** The calls one submission makes: the lead's two, and up to three for a company (look it up, create it, attach the lead). */
 export function callsFor(submission: LeadSubmission): number {
-  return CALLS_PER_LEAD + (submission.questions?.company ? 2 : 0);
+  return CALLS_PER_LEAD + (submission.questions?.company ? 3 : 0);
 }
 /** Creations of one step per pass, each after recovery proved the one before did not commit. */
 const MAX_CREATES = 3;
@@ -61,12 +62,13 @@ export function leadContactBody(submission: LeadSubmission, submissionId: string
  * answers to the site's own questions as "Label: value" lines, so the team reads them in the Inbox.
  */
 export function conversationBody(submission: LeadSubmission): string {
-  const summary = submission.questions?.summary;
-  const withAnswers = (text: string) => (summary ? `${text}\n\n${summary}` : text);
-  if (submission.message) return withAnswers(submission.message);
   const { title, url } = submission.page ?? {};
   const where = title && url ? `"${title}" (${url})` : (url ?? (title ? `"${title}"` : 'an unknown page'));
-  return withAnswers(`New lead from the LeadRelay form on ${where}. No message was written.`);
+  const otherwise = `New lead from the LeadRelay form on ${where}. No message was written.`;
+  // With a questions file, the answers block comes first and the visitor's message after it, quoted line by line, so
+  // no text they type can pass for an answer (answersFirstMessage).
+  if (submission.questions) return answersFirstMessage(submission.questions.summary, submission.message, otherwise);
+  return submission.message ?? otherwise;
 }
 
 /**
@@ -319,25 +321,30 @@ async function attachCompany(
   const { intercom, options } = deps;
   const reference = companyReference(options.secret, name);
   const lookup = { ...call, retry: 'idempotent' as const };
+  // The company by its company_id: a direct read, no search lag (Intercom answers 404 for none).
+  const findCompany = async () => {
+    try {
+      return foundCompanyId(await intercom.request('GET', `/companies?company_id=${encodeURIComponent(reference)}`, undefined, lookup), reference);
+    } catch (error) {
+      if (error instanceof IntercomError && error.kind === 'http' && error.status === 404) return undefined;
+      throw error;
+    }
+  };
   try {
     const companyId = await settleStep(
       deps,
       progress,
       COMPANY_ID,
       async () => {
-        // The name as typed, spaces collapsed: what the team reads in Intercom.
+        // An existing company is reused as it is: POST /companies updates by company_id, so a later visitor's spelling
+        // of the same name ("ACME  INC") would rename it. Created once, with the name as typed, spaces collapsed.
+        const existing = await findCompany();
+        if (existing) return existing;
         const company = await intercom.request<{ id?: unknown }>('POST', '/companies', { company_id: reference, name: name.replace(/\s+/gu, ' ') }, call);
         if (typeof company?.id !== 'string') throw new IntercomError('http', 502, 'malformed_company', undefined);
         return company.id;
       },
-      async () => {
-        try {
-          return foundCompanyId(await intercom.request('GET', `/companies?company_id=${encodeURIComponent(reference)}`, undefined, lookup), reference);
-        } catch (error) {
-          if (error instanceof IntercomError && error.kind === 'http' && error.status === 404) return undefined;
-          throw error;
-        }
-      },
+      findCompany,
       budget,
       { lagMs: 0 },
     );

@@ -13,6 +13,7 @@ import { onceAnswer } from './once-answer.js';
 import { callsFor, deliverLead, IntercomRefusal } from '../delivery/lead-delivery.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from '../guards/lead-request.js';
+import { replayResentLead } from './resent-lead.js';
 import { signLeadToken } from '../guards/lead-token.js';
 import { loadPhoneRules } from '../guards/phone.js';
 import type { ProxyDeps, RequestTrace, RouteHandler } from '../options.js';
@@ -61,7 +62,14 @@ export function createLeadsRoute(deps: ProxyDeps): RouteHandler {
     const submissionId = readIdempotencyKey(request);
     const json = await readJsonObject(request, deps.options.maxBodyBytes);
     await loadPhoneRules();
-    const checked = checkLeadRequest(json, deps.questions);
+    let checked: LeadRequestChecked;
+    try {
+      checked = checkLeadRequest(json, deps.questions);
+    } catch (refusal) {
+      // A resend of a submission accepted under an older questions file answers as before (resent-lead.ts).
+      const replay = await replayResentLead(deps, submissionId, json, refusal);
+      return c.json(replay.body, replay.status as 201 | 202, { 'idempotent-replayed': 'true' });
+    }
     const clientIp = deps.options.clientIp ? deps.options.clientIp(request, c.env) : clientAddress(request, c.env, Boolean(deps.options.trustProxy));
     const { status, body, replayed } = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: true, clientIp });
     return c.json(body, status, replayed ? { 'idempotent-replayed': 'true' } : {});
