@@ -10,10 +10,12 @@ import { formPostPages, withFormPosts } from './routes/form-post.js';
 import { createLiveRoute, createReadyRoute, HEALTH_ROUTES } from './routes/health.js';
 import { createLeadsRoute, earlyAnsweredSettled } from './routes/leads.js';
 import { createQuestionsRoute } from './routes/questions.js';
-import { redactingLogger, type ProxyLogger, type RequestLogLine } from './logging.js';
+import type { ProxyLogger, RequestLogLine } from './logging.js';
 import { createMessagesRoute } from './routes/messages.js';
-import type { AnsweredRequest } from './metrics.js';
-import { resolveDeps, type ProxyDeps, type ProxyEnv, type ProxyOptions, type RouteHandler } from './options.js';
+import type { AnsweredRequest, ProxyMetrics } from './metrics.js';
+import { resolveOptions, type ProxyDeps, type ProxyEnv, type ProxyOptions, type ResolvedOptions, type RouteHandler } from './options.js';
+import { IntercomClient } from './intercom/intercom-client.js';
+import { createTurnstileVerifier } from './guards/turnstile.js';
 import { originGuard } from './guards/origin.js';
 import { clientRateLimiter } from './guards/client-address.js';
 
@@ -46,14 +48,14 @@ const ROUTE_TABLE: RouteDefinition[] = [
     method: 'GET',
     path: '/metrics',
     rateLimited: false,
-    enabled: (deps) => Boolean(deps.options.metricsToken),
+    enabled: (deps) => Boolean(deps.options.metrics.token),
     create: (deps) => {
       let answer: ((request: Request) => Promise<Response>) | undefined;
       return async (c) => {
         // prom-client needs Node built-ins: on Workers (and wherever it failed to load) a metrics token cannot be
         // honoured. Said plainly, as "not implemented here" rather than a server fault a scraper would retry.
         if (!deps.metrics) throw new ProxyError(501, 'metrics_unavailable', METRICS_UNAVAILABLE);
-        answer ??= (await loadMetrics()).createMetricsRoute(deps.metrics, deps.options.metricsToken!);
+        answer ??= (await loadMetrics()).createMetricsRoute(deps.metrics, deps.options.metrics.token!);
         return answer(c.req.raw);
       };
     },
@@ -106,12 +108,6 @@ const DEFAULT_STOP_GRACE_MS = 10_000;
 /** How long one Cron event starts new deliveries (each may take up to 10 s more). */
 const CRON_DRAIN_MS = 60_000;
 
-function normaliseBasePath(basePath: string | undefined): string {
-  const trimmed = (basePath ?? '').trim().replace(/\/+$/, '');
-  if (trimmed === '') return '';
-  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
-}
-
 /** Logs one line per request and turns every thrown error into a wire error. Outermost middleware. */
 function requestLog(logger: ProxyLogger, basePath: string, observe?: (request: AnsweredRequest) => void): MiddlewareHandler<ProxyEnv> {
   const known = new Set<string>(ROUTE_TABLE.map((route) => route.path));
@@ -147,20 +143,28 @@ function requestLog(logger: ProxyLogger, basePath: string, observe?: (request: A
 }
 
 export function createProxy(options: ProxyOptions): Proxy {
-  const deps = resolveDeps(options);
-  const basePath = normaliseBasePath(options.basePath);
-  const logger = redactingLogger(options.logger, [options.accessToken, options.secret, ...(options.previousSecrets ?? []), options.identitySecret, options.jwtSecret, options.turnstile?.secret]);
-  warnAboutConfiguration(options, deps.store, logger);
-  const limitClient = clientRateLimiter(deps.store, deps.options, logger);
+  return proxyFrom(resolveOptions(options));
+}
 
+/**
+ * The proxy from options resolveOptions has checked (the Node adapter resolves them itself, for its own settings).
+ * @internal
+ */
+export function proxyFrom(options: ResolvedOptions): Proxy {
+  const { logger, store } = options;
+  warnAboutConfiguration(options, logger);
+  const intercom = new IntercomClient(options.intercom);
+  const turnstile = options.turnstile ? createTurnstileVerifier(options.turnstile) : undefined;
 
   // prom-client and its dependencies were most of the proxy's import time and of a Worker's bundle: loaded only
   // when metrics are on. Requests wait for it (once), so the counters miss none.
+  let metrics: ProxyMetrics | undefined;
   let metricsLoading: Promise<void> | undefined;
-  if (options.metricsToken) {
+  if (options.metrics.token) {
+    intercom.onCall = (call) => metrics?.observeIntercomCall(call);
     metricsLoading = loadMetrics().then(
       ({ ProxyMetrics }) => {
-        deps.metrics = new ProxyMetrics({ store: deps.store, queue: LEADS_QUEUE, intercom: deps.intercom, setupDone: () => deps.setup?.done ?? true });
+        metrics = new ProxyMetrics({ store, queue: LEADS_QUEUE, intercom, setupDone: () => background?.setup?.done ?? true });
       },
       (error: unknown) => logger({ event: 'metrics_unavailable', error: error instanceof Error ? error.name : 'unknown', message: METRICS_UNAVAILABLE }),
     );
@@ -170,6 +174,22 @@ export function createProxy(options: ProxyOptions): Proxy {
   // do I/O, and nothing runs between requests there), and right away elsewhere, so a restarted server delivers what
   // its queue holds without waiting for traffic.
   let background: Background | undefined;
+  // Built once, before the routes; the set-up and the metrics exist once the background has started and prom-client
+  // has loaded, and are read through it.
+  const deps: ProxyDeps = {
+    options,
+    intercom,
+    store,
+    ...(options.questions ? { questions: options.questions } : {}),
+    ...(turnstile ? { turnstile } : {}),
+    get setup() {
+      return background?.setup;
+    },
+    get metrics() {
+      return metrics;
+    },
+    onQueued: () => background?.queued(),
+  };
   let stopped = false;
   const begin = (): Background => {
     background ??= onWorkers() ? startRequestScoped(deps, logger) : startLoops(deps, logger);
@@ -190,16 +210,17 @@ export function createProxy(options: ProxyOptions): Proxy {
 
   const app = new Hono<ProxyEnv>();
   // Outermost: a browser form post gets every refusal as a page, after the request log has seen its code.
-  app.use('*', formPostPages(options.allowedOrigins));
-  app.use('*', requestLog(logger, basePath, options.metricsToken ? (line) => deps.metrics?.observeRequest(line) : undefined));
-  app.use('*', originGuard(deps.options, logger));
+  app.use('*', formPostPages(options.origins.allowed));
+  app.use('*', requestLog(logger, options.basePath, options.metrics.token ? (line) => metrics?.observeRequest(line) : undefined));
+  app.use('*', originGuard(options.origins, logger));
+  const limitClient = clientRateLimiter(store, options.clients, logger);
   app.onError((error) => errorToResponse(error));
   app.notFound(() => errorToResponse(new ProxyError(404, 'not_found', 'There is no such route on this proxy.')));
 
   for (const route of ROUTE_TABLE) {
     if (route.enabled && !route.enabled(deps)) continue;
     const handler = route.create(deps);
-    const path = basePath + route.path;
+    const path = options.basePath + route.path;
     app.on(route.method, path, async (c) => {
       if (route.rateLimited) await limitClient(route.path, c.req.raw, c.env);
       return handler(c);
@@ -222,7 +243,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     },
     get ready() {
       begin();
-      return deps.setup?.ready ?? Promise.resolve();
+      return background?.setup?.ready ?? Promise.resolve();
     },
     deliverQueued: async () => {
       if (metricsLoading) await metricsLoading;
@@ -236,7 +257,7 @@ export function createProxy(options: ProxyOptions): Proxy {
       stopped = true;
       await stopAll();
       // A store passed in belongs to the caller (it may be shared); only the default one is closed here.
-      if (!options.store) await deps.store.close();
+      if (options.ownsStore) await store.close();
     },
   };
 }

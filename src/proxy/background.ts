@@ -36,6 +36,10 @@ export function onWorkers(): boolean {
 export const REQUEST_DRAIN_MS = 15_000;
 
 export interface Background {
+  /** The data attributes' set-up (undefined when `setup.enabled` is off). */
+  readonly setup?: DataAttributeSetup;
+  /** A submission was queued: the drain loop looks now (request-scoped: after this request is answered). */
+  queued(): void;
   /** Called at the start of every request with the runtime's execution context, when it has one. */
   request(ctx: ExecutionContextLike | undefined): void;
   /** Called after every request: a submission queued during it gets an immediate delivery attempt (request-scoped). */
@@ -48,17 +52,17 @@ export interface Background {
 
 /** The long-lived shape: a set-up retried in the background until done, and a drain loop polling the store. */
 export function startLoops(deps: ProxyDeps, logger: ProxyLogger): Background {
-  if (deps.options.setupDataAttributes !== false) {
-    deps.setup = startDataAttributeSetup(deps.intercom, logger, deps.options.setupRetry, questionDataAttributes(deps.questions?.definition));
-  }
+  const { enabled, retry } = deps.options.setup;
+  const setup = enabled ? startDataAttributeSetup(deps.intercom, logger, retry, questionDataAttributes(deps.questions?.definition)) : undefined;
   const loop: DrainLoop = startDrainLoop(deps, logger);
-  deps.onQueued = loop.kick;
   return {
+    setup,
+    queued: loop.kick,
     request: () => undefined,
     answered: () => undefined,
     drain: (budgetMs) => drainQueue(deps, logger, budgetMs),
     stop: async (graceMs) => {
-      deps.setup?.stop();
+      setup?.stop();
       await loop.stop(graceMs);
     },
   };
@@ -66,18 +70,19 @@ export function startLoops(deps: ProxyDeps, logger: ProxyLogger): Background {
 
 /** The request-scoped shape: every request, Cron event or delivery does its own attempt; no timers between them. */
 export function startRequestScoped(deps: ProxyDeps, logger: ProxyLogger): Background {
-  if (deps.options.setupDataAttributes !== false) deps.setup = requestScopedSetup(deps, logger);
+  const setup = deps.options.setup.enabled ? requestScopedSetup(deps, logger) : undefined;
   // Which request queued something does not matter: the one that sees the flag drives the drain, while it lives.
   let queued = false;
-  deps.onQueued = () => (queued = true);
   let warmedUp = false;
   return {
+    setup,
+    queued: () => (queued = true),
     request: (ctx) => {
       // The first request of an isolate (a preflight, a health check) starts the set-up, kept alive by its context.
-      if (warmedUp || !ctx || !deps.setup || deps.setup.done) return;
+      if (warmedUp || !ctx || !setup || setup.done) return;
       warmedUp = true;
       ctx.waitUntil(
-        deps.setup.ensure().catch((error: unknown) => {
+        setup.ensure().catch((error: unknown) => {
           warmedUp = false;
           const status = error instanceof IntercomError ? (error.kind === 'http' ? error.status : error.kind) : error instanceof Error ? error.name : 'error';
           logger({ event: 'setup_retrying', status, code: error instanceof IntercomError ? error.intercomCode : undefined });
@@ -138,7 +143,8 @@ function requestScopedSetup(deps: ProxyDeps, logger: ProxyLogger): DataAttribute
  */
 export async function drainQueue(deps: ProxyDeps, logger: ProxyLogger, budgetMs: number): Promise<void> {
   const owner = crypto.randomUUID();
-  const { queueConcurrency, leaseMs } = deps.options;
+  const { concurrency: queueConcurrency } = deps.options.queue;
+  const { leaseMs } = deps.options.delivery;
   const deadline = Date.now() + budgetMs;
   const inFlight = new Set<Promise<void>>();
   while (Date.now() < deadline) {

@@ -1,9 +1,8 @@
 // Start-up warnings for configuration mistakes nobody would see until a visitor or a user hits them.
 import { ROUTES } from '../protocol/wire.js';
 import type { ProxyLogger } from './logging.js';
-import type { ProxyOptions } from './options.js';
-import { normaliseOrigin } from './guards/origin.js';
-import { MemoryStore, type Store } from './store/index.js';
+import type { ResolvedOptions } from './options.js';
+import { MemoryStore } from './store/index.js';
 import { isTurnstileTestSecret } from './guards/turnstile.js';
 
 /** One warning: `event` is a stable code (for alerts and tests), `warning` a sentence saying what happens and the fix. */
@@ -25,11 +24,15 @@ function runtimeEnv(): Record<string, string | undefined> {
   }
 }
 
-/** Every warning these options deserve. Pure: the caller logs them. The allowed-origins-empty case is origin.ts's. */
-export function configWarnings(options: ProxyOptions, store: Store, env: Record<string, string | undefined> = runtimeEnv()): ConfigWarning[] {
+/**
+ * Every warning these options (as resolveOptions made them) deserve. Pure: the caller logs them. The
+ * allowed-origins-empty case is origin.ts's.
+ */
+export function configWarnings(options: ResolvedOptions, env: Record<string, string | undefined> = runtimeEnv()): ConfigWarning[] {
   const warnings: ConfigWarning[] = [];
+  const { identity, origins, basePath, store } = options;
 
-  if (!options.identitySecret && !options.jwtSecret && !options.authenticate) {
+  if (!identity.identitySecret && !identity.jwtSecret && !identity.authenticate) {
     warnings.push({
       event: 'identity_not_configured',
       warning:
@@ -37,25 +40,20 @@ export function configWarnings(options: ProxyOptions, store: Store, env: Record<
     });
   }
 
-  for (const entry of options.allowedOrigins ?? []) {
-    const origin = entry.trim();
-    if (origin === '' || origin === '*') continue;
-    if (!normaliseOrigin(origin)) {
-      warnings.push({
-        event: 'allowed_origin_never_matches',
-        warning: `LEADRELAY_ALLOWED_ORIGINS lists "${origin}", which is not an origin (scheme and host, e.g. https://www.example.com): no browser sends it, so forms there get 403 origin_not_allowed.`,
-      });
-    }
+  for (const origin of origins.notOrigins) {
+    warnings.push({
+      event: 'allowed_origin_never_matches',
+      warning: `LEADRELAY_ALLOWED_ORIGINS lists "${origin}", which is not an origin (scheme and host, e.g. https://www.example.com): no browser sends it, so forms there get 403 origin_not_allowed.`,
+    });
   }
 
-  if ((options.allowedOrigins ?? []).some((origin) => origin.trim() === '*')) {
+  if (origins.allowed.includes('*')) {
     warnings.push({
       event: 'any_origin_allowed',
       warning: 'LEADRELAY_ALLOWED_ORIGINS contains "*": a form on any website can send leads through this proxy into your Intercom.',
     });
   }
 
-  const basePath = (options.basePath ?? '').trim().replace(/\/+$/, '');
   const route = Object.values(ROUTES).find((path) => basePath.endsWith(path));
   if (route) {
     warnings.push({
@@ -71,7 +69,7 @@ export function configWarnings(options: ProxyOptions, store: Store, env: Record<
         'The memory store keeps idempotency records and rate limits in this process only: a restart forgets them, and several instances do not share them. Use the SQLite store (one instance) or REDIS_URL (several).',
     });
   }
-  const turnstileSecret = options.turnstile?.secret?.trim();
+  const turnstileSecret = options.turnstile?.secret;
   if (turnstileSecret && env.NODE_ENV === 'production') {
     if (isTurnstileTestSecret(turnstileSecret)) {
       warnings.push({
@@ -90,6 +88,6 @@ export function configWarnings(options: ProxyOptions, store: Store, env: Record<
 }
 
 /** Log each warning once, at start-up. */
-export function warnAboutConfiguration(options: ProxyOptions, store: Store, logger: ProxyLogger): void {
-  for (const warning of configWarnings(options, store)) logger({ ...warning });
+export function warnAboutConfiguration(options: ResolvedOptions, logger: ProxyLogger): void {
+  for (const warning of configWarnings(options)) logger({ ...warning });
 }

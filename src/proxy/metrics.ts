@@ -31,8 +31,9 @@ export class ProxyMetrics {
   readonly #budgetLimit: Gauge;
   readonly #setupDone: Gauge;
 
+  /** `sources` are read at scrape time; Intercom calls are counted by whoever makes them (observeIntercomCall). */
   constructor(
-    private readonly sources: { store: Store; queue: string; intercom: IntercomClient; setupDone: () => boolean },
+    private readonly sources: { store: Store; queue: string; intercom: Pick<IntercomClient, 'rateLimit'>; setupDone: () => boolean },
   ) {
     const registers = [this.registry];
     this.#submissions = new Counter({
@@ -86,7 +87,6 @@ export class ProxyMetrics {
       help: '1 once the contact data attributes exist in Intercom, else 0 (leads wait in the queue meanwhile).',
       registers,
     });
-    sources.intercom.onCall = (call) => this.observeIntercomCall(call);
   }
 
   /** Count one answered request; POST /leads also by its outcome. */

@@ -2,7 +2,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { serve as serveNode } from '@hono/node-server';
-import { createProxy, type Proxy, type ProxyOptions } from './app.js';
+import { proxyFrom, type Proxy, type ProxyOptions } from './app.js';
+import { resolveOptions } from './options.js';
 import { rateLimitKey } from './guards/client-address.js';
 import { wireErrorBody, wireErrorResponse } from './errors.js';
 import { nodeHttpTransport } from './intercom/node-transport.js';
@@ -61,11 +62,12 @@ export async function serve(options: ServeOptions): Promise<ServedProxy> {
   // Node's fetch (undici) costs more per call than node:http; use the keep-alive transport unless one was chosen.
   const custom = options.intercom?.transport ?? options.intercom?.fetch;
   const transport = custom ? undefined : nodeHttpTransport();
-  const proxy = createProxy(transport ? { ...options, intercom: { ...options.intercom, transport } } : options);
+  const resolved = resolveOptions(transport ? { ...options, intercom: { ...options.intercom, transport } } : options);
+  const proxy = proxyFrom(resolved);
+  const { trustProxy, ipv6Prefix } = resolved.clients;
   const requestTimeoutMs = Math.max(1, options.requestTimeoutMs ?? 30_000);
-  const perClient = options.maxConnectionsPerClient ?? (options.trustProxy ? 0 : 128);
+  const perClient = options.maxConnectionsPerClient ?? (trustProxy ? 0 : 128);
   const shutdownTimeoutMs = Math.max(0, options.shutdownTimeoutMs ?? 10_000);
-  const ipv6Prefix = options.ipv6Prefix ?? 64;
 
   let stopping = false;
   let inFlight = 0;
@@ -119,9 +121,8 @@ export async function serve(options: ServeOptions): Promise<ServedProxy> {
   if (perClient > 0) capConnectionsPerClient(server, perClient, ipv6Prefix, refused);
 
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   return {
-    url: `http://${urlHost}:${info.port}${basePath && !basePath.startsWith('/') ? '/' : ''}${basePath}`,
+    url: `http://${urlHost}:${info.port}${resolved.basePath}`,
     port: info.port,
     proxy,
     close: async () => {

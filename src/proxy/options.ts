@@ -1,17 +1,26 @@
-// The proxy's options (the DESIGN.md configuration table in camelCase), their defaults, and what routes receive.
+// The proxy's options (the DESIGN.md configuration table in camelCase), and resolveOptions: the one place they are
+// checked, defaulted and normalised, into the parts each layer receives.
 import type { Context } from 'hono';
 import { LIMITS } from '../protocol/wire.js';
 import { ConfigError } from './errors.js';
-import type { DataAttributeSetup } from './intercom/data-attributes.js';
-import type { AuthenticateHook } from './guards/identity.js';
-import { IntercomClient, type IntercomClientOptions, type IntercomRegion } from './intercom/intercom-client.js';
+import type { DataAttributeSetup, SetupRetry } from './intercom/data-attributes.js';
+import type { AuthenticateHook, IdentityOptions } from './guards/identity.js';
+import type { IntercomClient, IntercomClientOptions, IntercomRegion } from './intercom/intercom-client.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { CaptchaVerifier } from './guards/spam.js';
-import { createTurnstileVerifier, type TurnstileVerifier } from './guards/turnstile.js';
+import type { TurnstileVerifier, TurnstileVerifierOptions } from './guards/turnstile.js';
 import { MemoryStore, type Store } from './store/index.js';
 import { loadQuestions, type ProxyQuestions } from './guards/questions.js';
 import type { QuestionsDefinition } from '../protocol/questions.js';
 import { SECRET_COMMAND, secretWeakness } from './secret-strength.js';
+import { normaliseOrigin, parseAllowedOrigins, type OriginPolicy } from './guards/origin.js';
+import { clientAddress } from './guards/client-address.js';
+import { redactingLogger, type ProxyLogger } from './logging.js';
+
+/** How long a queued submission is retried while Intercom fails before it becomes a dead letter (7 days). */
+export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+/** How long a lead token stays valid (90 days: long enough to sign in after filling the form). */
+const LEAD_TOKEN_TTL_SECONDS = 90 * 24 * 3600;
 
 export interface ProxyOptions {
   /** INTERCOM_ACCESS_TOKEN. Never logged, never answered. */
@@ -163,35 +172,83 @@ export interface ProxyOptions {
   queueRetry?: { firstMs?: number; maxMs?: number };
 }
 
-/** Everything a route handler needs, built once by createProxy. */
-export interface ProxyDeps {
-  options: ProxyOptions & {
-    rateLimit: number;
-    ipv6Prefix: number;
-    minFillMs: number;
-    maxBodyBytes: number;
-    notFoundRetryMs: number[];
-    idempotencyWaitMs: number;
-    recoveryLagMs: number;
-    recoveryWaitMs: number;
-    rateWaitMs: number;
-    queuePollMs: number;
-    queueConcurrency: number;
-    leaseMs: number;
-    pendingLeadWaitMs: number;
+/**
+ * The options as the proxy uses them, resolved once by resolveOptions: every default filled in, the base path
+ * normalised, the allowed origins parsed, the questions read. Each part goes to the code that needs it.
+ */
+export interface ResolvedOptions {
+  /** Signs lead tokens, keys submission references. */
+  readonly secret: string;
+  /** Secrets `secret` replaced: still accepted for verification, never used to sign. */
+  readonly previousSecrets: readonly string[];
+  /** '' or `/prefix`, without a trailing slash. */
+  readonly basePath: string;
+  /** The caller's logger (or none), with every secret redacted. */
+  readonly logger: ProxyLogger;
+  /** Where the store came from: one the proxy made itself is closed by close(). */
+  readonly store: Store;
+  readonly ownsStore: boolean;
+  /** The Intercom client's options (token, host, version, call tuning, transport). */
+  readonly intercom: IntercomClientOptions;
+  /** The data attributes' set-up: whether it runs, and its backoff while Intercom is unreachable. */
+  readonly setup: { readonly enabled: boolean; readonly retry: SetupRetry };
+  /** /convert's identity checks. */
+  readonly identity: IdentityOptions;
+  /** Who may send: the allowed origins (parsed), `publicUrl`, and whether X-Forwarded-Proto/-Host count. */
+  readonly origins: OriginPolicy;
+  /** How a client is told apart and limited. */
+  readonly clients: ClientPolicy;
+  readonly limits: { readonly maxBodyBytes: number; readonly minFillMs: number; readonly leadTokenTtlSeconds: number };
+  /** `verifyCaptcha`, when set. */
+  readonly verifyCaptcha?: CaptchaVerifier;
+  /** The Turnstile check's settings, when `turnstile` is set (hosts from the allowed origins and `publicUrl`). */
+  readonly turnstile?: TurnstileVerifierOptions;
+  /** The questions, read and hashed once. */
+  readonly questions?: ProxyQuestions;
+  readonly delivery: {
+    readonly recoveryLagMs: number;
+    readonly recoveryWaitMs: number;
+    readonly rateWaitMs: number;
+    readonly idempotencyWaitMs: number;
+    readonly pendingLeadWaitMs: number;
+    readonly leaseMs: number;
+    readonly notFoundRetryMs: number[];
   };
-  intercom: IntercomClient;
-  store: Store;
-  /** Called after a submission was queued, so the local drain loop looks now (set by createProxy). */
-  onQueued?: () => void;
-  /** The data attributes' background set-up; a delivery awaits `ensure()` first (set by createProxy). */
-  setup?: DataAttributeSetup;
-  /** Counters for GET /metrics (set by createProxy when `metricsToken` is set). */
-  metrics?: ProxyMetrics;
+  readonly queue: {
+    readonly concurrency: number;
+    /** 0: no drain loop in this instance. */
+    readonly pollMs: number;
+    readonly retentionMs: number;
+    readonly retry: { readonly firstMs: number; readonly maxMs: number };
+  };
+  readonly metrics: { readonly token?: string };
+}
+
+/** How a client is told apart (its address, IPv6 by network) and how many requests it may send. */
+export interface ClientPolicy {
+  /** Requests per minute per client and route; 0: no limit. */
+  readonly rateLimit: number;
+  readonly ipv6Prefix: number;
+  readonly trustProxy: boolean;
+  /** The client's address (the `clientIp` hook, or what the runtime and, with `trustProxy`, X-Forwarded-For say). */
+  readonly address: (request: Request, env: unknown) => string | undefined;
+}
+
+/** Everything a route handler needs, built once by createProxy before the routes. */
+export interface ProxyDeps {
+  readonly options: ResolvedOptions;
+  readonly intercom: IntercomClient;
+  readonly store: Store;
   /** The `questions` option, read and hashed once. */
-  questions?: ProxyQuestions;
+  readonly questions?: ProxyQuestions;
   /** The Turnstile check of POST /leads, when `turnstile` is set. */
-  turnstile?: TurnstileVerifier;
+  readonly turnstile?: TurnstileVerifier;
+  /** The data attributes' background set-up, once started (undefined when off); a delivery awaits `ensure()` first. */
+  readonly setup?: DataAttributeSetup;
+  /** Counters for GET /metrics, once loaded (only with a metrics token). */
+  readonly metrics?: ProxyMetrics;
+  /** Called after a submission was queued, so the drain loop looks now. */
+  readonly onQueued: () => void;
 }
 
 /** What a request collects for its log line: Intercom request ids, and flags such as `leadTokenIgnored`. */
@@ -214,11 +271,18 @@ export interface ProxyEnv {
 
 export type RouteHandler = (c: Context<ProxyEnv>) => Promise<Response>;
 
+/** `api/leadrelay/` → `/api/leadrelay`; blank → ''. */
+function normaliseBasePath(basePath: string | undefined): string {
+  const trimmed = (basePath ?? '').trim().replace(/\/+$/, '');
+  if (trimmed === '') return '';
+  return trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
 /**
- * Refuse unusable options at construction time with a ConfigError that names the option (and its environment
- * variable) and the fix, never its value.
+ * The one place options are checked, defaulted and normalised. Refuses unusable options at construction time with
+ * a ConfigError that names the option (and its environment variable) and the fix, never its value.
  */
-export function resolveDeps(options: ProxyOptions): ProxyDeps {
+export function resolveOptions(options: ProxyOptions): ResolvedOptions {
   if (!options.accessToken) {
     throw new ConfigError('`accessToken` (INTERCOM_ACCESS_TOKEN)', 'is missing', 'Set it to an access token of your Intercom app (Developer Hub → your app → Authentication).');
   }
@@ -238,50 +302,81 @@ export function resolveDeps(options: ProxyOptions): ProxyDeps {
   if (!(Number.isInteger(ipv6Prefix) && ipv6Prefix >= 1 && ipv6Prefix <= 128)) {
     throw new ConfigError('`ipv6Prefix` (LEADRELAY_IPV6_PREFIX)', 'must be a whole number from 1 to 128', 'Leave it unset for 64 (one household or site per /64).');
   }
-  if (options.publicUrl !== undefined && !/^https?:\/\/[^/]/.test(options.publicUrl.trim())) {
+  const publicUrl = options.publicUrl?.trim();
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]/.test(publicUrl)) {
     throw new ConfigError('`publicUrl` (LEADRELAY_PUBLIC_URL)', 'must be an http:// or https:// URL', 'Set it to the address browsers reach the proxy at, e.g. https://www.example.com/api/leadrelay.');
   }
-  const turnstile = options.turnstile ? turnstileVerifier(options) : undefined;
-  const questions = options.questions === undefined ? undefined : loadQuestions(options.questions);
-  const intercom = new IntercomClient({
-    ...options.intercom,
-    accessToken: options.accessToken,
-    region: options.region,
-    baseUrl: options.baseUrl,
-    version: options.intercomVersion,
-  });
+  const trustProxy = Boolean(options.trustProxy);
+  const origins: OriginPolicy = { ...parseAllowedOrigins(options.allowedOrigins ?? []), ...(publicUrl ? { publicUrl } : {}), trustProxy };
+  const clientIp = options.clientIp;
+  const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+  const queueRetryFirstMs = options.queueRetry?.firstMs ?? 1_000;
   return {
-    options: {
-      ...options,
+    secret: options.secret,
+    previousSecrets: options.previousSecrets ?? [],
+    basePath: normaliseBasePath(options.basePath),
+    logger: redactingLogger(options.logger, [
+      options.accessToken,
+      options.secret,
+      ...(options.previousSecrets ?? []),
+      options.identitySecret,
+      options.jwtSecret,
+      options.turnstile?.secret,
+      options.metricsToken,
+    ]),
+    store: options.store ?? new MemoryStore(),
+    ownsStore: !options.store,
+    intercom: { ...options.intercom, accessToken: options.accessToken, region: options.region, baseUrl: options.baseUrl, version: options.intercomVersion },
+    setup: { enabled: options.setupDataAttributes !== false, retry: { firstMs: options.setupRetry?.firstMs ?? 1_000, maxMs: options.setupRetry?.maxMs ?? 60_000 } },
+    identity: {
+      authenticate: options.authenticate,
+      identitySecret: options.identitySecret,
+      jwtSecret: options.jwtSecret,
+      jwtAudience: options.jwtAudience,
+      jwtIssuer: options.jwtIssuer,
+      jwtMaxAgeSeconds: jwtMaxAge,
+    },
+    origins,
+    clients: {
       rateLimit,
       ipv6Prefix,
-      minFillMs: options.minFillMs ?? LIMITS.minFillMs,
+      trustProxy,
+      address: clientIp ? (request, env) => clientIp(request, env) : (request, env) => clientAddress(request, env, trustProxy),
+    },
+    limits: {
       maxBodyBytes: options.maxBodyBytes ?? LIMITS.bodyBytes,
-      notFoundRetryMs: options.notFoundRetryMs ?? [250, 500, 1000],
-      idempotencyWaitMs: options.idempotencyWaitMs ?? 25_000,
+      minFillMs: options.minFillMs ?? LIMITS.minFillMs,
+      leadTokenTtlSeconds: options.leadTokenTtlSeconds ?? LEAD_TOKEN_TTL_SECONDS,
+    },
+    ...(options.verifyCaptcha ? { verifyCaptcha: options.verifyCaptcha } : {}),
+    ...(options.turnstile ? { turnstile: turnstileSettings(options.turnstile, options.verifyCaptcha, origins) } : {}),
+    ...(options.questions === undefined ? {} : { questions: loadQuestions(options.questions) }),
+    delivery: {
       recoveryLagMs: options.recoveryLagMs ?? 300_000,
       recoveryWaitMs: options.recoveryWaitMs ?? 1_500,
       rateWaitMs: options.rateWaitMs ?? 1_000,
-      queuePollMs: options.queuePollMs ?? 250,
-      queueConcurrency: Math.max(1, Math.floor(options.queueConcurrency ?? 8)),
-      leaseMs: Math.max(100, options.leaseMs ?? 15_000),
+      idempotencyWaitMs: options.idempotencyWaitMs ?? 25_000,
       pendingLeadWaitMs: options.pendingLeadWaitMs ?? 10_000,
+      leaseMs: Math.max(100, options.leaseMs ?? 15_000),
+      notFoundRetryMs: options.notFoundRetryMs ?? [250, 500, 1000],
     },
-    intercom,
-    store: options.store ?? new MemoryStore(),
-    ...(questions ? { questions } : {}),
-    ...(turnstile ? { turnstile } : {}),
+    queue: {
+      concurrency: Math.max(1, Math.floor(options.queueConcurrency ?? 8)),
+      pollMs: options.queuePollMs ?? 250,
+      retentionMs,
+      retry: { firstMs: queueRetryFirstMs, maxMs: options.queueRetry?.maxMs ?? 5 * 60_000 },
+    },
+    metrics: options.metricsToken ? { token: options.metricsToken } : {},
   };
 }
 
 /**
- * The Turnstile verifier `turnstile` asks for, or a ConfigError. A token must have been solved on one of the site's
- * own hosts: those of the allowed origins (`'*'` names none) and of `publicUrl`. With neither there is no host a
- * token could pass for, so every lead would be refused: that is said at start instead.
+ * The Turnstile check's settings, or a ConfigError. A token must have been solved on one of the site's own hosts:
+ * those of the allowed origins (`'*'` names none) and of `publicUrl`. With neither there is no host a token could
+ * pass for, so every lead would be refused: that is said at start instead.
  */
-function turnstileVerifier(options: ProxyOptions): TurnstileVerifier {
-  const settings = options.turnstile!;
-  if (options.verifyCaptcha) {
+function turnstileSettings(settings: NonNullable<ProxyOptions['turnstile']>, verifyCaptcha: CaptchaVerifier | undefined, origins: OriginPolicy): TurnstileVerifierOptions {
+  if (verifyCaptcha) {
     throw new ConfigError('`turnstile` (LEADRELAY_TURNSTILE_SECRET) and `verifyCaptcha`', 'are both set, but a form has one captcha', 'Keep one: remove the `verifyCaptcha` hook to use the built-in Turnstile check, or unset `turnstile` to keep your hook.');
   }
   if (typeof settings.secret !== 'string' || settings.secret.trim() === '') {
@@ -295,23 +390,19 @@ function turnstileVerifier(options: ProxyOptions): TurnstileVerifier {
     throw new ConfigError('`turnstile.timeoutMs`', 'must be a number of milliseconds above 0', 'Leave it unset for 5000.');
   }
   const hostnames = new Set<string>();
-  for (const entry of [...(options.allowedOrigins ?? []), ...(options.publicUrl ? [options.publicUrl] : [])]) {
-    try {
-      if (entry.trim() !== '*') hostnames.add(new URL(entry.trim()).hostname);
-    } catch {
-      // not a URL: config-warnings.ts says so; it names no host
-    }
+  for (const origin of [...origins.allowed.filter((entry) => entry !== '*' && normaliseOrigin(entry) === entry), ...(origins.publicUrl ? [origins.publicUrl] : [])]) {
+    hostnames.add(new URL(origin).hostname);
   }
   if (hostnames.size === 0) {
     throw new ConfigError('`turnstile` (LEADRELAY_TURNSTILE_SECRET)', 'needs the host names tokens may be solved on, and `allowedOrigins` and `publicUrl` name none', 'List the origins of the pages with the form in `allowedOrigins` (LEADRELAY_ALLOWED_ORIGINS), or set `publicUrl` (LEADRELAY_PUBLIC_URL).');
   }
-  return createTurnstileVerifier({
+  return {
     secret: settings.secret.trim(),
     verifyUrl: settings.verifyUrl?.trim(),
     timeoutMs,
     allowedHostnames: [...hostnames],
     action: settings.action,
-  });
+  };
 }
 
 /**

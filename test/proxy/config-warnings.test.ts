@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createProxy, MemoryStore, type ProxyOptions } from '../../src/proxy/app.js';
 import { configWarnings } from '../../src/proxy/config-warnings.js';
+import { resolveOptions } from '../../src/proxy/options.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import { ACCESS_TOKEN, SECRET, testSecret } from './harness.js';
 import { startProxyProcess } from './proxy-process.js';
@@ -93,8 +94,8 @@ test('a base path that already ends with a route is named, with where the routes
 test('the memory store is flagged in production only', () => {
   const options = { accessToken: ACCESS_TOKEN, secret: SECRET, identitySecret: IDENTITY_SECRET, allowedOrigins: ['https://a.example'] };
   const store = new MemoryStore();
-  assert.deepEqual(events(configWarnings(options, store, { NODE_ENV: 'production' }) as never), ['memory_store_in_production']);
-  assert.deepEqual(configWarnings(options, store, { NODE_ENV: 'test' }), []);
+  assert.deepEqual(events(configWarnings(resolveOptions({ ...options, store }), { NODE_ENV: 'production' }) as never), ['memory_store_in_production']);
+  assert.deepEqual(configWarnings(resolveOptions({ ...options, store }), { NODE_ENV: 'test' }), []);
 });
 
 test('no warning carries a secret', async () => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { SignJWT } from 'jose';
 import { computeUserHash, IdentityError, verifyIdentity } from '../../src/proxy/guards/identity.js';
 import { signLeadToken } from '../../src/proxy/guards/lead-token.js';
-import { resolveDeps } from '../../src/proxy/options.js';
+import { resolveOptions } from '../../src/proxy/options.js';
 import { testSecret } from './harness.js';
 
 const IDENTITY_SECRET = 'identity-secret-for-jwt-tests';
@@ -82,18 +82,18 @@ test('jwtSecret, jwtAudience and jwtIssuer replace the derived key and the defau
 test('the proxy refuses to start when one value is configured as two of its secrets', () => {
   const [lead, identity, jwt] = [testSecret('lead'), testSecret('identity'), testSecret('jwt')];
   const base = { accessToken: 'tok', secret: lead };
-  assert.throws(() => resolveDeps({ ...base, identitySecret: lead }), /must be three different values/);
-  assert.throws(() => resolveDeps({ ...base, identitySecret: identity, jwtSecret: identity }), /must be three different values/);
-  assert.throws(() => resolveDeps({ ...base, jwtSecret: lead }), /must be three different values/);
-  assert.doesNotThrow(() => resolveDeps({ ...base, identitySecret: identity, jwtSecret: jwt }));
+  assert.throws(() => resolveOptions({ ...base, identitySecret: lead }), /must be three different values/);
+  assert.throws(() => resolveOptions({ ...base, identitySecret: identity, jwtSecret: identity }), /must be three different values/);
+  assert.throws(() => resolveOptions({ ...base, jwtSecret: lead }), /must be three different values/);
+  assert.doesNotThrow(() => resolveOptions({ ...base, identitySecret: identity, jwtSecret: jwt }));
 });
 
 test('identity.jwtMaxAgeSeconds must be a whole number of seconds, 1 or more; the CLI reads LEADRELAY_JWT_MAX_AGE_SECONDS', async () => {
   const base = { accessToken: 'tok', secret: testSecret('lead') };
   for (const jwtMaxAgeSeconds of [0, -60, 1.5, Number.NaN]) {
-    assert.throws(() => resolveDeps({ ...base, identity: { jwtMaxAgeSeconds } }), /identity\.jwtMaxAgeSeconds/);
+    assert.throws(() => resolveOptions({ ...base, identity: { jwtMaxAgeSeconds } }), /identity\.jwtMaxAgeSeconds/);
   }
-  assert.equal(resolveDeps({ ...base, identity: { jwtMaxAgeSeconds: 60 } }).options.identity?.jwtMaxAgeSeconds, 60);
+  assert.equal(resolveOptions({ ...base, identity: { jwtMaxAgeSeconds: 60 } }).identity.jwtMaxAgeSeconds, 60);
 
   const { optionsFromEnv } = await import('../../src/proxy/cli.js');
   const env = { INTERCOM_ACCESS_TOKEN: 'tok', LEADRELAY_SECRET: testSecret('lead') };

@@ -7,6 +7,7 @@ import { createProxy, ConfigError, MemoryStore } from '../../src/proxy/app.js';
 import { optionsFromEnv } from '../../src/proxy/cli.js';
 import { optionsFromWorkerEnv } from '../../src/proxy/cloudflare.js';
 import { configWarnings } from '../../src/proxy/config-warnings.js';
+import { resolveOptions } from '../../src/proxy/options.js';
 import { ACCESS_TOKEN, SECRET } from './harness.js';
 
 const SITE = 'https://shop.example';
@@ -36,14 +37,14 @@ test('the Worker reads the same two bindings', () => {
 
 test("a Cloudflare test secret or a truncated one warns at start in production, and only there", () => {
   const events = (secret: string, NODE_ENV?: string) =>
-    configWarnings({ ...base, turnstile: { secret } }, new MemoryStore(), { NODE_ENV }).map((warning) => warning.event).filter((event) => event.startsWith('turnstile'));
+    configWarnings(resolveOptions({ ...base, turnstile: { secret }, store: new MemoryStore() }), { NODE_ENV }).map((warning) => warning.event).filter((event) => event.startsWith('turnstile'));
   for (const secret of Object.values(TURNSTILE_TEST_SECRETS)) {
     assert.deepEqual(events(secret, 'production'), ['turnstile_test_secret'], secret);
     assert.deepEqual(events(secret, 'development'), []);
   }
   assert.deepEqual(events('0x4AAAAAAA', 'production'), ['turnstile_secret_suspicious']);
   assert.deepEqual(events(EMULATOR_TURNSTILE_SECRET, 'production'), []);
-  const [warning] = configWarnings({ ...base, turnstile: { secret: TURNSTILE_TEST_SECRETS.pass } }, new MemoryStore(), { NODE_ENV: 'production' }).filter((line) => line.event === 'turnstile_test_secret');
+  const [warning] = configWarnings(resolveOptions({ ...base, turnstile: { secret: TURNSTILE_TEST_SECRETS.pass }, store: new MemoryStore() }), { NODE_ENV: 'production' }).filter((line) => line.event === 'turnstile_test_secret');
   assert.ok(!warning!.warning.includes(TURNSTILE_TEST_SECRETS.pass), 'the warning does not repeat the secret');
 });
 

@@ -35,11 +35,6 @@ export interface QueuedLead {
   submission: LeadSubmission;
 }
 
-/** How long a queued submission is retried before it moves to the dead letters (LEADRELAY_RETENTION_MS). */
-export const DEFAULT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
-/** Backoff after a transient failure: the first wait, doubled per attempt up to the longest. */
-const DEFAULT_RETRY_FIRST_MS = 1_000;
-const DEFAULT_RETRY_MAX_MS = 5 * 60 * 1000;
 /** How long one delivery keeps trying (recovery, retries, rate waits) before it puts the item back for later. */
 const DELIVERY_BUDGET_MS = 10_000;
 /** The longest a delivery waits inline for Intercom's rate window; the client's own cap (maxRetryDelayMs) also applies. */
@@ -96,7 +91,8 @@ export class DeliveryStop {
 
 export function startDrainLoop(deps: ProxyDeps, logger: Logger): DrainLoop {
   const owner = randomId();
-  const { queueConcurrency, queuePollMs, leaseMs } = deps.options;
+  const { concurrency: queueConcurrency, pollMs: queuePollMs } = deps.options.queue;
+  const { leaseMs } = deps.options.delivery;
   const inFlight = new Set<Promise<void>>();
   const shutdown = new DeliveryStop();
   let stopped = false;
@@ -168,7 +164,7 @@ export function startDrainLoop(deps: ProxyDeps, logger: Logger): DrainLoop {
  */
 export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: string, logger: Logger, shutdown?: DeliveryStop): Promise<void> {
   const { store } = deps;
-  const { leaseMs } = deps.options;
+  const { leaseMs } = deps.options.delivery;
   const queued = JSON.parse(item.payload) as QueuedLead;
   const stopItemHeartbeat = startHeartbeat(() => store.extendLease(LEADS_QUEUE, item.id, owner, leaseMs), leaseMs);
   const trace: RequestTrace = { intercomRequestIds: [] };
@@ -216,7 +212,7 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
 async function deliverClaimed(deps: ProxyDeps, queued: QueuedLead, progress: Progress, trace: RequestTrace, shutdown?: DeliveryStop): Promise<StoredAnswer> {
   const budget: DeliveryBudget = {
     // Never keep one delivery trying longer than the longest wait between deliveries (compressed in tests).
-    deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queueRetry?.maxMs ?? DELIVERY_BUDGET_MS),
+    deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queue.retry.maxMs),
     rateWaitMs: DRAIN_RATE_WAIT_MS,
   };
   // deliverLead reads the deadline before every wait, and a wait in progress ends on the abort: on stop, a begun
@@ -260,7 +256,7 @@ async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, er
     await moveToDeadLetters(deps, item, owner, error instanceof IntercomRefusal ? reason : `retention_expired (${reason})`, logger);
     return;
   }
-  const { firstMs = DEFAULT_RETRY_FIRST_MS, maxMs = DEFAULT_RETRY_MAX_MS } = deps.options.queueRetry ?? {};
+  const { firstMs, maxMs } = deps.options.queue.retry;
   const retryAt = error instanceof DeliveryDeferred ? error.retryAt : 0;
   const backoff =
     error instanceof DataAttributeMissing || (error instanceof DeliveryDeferred && error.reason !== 'upstream_unavailable')
@@ -309,7 +305,7 @@ async function moveToDeadLetters(deps: ProxyDeps, item: QueueItem, owner: string
 
 /** The retention period in ms (LEADRELAY_RETENTION_MS). */
 export function retentionOf(deps: ProxyDeps): number {
-  return deps.options.retentionMs ?? DEFAULT_RETENTION_MS;
+  return deps.options.queue.retentionMs;
 }
 
 /** Why a delivery failed, for the dead-letter reason: codes only, never a message that could carry data. */

@@ -5,7 +5,6 @@
 import type { LeadResponse } from '../../protocol/wire.js';
 import { DataAttributeClashError, ensureDataAttributes, isMissingDataAttribute, leadCustomAttributes, questionDataAttributes } from '../intercom/data-attributes.js';
 import { companyReference } from '../intercom/company-reference.js';
-import { answersFirstMessage } from '../../protocol/questions.js';
 import type { UpstreamFailure } from '../errors.js';
 import type { Progress } from './idempotency.js';
 import { IntercomError, type IntercomCallOptions } from '../intercom/intercom-client.js';
@@ -20,9 +19,9 @@ import { sleep } from '../retry-policy.js';
 /** A lead costs two calls (contact, conversation): start one only when both fit in Intercom's window. */
 export const CALLS_PER_LEAD = 2;
 
-/** The calls one submission makes: the lead's two, and up to three for a company (look it up, create it, attach the lead). */
+/** The calls one submission makes: the lead's two, and two more for a company (create or reuse it, attach the lead). */
 export function callsFor(submission: LeadSubmission): number {
-  return CALLS_PER_LEAD + (submission.questions?.company ? 3 : 0);
+  return CALLS_PER_LEAD + (submission.questions?.company ? 2 : 0);
 }
 /** Creations of one step per pass, each after recovery proved the one before did not commit. */
 const MAX_CREATES = 3;
@@ -62,13 +61,12 @@ export function leadContactBody(submission: LeadSubmission, submissionId: string
  * answers to the site's own questions as "Label: value" lines, so the team reads them in the Inbox.
  */
 export function conversationBody(submission: LeadSubmission): string {
+  const summary = submission.questions?.summary;
+  const withAnswers = (text: string) => (summary ? `${text}\n\n${summary}` : text);
+  if (submission.message) return withAnswers(submission.message);
   const { title, url } = submission.page ?? {};
   const where = title && url ? `"${title}" (${url})` : (url ?? (title ? `"${title}"` : 'an unknown page'));
-  const otherwise = `New lead from the LeadRelay form on ${where}. No message was written.`;
-  // With a questions file, the answers block comes first and the visitor's message after it, quoted line by line, so
-  // no text they type can pass for an answer (answersFirstMessage).
-  if (submission.questions) return answersFirstMessage(submission.questions.summary, submission.message, otherwise);
-  return submission.message ?? otherwise;
+  return withAnswers(`New lead from the LeadRelay form on ${where}. No message was written.`);
 }
 
 /**
@@ -165,7 +163,7 @@ async function settleStep(
   for (let creates = 0; ; creates += 1) {
     if (progress.pendingStep === step) {
       const unsureSince = Number(progress.steps[unsureKey] ?? 0);
-      const found = await recover(find, { unsureSince, lagMs: writes.lagMs ?? deps.options.recoveryLagMs, deadline: budget.deadline });
+      const found = await recover(find, { unsureSince, lagMs: writes.lagMs ?? deps.options.delivery.recoveryLagMs, deadline: budget.deadline });
       if (found) {
         await progress.finish(step, found);
         return found;
@@ -250,7 +248,7 @@ async function deliverOnce(
           '/conversations',
           { from: { type: 'lead', id: contactId }, body: conversationBody(submission) },
           // A contact created a moment ago may answer 404 until Intercom has indexed it; nothing was created then.
-          callWith({ retryNotFoundMs: options.notFoundRetryMs }),
+          callWith({ retryNotFoundMs: options.delivery.notFoundRetryMs }),
         );
         if (typeof message?.conversation_id !== 'string') throw new IntercomError('http', 502, 'malformed_message', undefined);
         return message.conversation_id;
@@ -266,7 +264,7 @@ async function deliverOnce(
     const leadToken = await signLeadToken(
       { contactId, conversationId, submissionId, avatar: submission.avatar },
       options.secret,
-      options.leadTokenTtlSeconds,
+      options.limits.leadTokenTtlSeconds,
     );
     const body: LeadResponse = { status: 'created', leadToken, conversationId };
     return { status: 201, body };
@@ -321,30 +319,25 @@ async function attachCompany(
   const { intercom, options } = deps;
   const reference = companyReference(options.secret, name);
   const lookup = { ...call, retry: 'idempotent' as const };
-  // The company by its company_id: a direct read, no search lag (Intercom answers 404 for none).
-  const findCompany = async () => {
-    try {
-      return foundCompanyId(await intercom.request('GET', `/companies?company_id=${encodeURIComponent(reference)}`, undefined, lookup), reference);
-    } catch (error) {
-      if (error instanceof IntercomError && error.kind === 'http' && error.status === 404) return undefined;
-      throw error;
-    }
-  };
   try {
     const companyId = await settleStep(
       deps,
       progress,
       COMPANY_ID,
       async () => {
-        // An existing company is reused as it is: POST /companies updates by company_id, so a later visitor's spelling
-        // of the same name ("ACME  INC") would rename it. Created once, with the name as typed, spaces collapsed.
-        const existing = await findCompany();
-        if (existing) return existing;
+        // The name as typed, spaces collapsed: what the team reads in Intercom.
         const company = await intercom.request<{ id?: unknown }>('POST', '/companies', { company_id: reference, name: name.replace(/\s+/gu, ' ') }, call);
         if (typeof company?.id !== 'string') throw new IntercomError('http', 502, 'malformed_company', undefined);
         return company.id;
       },
-      findCompany,
+      async () => {
+        try {
+          return foundCompanyId(await intercom.request('GET', `/companies?company_id=${encodeURIComponent(reference)}`, undefined, lookup), reference);
+        } catch (error) {
+          if (error instanceof IntercomError && error.kind === 'http' && error.status === 404) return undefined;
+          throw error;
+        }
+      },
       budget,
       { lagMs: 0 },
     );

@@ -115,10 +115,11 @@ export const UNKNOWN_ADDRESS_FACTOR = 50;
 const UNKNOWN_ADDRESS_KEY = 'unknown-address:site-wide';
 
 export interface ClientLimitSettings {
-  rateLimit: number;
-  ipv6Prefix: number;
-  trustProxy?: boolean;
-  clientIp?: (request: Request, env: unknown) => string | undefined;
+  /** Requests per minute per client and route; 0: no limit. */
+  readonly rateLimit: number;
+  readonly ipv6Prefix: number;
+  /** The client's address (the `clientIp` hook, or clientAddress with the `trustProxy` setting). */
+  readonly address: (request: Request, env: unknown) => string | undefined;
 }
 
 /**
@@ -126,8 +127,7 @@ export interface ClientLimitSettings {
  * site-wide safety limit when the address is unknown, which it logs once (`client_address_unknown`).
  */
 export function clientRateLimiter(store: Store, settings: ClientLimitSettings, logger: ProxyLogger) {
-  const { rateLimit, ipv6Prefix } = settings;
-  const learn = settings.clientIp ?? ((request: Request, env: unknown) => clientAddress(request, env, Boolean(settings.trustProxy)));
+  const { rateLimit, ipv6Prefix, address: learn } = settings;
   let toldUnknown = false;
   return async (route: string, request: Request, env: unknown): Promise<void> => {
     if (rateLimit <= 0) return;

@@ -6,14 +6,31 @@ import { wireErrorResponse } from '../errors.js';
 import type { ProxyLogger } from '../logging.js';
 import type { ProxyEnv } from '../options.js';
 
-/** What the origin guard needs from the proxy's options. */
+/** What the origin guard needs from the proxy's options, parsed once (parseAllowedOrigins). */
 export interface OriginPolicy {
-  /** `allowedOrigins`: exact origins, or `'*'`. */
-  allowedOrigins?: readonly string[];
+  /** The allowed origins, normalised: `'*'`, origins (`https://shop.example`), or entries that are no origin as written. */
+  readonly allowed: readonly string[];
+  /** The entries of `allowedOrigins` that are not an origin: no browser sends them (a start-up warning says so). */
+  readonly notOrigins: readonly string[];
   /** `publicUrl` (LEADRELAY_PUBLIC_URL): the address browsers use to reach the proxy, e.g. `https://www.example.com/api/leadrelay`. */
-  publicUrl?: string;
+  readonly publicUrl?: string;
   /** `trustProxy`: X-Forwarded-Proto / X-Forwarded-Host describe the request as the browser sent it. */
-  trustProxy?: boolean;
+  readonly trustProxy?: boolean;
+}
+
+/**
+ * `allowedOrigins` as the guard compares them. An entry that is not a URL is kept as written (minus trailing
+ * slashes): it can only match an identical header. Except "null", the one such header browsers do send: every
+ * sandboxed frame and data: URL on the web sends it.
+ */
+export function parseAllowedOrigins(entries: readonly string[]): Pick<OriginPolicy, 'allowed' | 'notOrigins'> {
+  const trimmed = entries.map((origin) => origin.trim()).filter((origin) => origin !== '');
+  return {
+    allowed: trimmed
+      .filter((origin) => origin.toLowerCase() !== 'null')
+      .map((origin) => (origin === '*' ? '*' : (normaliseOrigin(origin) ?? origin.replace(/\/+$/, '')))),
+    notOrigins: trimmed.filter((origin) => origin !== '*' && !normaliseOrigin(origin)),
+  };
 }
 
 /** `https://Shop.example/` → `https://shop.example`; anything that is not an http(s) URL → undefined. */
@@ -104,8 +121,7 @@ export function refusalLog(logger: ProxyLogger, now: () => number = Date.now): (
 
 /** The start-up warning when only the proxy's own origin may send (no allowed origins configured). */
 export function warnWhenNoOriginAllowed(policy: OriginPolicy, logger: ProxyLogger): void {
-  const allowed = (policy.allowedOrigins ?? []).map((origin) => origin.trim()).filter(Boolean);
-  if (allowed.length) return;
+  if (policy.allowed.length) return;
   const own = policy.publicUrl ? normaliseOrigin(policy.publicUrl) : undefined;
   logger({
     event: 'no_allowed_origins',
@@ -132,12 +148,7 @@ function corsHeaders(origin: string): Record<string, string> {
  * without `publicUrl`) is same-origin to the browser and gets none, as it needs none.
  */
 export function originGuard(policy: OriginPolicy, logger: ProxyLogger): MiddlewareHandler<ProxyEnv> {
-  // An entry that is not a URL is kept as written (minus trailing slashes): it can only match an identical header.
-  // Except "null", the one such header browsers do send: every sandboxed frame and data: URL on the web sends it.
-  const allowed = (policy.allowedOrigins ?? [])
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '' && origin.toLowerCase() !== 'null')
-    .map((origin) => (origin === '*' ? '*' : (normaliseOrigin(origin) ?? origin.replace(/\/+$/, ''))));
+  const allowed = policy.allowed;
   warnWhenNoOriginAllowed(policy, logger);
   const logRefusal = refusalLog(logger);
   return async (c, next) => {

@@ -121,19 +121,12 @@ export function createConvertRoute(deps: ProxyDeps): RouteHandler {
   const { intercom, store, options } = deps;
   return async (c) => {
     const request = c.req.raw;
-    const input = readConvertRequest(await readJsonObject(request, options.maxBodyBytes));
+    const input = readConvertRequest(await readJsonObject(request, options.limits.maxBodyBytes));
 
     // Identity first: nothing reaches Intercom, and the lead token is not even read, for an unverified user.
     let user: VerifiedUser;
     try {
-      user = await verifyIdentity(request, input.identity, {
-        authenticate: options.authenticate,
-        identitySecret: options.identitySecret,
-        jwtSecret: options.jwtSecret,
-        jwtAudience: options.jwtAudience,
-        jwtIssuer: options.jwtIssuer,
-        jwtMaxAgeSeconds: options.identity?.jwtMaxAgeSeconds,
-      });
+      user = await verifyIdentity(request, input.identity, options.identity);
     } catch (error) {
       if (error instanceof IdentityError) throw identityUnverified();
       throw error;
@@ -142,14 +135,14 @@ export function createConvertRoute(deps: ProxyDeps): RouteHandler {
     // external id (user-conversion.ts). Keyed with the identity secret, which the email hashes already depend on,
     // else (an authenticate hook alone) the lead-token secret.
     if (!user.userId && user.email) {
-      user = { ...user, emailUserId: emailUserExternalId(options.identitySecret || options.secret, user.email) };
+      user = { ...user, emailUserId: emailUserExternalId(options.identity.identitySecret || options.secret, user.email) };
     }
     let claims: LeadTokenClaims | undefined;
     if (input.leadToken !== undefined) {
       let resolved: LeadTokenClaims | 'pending';
       try {
         // A queued submission's token waits for its delivery (resolveLeadToken, lead-resolver.ts; 503 lead_pending).
-        resolved = await resolveLeadToken(deps, input.leadToken, options.pendingLeadWaitMs);
+        resolved = await resolveLeadToken(deps, input.leadToken, options.delivery.pendingLeadWaitMs);
       } catch (error) {
         if (error instanceof InvalidLeadTokenError) throw invalidLeadToken();
         throw error;
@@ -166,7 +159,7 @@ export function createConvertRoute(deps: ProxyDeps): RouteHandler {
       if (claims) {
         const lead = claims;
         const { answer } = onceAnswer(
-          await runExactlyOnce(store, conversionKey(lead, user), 'convert', { leaseMs: LEASE_MS, waitMs: options.idempotencyWaitMs }, async (progress) => {
+          await runExactlyOnce(store, conversionKey(lead, user), 'convert', { leaseMs: LEASE_MS, waitMs: options.delivery.idempotencyWaitMs }, async (progress) => {
             const merged = await mergeLeadIntoVerifiedUser(ctx, lead, user, progress);
             if (avatar) await applyAvatar(ctx, merged.contactId, avatar);
             return { status: 200, body: merged };

@@ -10,7 +10,8 @@
 import { hmacSha256, sha256, toBase64Url, toHex } from '../web-crypto.js';
 import type { MiddlewareHandler } from 'hono';
 import { validateUrl } from '../../protocol/wire.js';
-import { clientAddress, rateLimitKey } from '../guards/client-address.js';
+import { rateLimitKey } from '../guards/client-address.js';
+import { normaliseOrigin } from '../guards/origin.js';
 import type { FieldErrors } from '../errors.js';
 import { formLocale, type FormLocale } from './form-messages.js';
 import { refusalPage, thankYouPage } from './form-pages.js';
@@ -56,17 +57,9 @@ export function isFormPost(request: Request): boolean {
   return request.method === 'POST' && isFormContentType(request.headers.get('content-type'));
 }
 
-/** The origins listed by name in `allowedOrigins` (`'*'` names none), normalised. */
-function listedOrigins(allowedOrigins: readonly string[] | undefined): Set<string> {
-  const origins = new Set<string>();
-  for (const entry of allowedOrigins ?? []) {
-    try {
-      if (entry.trim() !== '*') origins.add(new URL(entry.trim()).origin);
-    } catch {
-      // not a URL: it can name no page
-    }
-  }
-  return origins;
+/** The origins listed by name in the allowed origins (`'*'` and entries that are no origin name none). */
+function listedOrigins(allowed: readonly string[]): Set<string> {
+  return new Set(allowed.filter((entry) => entry !== '*' && normaliseOrigin(entry) === entry));
 }
 
 /**
@@ -80,8 +73,8 @@ function trustedUrl(value: string | undefined, trusted: Set<string>): string | u
 }
 
 /** Trusted origins for this request; the Origin header counts only once the guard has let it through. */
-function trustedOrigins(request: Request, allowedOrigins: readonly string[] | undefined, originPassed: boolean): Set<string> {
-  const trusted = listedOrigins(allowedOrigins);
+function trustedOrigins(request: Request, allowed: readonly string[], originPassed: boolean): Set<string> {
+  const trusted = listedOrigins(allowed);
   const origin = request.headers.get('origin');
   if (originPassed && origin && origin !== 'null') trusted.add(origin);
   return trusted;
@@ -196,8 +189,8 @@ function secretFingerprint(secret: string, checked: ReturnType<typeof checkLeadR
 async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): Promise<Response> {
   const request = c.req.raw;
   const { options } = deps;
-  const fields = await readFormFields(request, options.maxBodyBytes);
-  const trusted = trustedOrigins(request, options.allowedOrigins, true);
+  const fields = await readFormFields(request, options.limits.maxBodyBytes);
+  const trusted = trustedOrigins(request, options.origins.allowed, true);
   const locale = formLocale(single(fields[LOCALE_FIELD]), request.headers.get('accept-language'));
   const page = formPage(request, single(fields[PAGE_FIELD]), trusted, c.get('trace'));
   const context: FormContext = {
@@ -214,8 +207,8 @@ async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): 
   // A success URL on an untrusted origin is ignored (the thank-you page instead): the lead is never lost over it.
   const successUrl = trustedUrl(single(fields[SUCCESS_URL_FIELD]), trusted);
   // The client as the per-IP limit counts it (IPv6 per network): a post over another connection is the same client.
-  const address = options.clientIp ? options.clientIp(request, c.env) : clientAddress(request, c.env, Boolean(options.trustProxy));
-  const client = address ? rateLimitKey(address, options.ipv6Prefix) : '';
+  const address = options.clients.address(request, c.env);
+  const client = address ? rateLimitKey(address, options.clients.ipv6Prefix) : '';
   const submissionId = await formSubmissionId(deps.store, secretFingerprint(options.secret, checked), client, Date.now());
   const answer = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: false, clientIp: address });
   if (successUrl) return new Response(null, { status: 303, headers: { location: successUrl, 'cache-control': 'no-store' } });
@@ -235,7 +228,7 @@ const KEPT_HEADERS = ['retry-after', 'allow'];
  * error, a 503 from the store, …) becomes a page in the visitor's language that says what to fix, with the same
  * status. The request log, inside it, still sees the JSON error and logs its code.
  */
-export function formPostPages(allowedOrigins: readonly string[] | undefined): MiddlewareHandler<ProxyEnv> {
+export function formPostPages(allowedOrigins: readonly string[]): MiddlewareHandler<ProxyEnv> {
   return async (c, next) => {
     await next();
     const request = c.req.raw;

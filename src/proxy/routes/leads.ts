@@ -13,7 +13,6 @@ import { onceAnswer } from './once-answer.js';
 import { callsFor, deliverLead, IntercomRefusal } from '../delivery/lead-delivery.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked, type LeadSubmission } from '../guards/lead-request.js';
-import { replayResentLead } from './resent-lead.js';
 import { signLeadToken } from '../guards/lead-token.js';
 import { loadPhoneRules } from '../guards/phone.js';
 import type { ProxyDeps, RequestTrace, RouteHandler } from '../options.js';
@@ -60,17 +59,10 @@ export function createLeadsRoute(deps: ProxyDeps): RouteHandler {
   return async (c) => {
     const request = c.req.raw;
     const submissionId = readIdempotencyKey(request);
-    const json = await readJsonObject(request, deps.options.maxBodyBytes);
+    const json = await readJsonObject(request, deps.options.limits.maxBodyBytes);
     await loadPhoneRules();
-    let checked: LeadRequestChecked;
-    try {
-      checked = checkLeadRequest(json, deps.questions);
-    } catch (refusal) {
-      // A resend of a submission accepted under an older questions file answers as before (resent-lead.ts).
-      const replay = await replayResentLead(deps, submissionId, json, refusal);
-      return c.json(replay.body, replay.status as 201 | 202, { 'idempotent-replayed': 'true' });
-    }
-    const clientIp = deps.options.clientIp ? deps.options.clientIp(request, c.env) : clientAddress(request, c.env, Boolean(deps.options.trustProxy));
+    const checked = checkLeadRequest(json, deps.questions);
+    const clientIp = deps.options.clients.address(request, c.env);
     const { status, body, replayed } = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: true, clientIp });
     return c.json(body, status, replayed ? { 'idempotent-replayed': 'true' } : {});
   };
@@ -114,7 +106,7 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
     return { status: 202, body: { status: 'queued', leadToken: queuedToken }, replayed: true };
   }
   if (!existing?.answer) {
-    rejectSpamSignals(checked.hp, checked.elapsedMs, arrival.checkFillTime ? options.minFillMs : 0);
+    rejectSpamSignals(checked.hp, checked.elapsedMs, arrival.checkFillTime ? options.limits.minFillMs : 0);
     if (deps.turnstile) {
       await enforceTurnstile(deps.turnstile, checked.captchaToken, arrival.clientIp, siteverifyKey(submissionId, fingerprint), (reason) => (trace.captchaFailed = reason));
     } else {
@@ -128,18 +120,18 @@ export async function acceptLead(deps: ProxyDeps, submissionId: string, checked:
       store,
       storeKey,
       fingerprint,
-      { leaseMs: options.leaseMs, waitMs: options.idempotencyWaitMs },
+      { leaseMs: options.delivery.leaseMs, waitMs: options.delivery.idempotencyWaitMs },
       async (progress) => {
         claimed = progress;
         try {
           // Intercom's window is spent for longer than a short wait: queue at once. Otherwise try inline, even
           // while older submissions wait in the queue: the queue orders its own items (start order), and a
           // submission answered inline never delays one that is queued beyond a short rate wait.
-          const queueFirst = !progress.steps.contactId && intercom.budget.waitMs(callsFor(checked.submission)) > options.rateWaitMs;
+          const queueFirst = !progress.steps.contactId && intercom.budget.waitMs(callsFor(checked.submission)) > options.delivery.rateWaitMs;
           if (queueFirst) throw new DeliveryDeferred('rate_limited', Date.now());
           return await deliverLead(deps, checked.submission, submissionId, progress, trace, {
-            deadline: Date.now() + options.recoveryWaitMs,
-            rateWaitMs: options.rateWaitMs,
+            deadline: Date.now() + options.delivery.recoveryWaitMs,
+            rateWaitMs: options.delivery.rateWaitMs,
           });
         } catch (error) {
           if (!(error instanceof DeliveryDeferred)) throw error;
@@ -197,7 +189,7 @@ const ANSWER_MARGIN_MS = 100;
  */
 async function answerInTime(deps: ProxyDeps, run: Promise<OnceOutcome>, claimed: () => Progress | undefined, item: QueuedLead): Promise<OnceOutcome> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deps.options.recoveryWaitMs + ANSWER_MARGIN_MS)));
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deps.options.delivery.recoveryWaitMs + ANSWER_MARGIN_MS)));
   const first = await Promise.race([run, late]).finally(() => clearTimeout(timer));
   if (first !== 'late') return first;
   const progress = claimed();
@@ -232,7 +224,7 @@ async function queueLead(deps: ProxyDeps, item: QueuedLead, progress: Progress):
   await deps.store.enqueue(LEADS_QUEUE, item.submissionId, JSON.stringify(item));
   const leadToken =
     progress.steps[QUEUED_TOKEN] ??
-    (await signLeadToken({ submissionId: item.submissionId, avatar: item.submission.avatar }, deps.options.secret, deps.options.leadTokenTtlSeconds));
+    (await signLeadToken({ submissionId: item.submissionId, avatar: item.submission.avatar }, deps.options.secret, deps.options.limits.leadTokenTtlSeconds));
   if (!progress.steps[QUEUED_TOKEN]) await progress.note(QUEUED_TOKEN, leadToken);
   deps.onQueued?.();
   return { status: 'queued', leadToken };

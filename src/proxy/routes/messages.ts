@@ -17,7 +17,7 @@ export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
   const { intercom, store, options } = deps;
   return async (c) => {
     const request = c.req.raw;
-    const input = await readJsonObject(request, options.maxBodyBytes);
+    const input = await readJsonObject(request, options.limits.maxBodyBytes);
     const fields: FieldErrors = {};
     rejectUnknownKeys(input, MESSAGE_KEYS, fields);
     const bodyCode = isFilled(input.body) ? validateText(input.body, LIMITS.message.max, true) : 'required';
@@ -29,7 +29,7 @@ export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
     let claims;
     try {
       // A queued submission's token waits here for its delivery (503 lead_pending after pendingLeadWaitMs).
-      claims = await resolveLeadToken(deps, input.leadToken, options.pendingLeadWaitMs);
+      claims = await resolveLeadToken(deps, input.leadToken, options.delivery.pendingLeadWaitMs);
     } catch (error) {
       if (error instanceof InvalidLeadTokenError) throw invalidLeadToken();
       throw error;
@@ -59,7 +59,7 @@ export function createMessagesRoute(deps: ProxyDeps): RouteHandler {
     }
     const fingerprint = toBase64Url(sha256(JSON.stringify([claims.contactId, conversationId, text])));
     const { answer, replayed } = onceAnswer(
-      await runExactlyOnce(store, `messages:${key.toLowerCase()}`, fingerprint, { leaseMs: 60_000, waitMs: options.idempotencyWaitMs }, reply),
+      await runExactlyOnce(store, `messages:${key.toLowerCase()}`, fingerprint, { leaseMs: 60_000, waitMs: options.delivery.idempotencyWaitMs }, reply),
     );
     return c.json(answer.body as MessageResponse, 201, replayed ? { 'idempotent-replayed': 'true' } : {});
   };
