@@ -760,3 +760,24 @@ export function answersSummary(form: QuestionForm, values: AnswerValues, locale:
   }
   return lines.join('\n');
 }
+
+/**
+ * The fixed first line of the answers block. Labels come from the questions file and values are one line each, so
+ * nothing a visitor types can add a line under it; their message follows it, every line quoted (answersFirstMessage).
+ */
+export const ANSWERS_HEADING = 'Answers to the form (checked by LeadRelay):';
+export const MESSAGE_HEADING = 'Message:';
+
+/**
+ * The conversation's first message when the proxy has a questions file: the answers block first (the heading, then
+ * `summary`'s "Label: value" lines, or `none`), a blank line, then the visitor's message under "Message:" with every
+ * line quoted `> ` (an empty one as `>`), or `otherwise` (the proxy's own sentence) when they wrote none. A line the
+ * visitor writes can never start a line of the block or stand outside the quote, so the Inbox can trust the block.
+ */
+export function answersFirstMessage(summary: string, message: string | undefined, otherwise: string): string {
+  const block = summary ? `${ANSWERS_HEADING}\n${summary}` : `${ANSWERS_HEADING} none`;
+  if (message === undefined || message === '') return `${block}\n\n${otherwise}`;
+  // Every line break a browser honours: \n, \r, U+2028/U+2029, NEL, vertical tab and form feed.
+  const quoted = message.split(/\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/u).map((line) => (line ? `> ${line}` : '>'));
+  return `${block}\n\n${MESSAGE_HEADING}\n${quoted.join('\n')}`;
+}

@@ -132,9 +132,6 @@ function requestScopedSetup(deps: ProxyDeps, logger: ProxyLogger): DataAttribute
       logger({ event: 'data_attributes_ready', created });
       markReady();
     },
-    recheck: () => {
-      done = false;
-    },
     stop: () => undefined,
   };
 }

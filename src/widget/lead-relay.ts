@@ -4,17 +4,20 @@ import type { LeadField } from '../protocol/wire.js';
 import { renderDone, renderForm } from './form-view.js';
 import { requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
 import { LocalizeController } from './localize-controller.js';
-import type { LeadState, PreviewState, QuestionsForm, QuestionsView } from './host.js';
 import type { MessageKey, Messages } from './messages.js';
 import { OutboxController, afterPaint } from './outbox-controller.js';
 import { takeOverPrerendered } from './prerendered.js';
 import { styles } from './lead-relay.styles.js';
-
-export type { LeadState, PreviewState } from './host.js';
+import type { QuestionsForm, QuestionsView } from './questions-view.js';
 
 type Submission = typeof import('./submission.js');
 /** A reactive property that is internal state: no attribute. */
 const INTERNAL = { state: true };
+
+/** Where a submission is. One value, so the form can never be "submitting" and "failed" at once. */
+export type LeadState = 'idle' | 'submitting' | 'success' | 'error' | 'queued';
+/** What `preview-state` can force: the states, plus `invalid` (idle with every check failing). */
+export type PreviewState = LeadState | 'invalid';
 
 /**
  * A lead form that posts to a LeadRelay proxy, keeps what was typed, and never loses a submission.
@@ -69,7 +72,7 @@ const INTERNAL = { state: true };
 export class LeadRelay extends LitElement {
   static override styles = styles;
   // Declared here rather than with decorators: the decorator helper costs bytes on every visitor's page. Internal
-  // state is the form state of host.ts (`@internal`): the bundler shortens those names, so never name one in a string.
+  // state is `_`-prefixed: the bundler shortens those names (rollup.config.mjs), so never name one in a string.
   static override properties: PropertyDeclarations = {
     proxy: {},
     fields: {},
@@ -86,11 +89,11 @@ export class LeadRelay extends LitElement {
     previewState: { attribute: 'preview-state' },
     strings: { type: Object },
     form: {},
-    sendState: INTERNAL,
-    consentGiven: INTERNAL,
-    fieldErrors: INTERNAL,
-    failure: INTERNAL,
-    fieldLimits: INTERNAL,
+    _state: INTERNAL,
+    _consentGiven: INTERNAL,
+    _errors: INTERNAL,
+    _failure: INTERNAL,
+    _limits: INTERNAL,
   };
 
   /** Base URL of the LeadRelay proxy; the form posts to `${proxy}/leads`. Required. */
@@ -128,36 +131,36 @@ export class LeadRelay extends LitElement {
    */
   form = '';
 
-  // Internal, not API (`@internal`: not in the manifest or the .d.ts): the form state of host.ts, which the view, the
-  // take-over and the code loaded later (submit, questions, Turnstile) read and write through that interface.
-  /** @internal */ sendState: LeadState = 'idle';
-  /** @internal */ formValues: LeadValues = {};
-  /** @internal */ consentGiven = false;
-  /** @internal */ fieldErrors: FieldErrors = {};
-  /** @internal */ failure?: MessageKey;
+  // Internal, not API (and not in the manifest or the .d.ts): the submit code, loaded after first paint
+  // (submission.ts), reads and writes these, which is why they are not `private`.
+  /** @internal */ _state: LeadState = 'idle';
+  /** @internal */ _values: LeadValues = {};
+  /** @internal */ _consentGiven = false;
+  /** @internal */ _errors: FieldErrors = {};
+  /** @internal */ _failure?: MessageKey;
   /** @internal maxlength per field; arrives with the submit code on first interaction (validation enforces the same limits). */
-  fieldLimits?: Record<LeadField, number>;
+  _limits?: Record<LeadField, number>;
   /** Launcher mode's button and dialog: the module is loaded when that mode first renders. */
   private _dialog?: typeof import('./launcher.js');
   private _launcher?: Promise<unknown>;
 
   /** @internal (the server renderer, src/render/, picks the locale through it) */
-  readonly l10n = new LocalizeController(this);
+  readonly _l10n = new LocalizeController(this);
   /** @internal The prerendered snippet's nodes (declarative shadow DOM), on screen until the first render that draws. */
-  prerenderedNodes?: ChildNode[];
-  /** @internal */ readonly outboxController: OutboxController = new OutboxController(this);
-  /** @internal First interaction, ms since epoch (for `elapsedMs`). */ fillStart = 0;
-  /** @internal */ submittedOnce = false;
+  _prerendered?: ChildNode[];
+  /** @internal */ readonly _outbox = new OutboxController(this);
+  /** @internal First interaction, ms since epoch (for `elapsedMs`). */ _startedAt = 0;
+  /** @internal */ _submitted = false;
   /** @internal The form's questions, as GET /questions serves them (or the prerendered snippet carries them). */
-  questionsForm?: QuestionsForm;
+  _questions?: QuestionsForm;
   /** @internal The code that draws questions: loaded only by a form that has some. */
-  questionsView?: QuestionsView;
-  /** @internal The Idempotency-Key of the submission this form shows the fate of. */ pendingKey = '';
+  _qview?: QuestionsView;
+  /** @internal The Idempotency-Key of the submission this form shows the fate of. */ _pendingKey = '';
   private _submission?: Promise<Submission>;
   /** The draft an earlier page left, restored just after first paint (see `afterPaint`). */
   private _restoring?: Promise<void>;
   /** @internal What to focus at the end of the next update (the first invalid field, the success message). */
-  focusNext = '';
+  _focusNext = '';
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -165,12 +168,12 @@ export class LeadRelay extends LitElement {
       // A form with questions: the code that draws them, which takes the definition a prerendered snippet baked in or
       // fetches it (questions-view.ts). Not before first paint; on the server the render entry hands both over.
       if (this.form) void import('./questions-view.js').then((module) => module.attach(this));
-      const draft = this.outboxController.readDraft();
+      const draft = this._outbox.readDraft();
       if (!draft) return;
       // Under what the visitor may have typed meanwhile, field by field; the draft's clock started first.
-      this.formValues = { ...draft.values, ...this.formValues };
-      this.consentGiven ||= draft.consent;
-      this.fillStart = draft.startedAt || this.fillStart;
+      this._values = { ...draft.values, ...this._values };
+      this._consentGiven ||= draft.consent;
+      this._startedAt = draft.startedAt || this._startedAt;
       this.requestUpdate();
     });
   }
@@ -182,36 +185,36 @@ export class LeadRelay extends LitElement {
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
     await this._restoring;
-    await this.l10n.ready;
+    await this._l10n.ready;
     await this._submission?.catch(() => undefined);
     await this._launcher;
     return (await super.getUpdateComplete()) && done;
   }
 
   /** @internal */
-  shown(): LeadField[] {
+  _shown(): LeadField[] {
     return shownFields(this.fields);
   }
 
   /** @internal */
-  requiredShown(): LeadField[] {
-    return requiredFields(this.required, this.shown());
+  _requiredShown(): LeadField[] {
+    return requiredFields(this.required, this._shown());
   }
 
   override render(): TemplateResult | typeof nothing {
-    const { t, lang, dir, waiting } = this.l10n;
+    const { t, lang, dir, waiting } = this._l10n;
     // A moment, rather than a flash of English (see LocalizeController); and a prerendered form with questions stays
     // on screen until the code that draws them is in (no frame without them).
-    if (waiting || (this.prerenderedNodes && this.form && !this.questionsView)) return nothing;
+    if (waiting || (this._prerendered && this.form && !this._qview)) return nothing;
     // The state to draw: the real one, or the one `preview-state` forces (`invalid`: idle with every check failing).
     const preview = this.previewState;
-    let state = this.sendState;
-    let errors = this.fieldErrors;
-    let failure = this.failure;
+    let state = this._state;
+    let errors = this._errors;
+    let failure = this._failure;
     if (preview) {
       errors = {};
       if (preview === 'invalid') {
-        for (const field of this.requiredShown()) errors[field] = 'required';
+        for (const field of this._requiredShown()) errors[field] = 'required';
         if (this.consent) errors.consent = 'consent_required';
       }
       state = preview === 'invalid' ? 'idle' : preview;
@@ -236,45 +239,45 @@ export class LeadRelay extends LitElement {
   }
 
   /** @internal First interaction: start the fill clock and fetch the submit code (with ky) while the visitor types. */
-  touch(): Promise<Submission> {
-    this.fillStart ||= Date.now();
+  _touch(): Promise<Submission> {
+    this._startedAt ||= Date.now();
     return this._load();
   }
 
   /**
    * Fetch the submit code once (with ky and the outbox); it brings the field limits too. A failed fetch is kept, not
    * tried again on every keystroke (the console shows it once, naming the file): Send then posts the form without
-   * the script (see `handleSubmit`).
+   * the script (see `_submit`).
    */
   private _load(): Promise<Submission> {
     // The submit code, and the sentences of the states it leads to (the locale pack, fetched again if it failed).
-    return (this._submission ??= Promise.all([import('./submission.js'), this.l10n.loaded()]).then(([module]) => {
+    return (this._submission ??= Promise.all([import('./submission.js'), this._l10n.loaded()]).then(([module]) => {
       module.ready(this);
       return module;
     }));
   }
 
   /** @internal */
-  handleInput(event: Event): void {
+  _onInput(event: Event): void {
     const target = event.target as HTMLInputElement;
     if (target.name === 'hp') return;
-    void this.touch();
-    if (target.name === 'consent') this.consentGiven = target.checked;
-    else this.formValues = { ...this.formValues, [target.name]: target.value };
+    void this._touch();
+    if (target.name === 'consent') this._consentGiven = target.checked;
+    else this._values = { ...this._values, [target.name]: target.value };
     // After the earlier page's draft is restored (merged under this input), so the first keystroke cannot erase it.
     void this._restoring?.then(() =>
-      this.outboxController.saveDraft({ values: this.formValues, consent: this.consentGiven, startedAt: this.fillStart }),
+      this._outbox.saveDraft({ values: this._values, consent: this._consentGiven, startedAt: this._startedAt }),
     );
   }
 
   /** @internal After the first submit, each field is checked again as the visitor leaves it. */
-  async handleBlur(event: FocusEvent): Promise<void> {
+  async _onBlur(event: FocusEvent): Promise<void> {
     const name = (event.target as HTMLInputElement).name;
-    if (this.submittedOnce && name) (await this.touch()).recheck(this, name);
+    if (this._submitted && name) (await this._touch()).recheck(this, name);
   }
 
   /** @internal */
-  handleJump(event: Event): void {
+  _jump(event: Event): void {
     event.preventDefault();
     this._focus(`#${(event.currentTarget as HTMLAnchorElement).hash.slice(1)}`);
   }
@@ -285,12 +288,12 @@ export class LeadRelay extends LitElement {
   }
 
   /** @internal */
-  async handleSubmit(event: Event): Promise<void> {
+  async _submit(event: Event): Promise<void> {
     event.preventDefault();
-    if (this.sendState === 'submitting') return; // the button stays focusable while busy; a second press does nothing
-    this.sendState = 'submitting';
+    if (this._state === 'submitting') return; // the button stays focusable while busy; a second press does nothing
+    this._state = 'submitting';
     try {
-      const module = await this.touch().catch((error: unknown) => {
+      const module = await this._touch().catch((error: unknown) => {
         // A file of the script could not be fetched (not served, blocked, offline before it loaded). Say which, then
         // post the form as it posts without JavaScript (it is a real form, aimed at the proxy), unless the page
         // cancels this lr-error. Chromium and Firefox name the file in the error; Safari does not.
@@ -307,15 +310,15 @@ export class LeadRelay extends LitElement {
     } catch {
       // The page kept the form from posting itself, or storage failed unexpectedly: the form must not stay busy.
       // Say "send again"; what was typed is still on the form.
-      this.failure = 'error';
-      this.sendState = 'error';
+      this._failure = 'error';
+      this._state = 'error';
     }
   }
 
   /** A prerendered snippet already drew the form: the element keeps it on screen until its own first drawing. */
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
     const nodes = this.shadowRoot?.childNodes;
-    if (nodes?.length) this.prerenderedNodes = [...nodes];
+    if (nodes?.length) this._prerendered = [...nodes];
     const root = super.createRenderRoot();
     this.renderOptions.renderBefore = null; // not before the prerendered nodes: they go in the first update
     return root;
@@ -323,7 +326,7 @@ export class LeadRelay extends LitElement {
 
   /** The take-over, in the same update as the first drawing (no blank frame): see prerendered.ts. */
   protected override update(changed: PropertyValues): void {
-    if (this.prerenderedNodes && !this.l10n.waiting && (this.questionsView || !this.form)) takeOverPrerendered(this);
+    if (this._prerendered && !this._l10n.waiting && (this._qview || !this.form)) takeOverPrerendered(this);
     super.update(changed);
   }
 
@@ -331,14 +334,14 @@ export class LeadRelay extends LitElement {
     // Values are written to the controls only when they differ (a restored draft, a reopened dialog): setting an
     // email input's value while someone types in it moves their caret. Not into a prerendered form still on screen
     // (its values are taken over with it).
-    if (!this.prerenderedNodes) {
+    if (!this._prerendered) {
       for (const control of this.renderRoot.querySelectorAll<HTMLInputElement>('[part=input]')) {
-        const value = this.formValues[control.name as LeadField] ?? '';
+        const value = this._values[control.name as LeadField] ?? '';
         if (control.value !== value) control.value = value;
       }
     }
-    if (this.focusNext) this._focus(this.focusNext);
-    this.focusNext = '';
+    if (this._focusNext) this._focus(this._focusNext);
+    this._focusNext = '';
   }
 }
 

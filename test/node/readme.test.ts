@@ -60,6 +60,7 @@ const CHECKS = new Set([
   'react-sign-in', 'bench-faults', 'production-env', 'caddy', 'nginx', 'queue-commands', 'emulator-separate',
   // Read by test/proxy/questions-config.test.ts: the proxy takes it, and a lead with answers to it arrives.
   'questions-file',
+  'questions-first-message',
 ]);
 
 test('the docs are README.md and the pages in docs/, and each has code blocks this file finds', () => {
@@ -560,6 +561,21 @@ test('questions-file: the example questions file of docs/questions.md is one the
     [...new Set(file.questions.map((question) => question.type))].sort(),
     ['checkbox', 'checkboxes', 'date', 'hidden', 'number', 'select', 'text'],
   );
+});
+
+test('questions-first-message: the first message docs/questions.md shows is the one the proxy writes for those answers', async () => {
+  const { answersFirstMessage, answersSummary, parseQuestionsFile, validateAnswers } = await import('../../src/protocol/questions.js');
+  const shown = block('questions-first-message').code;
+  const form = parseQuestionsFile({
+    questions: [
+      { name: 'company', type: 'text', label: 'Company', company: true },
+      { name: 'team_size', type: 'number', label: 'Team size', integer: true },
+    ],
+  }).forms.default!;
+  const { values, errors } = validateAnswers(form, { company: 'Acme Inc', team_size: '42' });
+  assert.deepEqual({ ...errors }, {});
+  const message = shown.slice(shown.indexOf('Message:\n') + 'Message:\n'.length).split('\n').map((line) => line.replace(/^> ?/, '')).join('\n');
+  assert.equal(answersFirstMessage(answersSummary(form, values), message, 'No message was written.'), shown);
 });
 
 test('every check name in CHECKS has a test above that runs its block', () => {

@@ -51,7 +51,9 @@ for (const version of ['2.14', '2.16'] as const) {
 
       assert.equal(state.conversations.length, 1);
       const first: string = state.conversations[0].source.body;
-      assert.ok(first.startsWith('I would like a demo of the analytical engine.'), first);
+      // The answers block first, under its fixed heading; the visitor's message after it, quoted.
+      assert.ok(first.startsWith('Answers to the form (checked by LeadRelay):\n'), first);
+      assert.ok(first.endsWith('\n\nMessage:\n> I would like a demo of the analytical engine.'), first);
       for (const line of ['Company: Acme Inc', 'Team size: 42', 'Budget: 1500.5', 'Plan: Pro', 'Interests: api, inbox', 'Subscribe me: Yes', 'Start date: 2026-03-01']) {
         assert.ok(first.split('\n').some((text) => text.replace(/\s+/g, ' ') === line), `the first message lists "${line}":\n${first}`);
       }

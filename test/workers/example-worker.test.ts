@@ -1,7 +1,9 @@
 // examples/cloudflare (worker.ts and wrangler.toml, as users copy them) in a real workerd (Miniflare, from npm),
 // against the emulator running in Node on loopback. The isolate's first request is the widget's preflight; then a
 // lead: 201, one contact and one conversation. With Intercom failing: 202, the submission kept in D1 through a
-// restart of the runtime, and delivered once by the Cron Trigger's handler after Intercom recovers.
+// restart of the runtime, and delivered once by the Cron Trigger's handler after Intercom recovers. Both run as
+// wrangler.toml says (no compatibility flags), with nodejs_compat added, and the first also with a compatibility
+// date before 2024-09-23 (when nodejs_compat's second version and its `process` global came).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,16 +32,26 @@ after(async () => {
   for (const dir of persistDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The example Worker in workerd: wrangler.toml's flags, vars and D1 binding; the secrets `wrangler secret put` would set. */
+/** How workerd is configured: wrangler.toml's compatibility date and flags, or those changed for one run. */
+interface Compatibility {
+  label: string;
+  date: string;
+  flags: string[];
+}
+const AS_WRANGLER_TOML: Compatibility = { label: "wrangler.toml's (no flags)", date: config.compatibilityDate, flags: config.compatibilityFlags };
+const WITH_NODEJS_COMPAT: Compatibility = { label: 'nodejs_compat', date: config.compatibilityDate, flags: [...config.compatibilityFlags, 'nodejs_compat'] };
+const OLD_DATE: Compatibility = { label: 'no flags, dated 2024-09-01', date: '2024-09-01', flags: [] };
+
 /** An Intercom outage's waits, compressed for the test that has one (the emulator's search has no lag). */
 const OUTAGE_WAITS = { LEADRELAY_RECOVERY_LAG_MS: '200', LEADRELAY_RECOVERY_WAIT_MS: '500', LEADRELAY_QUEUE_RETRY_MAX_MS: '1000' };
 
-function startWorker(persistDir: string, extra: Record<string, string> = {}): Miniflare {
+/** The example Worker in workerd: wrangler.toml's vars and D1 binding; the secrets `wrangler secret put` would set. */
+function startWorker(persistDir: string, extra: Record<string, string> = {}, compatibility = AS_WRANGLER_TOML): Miniflare {
   return new Miniflare({
     // The bundle listed as the one module (Miniflare's own module walk refuses the proxy's computed import of metrics).
     modules: [{ type: 'ESModule', path: 'worker.mjs', contents: script }],
-    compatibilityDate: config.compatibilityDate,
-    compatibilityFlags: config.compatibilityFlags,
+    compatibilityDate: compatibility.date,
+    compatibilityFlags: compatibility.flags,
     bindings: {
       ...config.vars,
       INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN,
@@ -78,14 +90,15 @@ test('the example wrangler.toml runs the example Worker with a D1 store and a Cr
   assert.deepEqual(config.d1.map((db) => db.binding), ['LEADRELAY_DB']);
   assert.deepEqual(config.crons, ['* * * * *']);
   assert.ok(config.vars.LEADRELAY_BASE_PATH, 'a base path the widget points at');
+  assert.deepEqual(config.compatibilityFlags, [], 'the proxy needs no nodejs_compat');
 });
 
-test('a preflight as the isolate first request, then a lead: 201, one contact and one conversation', async () => {
+for (const compatibility of [AS_WRANGLER_TOML, WITH_NODEJS_COMPAT, OLD_DATE]) test(`compatibility ${compatibility.label}: a preflight as the isolate first request, then a lead: 201, one contact and one conversation`, async () => {
   await hook('POST', '/reset');
   const dir = mkdtempSync(join(tmpdir(), 'leadrelay-workerd-'));
   persistDirs.push(dir);
   // A lead that is not queued however slow this machine is: a healthy Intercom, 30 s to answer inline.
-  const mf = startWorker(dir, { LEADRELAY_RECOVERY_WAIT_MS: '30000' });
+  const mf = startWorker(dir, { LEADRELAY_RECOVERY_WAIT_MS: '30000' }, compatibility);
   try {
     const preflight = await mf.dispatchFetch(url('/leads'), {
       method: 'OPTIONS',
@@ -110,13 +123,13 @@ test('a preflight as the isolate first request, then a lead: 201, one contact an
   }
 });
 
-test('Intercom failing: 202, kept in D1 across a runtime restart, delivered once by the scheduled handler after it recovers', async () => {
+for (const compatibility of [AS_WRANGLER_TOML, WITH_NODEJS_COMPAT]) test(`compatibility ${compatibility.label}: Intercom failing: 202, kept in D1 across a runtime restart, delivered once by the scheduled handler after it recovers`, async () => {
   await hook('POST', '/reset');
   const dir = mkdtempSync(join(tmpdir(), 'leadrelay-workerd-'));
   persistDirs.push(dir);
   const key = randomUUID();
 
-  const first = startWorker(dir, OUTAGE_WAITS);
+  const first = startWorker(dir, OUTAGE_WAITS, compatibility);
   try {
     await hook('POST', '/faults', { route: 'POST /contacts', status: 503 });
     const response = await postLead(first, key);
@@ -134,7 +147,7 @@ test('Intercom failing: 202, kept in D1 across a runtime restart, delivered once
   assert.equal((await hook('GET', '/state')).contacts.length, 0, 'nothing was delivered while Intercom failed');
   await hook('DELETE', '/faults');
 
-  const second = startWorker(dir, OUTAGE_WAITS);
+  const second = startWorker(dir, OUTAGE_WAITS, compatibility);
   try {
     const db = await second.getD1Database(config.d1[0]!.binding);
     const kept = await db.prepare('SELECT count(*) AS n FROM queue_items').first<{ n: number }>();
@@ -173,8 +186,9 @@ test('createProxy at module scope in a Hono Worker (examples/cloudflare/hono-wor
   await hook('POST', '/reset');
   const mf = new Miniflare({
     modules: [{ type: 'ESModule', path: 'hono-worker.mjs', contents: await bundleExampleWorker('hono-worker.ts') }],
-    compatibilityDate: config.compatibilityDate,
-    compatibilityFlags: config.compatibilityFlags,
+    // The Hono example reads process.env at module scope: nodejs_compat and a date from 2025-04-01 fill it.
+    compatibilityDate: WITH_NODEJS_COMPAT.date,
+    compatibilityFlags: WITH_NODEJS_COMPAT.flags,
     bindings: { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET },
     // Every outbound fetch of the Worker comes here: Intercom's host goes to the emulator, anything else is refused.
     outboundService: async (request) => {

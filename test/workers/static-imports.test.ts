@@ -1,7 +1,8 @@
-// What importing `leadrelay/proxy` loads before any request, read from esbuild's import graph of src/proxy/app.ts
-// (no timing): only Hono among packages, so the libraries that made the import slow (libphonenumber-js, jose,
-// prom-client, ioredis, SQLite drivers) load when first used; and the Node built-ins it needs, as docs/workers.md
-// names them for Vercel and Netlify edge functions.
+// What the proxy's code imports, read from esbuild's import graphs (no timing). `leadrelay/proxy` loads only Hono
+// and @noble/hashes up front, so the libraries that made the import slow (libphonenumber-js, jose, prom-client,
+// ioredis, SQLite drivers) load when first used. And no module the Worker (leadrelay/proxy/cloudflare) or
+// `leadrelay/proxy` reaches imports a Node built-in or uses `Buffer`/`process` unguarded: the proxy runs on
+// web-standard runtimes (Workers without nodejs_compat), as docs/workers.md says.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,41 +10,72 @@ import { before, test } from 'node:test';
 import { build, type Metafile } from 'esbuild';
 import { ROOT } from './worker-build.js';
 
-let metafile: Metafile;
-before(async () => {
+/** The graph of `entry`: packages left out (as Node loads them), or bundled as wrangler bundles a Worker. */
+async function graph(entry: string, as: 'node' | 'worker'): Promise<Metafile> {
   const result = await build({
-    entryPoints: [join(ROOT, 'src/proxy/app.ts')],
+    entryPoints: [join(ROOT, entry)],
     bundle: true,
     write: false,
     metafile: true,
-    platform: 'node',
     format: 'esm',
-    packages: 'external',
     logLevel: 'silent',
+    ...(as === 'node'
+      ? { platform: 'node', packages: 'external' }
+      : { platform: 'browser', conditions: ['workerd', 'worker', 'browser'], external: ['node:*'] }),
   });
-  metafile = result.metafile;
+  return result.metafile;
+}
+
+let proxy: Metafile;
+let worker: Metafile;
+before(async () => {
+  [proxy, worker] = await Promise.all([graph('src/proxy/app.ts', 'node'), graph('src/proxy/cloudflare.ts', 'worker')]);
 });
 
 /** Every external import in the graph: what it names, how, and which module imports it. */
-function externals(): { path: string; kind: string; from: string }[] {
+function externals(metafile: Metafile): { path: string; kind: string; from: string }[] {
   return Object.entries(metafile.inputs).flatMap(([from, input]) =>
     input.imports.filter((item) => item.external).map((item) => ({ path: item.path, kind: item.kind, from })),
   );
 }
 
-test('leadrelay/proxy imports no package but Hono up front; the phone library and jose are loaded on first use', () => {
-  const packages = new Set(externals().filter((item) => item.kind === 'import-statement' && !item.path.startsWith('node:')).map((item) => item.path.split('/')[0]));
-  assert.deepEqual([...packages].sort(), ['hono']);
-  const lazy = new Set(externals().filter((item) => item.kind === 'dynamic-import').map((item) => item.path));
+const packageName = (path: string) => path.split('/').slice(0, path.startsWith('@') ? 2 : 1).join('/');
+
+test('leadrelay/proxy imports no package but Hono and @noble/hashes up front; the phone library and jose are loaded on first use', () => {
+  const packages = new Set(externals(proxy).filter((item) => item.kind === 'import-statement' && !item.path.startsWith('node:') && !item.path.startsWith('.')).map((item) => packageName(item.path)));
+  assert.deepEqual([...packages].sort(), ['@noble/hashes', 'hono']);
+  const lazy = new Set(externals(proxy).filter((item) => item.kind === 'dynamic-import').map((item) => item.path));
   assert.ok(lazy.has('libphonenumber-js') && lazy.has('jose'), [...lazy].join(', '));
 });
 
-test('docs/workers.md names the Node built-ins the import graph has, and Buffer if it is used', () => {
-  const docs = readFileSync(join(ROOT, 'docs/workers.md'), 'utf8').replace(/\s+/g, ' ');
-  const sentence = /imports two Node built-in modules, `node:crypto` .*? and `node:timers\/promises`/.exec(docs);
-  assert.ok(sentence, 'the edge section names the two built-ins');
-  const builtins = new Set(externals().filter((item) => item.path.startsWith('node:') && item.kind === 'import-statement').map((item) => item.path));
-  assert.deepEqual([...builtins].sort(), ['node:crypto', 'node:timers/promises'], 'the built-ins imported up front are the two the docs name');
-  const usesBuffer = Object.keys(metafile.inputs).some((file) => /\bBuffer\.(from|concat|byteLength)\b/.test(readFileSync(join(ROOT, file), 'utf8')));
-  assert.equal(usesBuffer, /uses the `Buffer` global/.test(docs));
+test('no module leadrelay/proxy loads up front imports a Node built-in', () => {
+  const builtins = externals(proxy).filter((item) => item.kind === 'import-statement' && (item.path.startsWith('node:') || !item.path.includes('/') && isBuiltin(item.path)));
+  assert.deepEqual(builtins, []);
 });
+
+test('no module of the Worker (leadrelay/proxy/cloudflare, its packages included) imports a Node built-in, even lazily', () => {
+  assert.deepEqual(externals(worker).filter((item) => item.path.startsWith('node:')), []);
+});
+
+test("the Worker's and the proxy's own modules use no Buffer, and read process.env only where process may be missing", () => {
+  const own = [...new Set([...Object.keys(worker.inputs), ...Object.keys(proxy.inputs)])].filter((file) => file.startsWith('src/'));
+  assert.ok(own.includes('src/proxy/web-crypto.ts'));
+  for (const file of own) {
+    const code = readFileSync(join(ROOT, file), 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
+    assert.doesNotMatch(code, /\bBuffer\b/, `${file} uses Buffer`);
+    // (stdoutLogger's process.stdout is the CLI's logger: on Workers the logger is console.log.)
+    for (const match of code.matchAll(/\bprocess\??\.env\b/g)) {
+      assert.match(code.slice(Math.max(0, match.index! - 120), match.index! + 12), /globalThis as[^)]*\)\.process\?\.env|typeof process/, `${file}: ${match[0]} where process may not exist`);
+    }
+  }
+});
+
+test('docs/workers.md says the proxy needs no Node built-in and no nodejs_compat', () => {
+  const docs = readFileSync(join(ROOT, 'docs/workers.md'), 'utf8').replace(/\s+/g, ' ');
+  assert.ok(/imports no Node built-in module/.test(docs), 'docs/workers.md says "imports no Node built-in module"');
+  assert.ok(!/`nodejs_compat` is required/.test(docs), 'docs/workers.md still says nodejs_compat is required');
+});
+
+function isBuiltin(name: string): boolean {
+  return ['crypto', 'timers', 'buffer', 'fs', 'path', 'os', 'http', 'https', 'net', 'stream', 'util', 'events', 'zlib', 'worker_threads'].includes(name);
+}

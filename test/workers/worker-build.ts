@@ -1,6 +1,7 @@
-// Builds examples/cloudflare/worker.ts as wrangler would (one ESM bundle, `node:*` left to the runtime's
-// nodejs_compat), with `leadrelay/proxy/cloudflare` taken from src/ so the test needs no dist/; and reads the
-// example's wrangler.toml, so the Worker under test is configured by the file users copy.
+// Builds examples/cloudflare/worker.ts as wrangler would (one ESM bundle; a `node:*` import would be left to the
+// runtime, and fail to load without nodejs_compat, which the example does not set), with `leadrelay/proxy/cloudflare`
+// taken from src/ so the test needs no dist/; and reads the example's wrangler.toml, so the Worker under test is
+// configured by the file users copy.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -56,14 +56,22 @@ export interface LeadSubmission {
   /** The answers, checked and typed (validateAnswers), by question name. */
   answers?: AnswerValues;
   /**
+   * A digest of the answers exactly as they were sent. The fingerprint holds this, not the typed answers: typing needs
+   * the questions file, and a resend of a submission the proxy already accepted is the same submission whatever the
+   * file says now (checkResentLead).
+   */
+  answersSent?: string;
+  /**
    * What the answers become in Intercom, worked out from the definition when the submission was checked, so a queued
    * submission is delivered as it was accepted even if the questions file changes meanwhile. Not part of the
-   * fingerprint (see fingerprintSubmission): a resend is the same submission whatever the labels say by then.
+   * fingerprint (see fingerprintSubmission): a resend is the same submission whatever the labels say by then. Present
+   * whenever the proxy has a questions file, answers or not, so the first message always starts with the answers
+   * block (answersFirstMessage) and a visitor's message can never pass for one.
    */
   questions?: {
     /** Custom attributes by Intercom attribute name (toIntercomAttributes). */
     attributes: Record<string, string | number | boolean>;
-    /** "Label: value" lines in the file's default locale, for the conversation's first message. */
+    /** "Label: value" lines in the file's default locale, for the conversation's first message ('' for none). */
     summary: string;
     /** The `company: true` question's answer. */
     company?: string;
@@ -163,23 +171,49 @@ function setField(fields: FieldErrors, name: string, code: NonNullable<FieldErro
   Object.defineProperty(fields, name, { value: code, enumerable: true, writable: true, configurable: true });
 }
 
+/** A digest of `answers` exactly as sent (keys sorted at every level), or undefined when none were sent. */
+function answersDigest(answers: unknown): string | undefined {
+  if (answers === undefined || answers === null || (isPlainObject(answers) && Object.keys(answers).length === 0)) return undefined;
+  const canonical = (value: unknown): unknown =>
+    isPlainObject(value)
+      ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]))
+      : Array.isArray(value)
+        ? value.map(canonical)
+        : value;
+  return toBase64Url(sha256(JSON.stringify(canonical(answers))));
+}
+
 /**
  * The answers to the site's own questions, against the proxy's definition only: the form named (400 when it has no
  * such form), the hash the page was built from (409 questions_changed when it is not the current one), then each
  * answer, its error under the question's name. A hidden answer that does not fit is dropped (named in `dropped`).
+ * `asSent`: none of that, only the form's name and the answers' digest as sent (checkResentLead).
  */
-function checkAnswers(body: Record<string, unknown>, questions: ProxyQuestions | undefined, fields: FieldErrors, dropped: string[]): Pick<LeadSubmission, 'form' | 'answers' | 'questions'> {
+function checkAnswers(
+  body: Record<string, unknown>,
+  questions: ProxyQuestions | undefined,
+  fields: FieldErrors,
+  dropped: string[],
+  asSent = false,
+): Pick<LeadSubmission, 'form' | 'answers' | 'answersSent' | 'questions'> {
   const formName = body.form === undefined || body.form === null || body.form === '' ? undefined : body.form;
   if (formName !== undefined && typeof formName !== 'string') {
     fields.form = 'invalid_type';
     return {};
+  }
+  const answersSent = answersDigest(body.answers);
+  const named = { ...(formName === undefined ? {} : { form: formName }), ...(answersSent === undefined ? {} : { answersSent }) };
+  const sentHash = body.questionsHash;
+  if (asSent) {
+    if (sentHash !== undefined && sentHash !== null && typeof sentHash !== 'string') fields.questionsHash = 'invalid_type';
+    if (body.answers !== undefined && body.answers !== null && !isPlainObject(body.answers)) fields.answers = 'invalid_type';
+    return named;
   }
   const form = questionForm(questions, formName);
   if (!form) {
     fields.form = 'unknown_option';
     return {};
   }
-  const sentHash = body.questionsHash;
   if (sentHash !== undefined && sentHash !== null && typeof sentHash !== 'string') fields.questionsHash = 'invalid_type';
   else if (sentHash) {
     const current = formHash(questions, form);
@@ -201,10 +235,13 @@ function checkAnswers(body: Record<string, unknown>, questions: ProxyQuestions |
     setField(fields, code === 'unknown_field' && !form.questions.some((question) => question.name === name) ? `answers.${name}` : name, code as NonNullable<FieldErrors[string]>);
   }
   for (const name of Object.keys(result.dropped)) dropped.push(`answers.${name}`);
-  if (Object.keys(result.values).length === 0) return formName === undefined ? {} : { form: form.name };
+  if (Object.keys(result.values).length === 0) {
+    // With a questions file the first message still opens with the (empty) answers block: see LeadSubmission.questions.
+    return questions ? { ...named, questions: { attributes: {}, summary: '' } } : named;
+  }
   const company = companyName(form, result.values);
   return {
-    ...(formName === undefined ? {} : { form: form.name }),
+    ...named,
     answers: result.values,
     questions: {
       attributes: toIntercomAttributes(form, result.values),
@@ -218,7 +255,7 @@ function checkAnswers(body: Record<string, unknown>, questions: ProxyQuestions |
  * Validate a parsed POST /leads body; throws 400 invalid_field with every field's code at once (409
  * questions_changed first when the page's questions are not the proxy's any more).
  */
-export function checkLeadRequest(body: Record<string, unknown>, questions?: ProxyQuestions): LeadRequestChecked {
+export function checkLeadRequest(body: Record<string, unknown>, questions?: ProxyQuestions, asSent = false): LeadRequestChecked {
   const fields: FieldErrors = {};
   rejectUnknownKeys(body, LEAD_REQUEST_KEYS, fields);
   const submission: LeadSubmission = {};
@@ -252,7 +289,7 @@ export function checkLeadRequest(body: Record<string, unknown>, questions?: Prox
     else submission.avatar = body.avatar as string;
   }
   submission.leadToken = optionalText(body.leadToken, 'leadToken', LIMITS.leadToken.max, fields);
-  Object.assign(submission, checkAnswers(body, questions, fields, contextDropped));
+  Object.assign(submission, checkAnswers(body, questions, fields, contextDropped, asSent));
 
   const hp = body.hp ?? '';
   if (typeof hp !== 'string') fields.hp = 'invalid_type';
@@ -269,11 +306,21 @@ export function checkLeadRequest(body: Record<string, unknown>, questions?: Prox
 }
 
 /**
- * A stable hash of what a submission asks Intercom to create, answers included. `hp`, `elapsedMs` and `captchaToken`
- * are left out: a retry may carry a fresh captcha token or a recomputed fill time and is still the same submission;
- * so is what the answers become in Intercom (`questions`), which follows the file's labels of the day.
+ * A resend's body checked as checkLeadRequest does, except the answers, kept as sent (their digest, `answersSent`):
+ * to tell whether it is the very submission the proxy accepted earlier under another questions file. Its fingerprint
+ * equals that submission's exactly when the bodies are the same. Never delivered: it has no typed answers.
  */
-export function fingerprintSubmission({ questions: _derived, ...submission }: LeadSubmission): string {
+export function checkResentLead(body: Record<string, unknown>): LeadRequestChecked {
+  return checkLeadRequest(body, undefined, true);
+}
+
+/**
+ * A stable hash of what a submission asks Intercom to create, answers included (as sent: `answersSent`). `hp`,
+ * `elapsedMs` and `captchaToken` are left out: a retry may carry a fresh captcha token or a recomputed fill time and
+ * is still the same submission; so are the typed answers and what they become in Intercom (`answers`, `questions`),
+ * which follow the questions file of the day.
+ */
+export function fingerprintSubmission({ questions: _derived, answers: _typed, ...submission }: LeadSubmission): string {
   const canonical = (value: unknown): unknown =>
     isPlainObject(value)
       ? Object.fromEntries(Object.keys(value).sort().map((key) => [key, canonical(value[key])]))
