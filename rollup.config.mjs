@@ -1,6 +1,7 @@
 // Script-tag bundles from the tsc output: dist/leadrelay.js (ESM + lazy chunks) and dist/leadrelay.iife.js (one file).
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+import { readFileSync } from 'node:fs';
 import ts from 'typescript';
 
 const input = 'dist/widget/script-tag.js';
@@ -15,6 +16,23 @@ const LATER = [
   '/dist/widget/outbox.js',
   '/dist/widget/events.js',
 ];
+
+/**
+ * The member names of the element's internal form state and of the questions view's hooks (src/widget/host.ts): the
+ * modules around the element reach them through that interface, and the bundle shortens them like `_` names.
+ */
+function hostMembers() {
+  const path = 'src/widget/host.ts';
+  const file = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
+  const names = [];
+  for (const node of file.statements) {
+    if (ts.isInterfaceDeclaration(node) && ['FormState', 'QuestionsView'].includes(node.name.text)) {
+      for (const member of node.members) names.push(member.name.getText(file));
+    }
+  }
+  if (names.length < 20) throw new Error(`${path}: FormState and QuestionsView not found`);
+  return names;
+}
 
 /**
  * Collapse the indentation inside our html`` and css`` templates (terser leaves template text alone). Uses the
@@ -64,9 +82,9 @@ const plugins = () => [
     ecma: 2020,
     module: true,
     compress: { passes: 3, unsafe_arrows: true, ecma: 2020 },
-    // Internal members are `_name` (ours, and ky's `_options`…): shortened. Not `__proto__`, and not Lit's `_$xx`
-    // (already short, and shared between Lit's own packages).
-    mangle: { properties: { regex: /^_(?![_$])/ } },
+    // Internal members are `_name` (ours, and ky's `_options`…) and the element's form state (host.ts): shortened.
+    // Not `__proto__`, and not Lit's `_$xx` (already short, and shared between Lit's own packages).
+    mangle: { properties: { regex: new RegExp(`^(?:_(?![_$])|(?:${hostMembers().join('|')})$)`) } },
     // One name cache for all chunks of a build, so a `_name` gets the same short name in every chunk.
     nameCache: {},
     format: { comments: false },
@@ -82,6 +100,8 @@ export default [
     output: {
       dir: 'dist',
       format: 'es',
+      // The namespace objects of lazily imported chunks are only read: no Object.freeze() call in every chunk.
+      freeze: false,
       entryFileNames: 'leadrelay.js',
       // ky, the submit code, the locale packs (English's too), the launcher dialog and convertLead load after first
       // paint, from beside leadrelay.js.
@@ -122,6 +142,7 @@ export default [
     output: {
       file: 'dist/leadrelay.iife.js',
       format: 'iife',
+      freeze: false,
       // No `name`: the bundle sets up window.LeadRelay itself, keeping a queue the page made before it loaded.
       inlineDynamicImports: true,
     },

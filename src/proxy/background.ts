@@ -132,6 +132,9 @@ function requestScopedSetup(deps: ProxyDeps, logger: ProxyLogger): DataAttribute
       logger({ event: 'data_attributes_ready', created });
       markReady();
     },
+    recheck: () => {
+      done = false;
+    },
     stop: () => undefined,
   };
 }

@@ -69,7 +69,7 @@ export interface PrerenderedLeadRelay {
 // The server has no page: the element learns its locale from the attribute, which renderLeadRelay always sets.
 // Lit's SSR skips controllers' hostUpdate, so the locale is picked here, before render().
 LitElementRenderer.renderOptions.push((element) => {
-  if (element instanceof LeadRelay) element._l10n.hostUpdate();
+  if (element instanceof LeadRelay) element.l10n.hostUpdate();
   return undefined;
 });
 
@@ -142,7 +142,7 @@ export async function prerenderLeadRelay(attributes: LeadRelayAttributes): Promi
     .map(([name, value]) => ` ${name}="${escapeAttribute(value)}"`)
     .join('');
   const rendered = await collectResult(
-    render(questions ? html`<lead-relay${unsafeStatic(written)} ._questions=${questions.form} ._qview=${questions.view}></lead-relay>` : html`<lead-relay${unsafeStatic(written)}></lead-relay>`),
+    render(questions ? html`<lead-relay${unsafeStatic(written)} .questionsForm=${questions.form} .questionsView=${questions.view}></lead-relay>` : html`<lead-relay${unsafeStatic(written)}></lead-relay>`),
   );
   const minified = minifyStyle(letBrowserValidate(stripMarkers(rendered))).replace(/<lead-relay\s+/, '<lead-relay ');
   const drawn = questions ? addQuestionsMarkup(minified, questions) : minified;

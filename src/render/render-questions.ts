@@ -23,7 +23,7 @@ export function questionsForRender(json: unknown, formName: string | undefined):
     throw new TypeError(`the questions file has no form "${formName || DEFAULT_FORM}" (it has: ${Object.keys(definition.forms).join(', ')})`);
   }
   const { renderQuestions, questionLabel, fetchDefinition, questionStyles } = view;
-  return { form: { ...form, hash: questionsHash(form) }, view: { _draw: renderQuestions, _label: questionLabel, _refetch: fetchDefinition }, css: questionStyles.cssText };
+  return { form: { ...form, hash: questionsHash(form) }, view: { drawQuestions: renderQuestions, labelFor: questionLabel, refetchQuestions: fetchDefinition }, css: questionStyles.cssText };
 }
 
 /** JSON inside <script>: nothing in it may close the element or open a comment. */

@@ -4,20 +4,17 @@ import type { LeadField } from '../protocol/wire.js';
 import { renderDone, renderForm } from './form-view.js';
 import { requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
 import { LocalizeController } from './localize-controller.js';
+import type { LeadState, PreviewState, QuestionsForm, QuestionsView } from './host.js';
 import type { MessageKey, Messages } from './messages.js';
 import { OutboxController, afterPaint } from './outbox-controller.js';
 import { takeOverPrerendered } from './prerendered.js';
 import { styles } from './lead-relay.styles.js';
-import type { QuestionsForm, QuestionsView } from './questions-view.js';
+
+export type { LeadState, PreviewState } from './host.js';
 
 type Submission = typeof import('./submission.js');
 /** A reactive property that is internal state: no attribute. */
 const INTERNAL = { state: true };
-
-/** Where a submission is. One value, so the form can never be "submitting" and "failed" at once. */
-export type LeadState = 'idle' | 'submitting' | 'success' | 'error' | 'queued';
-/** What `preview-state` can force: the states, plus `invalid` (idle with every check failing). */
-export type PreviewState = LeadState | 'invalid';
 
 /**
  * A lead form that posts to a LeadRelay proxy, keeps what was typed, and never loses a submission.
@@ -72,7 +69,7 @@ export type PreviewState = LeadState | 'invalid';
 export class LeadRelay extends LitElement {
   static override styles = styles;
   // Declared here rather than with decorators: the decorator helper costs bytes on every visitor's page. Internal
-  // state is `_`-prefixed: the bundler shortens those names (rollup.config.mjs), so never name one in a string.
+  // state is the form state of host.ts (`@internal`): the bundler shortens those names, so never name one in a string.
   static override properties: PropertyDeclarations = {
     proxy: {},
     fields: {},
@@ -89,11 +86,11 @@ export class LeadRelay extends LitElement {
     previewState: { attribute: 'preview-state' },
     strings: { type: Object },
     form: {},
-    _state: INTERNAL,
-    _consentGiven: INTERNAL,
-    _errors: INTERNAL,
-    _failure: INTERNAL,
-    _limits: INTERNAL,
+    sendState: INTERNAL,
+    consentGiven: INTERNAL,
+    fieldErrors: INTERNAL,
+    failure: INTERNAL,
+    fieldLimits: INTERNAL,
   };
 
   /** Base URL of the LeadRelay proxy; the form posts to `${proxy}/leads`. Required. */
@@ -131,36 +128,36 @@ export class LeadRelay extends LitElement {
    */
   form = '';
 
-  // Internal, not API (and not in the manifest or the .d.ts): the submit code, loaded after first paint
-  // (submission.ts), reads and writes these, which is why they are not `private`.
-  /** @internal */ _state: LeadState = 'idle';
-  /** @internal */ _values: LeadValues = {};
-  /** @internal */ _consentGiven = false;
-  /** @internal */ _errors: FieldErrors = {};
-  /** @internal */ _failure?: MessageKey;
+  // Internal, not API (`@internal`: not in the manifest or the .d.ts): the form state of host.ts, which the view, the
+  // take-over and the code loaded later (submit, questions, Turnstile) read and write through that interface.
+  /** @internal */ sendState: LeadState = 'idle';
+  /** @internal */ formValues: LeadValues = {};
+  /** @internal */ consentGiven = false;
+  /** @internal */ fieldErrors: FieldErrors = {};
+  /** @internal */ failure?: MessageKey;
   /** @internal maxlength per field; arrives with the submit code on first interaction (validation enforces the same limits). */
-  _limits?: Record<LeadField, number>;
+  fieldLimits?: Record<LeadField, number>;
   /** Launcher mode's button and dialog: the module is loaded when that mode first renders. */
   private _dialog?: typeof import('./launcher.js');
   private _launcher?: Promise<unknown>;
 
   /** @internal (the server renderer, src/render/, picks the locale through it) */
-  readonly _l10n = new LocalizeController(this);
+  readonly l10n = new LocalizeController(this);
   /** @internal The prerendered snippet's nodes (declarative shadow DOM), on screen until the first render that draws. */
-  _prerendered?: ChildNode[];
-  /** @internal */ readonly _outbox = new OutboxController(this);
-  /** @internal First interaction, ms since epoch (for `elapsedMs`). */ _startedAt = 0;
-  /** @internal */ _submitted = false;
+  prerenderedNodes?: ChildNode[];
+  /** @internal */ readonly outboxController: OutboxController = new OutboxController(this);
+  /** @internal First interaction, ms since epoch (for `elapsedMs`). */ fillStart = 0;
+  /** @internal */ submittedOnce = false;
   /** @internal The form's questions, as GET /questions serves them (or the prerendered snippet carries them). */
-  _questions?: QuestionsForm;
+  questionsForm?: QuestionsForm;
   /** @internal The code that draws questions: loaded only by a form that has some. */
-  _qview?: QuestionsView;
-  /** @internal The Idempotency-Key of the submission this form shows the fate of. */ _pendingKey = '';
+  questionsView?: QuestionsView;
+  /** @internal The Idempotency-Key of the submission this form shows the fate of. */ pendingKey = '';
   private _submission?: Promise<Submission>;
   /** The draft an earlier page left, restored just after first paint (see `afterPaint`). */
   private _restoring?: Promise<void>;
   /** @internal What to focus at the end of the next update (the first invalid field, the success message). */
-  _focusNext = '';
+  focusNext = '';
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -168,12 +165,12 @@ export class LeadRelay extends LitElement {
       // A form with questions: the code that draws them, which takes the definition a prerendered snippet baked in or
       // fetches it (questions-view.ts). Not before first paint; on the server the render entry hands both over.
       if (this.form) void import('./questions-view.js').then((module) => module.attach(this));
-      const draft = this._outbox.readDraft();
+      const draft = this.outboxController.readDraft();
       if (!draft) return;
       // Under what the visitor may have typed meanwhile, field by field; the draft's clock started first.
-      this._values = { ...draft.values, ...this._values };
-      this._consentGiven ||= draft.consent;
-      this._startedAt = draft.startedAt || this._startedAt;
+      this.formValues = { ...draft.values, ...this.formValues };
+      this.consentGiven ||= draft.consent;
+      this.fillStart = draft.startedAt || this.fillStart;
       this.requestUpdate();
     });
   }
@@ -185,36 +182,36 @@ export class LeadRelay extends LitElement {
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
     await this._restoring;
-    await this._l10n.ready;
+    await this.l10n.ready;
     await this._submission?.catch(() => undefined);
     await this._launcher;
     return (await super.getUpdateComplete()) && done;
   }
 
   /** @internal */
-  _shown(): LeadField[] {
+  shown(): LeadField[] {
     return shownFields(this.fields);
   }
 
   /** @internal */
-  _requiredShown(): LeadField[] {
-    return requiredFields(this.required, this._shown());
+  requiredShown(): LeadField[] {
+    return requiredFields(this.required, this.shown());
   }
 
   override render(): TemplateResult | typeof nothing {
-    const { t, lang, dir, waiting } = this._l10n;
+    const { t, lang, dir, waiting } = this.l10n;
     // A moment, rather than a flash of English (see LocalizeController); and a prerendered form with questions stays
     // on screen until the code that draws them is in (no frame without them).
-    if (waiting || (this._prerendered && this.form && !this._qview)) return nothing;
+    if (waiting || (this.prerenderedNodes && this.form && !this.questionsView)) return nothing;
     // The state to draw: the real one, or the one `preview-state` forces (`invalid`: idle with every check failing).
     const preview = this.previewState;
-    let state = this._state;
-    let errors = this._errors;
-    let failure = this._failure;
+    let state = this.sendState;
+    let errors = this.fieldErrors;
+    let failure = this.failure;
     if (preview) {
       errors = {};
       if (preview === 'invalid') {
-        for (const field of this._requiredShown()) errors[field] = 'required';
+        for (const field of this.requiredShown()) errors[field] = 'required';
         if (this.consent) errors.consent = 'consent_required';
       }
       state = preview === 'invalid' ? 'idle' : preview;
@@ -239,45 +236,45 @@ export class LeadRelay extends LitElement {
   }
 
   /** @internal First interaction: start the fill clock and fetch the submit code (with ky) while the visitor types. */
-  _touch(): Promise<Submission> {
-    this._startedAt ||= Date.now();
+  touch(): Promise<Submission> {
+    this.fillStart ||= Date.now();
     return this._load();
   }
 
   /**
    * Fetch the submit code once (with ky and the outbox); it brings the field limits too. A failed fetch is kept, not
    * tried again on every keystroke (the console shows it once, naming the file): Send then posts the form without
-   * the script (see `_submit`).
+   * the script (see `handleSubmit`).
    */
   private _load(): Promise<Submission> {
     // The submit code, and the sentences of the states it leads to (the locale pack, fetched again if it failed).
-    return (this._submission ??= Promise.all([import('./submission.js'), this._l10n.loaded()]).then(([module]) => {
+    return (this._submission ??= Promise.all([import('./submission.js'), this.l10n.loaded()]).then(([module]) => {
       module.ready(this);
       return module;
     }));
   }
 
   /** @internal */
-  _onInput(event: Event): void {
+  handleInput(event: Event): void {
     const target = event.target as HTMLInputElement;
     if (target.name === 'hp') return;
-    void this._touch();
-    if (target.name === 'consent') this._consentGiven = target.checked;
-    else this._values = { ...this._values, [target.name]: target.value };
+    void this.touch();
+    if (target.name === 'consent') this.consentGiven = target.checked;
+    else this.formValues = { ...this.formValues, [target.name]: target.value };
     // After the earlier page's draft is restored (merged under this input), so the first keystroke cannot erase it.
     void this._restoring?.then(() =>
-      this._outbox.saveDraft({ values: this._values, consent: this._consentGiven, startedAt: this._startedAt }),
+      this.outboxController.saveDraft({ values: this.formValues, consent: this.consentGiven, startedAt: this.fillStart }),
     );
   }
 
   /** @internal After the first submit, each field is checked again as the visitor leaves it. */
-  async _onBlur(event: FocusEvent): Promise<void> {
+  async handleBlur(event: FocusEvent): Promise<void> {
     const name = (event.target as HTMLInputElement).name;
-    if (this._submitted && name) (await this._touch()).recheck(this, name);
+    if (this.submittedOnce && name) (await this.touch()).recheck(this, name);
   }
 
   /** @internal */
-  _jump(event: Event): void {
+  handleJump(event: Event): void {
     event.preventDefault();
     this._focus(`#${(event.currentTarget as HTMLAnchorElement).hash.slice(1)}`);
   }
@@ -288,12 +285,12 @@ export class LeadRelay extends LitElement {
   }
 
   /** @internal */
-  async _submit(event: Event): Promise<void> {
+  async handleSubmit(event: Event): Promise<void> {
     event.preventDefault();
-    if (this._state === 'submitting') return; // the button stays focusable while busy; a second press does nothing
-    this._state = 'submitting';
+    if (this.sendState === 'submitting') return; // the button stays focusable while busy; a second press does nothing
+    this.sendState = 'submitting';
     try {
-      const module = await this._touch().catch((error: unknown) => {
+      const module = await this.touch().catch((error: unknown) => {
         // A file of the script could not be fetched (not served, blocked, offline before it loaded). Say which, then
         // post the form as it posts without JavaScript (it is a real form, aimed at the proxy), unless the page
         // cancels this lr-error. Chromium and Firefox name the file in the error; Safari does not.
@@ -310,15 +307,15 @@ export class LeadRelay extends LitElement {
     } catch {
       // The page kept the form from posting itself, or storage failed unexpectedly: the form must not stay busy.
       // Say "send again"; what was typed is still on the form.
-      this._failure = 'error';
-      this._state = 'error';
+      this.failure = 'error';
+      this.sendState = 'error';
     }
   }
 
   /** A prerendered snippet already drew the form: the element keeps it on screen until its own first drawing. */
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
     const nodes = this.shadowRoot?.childNodes;
-    if (nodes?.length) this._prerendered = [...nodes];
+    if (nodes?.length) this.prerenderedNodes = [...nodes];
     const root = super.createRenderRoot();
     this.renderOptions.renderBefore = null; // not before the prerendered nodes: they go in the first update
     return root;
@@ -326,7 +323,7 @@ export class LeadRelay extends LitElement {
 
   /** The take-over, in the same update as the first drawing (no blank frame): see prerendered.ts. */
   protected override update(changed: PropertyValues): void {
-    if (this._prerendered && !this._l10n.waiting && (this._qview || !this.form)) takeOverPrerendered(this);
+    if (this.prerenderedNodes && !this.l10n.waiting && (this.questionsView || !this.form)) takeOverPrerendered(this);
     super.update(changed);
   }
 
@@ -334,14 +331,14 @@ export class LeadRelay extends LitElement {
     // Values are written to the controls only when they differ (a restored draft, a reopened dialog): setting an
     // email input's value while someone types in it moves their caret. Not into a prerendered form still on screen
     // (its values are taken over with it).
-    if (!this._prerendered) {
+    if (!this.prerenderedNodes) {
       for (const control of this.renderRoot.querySelectorAll<HTMLInputElement>('[part=input]')) {
-        const value = this._values[control.name as LeadField] ?? '';
+        const value = this.formValues[control.name as LeadField] ?? '';
         if (control.value !== value) control.value = value;
       }
     }
-    if (this._focusNext) this._focus(this._focusNext);
-    this._focusNext = '';
+    if (this.focusNext) this._focus(this.focusNext);
+    this.focusNext = '';
   }
 }
 

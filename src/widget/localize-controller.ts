@@ -1,18 +1,14 @@
 // Reactive controller that picks the locale, loads its pack after first paint, and looks strings up with overrides.
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReactiveController } from 'lit';
+import type { LocalizeHost, Localized } from './host.js';
 import { baseLocale, en, loadMessages, loadedMessages, type MessageKey, type Messages } from './messages.js';
 
-export interface LocalizeHost extends ReactiveControllerHost, HTMLElement {
-  locale: string;
-  strings?: Partial<Messages>;
-  /** Set while a prerendered form is on screen: its words stay until the pack is in, however long that takes. */
-  _prerendered?: unknown;
-}
+export type { LocalizeHost } from './host.js';
 
 /** The longest a non-English form stays undrawn while its pack is on the way. */
 const MAX_WAIT_MS = 1500;
 
-export class LocalizeController implements ReactiveController {
+export class LocalizeController implements ReactiveController, Localized {
   /** Base locale in use (`en`, `de`, `es`, `fr`, `ar`); empty until the first update picks one. */
   lang = '';
   /** Settles when the current locale's pack is in, or could not be fetched (the host's `updateComplete` waits for it). */
@@ -40,7 +36,7 @@ export class LocalizeController implements ReactiveController {
     else this.ready = this.loaded().catch(() => undefined);
     // A pack stuck on a slow network: draw in English meanwhile; the pack still replaces it when it comes. Not over a
     // prerendered form: that one already shows this language's words.
-    if (this.waiting && !this._host._prerendered) setTimeout(() => this._stopWaiting(lang), MAX_WAIT_MS);
+    if (this.waiting && !this._host.prerenderedNodes) setTimeout(() => this._stopWaiting(lang), MAX_WAIT_MS);
   }
 
   private _stopWaiting(lang: string): void {

@@ -2,7 +2,7 @@
 import type { ReactiveController } from 'lit';
 import { STORAGE_KEYS, localStore, sessionStore } from '../client/lead-session.js';
 import type { LeadValues } from './fields.js';
-import type { LeadRelay } from './lead-relay.js';
+import type { Outbox, OutboxHost } from './host.js';
 
 export interface Draft {
   values: LeadValues;
@@ -23,10 +23,10 @@ export function afterPaint(): Promise<void> {
   });
 }
 
-export class OutboxController implements ReactiveController {
+export class OutboxController implements ReactiveController, Outbox {
   private _flushedFor = '';
 
-  constructor(private readonly _host: LeadRelay) {
+  constructor(private readonly _host: OutboxHost) {
     _host.addController(this);
   }
 

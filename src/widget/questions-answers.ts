@@ -3,14 +3,14 @@
 import { validateAnswers, type AnswersResult } from '../protocol/questions.js';
 import type { LeadRequest } from '../protocol/wire.js';
 import type { FieldErrors } from './fields.js';
-import type { LeadRelay } from './lead-relay.js';
+import type { AnswersHost } from './host.js';
 
 /** The raw answers by question name: what the visitor typed or ticked, and each hidden question's URL parameter. */
-function rawAnswers(host: LeadRelay): Record<string, unknown> {
-  const values = host._values as Record<string, unknown>;
+function rawAnswers(host: AnswersHost): Record<string, unknown> {
+  const values = host.formValues as Record<string, unknown>;
   const raw: Record<string, unknown> = {};
   const params = new URLSearchParams(location.search);
-  for (const question of host._questions?.questions ?? []) {
+  for (const question of host.questionsForm?.questions ?? []) {
     if (question.type === 'hidden') {
       const value = question.param === undefined ? undefined : params.get(question.param);
       if (value) raw[question.name] = value;
@@ -19,17 +19,17 @@ function rawAnswers(host: LeadRelay): Record<string, unknown> {
   return raw;
 }
 
-function checked(host: LeadRelay): AnswersResult {
-  return validateAnswers(host._questions!, rawAnswers(host));
+function checked(host: AnswersHost): AnswersResult {
+  return validateAnswers(host.questionsForm!, rawAnswers(host));
 }
 
 /** A question's name: the submit code re-checks it when the visitor leaves it, as it does the built-in fields. */
-export function isQuestion(host: LeadRelay, name: string): boolean {
-  return !!host._questions?.questions.some((question) => question.name === name && question.type !== 'hidden');
+export function isQuestion(host: AnswersHost, name: string): boolean {
+  return !!host.questionsForm?.questions.some((question) => question.name === name && question.type !== 'hidden');
 }
 
 /** Each unanswered required question or wrong answer, by question name, in the form's order. */
-export function checkAnswers(host: LeadRelay): FieldErrors {
+export function checkAnswers(host: AnswersHost): FieldErrors {
   return checked(host).errors as FieldErrors;
 }
 
@@ -37,8 +37,8 @@ export function checkAnswers(host: LeadRelay): FieldErrors {
  * `answers` typed as the proxy stores them (a hidden value that does not fit is left out, as the proxy would drop
  * it), with the definition's hash and the form's name: a proxy with a newer definition answers 409 questions_changed.
  */
-export function addAnswers(host: LeadRelay, body: LeadRequest): void {
-  const form = host._questions!;
+export function addAnswers(host: AnswersHost, body: LeadRequest): void {
+  const form = host.questionsForm!;
   body.answers = { ...checked(host).values };
   body.questionsHash = form.hash;
   body.form = form.name;

@@ -2,20 +2,12 @@
 // tick changes, and fetching the form's definition. A chunk of its own, loaded only by a form that has questions, so
 // the default form's first paint carries none of it; the answers' checks come later still (questions-answers.ts).
 import { css, html, nothing, type TemplateResult } from 'lit';
-import type { LocalizedText, Question, QuestionForm } from '../protocol/questions.js';
+import type { LocalizedText, Question } from '../protocol/questions.js';
 import { errorText } from './field-templates.js';
-import type { LeadRelay } from './lead-relay.js';
+import type { QuestionsForm, QuestionsHost, QuestionsView } from './host.js';
 import type { MessageKey } from './messages.js';
 
-/**
- * What the element calls once this chunk is in (`_qview`); the render entry hands the same over on the server.
- * `_`-named so the bundle shortens them (first paint's code names them).
- */
-export interface QuestionsView {
-  _draw: typeof renderQuestions;
-  _label: typeof questionLabel;
-  _refetch: typeof fetchDefinition;
-}
+export type { QuestionsForm, QuestionsView } from './host.js';
 
 /**
  * What questions add to the element's styles, with the same --lr-* properties (the element's own private copies):
@@ -51,8 +43,6 @@ export const questionStyles = css`
   }
 `;
 
-/** One form of the questions file as GET /questions?form= serves it: its questions and the hash sent back with the answers. */
-export type QuestionsForm = QuestionForm & { hash: string };
 
 /** What the form keeps for a question while the visitor fills it in: text, the ticked values, or a tick. */
 export type AnswerInput = string | string[] | boolean;
@@ -62,39 +52,39 @@ export type AnswerInput = string | string[] | boolean;
  * as `localizedText` in protocol/questions.ts, written out here: importing that module would pull the answers'
  * validators (and the wire's) into this chunk.
  */
-function say(text: LocalizedText | undefined, host: LeadRelay): string {
+function say(text: LocalizedText | undefined, host: QuestionsHost): string {
   if (text === undefined || typeof text === 'string') return text ?? '';
-  const form = host._questions;
-  for (const locale of [host._l10n.lang, 'en', form?.defaultLocale ?? 'en']) {
+  const form = host.questionsForm;
+  for (const locale of [host.l10n.lang, 'en', form?.defaultLocale ?? 'en']) {
     if (Object.prototype.hasOwnProperty.call(text, locale)) return text[locale]!;
   }
   return Object.values(text)[0] ?? '';
 }
 
 /** The label of question `name` (the error summary lists it); undefined for a built-in field. */
-export function questionLabel(host: LeadRelay, name: string): string | undefined {
-  const question = host._questions?.questions.find((candidate) => candidate.name === name);
+export function questionLabel(host: QuestionsHost, name: string): string | undefined {
+  const question = host.questionsForm?.questions.find((candidate) => candidate.name === name);
   return question && say(question.label, host);
 }
 
-const answerOf = (host: LeadRelay, name: string): AnswerInput | undefined =>
-  (host._values as Record<string, AnswerInput | undefined>)[name];
+const answerOf = (host: QuestionsHost, name: string): AnswerInput | undefined =>
+  (host.formValues as Record<string, AnswerInput | undefined>)[name];
 
 /** The answer a checkbox's tick makes: a boolean for a `checkbox`, the ticked values of a `checkboxes` group. */
-export function tick(host: LeadRelay, target: HTMLInputElement): AnswerInput {
-  const question = host._questions?.questions.find((candidate) => candidate.name === target.name);
+export function tick(host: QuestionsHost, target: HTMLInputElement): AnswerInput {
+  const question = host.questionsForm?.questions.find((candidate) => candidate.name === target.name);
   if (question?.type !== 'checkboxes') return target.checked;
   const boxes = host.renderRoot.querySelectorAll<HTMLInputElement>(`input[type=checkbox][name="${target.name}"]`);
   return [...boxes].filter((box) => box.checked).map((box) => box.value);
 }
 
 /** A prerendered form's ticks (its text controls move over with the built-in fields' when it is taken over). */
-function takeOverTicks(host: LeadRelay): void {
-  for (const question of host._questions?.questions ?? []) {
+function takeOverTicks(host: QuestionsHost): void {
+  for (const question of host.questionsForm?.questions ?? []) {
     if (question.type !== 'checkbox' && question.type !== 'checkboxes') continue;
     const boxes = [...host.renderRoot.querySelectorAll<HTMLInputElement>(`input[type=checkbox][name="${question.name}"]`)];
     const ticked = boxes.filter((box) => box.checked).map((box) => box.value);
-    if (ticked.length) host._values = { ...host._values, [question.name]: question.type === 'checkbox' ? true : ticked };
+    if (ticked.length) host.formValues = { ...host.formValues, [question.name]: question.type === 'checkbox' ? true : ticked };
   }
 }
 
@@ -102,20 +92,20 @@ function takeOverTicks(host: LeadRelay): void {
  * Called once this chunk is in: its styles join the element's, the definition is the one a prerendered snippet baked
  * in (so the form draws exactly what the server drew, hash included) or else fetched, and ticks are kept as answers.
  */
-export async function attach(host: LeadRelay): Promise<void> {
+export async function attach(host: QuestionsHost): Promise<void> {
   const root = host.renderRoot as ShadowRoot;
-  if (host._qview) return; // connected again (moved in the page): attached already
+  if (host.questionsView) return; // connected again (moved in the page): attached already
   root.adoptedStyleSheets = [...root.adoptedStyleSheets, questionStyles.styleSheet!];
   const baked = root.querySelector('script[type="application/json"]');
-  if (baked) host._questions = JSON.parse(baked.textContent!) as QuestionsForm;
-  else if (host._questions?.name !== host.form) await fetchDefinition(host);
+  if (baked) host.questionsForm = JSON.parse(baked.textContent!) as QuestionsForm;
+  else if (host.questionsForm?.name !== host.form) await fetchDefinition(host);
   takeOverTicks(host);
   // After the element's own input handler (on the form), which keeps a box's value: a tick's answer is its state.
   root.addEventListener('input', (event) => {
     const target = event.target as HTMLInputElement;
-    if (target.type === 'checkbox' && target.name !== 'consent') host._values = { ...host._values, [target.name]: tick(host, target) as string };
+    if (target.type === 'checkbox' && target.name !== 'consent') host.formValues = { ...host.formValues, [target.name]: tick(host, target) as string };
   });
-  host._qview = { _draw: renderQuestions, _label: questionLabel, _refetch: fetchDefinition };
+  host.questionsView = { drawQuestions: renderQuestions, labelFor: questionLabel, refetchQuestions: fetchDefinition };
   host.requestUpdate();
 }
 
@@ -123,10 +113,10 @@ export async function attach(host: LeadRelay): Promise<void> {
  * Fetch this form's questions from the proxy (again after a 409 questions_changed) and draw them. What was typed
  * stays: answers live in the element's values by question name, whatever the definition.
  */
-export async function fetchDefinition(host: LeadRelay): Promise<void> {
+export async function fetchDefinition(host: QuestionsHost): Promise<void> {
   const response = await fetch(`${host.proxy.replace(/\/+$/, '')}/questions?form=${encodeURIComponent(host.form)}`, { cache: 'no-cache' });
   if (!response.ok) throw new Error(`GET /questions answered ${response.status}`);
-  host._questions = (await response.json()) as QuestionsForm;
+  host.questionsForm = (await response.json()) as QuestionsForm;
   host.requestUpdate();
 }
 
@@ -134,15 +124,15 @@ export async function fetchDefinition(host: LeadRelay): Promise<void> {
  * Every question but hidden ones (page context, sent without being drawn), after the built-in fields, and the two
  * hidden fields a form posted without JavaScript needs: the form's name and the hash it was drawn from.
  */
-export function renderQuestions(host: LeadRelay, errors: Record<string, MessageKey | undefined>): TemplateResult {
-  const form = host._questions;
+export function renderQuestions(host: QuestionsHost, errors: Record<string, MessageKey | undefined>): TemplateResult {
+  const form = host.questionsForm;
   if (!form) return html``;
   return html`${form.questions.filter((question) => question.type !== 'hidden').map((question) => renderQuestion(host, question, errors[question.name]))}
     <input type="hidden" name="form" value=${form.name} /><input type="hidden" name="questions" value=${form.hash} />`;
 }
 
-function renderQuestion(host: LeadRelay, question: Question, error: MessageKey | undefined): TemplateResult {
-  const { t } = host._l10n;
+function renderQuestion(host: QuestionsHost, question: Question, error: MessageKey | undefined): TemplateResult {
+  const { t } = host.l10n;
   const id = `lr-${question.name}`;
   const hint = say(question.hint, host);
   const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || nothing;

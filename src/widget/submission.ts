@@ -6,7 +6,7 @@ import { readLeadToken } from '../client/lead-session.js';
 import type { SendOutcome } from '../client/proxy-client.js';
 import { emit, type LeadSuccessDetail } from './events.js';
 import { FIELD_TYPES, type FieldErrors, type LeadValues } from './fields.js';
-import type { LeadRelay } from './lead-relay.js';
+import type { SubmitHost } from './host.js';
 import type { MessageKey } from './messages.js';
 import { deliver, putInOutbox, type PendingSubmission } from './outbox.js';
 import { defaultPhoneCountry, readPageContext, readUtm } from './page-context.js';
@@ -22,55 +22,55 @@ let answers: typeof import('./questions-answers.js') | undefined;
  * The element has this code (first interaction): the field limits, and with `captcha="turnstile"` Cloudflare's
  * script, which is not fetched before the visitor starts on the form.
  */
-export function ready(host: LeadRelay): void {
-  host._limits = FIELD_MAX;
+export function ready(host: SubmitHost): void {
+  host.fieldLimits = FIELD_MAX;
   captcha(host)?.then((module) => module.prepare(host), () => 0);
 }
 
 /** Turnstile's loader, for a form with `captcha="turnstile"`. */
-const captcha = (host: LeadRelay) => (host.getAttribute('captcha') === 'turnstile' ? import('./turnstile.js') : undefined);
+const captcha = (host: SubmitHost) => (host.getAttribute('captcha') === 'turnstile' ? import('./turnstile.js') : undefined);
 
-function validate(host: LeadRelay): FieldErrors {
-  const errors = validateForm(host._values, host._shown(), host._requiredShown(), { asked: !!host.consent, given: host._consentGiven });
-  return answers && host._questions ? { ...errors, ...answers.checkAnswers(host) } : errors;
+function validate(host: SubmitHost): FieldErrors {
+  const errors = validateForm(host.formValues, host.shown(), host.requiredShown(), { asked: !!host.consent, given: host.consentGiven });
+  return answers && host.questionsForm ? { ...errors, ...answers.checkAnswers(host) } : errors;
 }
 
 /** Focus the control of the first field in error, in the update that draws it. */
-function focusFirstError(host: LeadRelay): void {
-  const first = Object.keys(host._errors)[0];
-  if (first) host._focusNext = `#lr-${first}`;
+function focusFirstError(host: SubmitHost): void {
+  const first = Object.keys(host.fieldErrors)[0];
+  if (first) host.focusNext = `#lr-${first}`;
 }
 
 /** After the first submit: check the field the visitor just left again, and show or clear its message. */
-export function recheck(host: LeadRelay, name: string): void {
+export function recheck(host: SubmitHost, name: string): void {
   if (!(name in FIELD_TYPES || name === 'consent' || answers?.isQuestion(host, name))) return;
   const field = name as LeadField | 'consent';
   const code = validate(host)[field];
-  const { [field]: before, ...rest } = host._errors;
-  if (code !== before) host._errors = code ? { ...rest, [field]: code } : rest;
+  const { [field]: before, ...rest } = host.fieldErrors;
+  if (code !== before) host.fieldErrors = code ? { ...rest, [field]: code } : rest;
 }
 
 /**
  * The submit button (the element has set `submitting`): check every field, let the page cancel with `lr-submit`,
  * then put the submission in the outbox (so closing the tab mid-send loses nothing) and send it.
  */
-export async function submit(host: LeadRelay): Promise<void> {
-  host._submitted = true;
-  host._failure = undefined;
-  if (host._questions) answers ??= await import('./questions-answers.js');
-  host._errors = validate(host);
-  const values = filledValues(host._values, host._shown());
-  if (Object.keys(host._errors).length || !emit(host, 'lr-submit', values, true)) {
-    host._state = 'idle';
+export async function submit(host: SubmitHost): Promise<void> {
+  host.submittedOnce = true;
+  host.failure = undefined;
+  if (host.questionsForm) answers ??= await import('./questions-answers.js');
+  host.fieldErrors = validate(host);
+  const values = filledValues(host.formValues, host.shown());
+  if (Object.keys(host.fieldErrors).length || !emit(host, 'lr-submit', values, true)) {
+    host.sendState = 'idle';
     return focusFirstError(host);
   }
-  const key = (host._pendingKey = newKey());
+  const key = (host.pendingKey = newKey());
   // Browser autofill fills every field at once and a person can press Send a second later: sooner than the proxy's
   // minimum fill time, which is there for bots that skip the widget. Wait out the rest, showing "Sending…".
-  const early = LIMITS.minFillMs - (Date.now() - host._startedAt);
+  const early = LIMITS.minFillMs - (Date.now() - host.fillStart);
   if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
   const body = buildLeadRequest(host, values);
-  if (host._questions) answers!.addAnswers(host, body);
+  if (host.questionsForm) answers!.addAnswers(host, body);
   // A token of its own for every new submission; a resend of this one (same key) is not challenged again.
   const turnstile = await captcha(host);
   if (turnstile && !(await turnstile.addToken(host, body))) return;
@@ -81,12 +81,12 @@ export async function submit(host: LeadRelay): Promise<void> {
 
 /**
  * Send a submission (a new one, or one waiting in the outbox) and tell the form. Every send is reported, but only
- * the one the form is waiting for (`_pendingKey`) changes what it shows.
+ * the one the form is waiting for (`pendingKey`) changes what it shows.
  */
-export async function send(host: LeadRelay, item: PendingSubmission): Promise<void> {
+export async function send(host: SubmitHost, item: PendingSubmission): Promise<void> {
   const outcome = await deliver(item);
   if (outcome.kind === 'unreachable') retryLater(host);
-  if (item.key === host._pendingKey) return settle(host, item.key, outcome);
+  if (item.key === host.pendingKey) return settle(host, item.key, outcome);
   // A submission an earlier page left behind: the page hears how it ended (its form is gone, this one stays as it is).
   if (outcome.kind === 'accepted') emit(host, 'lr-success', { ...successDetail(outcome.response as LeadSuccessDetail), resent: true });
   else if (outcome.kind === 'rejected') emit(host, 'lr-error', { ...outcome.error, resent: true });
@@ -104,31 +104,31 @@ let retryTimer: ReturnType<typeof setTimeout> | undefined;
  * online already (the proxy did not answer: no `online` event may come). One wait at a time: the browser keeps one
  * listener per function, and a new timer replaces the last.
  */
-function retryLater(host: LeadRelay): void {
-  addEventListener('online', host._outbox.flush, { once: true });
+function retryLater(host: SubmitHost): void {
+  addEventListener('online', host.outboxController.flush, { once: true });
   clearTimeout(retryTimer);
-  if (navigator.onLine !== false) retryTimer = setTimeout(host._outbox.flush, RETRY_MS);
+  if (navigator.onLine !== false) retryTimer = setTimeout(host.outboxController.flush, RETRY_MS);
 }
 
-function settle(host: LeadRelay, key: string, outcome: SendOutcome): void {
+function settle(host: SubmitHost, key: string, outcome: SendOutcome): void {
   if (outcome.kind === 'accepted') {
-    host._pendingKey = '';
-    host._state = 'success';
-    host._outbox.clearDraft();
+    host.pendingKey = '';
+    host.sendState = 'success';
+    host.outboxController.clearDraft();
     const detail = successDetail(outcome.response as LeadSuccessDetail);
     // A 202: the proxy holds it and delivers it shortly. Still a success; the form adds a sentence saying so.
-    host._failure = detail.status === 'queued' ? 'delivering' : undefined;
+    host.failure = detail.status === 'queued' ? 'delivering' : undefined;
     emit(host, 'lr-success', detail);
   } else if (outcome.kind === 'unreachable') {
     const offline = navigator.onLine === false;
-    if (host._state === 'queued') return;
-    host._state = 'queued';
+    if (host.sendState === 'queued') return;
+    host.sendState = 'queued';
     // Which sentence the saved-for-later box says: offline, or the server could not be reached.
-    host._failure = offline ? 'queued' : 'unreachable';
-    host._outbox.clearDraft(); // the outbox holds it now
+    host.failure = offline ? 'queued' : 'unreachable';
+    host.outboxController.clearDraft(); // the outbox holds it now
     emit(host, 'lr-queued', { idempotencyKey: key, reason: offline ? 'offline' : 'unreachable' });
   } else {
-    host._pendingKey = '';
+    host.pendingKey = '';
     const { error } = outcome;
     const errors: FieldErrors = {};
     // Built-in fields, and the form's questions (by name): each error is shown at its field.
@@ -136,14 +136,14 @@ function settle(host: LeadRelay, key: string, outcome: SendOutcome): void {
     // Drawn from an older questions file: fetch the current one and draw it; what was typed stays for the next Send,
     // and the form asks the visitor to look it over (the generic sentence would blame the connection).
     const changed = error.code === 'questions_changed';
-    if (changed) void host._qview?._refetch(host).catch(() => undefined);
-    host._errors = errors;
-    host._failure = (changed ? 'invalid_field' : error.code) as MessageKey; // a code without a sentence of its own reads as the generic error
-    host._state = 'error';
+    if (changed) void host.questionsView?.refetchQuestions(host).catch(() => undefined);
+    host.fieldErrors = errors;
+    host.failure = (changed ? 'invalid_field' : error.code) as MessageKey; // a code without a sentence of its own reads as the generic error
+    host.sendState = 'error';
     emit(host, 'lr-error', { code: error.code, message: error.message, fields: error.fields });
     return focusFirstError(host);
   }
-  host._focusNext = '.done';
+  host.focusNext = '.done';
 }
 
 /**
@@ -151,12 +151,12 @@ function settle(host: LeadRelay, key: string, outcome: SendOutcome): void {
  * text (when the `consent` attribute asks for it) and whether it is ticked, plus the visit's context and any earlier
  * lead token.
  */
-function buildLeadRequest(host: LeadRelay, values: LeadValues): LeadRequest {
+function buildLeadRequest(host: SubmitHost, values: LeadValues): LeadRequest {
   const hp = host.renderRoot.querySelector<HTMLInputElement>('[name=hp]')?.value ?? '';
-  const body: LeadRequest = { ...values, hp, elapsedMs: Math.max(0, Date.now() - host._startedAt) };
+  const body: LeadRequest = { ...values, hp, elapsedMs: Math.max(0, Date.now() - host.fillStart) };
   const country = host.phoneCountry || defaultPhoneCountry();
   if (values.phone && country) body.phoneCountry = country.toUpperCase();
-  if (host.consent) body.consent = { given: host._consentGiven, text: host.consent.slice(0, LIMITS.consentText.max) };
+  if (host.consent) body.consent = { given: host.consentGiven, text: host.consent.slice(0, LIMITS.consentText.max) };
   body.page = readPageContext();
   const utm = readUtm();
   if (utm) body.utm = utm;

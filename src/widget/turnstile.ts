@@ -2,7 +2,7 @@
 // page load), the check runs only when a send asks for a token, and it is drawn only if Cloudflare needs the visitor
 // (`appearance: 'interaction-only'`), in a fixed box over the page that moves nothing on it (no layout shift).
 import type { LeadRequest } from '../protocol/wire.js';
-import type { LeadRelay } from './lead-relay.js';
+import type { CaptchaHost } from './host.js';
 
 /** Explicit rendering: the script draws nothing by itself; we render one widget per form when it is needed. */
 export const TURNSTILE_SCRIPT = 'https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit';
@@ -41,13 +41,13 @@ function loadScript(): Promise<TurnstileApi> {
   }));
 }
 
-const challenges = new WeakMap<LeadRelay, Promise<Challenge>>();
+const challenges = new WeakMap<CaptchaHost, Promise<Challenge>>();
 
 /**
  * Load the script and render this form's widget (not run yet: `execution: 'execute'`). Called on the first
  * interaction, so the script is in by the time the visitor presses Send.
  */
-export function prepare(host: LeadRelay): Promise<Challenge> {
+export function prepare(host: CaptchaHost): Promise<Challenge> {
   let ready = challenges.get(host);
   if (!ready) {
     ready = loadScript().then((api) => {
@@ -63,7 +63,7 @@ export function prepare(host: LeadRelay): Promise<Challenge> {
         execution: 'execute',
         appearance: 'interaction-only',
         theme: host.theme === 'dark' || host.theme === 'light' ? host.theme : 'auto',
-        language: host._l10n.lang || 'auto',
+        language: host.l10n.lang || 'auto',
         callback: (token: string) => challenge.waiting?.resolve(token),
         'error-callback': fail('error'),
         'expired-callback': fail('expired'),
@@ -81,7 +81,7 @@ export function prepare(host: LeadRelay): Promise<Challenge> {
  * A token for one new submission: a new challenge each time (after a 422 captcha_failed too), since the proxy
  * accepts each token once. Rejects when the script cannot be loaded or the check fails; the form keeps what was typed.
  */
-export async function freshToken(host: LeadRelay): Promise<string> {
+export async function freshToken(host: CaptchaHost): Promise<string> {
   const challenge = await prepare(host);
   if (challenge.used) challenge.api.reset(challenge.id);
   challenge.used = true;
@@ -96,14 +96,14 @@ export async function freshToken(host: LeadRelay): Promise<string> {
  * and the proxy does not challenge a resend of a submission it already verified). When no token can be had (the
  * script blocked, the check failed or timed out), the form says so and keeps what was typed: false.
  */
-export async function addToken(host: LeadRelay, body: LeadRequest): Promise<boolean> {
+export async function addToken(host: CaptchaHost, body: LeadRequest): Promise<boolean> {
   try {
     body.captchaToken = await freshToken(host);
     return true;
   } catch {
-    host._pendingKey = '';
-    host._failure = 'captcha_failed';
-    host._state = 'error';
+    host.pendingKey = '';
+    host.failure = 'captcha_failed';
+    host.sendState = 'error';
     return false;
   }
 }

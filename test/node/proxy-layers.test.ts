@@ -126,6 +126,31 @@ test('the delivery layer throws no HTTP status: it builds no ProxyError, the rou
   assert.deepEqual(wrong, []);
 });
 
+/** How delivery is entered from the routes; its steps, recovery and queue internals are not (not even as types). */
+const DELIVERY_INTERNALS = ['lead-delivery.ts', 'recovery.ts', 'delivery-queue.ts'];
+
+test('routes import no delivery internals: they call an entry (accept-lead, idempotency, lead-reply…) and translate its result', () => {
+  const internals = DELIVERY_INTERNALS.map((name) => join(PROXY, 'delivery', name));
+  const wrong = edges.filter(({ from, to }) => layerOf(from) === 'routes' && internals.includes(to));
+  assert.deepEqual(wrong.map(({ from, to }) => `${rel(from)} → ${rel(to)}`), []);
+});
+
+/** A class or a throw whose name says "later", "refused" or "queued": an outcome dressed as an exception. */
+const OUTCOME_AS_EXCEPTION = /\b(class\s+\w*(Deferred|Refus\w*|Queued)\w*\s+extends\b|throw\s+new\s+\w*(Deferred|Refus\w*|Queued)\w*\s*\()/;
+
+test('delivery answers deferred and refused as results, not exceptions, and the routes catch none', () => {
+  const wrong: string[] = [];
+  for (const file of [...sourceFiles(join(PROXY, 'delivery')), ...sourceFiles(join(PROXY, 'routes'))]) {
+    const text = readFileSync(file, 'utf8');
+    const match = OUTCOME_AS_EXCEPTION.exec(text);
+    if (match) wrong.push(`${rel(file)}: ${match[0]}`);
+  }
+  assert.deepEqual(wrong, []);
+  // The pattern finds what it is meant to find.
+  assert.ok(OUTCOME_AS_EXCEPTION.test("export class DeliveryDeferred extends Error {"));
+  assert.ok(OUTCOME_AS_EXCEPTION.test("throw new Queued(body);"));
+});
+
 test('the delivery check sees an HTTP status where one is built', () => {
   // Guard against a scan that reads nothing: the routes do build ProxyErrors, and the same patterns find them there.
   const routes = sourceFiles(join(PROXY, 'routes')).map((file) => readFileSync(file, 'utf8'));

@@ -15,12 +15,12 @@
 // process may be gone before it could finish.
 import { randomId } from '../web-crypto.js';
 import { ProxyError } from '../errors.js';
-import { runExactlyOnce, startHeartbeat, type OnceOutcome, type Progress } from './idempotency.js';
-import { assumeContactMayExist, DataAttributeMissing, deliverLead, IntercomRefusal, type DeliveryBudget } from './lead-delivery.js';
+import { runExactlyOnce, startHeartbeat, unfinished, type OnceOutcome, type Progress, type Unfinished } from './idempotency.js';
+import { assumeContactMayExist, deliverLead, type DeliveryBudget, type Refused } from './lead-delivery.js';
 import { leadRecordKey } from './lead-resolver.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
-import { DeliveryDeferred } from './recovery.js';
+import type { Deferred } from './recovery.js';
 import { submissionReference } from '../intercom/submission-reference.js';
 import type { QueueItem, StoredAnswer } from '../store/index.js';
 import { backoffDelay } from '../retry-policy.js';
@@ -35,9 +35,9 @@ export interface QueuedLead {
   submission: LeadSubmission;
 }
 
-/** How long one delivery keeps trying (recovery, retries, rate waits) before it puts the item back for later. */
+/** How long one delivery may take (recovery's polling, waits for the rate window) before it puts the item back for later. */
 const DELIVERY_BUDGET_MS = 10_000;
-/** The longest a delivery waits inline for Intercom's rate window; the client's own cap (maxRetryDelayMs) also applies. */
+/** The longest a delivery waits for Intercom's rate window before sending; the client's own cap (maxRetryDelayMs) also applies. */
 const DRAIN_RATE_WAIT_MS = 10_000;
 
 export interface DrainLoop {
@@ -169,7 +169,7 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
   const stopItemHeartbeat = startHeartbeat(() => store.extendLease(LEADS_QUEUE, item.id, owner, leaseMs), leaseMs);
   const trace: RequestTrace = { intercomRequestIds: [] };
   try {
-    let outcome: OnceOutcome;
+    let outcome: OnceOutcome<Deferred | Refused>;
     try {
       // A claim owner of its own per delivery (the runner's default): it fences this delivery's step writes, not the
       // instance's. Busy is not waited for: the item is looked at again shortly.
@@ -181,6 +181,9 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
       return;
     }
     switch (outcome.kind) {
+      case 'unfinished':
+        await settleFailure(deps, item, owner, outcome.result, logger);
+        return;
       case 'done': {
         await store.ack(LEADS_QUEUE, item.id, owner);
         if (outcome.replayed) return;
@@ -209,11 +212,19 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
 }
 
 /** The delivery under a held claim, bounded by the loop's budget and stopped by its shutdown. */
-async function deliverClaimed(deps: ProxyDeps, queued: QueuedLead, progress: Progress, trace: RequestTrace, shutdown?: DeliveryStop): Promise<StoredAnswer> {
+async function deliverClaimed(
+  deps: ProxyDeps,
+  queued: QueuedLead,
+  progress: Progress,
+  trace: RequestTrace,
+  shutdown?: DeliveryStop,
+): Promise<StoredAnswer | Unfinished<Deferred | Refused>> {
   const budget: DeliveryBudget = {
     // Never keep one delivery trying longer than the longest wait between deliveries (compressed in tests).
     deadline: Date.now() + Math.min(DELIVERY_BUDGET_MS, deps.options.queue.retry.maxMs),
     rateWaitMs: DRAIN_RATE_WAIT_MS,
+    // One pass per lease: the queue's backoff is the one retry of a queued delivery.
+    maxPasses: 0,
   };
   // deliverLead reads the deadline before every wait, and a wait in progress ends on the abort: on stop, a begun
   // delivery gets the grace period, another none.
@@ -231,7 +242,8 @@ async function deliverClaimed(deps: ProxyDeps, queued: QueuedLead, progress: Pro
     // A queued submission's record holds steps (at least the queued lead token, leads.ts): one with none is new, and
     // the steps expired with the old one (a dead letter retried weeks later). A false alarm costs one search.
     if (Object.keys(progress.steps).length === 0 && !progress.pendingStep) await assumeContactMayExist(progress);
-    return await deliverLead(deps, queued.submission, queued.submissionId, shutdown ? gateContact(progress, shutdown) : progress, trace, budget);
+    const result = await deliverLead(deps, queued.submission, queued.submissionId, shutdown ? gateContact(progress, shutdown) : progress, trace, budget);
+    return result.kind === 'delivered' ? result.answer : unfinished(result);
   } finally {
     unlisten?.();
     clearTimeout(graceTimer);
@@ -239,34 +251,41 @@ async function deliverClaimed(deps: ProxyDeps, queued: QueuedLead, progress: Pro
 }
 
 /**
- * After a failed delivery: put the item back with capped backoff (transient failures, for the retention period),
- * or move it to the dead letters with its reason (Intercom refused it for good, or the retention period ended).
- * Nothing is dropped, and the idempotency record keeps no error answer, so `queue retry` can deliver it later.
+ * After a delivery that did not finish: put the item back with the queue's backoff (the one retry level of a queued
+ * delivery; at Intercom's reset when later), or move it to the dead letters with its reason (Intercom refused it for
+ * good, or the retention period ended). A data-attribute clash waits for a person and never expires: the log and
+ * /health/ready name it. Nothing is dropped, and the idempotency record keeps no error answer, so `queue retry` can
+ * deliver it later. `failure` is a result, or what was thrown (stopping, a store failure, a bug).
  */
-async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, error: unknown, logger: Logger, shutdown?: DeliveryStop): Promise<void> {
+async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, failure: unknown, logger: Logger, shutdown?: DeliveryStop): Promise<void> {
   const { store } = deps;
+  const result = isResult(failure) ? failure : undefined;
   // Stopping: back in the queue for the next instance, at once (not a failure, so no backoff).
-  if (error instanceof StoppedBeforeContact || (shutdown?.stopping && !(error instanceof IntercomRefusal))) {
+  if (failure instanceof StoppedBeforeContact || (shutdown?.stopping && result?.kind !== 'refused')) {
     await store.retryLater(LEADS_QUEUE, item.id, owner, Date.now());
     logger({ event: 'delivery_retry', reason: 'shutting_down', attempt: item.attempts + 1, retryInMs: 0, submissionRef: submissionReference(deps.options.secret, item.id) });
     return;
   }
-  const reason = failureReason(error);
-  if (error instanceof IntercomRefusal || Date.now() - item.enqueuedAt >= retentionOf(deps)) {
-    await moveToDeadLetters(deps, item, owner, error instanceof IntercomRefusal ? reason : `retention_expired (${reason})`, logger);
+  const reason = failureReason(failure);
+  const waitsForAPerson = result?.kind === 'deferred' && result.reason === 'data_attribute_clash';
+  if (result?.kind === 'refused' || (!waitsForAPerson && Date.now() - item.enqueuedAt >= retentionOf(deps))) {
+    await moveToDeadLetters(deps, item, owner, result?.kind === 'refused' ? reason : `retention_expired (${reason})`, logger);
     return;
   }
   const { firstMs, maxMs } = deps.options.queue.retry;
-  const retryAt = error instanceof DeliveryDeferred ? error.retryAt : 0;
-  const backoff =
-    error instanceof DataAttributeMissing || (error instanceof DeliveryDeferred && error.reason !== 'upstream_unavailable')
-      ? 0
-      : backoffDelay({ initialMs: firstMs, coefficient: 2, maxMs }, item.attempts);
+  const retryAt = result?.kind === 'deferred' ? result.retryAt : 0;
+  // Set-up just re-created a missing data attribute: try again at once (it is not Intercom failing).
+  const backoff = result?.kind === 'deferred' && result.reason === 'data_attribute_missing' ? 0 : backoffDelay({ initialMs: firstMs, coefficient: 2, maxMs }, item.attempts);
   const at = Math.max(retryAt, Date.now() + backoff);
   await store.retryLater(LEADS_QUEUE, item.id, owner, at);
   // One line per failed attempt, so an outage shows in the logs before anything becomes a dead letter: a code and
   // the submission's one-way reference, never its data or its Idempotency-Key (which replays the lead token).
   logger({ event: 'delivery_retry', reason, attempt: item.attempts + 1, retryInMs: Math.max(0, at - Date.now()), submissionRef: submissionReference(deps.options.secret, item.id) });
+}
+
+function isResult(value: unknown): value is Deferred | Refused {
+  const kind = (value as { kind?: unknown } | undefined)?.kind;
+  return !(value instanceof Error) && (kind === 'deferred' || kind === 'refused');
 }
 
 /**
@@ -310,9 +329,7 @@ export function retentionOf(deps: ProxyDeps): number {
 
 /** Why a delivery failed, for the dead-letter reason: codes only, never a message that could carry data. */
 function failureReason(error: unknown): string {
-  if (error instanceof IntercomRefusal) return error.reason;
-  if (error instanceof DataAttributeMissing) return 'data_attribute_missing';
-  if (error instanceof DeliveryDeferred) return error.reason;
+  if (isResult(error)) return error.reason;
   if (error instanceof ProxyError) return error.code;
   return error instanceof Error ? error.name : 'unknown';
 }

@@ -46,7 +46,18 @@ export interface OnceResult {
  * key was used for another fingerprint; `lost`: this run's lease was taken over while it worked (its steps stand,
  * whoever holds the record now resumes from them). The caller decides what each means (an HTTP status, a retry).
  */
-export type OnceOutcome = ({ kind: 'done' } & OnceResult) | { kind: 'busy' } | { kind: 'mismatch' } | { kind: 'lost' };
+export type OnceOutcome<U = never> =
+  | ({ kind: 'done' } & OnceResult)
+  | { kind: 'busy' }
+  | { kind: 'mismatch' }
+  | { kind: 'lost' }
+  | { kind: 'unfinished'; result: U };
+
+/** What work answers when it cannot finish now (deferred, refused): the claim is released and `result` returned. */
+export interface Unfinished<U> {
+  unfinished: U;
+}
+export const unfinished = <U>(result: U): Unfinished<U> => ({ unfinished: result });
 
 /** Thrown by a fenced step write once the lease is gone; runExactlyOnce turns it into `{ kind: 'lost' }`. */
 export class LeaseLost extends Error {
@@ -58,15 +69,16 @@ export class LeaseLost extends Error {
 
 /**
  * The one exactly-once runner: claim `key`, run `work` with the recorded steps under a renewed lease, then complete
- * the record with its answer (or release the claim when `work` throws, rethrowing). Every other outcome is returned.
+ * the record with its answer. When `work` answers `unfinished(result)` the claim is released (its steps stand) and
+ * the result returned; when it throws (a bug, a store failure) the claim is released and the error rethrown.
  */
-export async function runExactlyOnce(
+export async function runExactlyOnce<U = never>(
   store: RecordStore,
   key: string,
   fingerprint: string,
   options: OnceOptions,
-  work: (progress: Progress) => Promise<StoredAnswer>,
-): Promise<OnceOutcome> {
+  work: (progress: Progress) => Promise<StoredAnswer | Unfinished<U>>,
+): Promise<OnceOutcome<U>> {
   const owner = options.owner ?? randomId();
   const deadline = Date.now() + options.waitMs;
   for (;;) {
@@ -132,19 +144,23 @@ export function keepClaim(store: RecordStore, key: string, owner: string, leaseM
   return startHeartbeat(() => store.saveProgress(key, owner, {}, leaseMs), leaseMs);
 }
 
-async function workWithLease(
+async function workWithLease<U>(
   store: RecordStore,
   key: string,
   owner: string,
   record: IdempotencyRecord,
   leaseMs: number,
-  work: (progress: Progress) => Promise<StoredAnswer>,
-): Promise<OnceOutcome> {
+  work: (progress: Progress) => Promise<StoredAnswer | Unfinished<U>>,
+): Promise<OnceOutcome<U>> {
   const progress = progressFor(store, key, owner, record, leaseMs);
   const stopHeartbeat = keepClaim(store, key, owner, leaseMs);
   try {
     const answer = await work(progress);
     stopHeartbeat();
+    if ('unfinished' in answer) {
+      await store.release(key, owner).catch(() => undefined);
+      return { kind: 'unfinished', result: answer.unfinished };
+    }
     if (!(await store.complete(key, owner, answer))) return { kind: 'lost' };
     return { kind: 'done', answer, replayed: false };
   } catch (error) {

@@ -2,20 +2,25 @@
 //
 // Used by POST /leads (inline, a few seconds) and by the drain loop (queued submissions). Every step that creates
 // something is recorded in the submission's idempotency record, so whoever holds the record next resumes from it.
+//
+// A delivery answers a result, never throws one: delivered, deferred (try again at a time, inline or from the queue)
+// or refused (Intercom refused it for good). Each failure is retried at one level only: a creating call is made
+// once per pass (the client does not retry it, settleStep does not repeat it), passes are retried here within the
+// caller's deadline, and what is left goes to the queue, whose backoff is the only retry over the queue's life.
 import type { LeadResponse } from '../../protocol/wire.js';
 import { DataAttributeClashError, ensureDataAttributes, isMissingDataAttribute, leadCustomAttributes, questionDataAttributes } from '../intercom/data-attributes.js';
 import { companyReference } from '../intercom/company-reference.js';
 import { answersFirstMessage } from '../../protocol/questions.js';
 import type { UpstreamFailure } from '../errors.js';
+import { backoffDelay, mayRetry, sleep, type RetryPolicy } from '../retry-policy.js';
 import type { Progress } from './idempotency.js';
 import { IntercomError, type IntercomCallOptions } from '../intercom/intercom-client.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import { reusableLead } from './lead-resolver.js';
 import { signLeadToken, verificationSecrets } from '../guards/lead-token.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
-import { DeliveryDeferred, findConversationStartedBy, findLeadBySubmission, recover, surelyNotCommitted } from './recovery.js';
+import { deferred, findConversationStartedBy, findLeadBySubmission, recover, surelyNotCommitted, type Deferred } from './recovery.js';
 import type { StoredAnswer } from '../store/index.js';
-import { sleep } from '../retry-policy.js';
 
 /** A lead costs two calls (contact, conversation): start one only when both fit in Intercom's window. */
 export const CALLS_PER_LEAD = 2;
@@ -24,8 +29,6 @@ export const CALLS_PER_LEAD = 2;
 export function callsFor(submission: LeadSubmission): number {
   return CALLS_PER_LEAD + (submission.questions?.company ? 3 : 0);
 }
-/** Creations of one step per pass, each after recovery proved the one before did not commit. */
-const MAX_CREATES = 3;
 /** Steps beside contactId/conversationId: a reused lead's earlier conversations, and the ignored-token flag. */
 const PRIOR_CONVERSATIONS = 'priorConversations';
 const TOKEN_IGNORED = 'leadTokenIgnored';
@@ -44,7 +47,26 @@ export interface DeliveryBudget {
   rateWaitMs: number;
   /** Ends a wait between passes at once (a stopping drain loop): the delivery then throws the signal's reason. */
   signal?: AbortSignal;
+  /** Passes after the first (default: as many as the deadline allows); the drain loop makes one, the queue retries. */
+  maxPasses?: number;
 }
+
+/** Intercom refused the submission for good (a 4xx other than 404, 409, 429): the wire error, and the dead-letter reason. */
+export interface Refused {
+  kind: 'refused';
+  failure: UpstreamFailure;
+  /** Intercom's status and code, never its text. */
+  reason: string;
+}
+
+/** How one delivery ended. */
+export type DeliveryResult = { kind: 'delivered'; answer: StoredAnswer } | Deferred | Refused;
+
+/** How one step ended: its id, or why not. */
+type StepResult = { kind: 'done'; id: string } | Deferred;
+
+/** The waits between passes of one delivery (inline: within recoveryWaitMs). */
+const PASS_RETRY: RetryPolicy = { initialMs: 100, coefficient: 2, maxMs: 3_200, jitter: 0.25 };
 
 /** The POST /contacts body: a lead with validated fields only; never `external_id`, never `avatar`, never the raw submission id. */
 export function leadContactBody(submission: LeadSubmission, submissionId: string, secret: string): Record<string, unknown> {
@@ -72,55 +94,58 @@ export function conversationBody(submission: LeadSubmission): string {
 }
 
 /**
- * The questions file's attributes exist in the workspace with another data type: the answers cannot be stored. The
- * submission waits (queued, retried with backoff) until the file or the workspace is fixed; it is never dropped.
+ * A failed Intercom call as a result: a transient failure is deferred (with when), a refusal for good refused. Any
+ * other error (a bug, a store failure) is not Intercom's answer and is thrown on.
  */
-export class DataAttributeTypeClash extends DeliveryDeferred {
-  constructor() {
-    super('upstream_unavailable', Date.now() + 5_000);
-    this.name = 'DataAttributeTypeClash';
-  }
-}
-
-/**
- * Intercom refused the submission for good (a 4xx other than 404, 409, 429): the route answers the browser with the
- * wire error of `failure`, and the delivery queue moves the item to the dead letters with `reason` (Intercom's
- * status and code, never its text).
- */
-export class IntercomRefusal extends Error {
-  readonly reason: string;
-  readonly failure: UpstreamFailure;
-  constructor(error: IntercomError) {
-    super('Intercom refused the submission');
-    this.name = 'IntercomRefusal';
-    this.failure = { kind: error.kind, status: error.status, retryAfterSeconds: error.retryAfterSeconds };
-    this.reason = `intercom_refused ${error.status}${error.intercomCode ? ` ${error.intercomCode}` : ''}`;
-  }
-}
-
-/**
- * Intercom refused the contact for a custom attribute it no longer has (deleted by an admin, lost by a restarted
- * emulator); the data attributes were created again, so the delivery is retried like a transient failure.
- */
-export class DataAttributeMissing extends DeliveryDeferred {
-  constructor() {
-    super('upstream_unavailable', Date.now());
-    this.name = 'DataAttributeMissing';
-  }
-}
-
-/** A transient Intercom failure as "try later" (with when); a refusal for good as IntercomRefusal. */
-function deferOrFail(error: unknown): never {
-  if (error instanceof DeliveryDeferred) throw error;
+function failureOf(error: unknown): Deferred | Refused {
   if (!(error instanceof IntercomError)) throw error;
   if (error.kind === 'http' && error.status === 429) {
-    throw new DeliveryDeferred('rate_limited', Date.now() + Math.max(50, (error.retryAfterSeconds ?? 1) * 1000));
+    return deferred('rate_limited', Date.now() + Math.max(50, (error.retryAfterSeconds ?? 1) * 1000));
   }
   // A contact we created answers 404 until it can be messaged, and a 409 is a conflict that may clear: transient too.
   if (error.kind !== 'http' || error.status >= 500 || error.status === 404 || error.status === 409) {
-    throw new DeliveryDeferred('upstream_unavailable', Date.now());
+    return deferred('upstream_unavailable', Date.now());
   }
-  throw new IntercomRefusal(error);
+  return {
+    kind: 'refused',
+    failure: { kind: error.kind, status: error.status, retryAfterSeconds: error.retryAfterSeconds },
+    reason: `intercom_refused ${error.status}${error.intercomCode ? ` ${error.intercomCode}` : ''}`,
+  };
+}
+
+/**
+ * A failure of the delivery as a result. The data attributes are the workspace's, and can change under a running
+ * proxy: one deleted is created again and the delivery retried; one whose type no longer fits the questions file
+ * (Intercom refuses the value) re-opens the set-up, which names it in the log and /health/ready, and the submission
+ * waits (deferred, never refused) until the file or the workspace is fixed.
+ */
+async function deliveryFailure(deps: ProxyDeps, submission: LeadSubmission, error: unknown): Promise<Deferred | Refused> {
+  if (error instanceof DataAttributeClashError) return deferred('data_attribute_clash', Date.now());
+  const questions = questionDataAttributes(deps.questions?.definition);
+  if (isMissingDataAttribute(error)) {
+    // Nothing was created (a 400 commits nothing): create them again; a failed re-creation meets the same 400 next time.
+    await ensureDataAttributes(deps.intercom, questions).catch(() => undefined);
+    return deferred('data_attribute_missing', Date.now());
+  }
+  const refusal = failureOf(error);
+  if (refusal.kind === 'refused' && isInvalidAttributeValue(error) && submission.questions && Object.keys(submission.questions.attributes).length) {
+    // Is it the workspace's types? Only the set-up's list can tell; the answers were checked against the file.
+    const clash = await ensureDataAttributes(deps.intercom, questions).then(
+      () => false,
+      (thrown: unknown) => (thrown instanceof DataAttributeClashError ? true : undefined),
+    );
+    if (clash === undefined) return deferred('upstream_unavailable', Date.now());
+    if (clash) {
+      deps.setup?.recheck?.();
+      return deferred('data_attribute_clash', Date.now());
+    }
+  }
+  return refusal;
+}
+
+/** Intercom refused a value of the body (400 parameter_invalid): a custom attribute's value that no longer fits its type, say. */
+function isInvalidAttributeValue(error: unknown): boolean {
+  return error instanceof IntercomError && error.kind === 'http' && error.status === 400 && error.intercomCode === 'parameter_invalid';
 }
 
 /**
@@ -148,7 +173,8 @@ export function assumeContactMayExist(progress: Progress): Promise<void> {
 
 /**
  * One step that creates something in Intercom, exactly once: skip it when recorded done; after an ambiguous
- * attempt (pending marker set), find what it created before creating again (see recovery.ts).
+ * attempt (pending marker set), find what it created before creating again (see recovery.ts). One creating call
+ * at most per pass: any failure is the pass's result, retried by deliverLead or the queue.
  */
 async function settleStep(
   deps: ProxyDeps,
@@ -158,35 +184,37 @@ async function settleStep(
   find: () => Promise<string | undefined>,
   budget: DeliveryBudget,
   writes: StepWrites = {},
-): Promise<string> {
+): Promise<StepResult> {
   const done = progress.steps[step];
-  if (done) return done;
+  if (done) return { kind: 'done', id: done };
   const unsureKey = unsureSince(step);
-  for (let creates = 0; ; creates += 1) {
+  let creating = false;
+  try {
     if (progress.pendingStep === step) {
       const unsureSince = Number(progress.steps[unsureKey] ?? 0);
       const found = await recover(find, { unsureSince, lagMs: writes.lagMs ?? deps.options.delivery.recoveryLagMs, deadline: budget.deadline });
-      if (found) {
-        await progress.finish(step, found);
-        return found;
+      if (found.kind === 'deferred') return found;
+      if (found.kind === 'found') {
+        await progress.finish(step, found.id);
+        return { kind: 'done', id: found.id };
       }
       await progress.abandon();
     }
-    if (creates >= MAX_CREATES) throw new DeliveryDeferred('upstream_unavailable', Date.now());
     // Until the call answers, a crash leaves "maybe created, by the end of this attempt's timeout" behind.
     await progress.start(step, { ...writes.carry, [unsureKey]: String(Date.now() + deps.intercom.timeoutMs) });
-    try {
-      const id = await create();
-      if (!writes.recordLater) await progress.finish(step, id);
-      return id;
-    } catch (error) {
-      if (!(error instanceof IntercomError)) throw error;
-      if (surelyNotCommitted(error)) {
-        await progress.abandon();
-        throw error;
-      }
-      await progress.note(unsureKey, String(Date.now()));
+    creating = true;
+    const id = await create();
+    if (!writes.recordLater) await progress.finish(step, id);
+    return { kind: 'done', id };
+  } catch (error) {
+    if (!(error instanceof IntercomError) || !creating) throw error;
+    if (surelyNotCommitted(error)) {
+      await progress.abandon();
+      throw error;
     }
+    // Maybe created: the next pass looks for it first (recover) before it creates again.
+    await progress.note(unsureKey, String(Date.now()));
+    throw error;
   }
 }
 
@@ -213,18 +241,20 @@ async function deliverOnce(
   progress: Progress,
   trace: RequestTrace,
   budget: DeliveryBudget,
-): Promise<StoredAnswer> {
+): Promise<DeliveryResult> {
   const { intercom, options } = deps;
-  // The deadline is read live: a stopping drain loop shortens it while a call is retrying (delivery-queue.ts).
-  const callWith = (extra: { retryNotFoundMs?: number[] } = {}): IntercomCallOptions =>
-    Object.defineProperty({ retry: 'create' as const, maxWaitMs: budget.rateWaitMs, trace, ...extra }, 'deadline', { get: () => budget.deadline, enumerable: true });
-  const call = callWith();
+  // One attempt per creating call (this pass is the retry); the deadline is read live: a stopping drain loop
+  // shortens it while a call waits for the rate window (delivery-queue.ts).
+  const call: IntercomCallOptions = Object.defineProperty({ retry: 'once' as const, maxWaitMs: budget.rateWaitMs, trace }, 'deadline', {
+    get: () => budget.deadline,
+    enumerable: true,
+  });
   try {
     // No lead before its custom attributes exist (Intercom drops unknown ones, the submission id among them).
     await deps.setup?.ensure();
     await adoptTokenLead(deps, submission, progress, trace);
     if (progress.steps[TOKEN_IGNORED]) trace.leadTokenIgnored = true;
-    const contactId = await settleStep(
+    const contact = await settleStep(
       deps,
       progress,
       'contactId',
@@ -237,10 +267,12 @@ async function deliverOnce(
       budget,
       { recordLater: true },
     );
+    if (contact.kind !== 'done') return contact;
+    const contactId = contact.id;
     // A contact created just now is recorded with the conversation's start marker, in the same write.
     const carry: Record<string, string> = progress.steps.contactId === contactId ? {} : { contactId };
     const prior = JSON.parse(progress.steps[PRIOR_CONVERSATIONS] ?? '[]') as string[];
-    const conversationId = await settleStep(
+    const conversation = await settleStep(
       deps,
       progress,
       'conversationId',
@@ -249,8 +281,9 @@ async function deliverOnce(
           'POST',
           '/conversations',
           { from: { type: 'lead', id: contactId }, body: conversationBody(submission) },
-          // A contact created a moment ago may answer 404 until Intercom has indexed it; nothing was created then.
-          callWith({ retryNotFoundMs: options.delivery.notFoundRetryMs }),
+          // A contact created a moment ago may answer 404 until Intercom has indexed it; nothing was created then,
+          // and the next pass tries again (failureOf: transient).
+          call,
         );
         if (typeof message?.conversation_id !== 'string') throw new IntercomError('http', 502, 'malformed_message', undefined);
         return message.conversation_id;
@@ -259,9 +292,12 @@ async function deliverOnce(
       budget,
       { carry },
     );
+    if (conversation.kind !== 'done') return conversation;
+    const conversationId = conversation.id;
 
     await saveAnswersOnAdoptedLead(deps, submission, contactId, progress, call);
-    await attachCompany(deps, submission, contactId, progress, budget, call);
+    const company = await attachCompany(deps, submission, contactId, progress, budget, call);
+    if (company) return company;
 
     const leadToken = await signLeadToken(
       { contactId, conversationId, submissionId, avatar: submission.avatar },
@@ -269,16 +305,9 @@ async function deliverOnce(
       options.limits.leadTokenTtlSeconds,
     );
     const body: LeadResponse = { status: 'created', leadToken, conversationId };
-    return { status: 201, body };
+    return { kind: 'delivered', answer: { status: 201, body } };
   } catch (error) {
-    if (error instanceof DataAttributeClashError) throw new DataAttributeTypeClash();
-    if (isMissingDataAttribute(error)) {
-      // Set-up ran once at start; the attributes can vanish later. Nothing was created (a 400 commits nothing):
-      // create them again and retry. A failed re-creation is retried by the next pass, which meets the same 400.
-      await ensureDataAttributes(intercom, questionDataAttributes(deps.questions?.definition)).catch(() => undefined);
-      throw new DataAttributeMissing();
-    }
-    deferOrFail(error);
+    return deliveryFailure(deps, submission, error);
   }
 }
 
@@ -315,9 +344,9 @@ async function attachCompany(
   progress: Progress,
   budget: DeliveryBudget,
   call: IntercomCallOptions,
-): Promise<void> {
+): Promise<Deferred | undefined> {
   const name = submission.questions?.company;
-  if (!name || progress.steps[COMPANY_ATTACHED] || progress.steps[COMPANY_REFUSED]) return;
+  if (!name || progress.steps[COMPANY_ATTACHED] || progress.steps[COMPANY_REFUSED]) return undefined;
   const { intercom, options } = deps;
   const reference = companyReference(options.secret, name);
   const lookup = { ...call, retry: 'idempotent' as const };
@@ -331,7 +360,7 @@ async function attachCompany(
     }
   };
   try {
-    const companyId = await settleStep(
+    const company = await settleStep(
       deps,
       progress,
       COMPANY_ID,
@@ -348,7 +377,9 @@ async function attachCompany(
       budget,
       { lagMs: 0 },
     );
-    await settleStep(
+    if (company.kind !== 'done') return company;
+    const companyId = company.id;
+    const attached = await settleStep(
       deps,
       progress,
       COMPANY_ATTACHED,
@@ -363,20 +394,20 @@ async function attachCompany(
       budget,
       { lagMs: 0 },
     );
+    return attached.kind === 'done' ? undefined : attached;
   } catch (error) {
-    if (error instanceof IntercomError && error.kind === 'http' && error.status >= 400 && error.status < 500 && ![404, 409, 429].includes(error.status)) {
+    if (error instanceof IntercomError && failureOf(error).kind === 'refused') {
       await progress.note(COMPANY_REFUSED, `${error.status}${error.intercomCode ? ` ${error.intercomCode}` : ''}`);
-      return;
+      return undefined;
     }
     throw error;
   }
 }
 
-const jitter = (ms: number) => Math.round(ms * (0.75 + Math.random() / 2));
-
 /**
- * Deliver the submission, retrying transient failures (with backoff) and waiting for near rate resets, until the
- * budget's deadline. Throws DeliveryDeferred when the rest must wait longer than that: the caller queues it.
+ * Deliver the submission: pass after pass (each resumes from the recorded steps), waiting between them by
+ * PASS_RETRY or until the rate window resets, within the budget. Answers the last pass's result when the next
+ * could not start in time: deferred results then go to the queue (or back to the browser).
  */
 export async function deliverLead(
   deps: ProxyDeps,
@@ -385,17 +416,16 @@ export async function deliverLead(
   progress: Progress,
   trace: RequestTrace,
   budget: DeliveryBudget,
-): Promise<StoredAnswer> {
+): Promise<DeliveryResult> {
+  const policy: RetryPolicy = { ...PASS_RETRY, deadline: budget.deadline, maxAttempts: budget.maxPasses };
   for (let pass = 0; ; pass += 1) {
-    try {
-      return await deliverOnce(deps, submission, submissionId, progress, trace, budget);
-    } catch (error) {
-      if (!(error instanceof DeliveryDeferred)) throw error;
-      const backoff = error.reason === 'upstream_unavailable' ? jitter(100 * 2 ** Math.min(pass, 5)) : 0;
-      const at = Math.max(error.retryAt, Date.now() + backoff);
-      const wait = at - Date.now();
-      if (at > budget.deadline || (error.reason === 'rate_limited' && wait > budget.rateWaitMs)) throw error;
-      await sleep(Math.max(0, wait), budget.signal);
-    }
+    const result = await deliverOnce(deps, submission, submissionId, progress, trace, budget);
+    if (result.kind !== 'deferred') return result;
+    // A clash waits for a person: the queue holds it, a pass cannot help.
+    if (result.reason === 'data_attribute_clash') return result;
+    const backoff = result.reason === 'upstream_unavailable' ? backoffDelay(policy, pass) : 0;
+    const wait = Math.max(0, result.retryAt - Date.now(), backoff);
+    if (!mayRetry(policy, pass, wait) || (result.reason === 'rate_limited' && wait > budget.rateWaitMs)) return result;
+    await sleep(wait, budget.signal);
   }
 }

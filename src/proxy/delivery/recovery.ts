@@ -20,16 +20,17 @@ export function surelyNotCommitted(error: unknown): boolean {
   return error.kind === 'http' && error.status >= 400 && error.status < 500;
 }
 
-/** Thrown when a step cannot be settled yet: retry it at `retryAt` (epoch ms), inline when that is soon, else from the delivery queue. */
-export class DeliveryDeferred extends Error {
-  constructor(
-    readonly reason: 'rate_limited' | 'recovering' | 'upstream_unavailable',
-    readonly retryAt: number,
-  ) {
-    super(`delivery deferred (${reason})`);
-    this.name = 'DeliveryDeferred';
-  }
+/** Why a delivery cannot finish now. */
+export type DeferReason = 'rate_limited' | 'recovering' | 'upstream_unavailable' | 'data_attribute_missing' | 'data_attribute_clash';
+
+/** A step (or the whole delivery) cannot be settled yet: try again at `retryAt` (epoch ms), inline when soon, else from the queue. */
+export interface Deferred {
+  kind: 'deferred';
+  reason: DeferReason;
+  retryAt: number;
 }
+
+export const deferred = (reason: DeferReason, retryAt: number): Deferred => ({ kind: 'deferred', reason, retryAt });
 
 type Trace = { intercomRequestIds: string[] };
 
@@ -109,20 +110,23 @@ export interface RecoveryWindow {
 
 /**
  * Poll `find` until it answers an id (the earlier attempt did commit), or until a search *issued* after
- * unsureSince + lagMs finds nothing (answers undefined: safe to create again). Throws DeliveryDeferred when the
- * deadline comes first.
+ * unsureSince + lagMs finds nothing (`absent`: safe to create again). Deferred (`recovering`, at the moment it
+ * would be safe) when the deadline comes first.
  */
-export async function recover(find: () => Promise<string | undefined>, window: RecoveryWindow): Promise<string | undefined> {
+export async function recover(
+  find: () => Promise<string | undefined>,
+  window: RecoveryWindow,
+): Promise<{ kind: 'found'; id: string } | { kind: 'absent' } | Deferred> {
   const safeAt = window.unsureSince + window.lagMs;
   // Often at first (the commit may show any moment), then less, at most every second.
   const polling: RetryPolicy = { initialMs: Math.max(10, Math.min(250, window.lagMs / 8)), coefficient: 2, maxMs: 1000 };
   for (let poll = 0; ; poll += 1) {
     const issuedAt = Date.now();
     const id = await find();
-    if (id) return id;
-    if (issuedAt >= safeAt) return undefined;
+    if (id) return { kind: 'found', id };
+    if (issuedAt >= safeAt) return { kind: 'absent' };
     const next = Math.min(Date.now() + backoffDelay(polling, poll), safeAt);
-    if (next > window.deadline) throw new DeliveryDeferred('recovering', safeAt);
+    if (next > window.deadline) return deferred('recovering', safeAt);
     await sleep(Math.max(0, next - Date.now()));
   }
 }

@@ -1,6 +1,7 @@
 // The Intercom side of sign-in: find or create the verified user, merge the lead into them, convert a Messenger
 // visitor, apply a deferred avatar. API-NOTES §4.7, §6, §9.5.
 import type { ConvertResponse } from '../../protocol/wire.js';
+import type { UpstreamFailure } from '../errors.js';
 import { normaliseEmail, type VerifiedUser } from '../guards/identity.js';
 import type { Progress } from './idempotency.js';
 import { IntercomError, type IntercomClient } from '../intercom/intercom-client.js';
@@ -18,6 +19,25 @@ interface ContactSummary {
 export interface ConversionContext {
   intercom: IntercomClient;
   trace: { intercomRequestIds: string[] };
+}
+
+/**
+ * Why a conversion was refused, for the route to answer: `identity_conflict` (Intercom has a user this identity
+ * collides with but is not provably; nothing is merged or converted), `lead_already_converted` (the lead belongs to
+ * another user), `visitor_not_found` (no Messenger visitor with that id).
+ */
+export type ConversionRefusal = 'identity_conflict' | 'lead_already_converted' | 'visitor_not_found';
+type Refused = { kind: 'refused'; reason: ConversionRefusal };
+const refused = (reason: ConversionRefusal): Refused => ({ kind: 'refused', reason });
+const isRefused = (value: unknown): value is Refused => (value as { kind?: unknown }).kind === 'refused';
+
+/** How a conversion ended: converted (or merged), refused, or an Intercom failure for the route to answer. */
+export type ConversionResult = { kind: 'converted'; body: ConvertResponse } | Refused | { kind: 'failed'; failure: UpstreamFailure };
+
+/** An Intercom failure as a result; anything else (a bug, a store failure) is thrown on. */
+function failed(error: unknown): ConversionResult {
+  if (error instanceof IntercomError) return { kind: 'failed', failure: error };
+  throw error;
 }
 
 /** The step recorded once this flow created the user, so a resumed attempt still answers `created`. */
@@ -118,32 +138,23 @@ export async function findUser(ctx: ConversionContext, user: VerifiedUser): Prom
  * the proxy's external id for them: that other user's email proves nothing (a merge may have planted it), so the
  * verified owner is neither merged into it nor left unable to sign in.
  */
-async function createUser(ctx: ConversionContext, user: VerifiedUser): Promise<{ contact: ContactSummary; created: boolean }> {
+async function createUser(ctx: ConversionContext, user: VerifiedUser): Promise<{ contact: ContactSummary; created: boolean } | Refused> {
   const body: Record<string, string> = { role: 'user' };
   if (user.userId) body.external_id = user.userId;
   if (user.email) body.email = user.email;
-  try {
-    return await postUser(ctx, user, body);
-  } catch (error) {
-    if (!(error instanceof ConflictingUser)) throw error;
-    if (user.userId || !user.email || !user.emailUserId) throw identityConflict();
-  }
-  try {
-    return await postUser(ctx, user, { ...body, external_id: user.emailUserId });
-  } catch (error) {
-    if (error instanceof ConflictingUser) throw identityConflict();
-    throw error;
-  }
+  const first = await postUser(ctx, user, body);
+  if (first !== 'conflict') return first;
+  if (user.userId || !user.email || !user.emailUserId) return refused('identity_conflict');
+  const second = await postUser(ctx, user, { ...body, external_id: user.emailUserId });
+  return second === 'conflict' ? refused('identity_conflict') : second;
 }
 
-/** A 409 on create that names a user who is not the verified one. */
-class ConflictingUser extends Error {}
-
+/** The user created (or found after a 409 that names the verified user); `conflict` when the 409 names someone else. */
 async function postUser(
   ctx: ConversionContext,
   user: VerifiedUser,
   body: Record<string, string>,
-): Promise<{ contact: ContactSummary; created: boolean }> {
+): Promise<{ contact: ContactSummary; created: boolean } | 'conflict'> {
   try {
     const contact = await ctx.intercom.request<ContactSummary>('POST', '/contacts', body, { retry: 'create', trace: ctx.trace });
     if (typeof contact?.id !== 'string') throw new IntercomError('http', 502, 'malformed_contact', undefined);
@@ -153,37 +164,25 @@ async function postUser(
     const existing = await fetchContact(ctx, error.existingId);
     if (!existing) throw error;
     // A race or search lag names the verified user; anything else is someone else's account, never merged into.
-    if (!isVerifiedUser(existing, user)) throw new ConflictingUser();
+    if (!isVerifiedUser(existing, user)) return 'conflict';
     return { contact: existing, created: false };
   }
 }
 
 /** The verified user's contact, created when Intercom has none. */
-async function findOrCreateUser(ctx: ConversionContext, user: VerifiedUser): Promise<ContactSummary> {
-  return (await findUser(ctx, user)) ?? (await createUser(ctx, user)).contact;
+async function findOrCreateUser(ctx: ConversionContext, user: VerifiedUser): Promise<ContactSummary | Refused> {
+  const found = await findUser(ctx, user);
+  if (found) return found;
+  const made = await createUser(ctx, user);
+  return isRefused(made) ? made : made.contact;
 }
-
-/**
- * Why a conversion was refused, for the route to answer: `identity_conflict` (Intercom has a user this identity
- * collides with but is not provably; nothing is merged or converted), `lead_already_converted` (the lead belongs to
- * another user), `visitor_not_found` (no Messenger visitor with that id).
- */
-export class ConversionRefused extends Error {
-  constructor(readonly reason: 'identity_conflict' | 'lead_already_converted' | 'visitor_not_found') {
-    super(`conversion refused: ${reason}`);
-    this.name = 'ConversionRefused';
-  }
-}
-
-const identityConflict = () => new ConversionRefused('identity_conflict');
-const alreadyConverted = () => new ConversionRefused('lead_already_converted');
 
 /**
  * The answer for a lead that is already gone (merged by an earlier /convert whose answer was lost, or by another
  * proxy instance). The lead's conversation moved with it, so its contact is the user the lead went to, on 2.14 and
  * 2.16 alike; that user must be the verified one, or the caller learns nothing about someone else's account.
  */
-async function answerForMergedLead(ctx: ConversionContext, claims: LeadTokenClaims, user: VerifiedUser): Promise<ConvertResponse> {
+async function answerForMergedLead(ctx: ConversionContext, claims: LeadTokenClaims, user: VerifiedUser): Promise<ConversionResult> {
   if (claims.conversationId) {
     const conversation = await ctx.intercom
       .request<{ contacts?: { contacts?: { id?: string }[] } }>(
@@ -198,14 +197,14 @@ async function answerForMergedLead(ctx: ConversionContext, claims: LeadTokenClai
       });
     const ownerId = conversation?.contacts?.contacts?.[0]?.id;
     const owner = ownerId ? await fetchContact(ctx, ownerId) : undefined;
-    if (owner && isVerifiedUser(owner, user)) return { status: 'merged', contactId: owner.id };
-    throw alreadyConverted();
+    if (owner && isVerifiedUser(owner, user)) return { kind: 'converted', body: { status: 'merged', contactId: owner.id } };
+    return refused('lead_already_converted');
   }
   // A token without a conversation (a queued submission): nothing shows where the lead went; the verified user's own
   // contact is the best answer, and it tells the caller only about themselves.
   const found = await findUser(ctx, user);
-  if (found) return { status: 'merged', contactId: found.id };
-  throw alreadyConverted();
+  if (found) return { kind: 'converted', body: { status: 'merged', contactId: found.id } };
+  return refused('lead_already_converted');
 }
 
 /** Merge the token's lead into the verified user (found, or created first). Safe to run again after any failure. */
@@ -214,18 +213,23 @@ export async function mergeLeadIntoVerifiedUser(
   claims: LeadTokenClaims,
   user: VerifiedUser,
   progress: Progress,
-): Promise<ConvertResponse> {
+): Promise<ConversionResult> {
+  return mergeLead(ctx, claims, user, progress).catch(failed);
+}
+
+async function mergeLead(ctx: ConversionContext, claims: LeadTokenClaims, user: VerifiedUser, progress: Progress): Promise<ConversionResult> {
   const lead = await fetchContact(ctx, claims.contactId);
   if (!lead) return answerForMergedLead(ctx, claims, user);
   if (lead.role !== 'lead') {
     // Already a user (turned into one outside LeadRelay): nothing to merge, as long as it is this user.
-    if (isVerifiedUser(lead, user)) return { status: 'merged', contactId: lead.id };
-    throw alreadyConverted();
+    if (isVerifiedUser(lead, user)) return { kind: 'converted', body: { status: 'merged', contactId: lead.id } };
+    return refused('lead_already_converted');
   }
 
   let target = await findUser(ctx, user);
   if (!target) {
     const made = await createUser(ctx, user);
+    if (isRefused(made)) return made;
     target = made.contact;
     if (made.created) await progress.finish(CREATED_USER_STEP, target.id);
   }
@@ -241,7 +245,7 @@ export async function mergeLeadIntoVerifiedUser(
     if (isHttpStatus(error, 404, 410)) return answerForMergedLead(ctx, claims, user);
     throw error;
   }
-  return { status, contactId: target.id };
+  return { kind: 'converted', body: { status, contactId: target.id } };
 }
 
 /**
@@ -253,13 +257,21 @@ export async function convertVisitorIntoUser(
   visitorId: string,
   user: VerifiedUser,
   userContactId?: string,
-): Promise<ConvertResponse> {
+): Promise<ConversionResult> {
+  return convertVisitor(ctx, visitorId, user, userContactId).catch(failed);
+}
+
+async function convertVisitor(ctx: ConversionContext, visitorId: string, user: VerifiedUser, userContactId?: string): Promise<ConversionResult> {
   let target: Record<string, string>;
   if (userContactId) target = { id: userContactId };
   // By user id only, never with the email beside it: Intercom might take a user holding that email (possibly an
   // unverified one a merge left there) for the target.
   else if (user.userId) target = { user_id: user.userId };
-  else target = { id: (await findOrCreateUser(ctx, user)).id };
+  else {
+    const found = await findOrCreateUser(ctx, user);
+    if (isRefused(found)) return found;
+    target = { id: found.id };
+  }
   try {
     const contact = await ctx.intercom.request<ContactSummary>(
       'POST',
@@ -270,13 +282,13 @@ export async function convertVisitorIntoUser(
       { retry: 'idempotent', trace: ctx.trace },
     );
     if (typeof contact?.id !== 'string') throw new IntercomError('http', 502, 'malformed_contact', undefined);
-    return { status: 'converted', contactId: contact.id };
+    return { kind: 'converted', body: { status: 'converted', contactId: contact.id } };
   } catch (error) {
     if (!isHttpStatus(error, 404)) throw error;
   }
   const existing = userContactId ? { id: userContactId } : await findUser(ctx, user);
-  if (existing) return { status: 'converted', contactId: existing.id };
-  throw new ConversionRefused('visitor_not_found');
+  if (existing) return { kind: 'converted', body: { status: 'converted', contactId: existing.id } };
+  return refused('visitor_not_found');
 }
 
 /** Leads cannot show an avatar (API-NOTES §4.2): it is set on the user once the lead has become one. */

@@ -153,6 +153,11 @@ export interface DataAttributeSetup {
    * delivery never creates a lead before its custom attributes exist (Intercom would drop them).
    */
   ensure(): Promise<void>;
+  /**
+   * Set-up is done, but a delivery found Intercom refusing an answer's type: run it again (not done until it passes),
+   * so the clash is logged and named in /health/ready, and deliveries wait for the fix.
+   */
+  recheck?(): void;
   /** Stop retrying (the proxy is closing). */
   stop(): void;
 }
@@ -235,6 +240,11 @@ export function startDataAttributeSetup(
     ready,
     ensure: async () => {
       if (!done) await tryOnce();
+    },
+    recheck: () => {
+      if (!done || stopped) return;
+      done = false;
+      void loop(0);
     },
     stop: () => {
       stopped = true;

@@ -94,16 +94,17 @@ export function fetchTransport(fetchImpl: typeof fetch = globalThis.fetch): Http
 /**
  * `idempotent`: retry on 429, 5xx, timeouts and network errors (GET, PUT, data attribute creation).
  * `create`: Intercom has no idempotency keys, so a creating POST is retried only when it surely created nothing:
- * 429 (refused before processing), a failure before a byte was sent (NOT_SENT_CODES), and 404 with
- * `retryNotFound` (see startConversation).
+ * 429 (refused before processing) and a failure before a byte was sent (NOT_SENT_CODES).
+ * `once`: one attempt, whatever the answer: the caller retries (lead delivery's passes and its queue), so a failure
+ * is never retried at two levels.
+ * Every mode waits for the proxy's own view of the rate budget before sending (up to `maxWaitMs`): that is pacing,
+ * not a retry, since nothing was sent.
  */
-export type CallRetry = 'idempotent' | 'create';
+export type CallRetry = 'idempotent' | 'create' | 'once';
 
 export interface IntercomCallOptions {
   retry: CallRetry;
-  /** Delays before retrying a 404 (a contact created a moment ago may not be messageable yet). */
-  retryNotFoundMs?: readonly number[];
-  /** Give up retrying when the next attempt would start after this epoch-ms deadline. */
+  /** Give up retrying (or waiting for the rate window) when the next attempt would start after this epoch-ms deadline. */
   deadline?: number;
   /** The longest single wait before a retry for this call (below the client's maxRetryDelayMs), e.g. for a rate reset. */
   maxWaitMs?: number;
@@ -176,9 +177,11 @@ export class IntercomClient {
 
   /** One API call with the retry policy; resolves with the parsed JSON body of a 2xx answer. */
   async request<T>(method: string, path: string, body: unknown, call: IntercomCallOptions): Promise<T> {
-    const notFoundDelays = call.retryNotFoundMs ?? [];
-    let notFoundRetries = 0;
+    const longestWait = Math.min(this.#options.maxRetryDelayMs, call.maxWaitMs ?? Infinity);
     for (let attempt = 0; ; attempt += 1) {
+      // The window is spent: wait for its reset when that is near (nothing is sent meanwhile), else #attempt answers 429.
+      const paced = this.budget.waitMs();
+      if (paced > 0 && paced <= longestWait && (call.deadline === undefined || Date.now() + paced <= call.deadline)) await sleep(paced);
       let error: IntercomError;
       try {
         return await this.#attempt<T>(method, path, body, call);
@@ -186,22 +189,15 @@ export class IntercomClient {
         if (!(thrown instanceof IntercomError)) throw thrown;
         error = thrown;
       }
-      let delay: number | undefined;
-      if (error.kind === 'http' && error.status === 404 && notFoundRetries < notFoundDelays.length) {
-        delay = notFoundDelays[notFoundRetries++];
-        attempt -= 1;
-      } else if (attempt < this.#retry.maxAttempts!) {
-        delay = this.#retryDelay(error, call.retry, attempt);
-      }
-      if (delay === undefined || delay > Math.min(this.#options.maxRetryDelayMs, call.maxWaitMs ?? Infinity)) throw error;
-      // The count was checked above (a 404 retry is not counted); what is left to check is the call's deadline.
+      const delay = call.retry === 'once' ? undefined : this.#retryDelay(error, call.retry, attempt);
+      if (delay === undefined || delay > longestWait) throw error;
       if (!mayRetry({ ...this.#retry, deadline: call.deadline }, attempt, delay)) throw error;
       await sleep(delay);
     }
   }
 
   /** How long to wait before retrying `error`, or undefined when a retry could duplicate or cannot help. */
-  #retryDelay(error: IntercomError, policy: CallRetry, attempt: number): number | undefined {
+  #retryDelay(error: IntercomError, policy: Exclude<CallRetry, 'once'>, attempt: number): number | undefined {
     if (error.kind === 'http' && error.status === 429) {
       const wait = error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : this.#retry.initialMs;
       // Never before the reset: jitter only adds.

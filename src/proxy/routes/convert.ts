@@ -11,7 +11,7 @@ import {
 } from '../../protocol/wire.js';
 import { ProxyError, invalidFields, invalidLeadToken, leadPending, upstreamError, type FieldErrors } from '../errors.js';
 import { emailUserExternalId, IdentityError, verifyIdentity, type VerifiedUser } from '../guards/identity.js';
-import { runExactlyOnce } from '../delivery/idempotency.js';
+import { runExactlyOnce, unfinished } from '../delivery/idempotency.js';
 import { onceAnswer } from './once-answer.js';
 import { upstreamFailureOf } from '../delivery/upstream-failure.js';
 import { resolveLeadToken } from '../delivery/lead-resolver.js';
@@ -23,7 +23,7 @@ import {
   convertVisitorIntoUser,
   mergeLeadIntoVerifiedUser,
   type ConversionContext,
-  ConversionRefused,
+  type ConversionResult,
 } from '../delivery/user-conversion.js';
 
 const CONVERT_KEYS = ['leadToken', 'visitorId', 'identity'] as const;
@@ -95,9 +95,10 @@ function identityUnverified(): ProxyError {
   return new ProxyError(401, 'identity_unverified', 'The signed-in user could not be verified; nothing was converted.');
 }
 
-/** The wire error for a conversion the delivery layer refused. */
-function conversionRefused(refusal: ConversionRefused): ProxyError {
-  switch (refusal.reason) {
+/** The wire error for a conversion that did not happen: refused by the delivery layer, or Intercom failed. */
+function notConverted(result: Exclude<ConversionResult, { kind: 'converted' }>): ProxyError {
+  if (result.kind === 'failed') return upstreamError(result.failure);
+  switch (result.reason) {
     case 'identity_conflict':
       return new ProxyError(
         409,
@@ -158,26 +159,34 @@ export function createConvertRoute(deps: ProxyDeps): RouteHandler {
       let result: ConvertResponse | undefined;
       if (claims) {
         const lead = claims;
-        const { answer } = onceAnswer(
-          await runExactlyOnce(store, conversionKey(lead, user), 'convert', { leaseMs: LEASE_MS, waitMs: options.delivery.idempotencyWaitMs }, async (progress) => {
+        const outcome = await runExactlyOnce<Exclude<ConversionResult, { kind: 'converted' }>>(
+          store,
+          conversionKey(lead, user),
+          'convert',
+          { leaseMs: LEASE_MS, waitMs: options.delivery.idempotencyWaitMs },
+          async (progress) => {
             const merged = await mergeLeadIntoVerifiedUser(ctx, lead, user, progress);
-            if (avatar) await applyAvatar(ctx, merged.contactId, avatar);
-            return { status: 200, body: merged };
-          }),
+            if (merged.kind !== 'converted') return unfinished(merged);
+            if (avatar) await applyAvatar(ctx, merged.body.contactId, avatar);
+            return { status: 200, body: merged.body };
+          },
         );
-        result = answer.body as ConvertResponse;
+        if (outcome.kind === 'unfinished') throw notConverted(outcome.result);
+        result = onceAnswer(outcome).answer.body as ConvertResponse;
       }
       if (input.visitorId) {
         // With a lead as well, the visitor joins the same user and the answer stays the lead's (merged or created).
         const converted = await convertVisitorIntoUser(ctx, input.visitorId, user, result?.contactId);
+        if (converted.kind !== 'converted') throw notConverted(converted);
         if (!result) {
-          if (avatar) await applyAvatar(ctx, converted.contactId, avatar);
-          result = converted;
+          if (avatar) await applyAvatar(ctx, converted.body.contactId, avatar);
+          result = converted.body;
         }
       }
       return c.json(result!, 200);
     } catch (error) {
-      if (error instanceof ConversionRefused) throw conversionRefused(error);
+      if (error instanceof ProxyError) throw error;
+      // The avatar's PUT: an Intercom failure as the wire error.
       const failure = upstreamFailureOf(error);
       if (failure) throw upstreamError(failure);
       throw error;
