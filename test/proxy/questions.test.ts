@@ -5,7 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { validateRequest } from '../fixtures/intercom/validate.js';
 import { companyReference } from '../../src/proxy/intercom/company-reference.js';
-import { apiCalls, buildLead, SECRET, startStack, type Stack } from './harness.js';
+import { ensureDataAttributes, questionDataAttributes } from '../../src/proxy/intercom/data-attributes.js';
+import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
+import { loadQuestions } from '../../src/proxy/guards/questions.js';
+import { ACCESS_TOKEN, apiCalls, buildLead, SECRET, startStack, type Stack } from './harness.js';
 import { ANSWERS, EVERY_TYPE, EXPECTED_ATTRIBUTES, EXPECTED_TYPES, INLINE, setupDone } from './questions-fixture.js';
 
 async function currentHash(stack: Stack): Promise<string> {
@@ -91,20 +94,28 @@ for (const version of ['2.14', '2.16'] as const) {
       }
     });
 
-    for (const route of ['POST /companies', 'POST /contacts/{id}/companies']) {
-      test(`a fault after commit on ${route} makes no second company or attach write`, async () => {
+    for (const route of ['POST /contacts', 'POST /companies', 'POST /contacts/{id}/companies']) {
+      test(`a fault after commit on ${route} makes no second lead, attribute, company or attach write`, async () => {
         await stack.reset();
+        // reset() makes LeadRelay's own attributes again; the questions' ones too, as the proxy's set-up did.
+        await ensureDataAttributes(new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: stack.emulator.url }), questionDataAttributes(loadQuestions(EVERY_TYPE).definition));
         await stack.addFault({ route, status: 503, afterCommit: true, times: 1 });
         const before = await writes(stack);
         const response = await stack.post('/leads', buildLead({ answers: { ...ANSWERS, company_name: 'Babbage Ltd' } }));
         assert.equal(response.status, 201, response.text);
         const made = (await writes(stack)).slice(before.length);
+        // The answers' attributes travel with POST /contacts: one such call, and no other call writes them.
+        assert.equal(made.filter((call) => call.path === '/contacts').length, 1, 'one POST /contacts');
+        assert.deepEqual(made.filter((call) => call.method === 'PUT'), [], 'no PUT of the attributes');
         assert.equal(made.filter((call) => call.path === '/companies').length, 1, 'one POST /companies');
         assert.equal(made.filter((call) => /^\/contacts\/[^/]+\/companies$/.test(call.path)).length, 1, 'one attach');
         const state = (await stack.emulatorState()) as unknown as { contacts: any[]; companies: any[] };
         const babbage = state.companies.filter((company) => company.company_id === companyReference(SECRET, 'Babbage Ltd'));
         assert.equal(babbage.length, 1);
         assert.equal(babbage[0].user_count, 1);
+        const leads = state.contacts.filter((contact) => contact.companies?.data?.some((entry: { id: string }) => entry.id === babbage[0].id));
+        assert.equal(leads.length, 1, 'one lead');
+        assert.equal(leads[0].custom_attributes.team_size_n, 42, 'with its typed answers');
       });
     }
   });
