@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { companyReference } from '../../src/proxy/intercom/company-reference.js';
+import { ensureDataAttributes } from '../../src/proxy/intercom/data-attributes.js';
+import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
 import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { serve, type ServedProxy } from '../../src/proxy/node.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
@@ -140,6 +142,96 @@ describe('a data attribute of the questions file that exists with another type',
     const after = (await (await fetch(`${proxy.url}/health/ready`)).json()) as Record<string, unknown>;
     assert.equal(after.intercomSetup, 'done');
     assert.equal(after.attributeClashes, undefined);
+  });
+});
+
+describe('a data attribute whose type changes in the workspace after set-up', () => {
+  let emulator: RunningEmulator;
+  let proxy: ServedProxy;
+  let store: SqliteStore;
+  const logs: Record<string, unknown>[] = [];
+  const responses: CapturedResponse[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'leadrelay-type-change-'));
+
+  before(async () => {
+    emulator = await startEmulator({ port: 0 });
+    store = await SqliteStore.open({ path: join(dir, 'proxy.db') });
+    proxy = await serve({
+      port: 0,
+      ...testProxyOptions(emulator.url, logs),
+      store,
+      questions: EVERY_TYPE,
+      recoveryWaitMs: 50,
+      queuePollMs: 20,
+      setupRetry: { firstMs: 20, maxMs: 50 },
+      queueRetry: { firstMs: 20, maxMs: 100 },
+    });
+  });
+  after(async () => {
+    await proxy.close();
+    await store.close();
+    await emulator.close();
+    rmSync(dir, { recursive: true, force: true });
+    assertTokenNeverLeaked({ logs, responses });
+  });
+
+  test('Intercom refusing the value keeps the submission waiting in the queue (no dead letter), named in the log and /health/ready, until fixed; then it arrives once', async () => {
+    await setupDone(proxy.url);
+    // An admin deletes team_size_n and makes it again as text (LeadRelay's own attributes stay): set-up is long done.
+    await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    await ensureDataAttributes(new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: emulator.url }));
+    const remade = await fetch(`${emulator.url}/data_attributes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ACCESS_TOKEN}`, 'content-type': 'application/json', 'intercom-version': '2.14' },
+      body: JSON.stringify({ name: 'team_size_n', model: 'contact', data_type: 'string' }),
+    });
+    assert.equal(remade.status, 200);
+
+    const post = await fetch(`${proxy.url}/leads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+      body: JSON.stringify(buildLead({ answers: ANSWERS })),
+    });
+    responses.push({ status: post.status, headers: {}, text: await post.text(), json: undefined });
+    assert.equal(post.status, 202, 'accepted durably, not refused');
+
+    const clash = { attribute: 'team_size_n', expected: 'integer', found: 'string' };
+    await waitUntil(() => logs.some((line) => line.event === 'data_attribute_clash'), 'the clash log line', { timeoutMs: 15_000 });
+    const line = logs.find((entry) => entry.event === 'data_attribute_clash')!;
+    assert.deepEqual(line.clashes, [clash]);
+    assert.match(String(line.message), /"team_size_n" as string.*rename the question's "attribute" in the file, or change the attribute in Intercom/);
+    const health = (await (await fetch(`${proxy.url}/health/ready`)).json()) as Record<string, unknown>;
+    assert.equal(health.intercomSetup, 'clash');
+    assert.deepEqual(health.attributeClashes, [clash]);
+
+    // The drain loop tries it again and again (with backoff): it stays waiting, never a dead letter.
+    await waitUntil(
+      () => logs.filter((entry) => entry.event === 'delivery_retry' && entry.reason === 'data_attribute_clash').length >= 3,
+      'three queued attempts held by the clash',
+      { timeoutMs: 15_000 },
+    );
+    const state = async () => (await fetch(`${emulator.url}/_emulator/state`)).json() as Promise<{ contacts: any[]; conversations: any[] }>;
+    assert.equal((await state()).contacts.length, 0, 'no lead while the type clashes');
+    const held = await store.queueStats('leads');
+    assert.equal(held.dead, 0);
+    assert.equal(held.waiting + held.retrying, 1);
+
+    // Fixed in the workspace (the emulator forgets the attribute): set-up makes it again with its type, the lead arrives once.
+    await fetch(`${emulator.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    const delivered = await waitUntil(
+      async () => {
+        const value = await state();
+        return value.conversations.length === 1 ? value : undefined;
+      },
+      'the held lead',
+      { timeoutMs: 15_000 },
+    );
+    assert.equal(delivered.contacts.filter((contact: { role: string }) => contact.role === 'lead').length, 1);
+    assert.equal(delivered.contacts.find((contact: { role: string }) => contact.role === 'lead').custom_attributes.team_size_n, 42);
+    await waitUntil(async () => (await store.queueStats('leads')).waiting + (await store.queueStats('leads')).retrying === 0, 'the queue empty', { timeoutMs: 5_000 });
+    assert.equal((await store.queueStats('leads')).dead, 0);
+    const after = (await (await fetch(`${proxy.url}/health/ready`)).json()) as Record<string, unknown>;
+    assert.equal(after.intercomSetup, 'done');
   });
 });
 
