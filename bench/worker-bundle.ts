@@ -1,5 +1,5 @@
-// The proxy's size as a Cloudflare Worker: bundled as wrangler does (esbuild, one ES module, minified, `node:*` left
-// to nodejs_compat), gzip-compressed as Cloudflare counts it, with the bytes each package takes. Three builds:
+// The proxy's size as a Cloudflare Worker: bundled as wrangler does (esbuild, one ES module, minified; the proxy
+// imports no `node:*`, so none is left to nodejs_compat), gzip-compressed as Cloudflare counts it, with the bytes each package takes. Three builds:
 // createProxy with the memory store (the figure to keep: <= 100 KiB gzip), the ready Worker entry with D1
 // (leadrelay/proxy/cloudflare), and the memory-store Worker with libphonenumber-js's `max` metadata instead of `min`
 // (the package's default entry is `min`), to show what the phone check costs.

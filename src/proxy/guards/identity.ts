@@ -140,7 +140,7 @@ function jwtKeyOf(options: IdentityOptions): Uint8Array | undefined {
 async function verifyJwt(jwt: string, key: Uint8Array, options: IdentityOptions): Promise<VerifiedUser> {
   // Loaded here, not with `leadrelay/proxy` (most proxies never verify a sign-in), and before the try: a library
   // that fails to load is the server's fault, not the token's.
-  const { jwtVerify, errors: joseErrors } = await import('jose');
+  const { jwtVerify, errors: joseErrors } = await import('./jwt-library.js');
   try {
     // `aud` and `iss` are required: an HS256 token made for another purpose (a lead token, another service's
     // session token) never passes for a sign-in, even if someone configured one secret for both.

@@ -1,8 +1,8 @@
 // Lead tokens: HS256 JWTs signed with LEADRELAY_SECRET that prove "this browser created that lead", nothing more.
 
 /** jose, loaded on the first sign or verify rather than with `leadrelay/proxy`: it was a good part of its import time. */
-let jose: Promise<typeof import('jose')> | undefined;
-const loadJose = (): Promise<typeof import('jose')> => (jose ??= import('jose').catch((error: unknown) => {
+let jose: Promise<typeof import('./jwt-library.js')> | undefined;
+const loadJose = (): Promise<typeof import('./jwt-library.js')> => (jose ??= import('./jwt-library.js').catch((error: unknown) => {
   jose = undefined;
   throw error;
 }));

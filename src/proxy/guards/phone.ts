@@ -4,7 +4,7 @@
 // checks themselves stay synchronous, so checkLeadRequest is unchanged once the rules are loaded.
 import type { CountryCode } from 'libphonenumber-js';
 
-type PhoneLibrary = typeof import('libphonenumber-js');
+type PhoneLibrary = typeof import('./phone-library.js');
 
 let library: PhoneLibrary | undefined;
 let loading: Promise<void> | undefined;
@@ -15,7 +15,7 @@ let loading: Promise<void> | undefined;
  */
 export function loadPhoneRules(): Promise<void> {
   if (library) return Promise.resolve();
-  loading ??= import('libphonenumber-js').then(
+  loading ??= import('./phone-library.js').then(
     (module) => {
       library = module;
     },
