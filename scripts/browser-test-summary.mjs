@@ -1,4 +1,6 @@
 // A web-test-runner reporter that ends the run with one plain line, `N passed, N failed`, counted over every test.
+// With LEADRELAY_TEST_TIMES=1 it lists the files first, slowest first: the time from the previous file's end (or the
+// run's start) to this file's end, and the sum of its tests' own durations.
 
 /** Counts the tests of one session's result tree (suites nest). */
 function countTests(suite, totals) {
@@ -12,13 +14,33 @@ function countTests(suite, totals) {
   return totals;
 }
 
+/** The sum of a result tree's test durations, in ms. */
+function testTime(suite) {
+  if (!suite) return 0;
+  return (suite.tests ?? []).reduce((sum, test) => sum + (test.duration ?? 0), 0) + (suite.suites ?? []).reduce((sum, child) => sum + testTime(child), 0);
+}
+
 export function summaryLineReporter() {
   let startTime = Date.now();
+  let lastEnd = Date.now();
+  const fileTimes = [];
   return {
     start({ startTime: started }) {
       startTime = started ?? Date.now();
+      lastEnd = startTime;
+    },
+    reportTestFileResults({ testFile, sessionsForTestFile }) {
+      const now = Date.now();
+      fileTimes.push({ testFile, ms: now - lastEnd, tests: sessionsForTestFile.reduce((sum, session) => sum + testTime(session.testResults), 0) });
+      lastEnd = now;
     },
     stop({ sessions }) {
+      if (process.env.LEADRELAY_TEST_TIMES) {
+        console.log('\nBrowser test files, slowest first (since the previous file ended / its tests):');
+        for (const file of fileTimes.sort((a, b) => b.ms - a.ms)) {
+          console.log(`${(file.ms / 1000).toFixed(1).padStart(7)} s ${(file.tests / 1000).toFixed(1).padStart(6)} s  ${file.testFile.replace(`${process.cwd()}/`, '')}`);
+        }
+      }
       const totals = { passed: 0, failed: 0, skipped: 0 };
       let brokenFiles = 0;
       for (const session of sessions) {

@@ -2,7 +2,7 @@
 import { expect, html, oneEvent } from '@open-wc/testing';
 import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import type { PreviewState } from '../../src/index.js';
-import { activeElement, errorFor, forgetStorage, getByLabel, mockProxy, renderWidget, statusText, transitionsDone } from './helpers.js';
+import { activeElement, errorFor, fillTimePassed, forgetStorage, getByLabel, mockProxy, renderWidget, statusText, transitionsDone } from './helpers.js';
 
 const STATES: PreviewState[] = ['idle', 'invalid', 'submitting', 'success', 'error', 'queued'];
 
@@ -52,6 +52,7 @@ describe('<lead-relay> accessibility', () => {
 
     await sendKeys({ type: 'ada@example.com' });
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     await sendKeys({ press: 'Enter' });
     await success;
     await el.updateComplete;

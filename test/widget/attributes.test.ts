@@ -1,6 +1,6 @@
 // Attributes changed on a live element: removing `fields` or `required` falls back to the defaults.
 import { expect, html, oneEvent } from '@open-wc/testing';
-import { forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
+import { fillTimePassed, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
 
 describe('<lead-relay> attributes on a live element', () => {
   beforeEach(forgetStorage);
@@ -20,6 +20,7 @@ describe('<lead-relay> attributes on a live element', () => {
 
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     getButton(el, 'Send').click();
     await success;
     await waitFor(() => statusText(el).includes('Thank you'), 'the success message');

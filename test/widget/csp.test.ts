@@ -2,7 +2,7 @@
 import { expect } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import type { LeadRelay } from '../../src/index.js';
-import { getButton, getByLabel, mockProxy, waitFor } from './helpers.js';
+import { fillTimePassed, getButton, getByLabel, mockProxy, waitFor } from './helpers.js';
 
 describe('<lead-relay> under a strict Content-Security-Policy', () => {
   it('renders and submits to a proxy on another origin with no CSP violations (needs `npm run build`)', async () => {
@@ -22,6 +22,7 @@ describe('<lead-relay> under a strict Content-Security-Policy', () => {
 
       getByLabel(page, 'Email').focus();
       await sendKeys({ type: 'ada@example.com' });
+      fillTimePassed(frame.contentWindow!);
       getButton(page, 'Send').click();
       await waitFor(() => page.shadowRoot!.querySelector('.done'), 'the success message');
       const { requests } = await proxy.requests();

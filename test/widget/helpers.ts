@@ -3,6 +3,7 @@ import { fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../src/index.js';
 import type { LeadRelay } from '../../src/index.js';
+import { LIMITS } from '../../src/protocol/wire.js';
 
 export interface RecordedRequest {
   headers: Record<string, string>;
@@ -42,6 +43,23 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
+}
+
+/** How far each window's clock (`Date.now`) has been moved forward by `fillTimePassed`. */
+const clockAhead = new WeakMap<Window, number>();
+
+/**
+ * Move the page's clock (`Date.now`, which the widget reads) forward by the minimum fill time, as if the visitor had
+ * spent that long on the form, so pressing Send next does not wait it out for real: the widget holds a submission until
+ * LIMITS.minFillMs has passed since the first interaction. `win` is another same-origin window (an iframe's page).
+ */
+export function fillTimePassed(win: Window = window): void {
+  const PageDate = (win as unknown as { Date: DateConstructor }).Date;
+  if (!clockAhead.has(win)) {
+    const realNow = PageDate.now.bind(PageDate);
+    PageDate.now = () => realNow() + clockAhead.get(win)!;
+  }
+  clockAhead.set(win, (clockAhead.get(win) ?? 0) + LIMITS.minFillMs);
 }
 
 /** Render a widget and wait until it (and its locale pack) has rendered. */

@@ -1,7 +1,7 @@
 // What the proxy on the memory store answers while Intercom is down (503, Retry-After, upstream_unavailable; never
 // 202): the widget keeps the submission in its outbox and delivers it once, with the same key, when Intercom is back.
 import { expect, html, oneEvent } from '@open-wc/testing';
-import { forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto } from './helpers.js';
+import { fillTimePassed, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto } from './helpers.js';
 
 /** The proxy's answer (src/proxy/routes/leads.ts, notQueued) when it cannot deliver now and keeps no durable queue. */
 const intercomDown = {
@@ -23,6 +23,7 @@ describe('<lead-relay> against a memory-store proxy while Intercom is down', () 
     await typeInto(getByLabel(el, 'Name'), 'Grace');
     await typeInto(getByLabel(el, 'Email'), 'grace@example.com');
     const queued = oneEvent(el, 'lr-queued');
+    fillTimePassed();
     getButton(el, 'Send').click();
     const { detail } = await queued;
     await el.updateComplete;

@@ -6,7 +6,7 @@ import ar from '../../src/widget/locales/ar.js';
 import de from '../../src/widget/locales/de.js';
 import es from '../../src/widget/locales/es.js';
 import fr from '../../src/widget/locales/fr.js';
-import { forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
+import { fillTimePassed, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
 
 /** The proxy on another origin (localhost vs 127.0.0.1), refusing this page as the real proxy does: 403 with CORS headers. */
 async function refusingProxy() {
@@ -27,6 +27,7 @@ describe('<lead-relay> on a site the proxy does not allow', () => {
     el.addEventListener('lr-queued', () => (queued += 1));
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     const failed = oneEvent(el, 'lr-error');
+    fillTimePassed();
     getButton(el, 'Send').click();
     const { detail } = await failed;
     expect(detail.code).to.equal('origin_not_allowed');
@@ -51,6 +52,7 @@ describe('<lead-relay> on a site the proxy does not allow', () => {
       await waitFor(() => el.shadowRoot!.querySelector('label')?.textContent?.trim() === label, `the ${locale} labels`);
       await typeInto(getByLabel(el, label), 'ada@example.com');
       const failed = oneEvent(el, 'lr-error');
+      fillTimePassed();
       getButton(el, send).click();
       expect((await failed).detail.code).to.equal('origin_not_allowed');
       await el.updateComplete;

@@ -1,6 +1,6 @@
 // Never losing a submission: retries reuse the key, an unreachable proxy means the outbox, and a draft survives.
 import { expect, fixtureCleanup, html, oneEvent } from '@open-wc/testing';
-import { forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
+import { fillTimePassed, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
 
 const created = { status: 'created', leadToken: 'lead-token-x', conversationId: 'conversation-x' };
 
@@ -13,6 +13,7 @@ describe('<lead-relay> delivery', () => {
     const el = await renderWidget(html`<lead-relay proxy=${proxy.url} fields="email"></lead-relay>`);
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     getButton(el, 'Send').click();
     await success;
     const { requests } = await proxy.requests();
@@ -29,6 +30,7 @@ describe('<lead-relay> delivery', () => {
     await typeInto(getByLabel(el, 'Name'), 'Ada');
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     const queued = oneEvent(el, 'lr-queued');
+    fillTimePassed();
     getButton(el, 'Send').click();
     const { detail } = await queued;
     await el.updateComplete;
@@ -63,6 +65,7 @@ describe('<lead-relay> delivery', () => {
     const first = await renderWidget(html`<lead-relay proxy=${proxy.url} fields="email"></lead-relay>`);
     await typeInto(getByLabel(first, 'Email'), 'grace@example.com');
     const queued = oneEvent(first, 'lr-queued');
+    fillTimePassed();
     getButton(first, 'Send').click();
     const { detail } = await queued;
     fixtureCleanup(); // the visitor leaves the page
@@ -85,6 +88,7 @@ describe('<lead-relay> delivery', () => {
     const el = await renderWidget(html`<lead-relay proxy=${proxy.url} fields="email"></lead-relay>`);
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     const failed = oneEvent(el, 'lr-error');
+    fillTimePassed();
     getButton(el, 'Send').click();
     expect((await failed).detail.code).to.equal('spam_suspected');
     await el.updateComplete;
@@ -106,6 +110,7 @@ describe('<lead-relay> delivery', () => {
     expect(getByLabel(again, 'Message').value).to.equal('Call me after 5');
     await typeInto(getByLabel(again, 'Email'), 'ada@example.com');
     const success = oneEvent(again, 'lr-success');
+    fillTimePassed();
     getButton(again, 'Send').click();
     await success;
     expect((await proxy.requests()).requests[0].body.message).to.equal('Call me after 5');

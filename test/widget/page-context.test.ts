@@ -4,7 +4,7 @@
 // which the old widget's values did not (the proxy answered 400 on fields the visitor never sees).
 import { expect, html, oneEvent } from '@open-wc/testing';
 import { LIMITS, UTM_KEYS, validateText, validateUrl } from '../../src/protocol/wire.js';
-import { forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto } from './helpers.js';
+import { fillTimePassed, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto } from './helpers.js';
 
 /** The page-context values in a sent body must all be text the proxy's strict validators accept. */
 function expectStrictlyValid(body: Record<string, unknown>): void {
@@ -33,6 +33,7 @@ describe('<lead-relay> on a page whose URL, title and language carry crafted val
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     if (phone) await typeInto(getByLabel(el, 'Phone'), phone);
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     getButton(el, 'Send').click();
     await success;
     await el.updateComplete;

@@ -4,7 +4,7 @@
 import { expect, html, oneEvent } from '@open-wc/testing';
 import type { LeadRelay } from '../../src/index.js';
 import { TURNSTILE_SCRIPT } from '../../src/widget/turnstile.js';
-import { errorFor, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
+import { errorFor, fillTimePassed, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
 
 interface Stub {
   scripts: string[];
@@ -89,6 +89,7 @@ describe('<lead-relay captcha="turnstile">', () => {
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     await proxy.respond({ status: 422, body: { error: { code: 'captcha_failed', message: 'The security check did not go through.' } } });
     const failed = oneEvent(el, 'lr-error');
+    fillTimePassed();
     getButton(el, 'Send').click();
     expect((await failed).detail.code).to.equal('captcha_failed');
     await el.updateComplete;
@@ -98,6 +99,7 @@ describe('<lead-relay captcha="turnstile">', () => {
     expect(errorFor(el, getByLabel(el, 'Email'))).to.equal(undefined);
 
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     getButton(el, 'Send').click();
     await success;
     const { requests } = await proxy.requests();

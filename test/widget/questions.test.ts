@@ -5,7 +5,7 @@ import { expect, html, oneEvent } from '@open-wc/testing';
 import { emulateMedia } from '@web/test-runner-commands';
 import type { LeadRelay } from '../../src/index.js';
 import { questionsHash, type QuestionForm } from '../../src/protocol/questions.js';
-import { errorFor, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
+import { errorFor, fillTimePassed, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
 
 const QUESTIONS = [
   { name: 'company', type: 'text', label: { en: 'Company', ar: 'الشركة' }, required: true, attribute: 'company_name', maxLength: 200, company: true },
@@ -142,6 +142,7 @@ describe('<lead-relay> with the site\'s own questions', () => {
     start.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
     await typeInto(getByLabel(el, 'About you'), 'Two offices');
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     getButton(el, 'Send').click();
     await success;
     const [request] = (await proxy.requests()).requests;
@@ -173,6 +174,7 @@ describe('<lead-relay> with the site\'s own questions', () => {
     select.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
     await proxy.respond({ status: 409, body: { error: { code: 'questions_changed', message: 'This form changed.', questionsHash: after.hash } } });
     const failed = oneEvent(el, 'lr-error');
+    fillTimePassed();
     getButton(el, 'Send').click();
     expect((await failed).detail.code).to.equal('questions_changed');
     await waitFor(() => el.shadowRoot!.querySelector('#lr-role_title'), 'the new question');
@@ -184,6 +186,7 @@ describe('<lead-relay> with the site\'s own questions', () => {
     expect(getByLabel(el, 'Email').value).to.equal('ada@example.com');
     await typeInto(getByLabel(el, 'Your role'), 'CTO');
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     getButton(el, 'Send').click();
     await success;
     const { requests } = await proxy.requests();
@@ -204,6 +207,7 @@ describe('<lead-relay> with the site\'s own questions', () => {
     select.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
     await proxy.respond({ status: 400, body: { error: { code: 'invalid_field', message: 'Check the fields.', fields: { team_size: 'unknown_option' } } } });
     const failed = oneEvent(el, 'lr-error');
+    fillTimePassed();
     getButton(el, 'Send').click();
     await failed;
     await el.updateComplete;

@@ -1,6 +1,6 @@
 // Sentences that load after first paint (states, errors): shown for preview-state, overridable, translated.
 import { expect, html, oneEvent } from '@open-wc/testing';
-import { forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
+import { fillTimePassed, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
 
 describe('<lead-relay> strings loaded after first paint', () => {
   beforeEach(forgetStorage);
@@ -31,6 +31,7 @@ describe('<lead-relay> strings loaded after first paint', () => {
     const el = await renderWidget(html`<lead-relay proxy=${proxy.url} locale="de" fields="email"></lead-relay>`);
     await typeInto(getByLabel(el, 'E-Mail'), 'ada@example.com');
     const failed = oneEvent(el, 'lr-error');
+    fillTimePassed();
     getButton(el, 'Senden').click();
     expect((await failed).detail.code).to.equal('upstream_rejected');
     await el.updateComplete;

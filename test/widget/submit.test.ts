@@ -4,6 +4,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import {
   activeElement,
   errorFor,
+  fillTimePassed,
   forgetStorage,
   getButton,
   getByLabel,
@@ -30,6 +31,7 @@ describe('<lead-relay> submitting', () => {
     await typeInto(getByLabel(el, 'Phone'), '020 7946 0018');
     getByLabel(el, 'I agree to be contacted.').click();
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     getButton(el, 'Send').click();
     const { detail } = await success;
 
@@ -63,6 +65,7 @@ describe('<lead-relay> submitting', () => {
     const el = await renderWidget(html`<lead-relay proxy=${proxy.url} fields="email"></lead-relay>`);
     await typeInto(getByLabel(el, 'Email'), 'grace@example.com');
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     await sendKeys({ press: 'Enter' });
     await success;
     const { requests } = await proxy.requests();
@@ -81,6 +84,7 @@ describe('<lead-relay> submitting', () => {
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     await typeInto(getByLabel(el, 'Phone'), '+44 12345');
     const failed = oneEvent(el, 'lr-error');
+    fillTimePassed();
     getButton(el, 'Send').click();
     const { detail } = await failed;
     await el.updateComplete;
@@ -100,6 +104,7 @@ describe('<lead-relay> submitting', () => {
     const el = await renderWidget(html`<lead-relay proxy=${proxy.url} fields="email"></lead-relay>`);
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     getButton(el, 'Send').click();
     await el.updateComplete;
     const busy = getButton(el, 'Sending…');

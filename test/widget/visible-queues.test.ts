@@ -4,7 +4,7 @@
 import { expect, html, oneEvent } from '@open-wc/testing';
 import { convertLead } from '../../src/index.js';
 import { installGlobal } from '../../src/widget/global-queue.js';
-import { forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
+import { fillTimePassed, forgetStorage, getButton, getByLabel, mockProxy, renderWidget, statusText, typeInto, waitFor } from './helpers.js';
 
 describe('<lead-relay> visible queues', () => {
   beforeEach(forgetStorage);
@@ -18,6 +18,7 @@ describe('<lead-relay> visible queues', () => {
     const success = oneEvent(el, 'lr-success');
     let queuedEvents = 0;
     el.addEventListener('lr-queued', () => (queuedEvents += 1));
+    fillTimePassed();
     getButton(el, 'Send').click();
     expect((await success).detail).to.deep.equal({ status: 'queued', conversationId: undefined });
     await el.updateComplete;
@@ -34,6 +35,7 @@ describe('<lead-relay> visible queues', () => {
     const el = await renderWidget(html`<lead-relay proxy=${proxy.url} fields="email"></lead-relay>`);
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     const queued = oneEvent(el, 'lr-queued');
+    fillTimePassed();
     getButton(el, 'Send').click();
     expect((await queued).detail.reason).to.equal('unreachable');
     await el.updateComplete;
@@ -48,6 +50,7 @@ describe('<lead-relay> visible queues', () => {
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
     const queued = oneEvent(el, 'lr-queued');
+    fillTimePassed();
     getButton(el, 'Send').click();
     expect((await queued).detail.reason).to.equal('offline');
     await el.updateComplete;
@@ -111,6 +114,7 @@ describe('<lead-relay> visible queues', () => {
     expect(formHeight).to.be.greaterThan(300);
     await typeInto(getByLabel(el, 'Email'), 'ada@example.com');
     const success = oneEvent(el, 'lr-success');
+    fillTimePassed();
     getButton(el, 'Send').click();
     await success;
     await el.updateComplete;
