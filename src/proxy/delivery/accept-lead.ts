@@ -17,7 +17,7 @@ import { deferred, type Deferred } from './recovery.js';
 export type { Deferred };
 
 /** The step note holding the queued answer's lead token, so a retry replays the same 202. */
-const QUEUED_TOKEN = 'queuedToken';
+export const QUEUED_TOKEN = 'queuedToken';
 
 /** How an acceptance ended: answered (created, queued, or replayed), or why not. */
 export type Acceptance =

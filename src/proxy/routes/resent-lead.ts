@@ -7,12 +7,10 @@
 // record is looked at, and a record that holds an answer (or a queued 202) for the very same body is replayed.
 import type { LeadResponse } from '../../protocol/wire.js';
 import { ProxyError } from '../errors.js';
+import { QUEUED_TOKEN } from '../delivery/accept-lead.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
 import { checkResentLead, fingerprintSubmission } from '../guards/lead-request.js';
 import type { ProxyDeps } from '../options.js';
-
-/** The step POST /leads notes a queued submission's lead token under (leads.ts, QUEUED_TOKEN). */
-const QUEUED_TOKEN = 'queuedToken';
 
 /** Refusals that depend on the questions file of the day; any other refusal stands for a resend too. */
 const FILE_DEPENDENT = new Set(['questions_changed', 'invalid_field']);
