@@ -153,32 +153,55 @@ test('prerendered, JavaScript on: typed answers reach Intercom as typed attribut
   await page.context().close();
 });
 
-test('JavaScript off: the prerendered form posts each answer under its name and the lead arrives with them', async () => {
-  const page = await open('/no-js.html', articlePage(await snippet({ locale: 'en' }), { head: MODULE_SCRIPT }), false);
-  const email = `nojs-${randomBytes(4).toString('hex')}@example.com`;
-  await page.getByRole('textbox', { name: 'Email' }).fill(email);
-  await page.getByRole('textbox', { name: 'Company' }).fill('Acme No Script');
-  await page.getByRole('combobox', { name: 'Team size' }).selectOption('1-10');
-  await page.getByRole('checkbox', { name: 'api' }).check();
-  await page.getByRole('checkbox', { name: 'ui' }).check();
-  await page.getByRole('checkbox', { name: 'Subscribe me' }).check();
-  await page.getByRole('spinbutton', { name: 'Seats' }).fill('7');
-  await page.locator('input[name=start]').fill('2026-03-02');
-  await page.getByRole('button', { name: 'Send' }).click();
-  await page.waitForLoadState();
-  await waitUntil(async () => (await leadsOf(email)).length === 1, 'the lead');
-  const [lead] = await leadsOf(email);
-  assert.deepEqual(
-    {
-      company: lead.custom_attributes.company_name,
-      team: lead.custom_attributes.team_size,
-      interests: lead.custom_attributes.interests,
-      subscribe: lead.custom_attributes.subscribe,
-      seats: lead.custom_attributes.seats,
-      start: lead.custom_attributes.start,
-      campaign: lead.custom_attributes.campaign,
-    },
-    { company: 'Acme No Script', team: '1-10', interests: 'api, ui', subscribe: true, seats: 7, start: Date.UTC(2026, 2, 2) / 1000, campaign: 'spring-26' },
-  );
-  await page.context().close();
-});
+for (const locale of ['en', 'ar']) {
+  test(`JavaScript off (${locale}): the prerendered form posts each answer under its name and the lead arrives with them`, async () => {
+    const page = await open(`/no-js-${locale}.html`, articlePage(await snippet({ locale }), { head: MODULE_SCRIPT, lang: locale }), false);
+    const email = `nojs-${locale}-${randomBytes(4).toString('hex')}@example.com`;
+    // By name, the same in both languages (the labels are the file's, in the page's language).
+    await page.locator('input[name=email]').fill(email);
+    await page.locator('input[name=company]').fill('Acme No Script');
+    await page.locator('select[name=team_size]').selectOption('1-10');
+    await page.locator('input[name=interests][value=api]').check();
+    await page.locator('input[name=interests][value=ui]').check();
+    await page.locator('input[name=subscribe]').check();
+    await page.locator('input[name=seats]').fill('7');
+    await page.locator('input[name=start]').fill('2026-03-02');
+    await page.locator('button[type=submit]').click();
+    await page.waitForLoadState();
+    await waitUntil(async () => (await leadsOf(email)).length === 1, 'the lead');
+    const [lead] = await leadsOf(email);
+    assert.deepEqual(
+      {
+        company: lead.custom_attributes.company_name,
+        team: lead.custom_attributes.team_size,
+        interests: lead.custom_attributes.interests,
+        subscribe: lead.custom_attributes.subscribe,
+        seats: lead.custom_attributes.seats,
+        start: lead.custom_attributes.start,
+        campaign: lead.custom_attributes.campaign,
+      },
+      { company: 'Acme No Script', team: '1-10', interests: 'api, ui', subscribe: true, seats: 7, start: Date.UTC(2026, 2, 2) / 1000, campaign: 'spring-26' },
+    );
+    // The first message: the answers block in the file's default locale (English) whatever the page's language; this
+    // form has no message field, so the proxy's own sentence follows.
+    const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as { conversations: { source: { body: string }; contacts: { contacts: { id: string }[] } }[] };
+    const conversation = state.conversations.find((candidate) => candidate.contacts.contacts.some((contact) => contact.id === lead.id));
+    const body = conversation?.source.body ?? '';
+    assert.equal(
+      body.slice(0, body.indexOf('\n\n')),
+      [
+        'Answers to the form (checked by LeadRelay):',
+        'Company: Acme No Script',
+        'Team size: 1 to 10',
+        'Interests: api, ui',
+        'Subscribe me: Yes',
+        'Seats: 7',
+        'Start date: 2026-03-02',
+        'campaign: spring-26',
+      ].join('\n'),
+      body,
+    );
+    assert.match(body.slice(body.indexOf('\n\n') + 2), /^New lead from the LeadRelay form on .*\. No message was written\.$/);
+    await page.context().close();
+  });
+}
