@@ -14,26 +14,27 @@ const self = fileURLToPath(import.meta.url);
 /**
  * The reporter half: one JSON line per test file. Node 20 reports no pass or fail for a whole file, but it dequeues
  * the file (starts its process) and completes it under the file's own path as the name: a file's time is the span
- * between the two as they reach the runner. `tests` is the sum of its top-level tests' own durations.
+ * between the two as they reach the runner (a file whose end never came counts its top-level tests' durations).
  */
 export default async function* fileTimes(source) {
   const files = new Map();
+  const line = (path, file, ms) => `${JSON.stringify({ file: relative(process.cwd(), path), ms: Math.round(ms), ok: file.ok })}\n`;
   for await (const { type, data } of source) {
     if (!data?.file) continue;
-    const file = files.get(data.file) ?? { start: 0, end: 0, tests: 0, ok: true };
+    const file = files.get(data.file) ?? { start: 0, tests: 0, ok: true, done: false };
     files.set(data.file, file);
     const isFile = data.nesting === 0 && data.name === data.file;
     if (isFile && type === 'test:dequeue') file.start = performance.now();
-    else if (isFile && type === 'test:complete') file.end = performance.now();
-    else if ((type === 'test:pass' || type === 'test:fail') && data.nesting === 0) {
+    else if (isFile && type === 'test:complete' && file.start) {
+      // Written as each file ends, so a run cut short still says which files took how long.
+      file.done = true;
+      yield line(data.file, file, performance.now() - file.start);
+    } else if ((type === 'test:pass' || type === 'test:fail') && data.nesting === 0) {
       file.tests += data.details?.duration_ms ?? 0;
       if (type === 'test:fail') file.ok = false;
     }
   }
-  for (const [path, file] of files) {
-    const ms = file.start && file.end ? file.end - file.start : file.tests;
-    yield `${JSON.stringify({ file: relative(process.cwd(), path), ms: Math.round(ms), tests: Math.round(file.tests), ok: file.ok })}\n`;
-  }
+  for (const [path, file] of files) if (!file.done) yield line(path, file, file.tests);
 }
 
 if (process.argv[1] === self) {
