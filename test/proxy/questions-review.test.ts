@@ -103,7 +103,7 @@ describe('a resend after the questions file changed', () => {
 
   test('a submission queued before the change, resent after it, gets its 202 and lead token again', async () => {
     // Intercom is down when it arrives: the proxy queues it (202) and the browser may send it again at any time.
-    const queuing = await serve({ port: 0, ...testProxyOptions(stack.emulator.url, logs), store, questions: EVERY_TYPE, recoveryWaitMs: 0 });
+    const queuing = await serve({ port: 0, ...testProxyOptions(stack.emulator.url, logs), store, questions: EVERY_TYPE, delivery: { recoveryWaitMs: 0 } });
     try {
       await stack.addFault({ route: 'POST /contacts', status: 503, times: 100_000 });
       const key = randomUUID();

@@ -22,7 +22,7 @@ import { isPhoneCountry, normalisePhone } from './phone.js';
 import { isPlainObject, rejectUnknownKeys } from './request-body.js';
 
 /** The top-level keys a browser may send; anything else (`role`, `external_id`, `custom_attributes`…) is refused. */
-const LEAD_REQUEST_KEYS = [
+export const LEAD_REQUEST_KEYS = [
   ...LEAD_FIELDS,
   'phoneCountry',
   'consent',

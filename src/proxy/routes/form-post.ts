@@ -17,7 +17,8 @@ import { formLocale, type FormLocale } from './form-messages.js';
 import { refusalPage, thankYouPage } from './form-pages.js';
 import { acceptLead } from './leads.js';
 import { leadRecordKey } from '../delivery/lead-resolver.js';
-import { checkLeadRequest, fingerprintSubmission } from '../guards/lead-request.js';
+import { checkLeadRequest, checkResentLead, fingerprintSubmission, LEAD_REQUEST_KEYS } from '../guards/lead-request.js';
+import { mayBeResend, replayResentLead } from './resent-lead.js';
 import { loadPhoneRules } from '../guards/phone.js';
 import { questionForm, type ProxyQuestions } from '../guards/questions.js';
 import { questionLabel } from '../../protocol/questions.js';
@@ -126,11 +127,21 @@ function questionLabels(questions: ProxyQuestions | undefined, formName: string 
   return Object.fromEntries(form.questions.map((question) => [question.name, questionLabel(question, lang, form.defaultLocale)]));
 }
 
+/** The body keys of POST /leads: with `everyOtherField`, any other field of a post is taken as an answer. */
+const LEAD_BODY_KEYS: ReadonlySet<string> = new Set(LEAD_REQUEST_KEYS);
+
 /**
  * The form's fields as a POST /leads body for checkLeadRequest: the same validation and field rules as JSON. A field
  * named after one of the form's questions is its answer; any other name stays where checkLeadRequest refuses it.
+ * `everyOtherField`: every field that is no body key is an answer, as it was in any post the proxy accepted under
+ * the questions file of its day (question names never take a body key's name), to recognise that post sent again.
  */
-function leadBodyFromForm(fields: Record<string, string | string[]>, pageUrl: string | undefined, questions: ProxyQuestions | undefined): Record<string, unknown> {
+function leadBodyFromForm(
+  fields: Record<string, string | string[]>,
+  pageUrl: string | undefined,
+  questions: ProxyQuestions | undefined,
+  everyOtherField = false,
+): Record<string, unknown> {
   const body: Record<string, unknown> = Object.create(null);
   const formName = single(fields[FORM_FIELD]) || undefined;
   const questionNames = new Set((questionForm(questions, formName)?.questions ?? []).map((question) => question.name));
@@ -138,7 +149,7 @@ function leadBodyFromForm(fields: Record<string, string | string[]>, pageUrl: st
   for (const name of Object.keys(fields)) {
     if (name === LOCALE_FIELD || name === SUCCESS_URL_FIELD) continue;
     if (name === QUESTIONS_HASH_FIELD) body.questionsHash = fields[name];
-    else if (questionNames.has(name)) answers[name] = fields[name]!;
+    else if (questionNames.has(name) || (everyOtherField && !LEAD_BODY_KEYS.has(name))) answers[name] = fields[name]!;
     else body[name] = fields[name];
   }
   if (Object.keys(answers).length) body.answers = answers;
@@ -203,16 +214,45 @@ async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): 
   readPosts.set(request, context);
 
   await loadPhoneRules();
-  const checked = checkLeadRequest(leadBodyFromForm(fields, page, deps.questions), deps.questions);
   // A success URL on an untrusted origin is ignored (the thank-you page instead): the lead is never lost over it.
   const successUrl = trustedUrl(single(fields[SUCCESS_URL_FIELD]), trusted);
   // The client as the per-IP limit counts it (IPv6 per network): a post over another connection is the same client.
   const address = options.clients.address(request, c.env);
   const client = address ? rateLimitKey(address, options.clients.ipv6Prefix) : '';
-  const submissionId = await formSubmissionId(deps.store, secretFingerprint(options.secret, checked), client, Date.now());
-  const answer = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: false, clientIp: address });
+  let answer: { status: number };
+  try {
+    const checked = checkLeadRequest(leadBodyFromForm(fields, page, deps.questions), deps.questions);
+    const submissionId = await formSubmissionId(deps.store, secretFingerprint(options.secret, checked), client, Date.now());
+    answer = await acceptLead(deps, submissionId, checked, { request, trace: c.get('trace'), checkFillTime: false, clientIp: address });
+  } catch (refusal) {
+    // The same post sent again (Back and Send, a reload) after the questions file changed answers as the first time.
+    answer = await replayResentPost(deps, fields, page, client, refusal);
+  }
   if (successUrl) return new Response(null, { status: 303, headers: { location: successUrl, 'cache-control': 'no-store' } });
-  return thankYouPage(context.locale, answer.status, context.back);
+  return thankYouPage(context.locale, answer.status as 201 | 202, context.back);
+}
+
+/**
+ * A post the proxy accepted earlier under another questions file, sent again: its stored answer (resent-lead.ts),
+ * found under the id its fields derive, with every field that is no body key taken as an answer. Else `refusal`.
+ */
+async function replayResentPost(
+  deps: ProxyDeps,
+  fields: Record<string, string | string[]>,
+  page: string | undefined,
+  client: string,
+  refusal: unknown,
+): Promise<{ status: number }> {
+  if (!mayBeResend(refusal)) throw refusal;
+  const body = leadBodyFromForm(fields, page, undefined, true);
+  let resent;
+  try {
+    resent = checkResentLead(body);
+  } catch {
+    throw refusal;
+  }
+  const submissionId = await formSubmissionId(deps.store, secretFingerprint(deps.options.secret, resent), client, Date.now());
+  return replayResentLead(deps, submissionId, body, refusal);
 }
 
 /** POST /leads: the widget's JSON goes to `jsonRoute`, a browser form post to the form path. */

@@ -15,6 +15,11 @@ import type { ProxyDeps } from '../options.js';
 /** Refusals that depend on the questions file of the day; any other refusal stands for a resend too. */
 const FILE_DEPENDENT = new Set(['questions_changed', 'invalid_field']);
 
+/** True for a refusal that today's questions file may cause: worth looking for an earlier acceptance of the body. */
+export function mayBeResend(refusal: unknown): boolean {
+  return refusal instanceof ProxyError && FILE_DEPENDENT.has(refusal.code);
+}
+
 /**
  * The stored answer for `submissionId` when `body` is that submission sent again; otherwise throws `refusal` (what
  * today's check answered). Only a record that already answered or queued is replayed, and only when the body, its
@@ -26,7 +31,7 @@ export async function replayResentLead(
   body: Record<string, unknown>,
   refusal: unknown,
 ): Promise<{ status: number; body: LeadResponse }> {
-  if (!(refusal instanceof ProxyError) || !FILE_DEPENDENT.has(refusal.code)) throw refusal;
+  if (!mayBeResend(refusal)) throw refusal;
   const record = await deps.store.get(leadRecordKey(submissionId));
   const queuedToken = record?.steps[QUEUED_TOKEN];
   if (!record || (!record.answer && !queuedToken)) throw refusal;
