@@ -274,9 +274,11 @@ async function settleFailure(deps: ProxyDeps, item: QueueItem, owner: string, fa
   }
   const { firstMs, maxMs } = deps.options.queue.retry;
   const retryAt = result?.kind === 'deferred' ? result.retryAt : 0;
-  // Set-up just re-created a missing data attribute: try again at once (it is not Intercom failing).
-  const backoff = result?.kind === 'deferred' && result.reason === 'data_attribute_missing' ? 0 : backoffDelay({ initialMs: firstMs, coefficient: 2, maxMs }, item.attempts);
-  const at = Math.max(retryAt, Date.now() + backoff);
+  // A failure waits the backoff of its attempt count, at least (recovery's safe time may be later), so a lead's
+  // attempts over the retention period are bounded whatever Intercom answers. A 429 waits for Intercom's reset
+  // only: it is Intercom's pace, and a backoff would let later items overtake earlier ones (start order).
+  const rateLimited = result?.kind === 'deferred' && result.reason === 'rate_limited';
+  const at = rateLimited ? retryAt : Math.max(retryAt, Date.now() + backoffDelay({ initialMs: firstMs, coefficient: 2, maxMs }, item.attempts));
   await store.retryLater(LEADS_QUEUE, item.id, owner, at);
   // One line per failed attempt, so an outage shows in the logs before anything becomes a dead letter: a code and
   // the submission's one-way reference, never its data or its Idempotency-Key (which replays the lead token).
