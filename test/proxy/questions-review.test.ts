@@ -18,9 +18,12 @@ const HEADING = 'Answers to the form (checked by LeadRelay):';
 /** The same file a week later: the plan "pro" is gone and a question was added, so its hash is another. */
 const EDITED = {
   ...EVERY_TYPE,
-  questions: EVERY_TYPE.questions.map((question) =>
-    question.name === 'plan' ? { ...question, options: [{ value: 'starter', label: 'Starter' }, 'enterprise', 'scale'] } : question,
-  ).concat([{ name: 'role_title', type: 'text', label: 'Your role', required: true } as never]),
+  questions: [
+    ...EVERY_TYPE.questions.map((question) =>
+      question.name === 'plan' ? { ...question, options: [{ value: 'starter', label: 'Starter' }, 'enterprise', 'scale'] } : question,
+    ),
+    { name: 'role_title', type: 'text', label: 'Your role', required: true },
+  ],
 };
 
 async function formHash(url: string): Promise<string> {
