@@ -3,9 +3,10 @@
 // same text, stylesheets and fields in a plain <form>, no script). Prints performance, CLS and TBT, medians of RUNS
 // (LIGHTHOUSE_RUNS, default 5).
 // A figure to read, not a test: a busy machine moves TBT, so the baseline is measured alongside as a ratio.
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 // Lighthouse's own launcher (a dependency of lighthouse and of @web/test-runner-chrome): it only starts Chromium here.
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
@@ -39,19 +40,33 @@ async function baselinePage(): Promise<string> {
     .replace(/<demo-[\w-]+>[\s\S]*?<\/demo-[\w-]+>/g, '');
 }
 
-/** Serves the baseline page at /baseline.html and passes everything else to the demo, on one loopback origin. */
+/**
+ * Serves the baseline page at /baseline.html and passes everything else to the demo, on one loopback origin. Both are
+ * served as the demo serves its pages: compressed as the browser accepts, with the demo's own headers passed through.
+ */
 async function startBaseline(demoUrl: string): Promise<{ url: string; server: Server }> {
   const page = await baselinePage();
-  const server = createServer((request, response) => {
-    if (request.url === '/baseline.html') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      response.end(page);
+  const encoded = { br: brotliCompressSync(page), gzip: gzipSync(page) };
+  const server = createServer((incoming, response) => {
+    if (incoming.url === '/baseline.html') {
+      const accepts = String(incoming.headers['accept-encoding'] ?? '');
+      const encoding = /\bbr\b/.test(accepts) ? 'br' : /\bgzip\b/.test(accepts) ? 'gzip' : undefined;
+      response.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        vary: 'accept-encoding',
+        ...(encoding ? { 'content-encoding': encoding } : {}),
+      });
+      response.end(encoding ? encoded[encoding] : page);
       return;
     }
-    void fetch(new URL(request.url ?? '/', demoUrl)).then(async (answer) => {
-      response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
-      response.end(Buffer.from(await answer.arrayBuffer()));
+    const target = new URL(incoming.url ?? '/', demoUrl);
+    const forward = request(target, { method: incoming.method, headers: { ...incoming.headers, host: target.host } }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
     });
+    forward.on('error', () => response.destroy());
+    incoming.pipe(forward);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/baseline.html`, server };

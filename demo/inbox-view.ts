@@ -236,15 +236,25 @@ function describeConversion(result: { status?: string; contactId?: string; conve
   return `Nothing to convert${result?.reason ? ` (${result.reason})` : ''}: send the form first.`;
 }
 
-/** Register the demo elements (idempotent). Called below, and by app.ts: a bare side-effect import would be tree-shaken. */
-export function defineDemoElements(): void {
-  for (const [tag, element] of [
-    ['demo-backend', DemoBackend],
-    ['demo-inbox', DemoInbox],
-    ['demo-sign-in', DemoSignIn],
-  ] as const) {
+/** In the order they stand on the page, so that one drawn later never pushes down one already drawn. */
+const DEMO_ELEMENTS = [
+  ['demo-backend', DemoBackend],
+  ['demo-sign-in', DemoSignIn],
+  ['demo-inbox', DemoInbox],
+] as const;
+
+/**
+ * Register the demo elements once the page has loaded, each in a task of its own. The panels are the demo's, not the
+ * embedding's: they must not add to the main-thread work of the page's first moments, where the widget starts and
+ * draws (their places are held in demo.css, so nothing moves when they appear). Resolves once all are defined.
+ * Called below, and by app.ts: a bare side-effect import would be tree-shaken.
+ */
+export async function defineDemoElementsAfterLoad(): Promise<void> {
+  if (document.readyState !== 'complete') await new Promise((resolve) => addEventListener('load', resolve, { once: true }));
+  for (const [tag, element] of DEMO_ELEMENTS) {
+    await new Promise((resolve) => setTimeout(resolve));
     if (!customElements.get(tag)) customElements.define(tag, element);
   }
 }
 
-defineDemoElements();
+void defineDemoElementsAfterLoad();

@@ -1,5 +1,6 @@
 // End to end in Chromium: each demo page's widget → proxy → emulator, seen in the inbox and in /_emulator/state; sign-in merges.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDemo, type RunningDemo } from '../../demo/demo-server.js';
@@ -113,7 +114,11 @@ test('the playground widget sends a lead that reaches the inbox and the emulator
 
 test('the script-tag page works under its strict CSP: the classic bundle sends the lead with its consent, with no violation', async () => {
   const response = await fetch(new URL('/script-tag.html', demo.url));
-  assert.equal(response.headers.get('content-security-policy'), SCRIPT_TAG_CSP);
+  // The strict policy, and the hash of the prerendered snippet's one <style>: nothing else inline is allowed.
+  const styles = [...(await response.text()).matchAll(/<template shadowrootmode="open"><style>([\s\S]*?)<\/style>/g)].map((match) => match[1]!);
+  assert.equal(styles.length, 1, 'the page holds the prerendered snippet');
+  const hash = createHash('sha256').update(styles[0]!).digest('base64');
+  assert.equal(response.headers.get('content-security-policy'), `${SCRIPT_TAG_CSP}; style-src 'self' 'sha256-${hash}'`);
   const { page, problems } = await openPage('/script-tag.html');
   // The page is en-GB: a number typed without + is read as a UK number.
   const visitor = buildVisitor({ phone: '020 7946 0123' });
