@@ -14,23 +14,23 @@ const LATER = [
   '/dist/widget/validation.js',
   '/dist/widget/page-context.js',
   '/dist/widget/outbox.js',
-  '/dist/widget/events.js',
 ];
 
 /**
- * The member names of the element's internal form state and of the questions view's hooks (src/widget/host.ts): the
- * modules around the element reach them through that interface, and the bundle shortens them like `_` names.
+ * The member names of the element's internal form state, the questions view's hooks, the outbox controller and the
+ * submit code's entry points (src/widget/host.ts): the modules around the element reach them through those
+ * interfaces, and the bundle shortens them like `_` names.
  */
 function hostMembers() {
   const path = 'src/widget/host.ts';
   const file = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
   const names = [];
   for (const node of file.statements) {
-    if (ts.isInterfaceDeclaration(node) && ['FormState', 'QuestionsView'].includes(node.name.text)) {
+    if (ts.isInterfaceDeclaration(node) && ['FormState', 'QuestionsView', 'Outbox', 'SubmitCode'].includes(node.name.text)) {
       for (const member of node.members) names.push(member.name.getText(file));
     }
   }
-  if (names.length < 20) throw new Error(`${path}: FormState and QuestionsView not found`);
+  if (names.length < 20) throw new Error(`${path}: the host interfaces were not found`);
   return names;
 }
 
@@ -55,7 +55,7 @@ function minifyTemplates() {
             let text = part.getText(file).replace(/\s*\n\s*/g, ' ');
             if (isCss) {
               text = text
-                .replace(/\s*([{};:,>])\s*/g, '$1')
+                .replace(/\s*([{};:,>+])\s*/g, '$1') // no calc() here adds with +
                 .replace(/;}/g, '}')
                 .replace(/([\s:(,])0\.(\d)/g, '$1.$2') // 0.5rem → .5rem
                 .replace(/ !important/g, '!important')

@@ -3,7 +3,7 @@
 // Turnstile) import this file's types and never the element class. Each module takes the narrowest `Pick` it needs.
 //
 // FormState's members are internal: `@internal` on the element (out of its .d.ts and the custom-elements manifest).
-// The bundle shortens exactly the names of FormState and QuestionsView (rollup.config.mjs reads them from this file,
+// The bundle shortens exactly the names of FormState, QuestionsView, Outbox and SubmitCode (rollup.config.mjs reads them from this file,
 // as it shortens `_`-named members), so never put one in a string, and keep them unique in the bundle: no JSON key,
 // storage key or library property may share one.
 import type { ReactiveControllerHost, TemplateResult } from 'lit';
@@ -11,6 +11,7 @@ import type { QuestionForm } from '../protocol/questions.js';
 import type { LeadField } from '../protocol/wire.js';
 import type { FieldErrors, LeadValues } from './fields.js';
 import type { MessageKey, Messages } from './messages.js';
+import type { PendingSubmission } from './outbox.js';
 
 /** Where a submission is. One value, so the form can never be "submitting" and "failed" at once. */
 export type LeadState = 'idle' | 'submitting' | 'success' | 'error' | 'queued';
@@ -34,11 +35,35 @@ export interface LocalizeHost extends ReactiveControllerHost, HTMLElement {
   readonly prerenderedNodes?: unknown;
 }
 
-/** The draft and the outbox, as the submit code uses them (OutboxController). */
+/** What the visitor typed, kept in sessionStorage until the proxy has it. */
+export interface Draft {
+  values: LeadValues;
+  consent: boolean;
+  /** First interaction, for `elapsedMs`. */
+  startedAt: number;
+}
+
+/** The draft and the outbox (OutboxController): the element reads and saves the draft, the submit code the rest. */
 export interface Outbox {
   /** Send what waits in the outbox for this form's proxy. */
-  readonly flush: () => void;
+  readonly flushOutbox: () => void;
+  readDraft(): Draft | undefined;
+  saveDraft(draft: Draft): void;
   clearDraft(): void;
+}
+
+/** The submit code (submission.ts, loaded on first interaction) as the element and the outbox controller call it. */
+export interface SubmitCode {
+  /** The element has this code: the field limits, and Turnstile's script for a form with `captcha="turnstile"`. */
+  submitReady(host: SubmitHost): void;
+  /** Send was pressed (the element has set `submitting`). */
+  submitForm(host: SubmitHost): Promise<void>;
+  /** After the first submit, check the field the visitor just left again. */
+  recheckField(host: SubmitHost, name: string): void;
+  /** Send a submission (a new one, or one waiting in the outbox) and tell the form. */
+  sendSubmission(host: SubmitHost, item: PendingSubmission): Promise<void>;
+  /** What waits in the outbox (all proxies). */
+  readOutbox(): PendingSubmission[];
 }
 
 /** One form of the questions file as GET /questions?form= serves it: its questions and the hash sent back with the answers. */

@@ -115,7 +115,7 @@ export const styles = css`
     display: flex;
     gap: 0.5rem;
     align-items: start;
-    font-weight: normal;
+    font-weight: 400;
   }
   .consent input {
     margin: 0.2em 0 0;

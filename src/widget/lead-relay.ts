@@ -1,10 +1,11 @@
 // The <lead-relay> element: its properties, its one state value, and render().
 import { LitElement, html, nothing, type PropertyDeclarations, type PropertyValues, type TemplateResult } from 'lit';
 import type { LeadField } from '../protocol/wire.js';
+import { emit } from './events.js';
 import { renderDone, renderForm } from './form-view.js';
 import { requiredFields, shownFields, type FieldErrors, type LeadValues } from './fields.js';
 import { LocalizeController } from './localize-controller.js';
-import type { LeadState, PreviewState, QuestionsForm, QuestionsView } from './host.js';
+import type { LeadState, PreviewState, QuestionsForm, QuestionsView, SubmitCode } from './host.js';
 import type { MessageKey, Messages } from './messages.js';
 import { OutboxController, afterPaint } from './outbox-controller.js';
 import { takeOverPrerendered } from './prerendered.js';
@@ -12,7 +13,6 @@ import { styles } from './lead-relay.styles.js';
 
 export type { LeadState, PreviewState } from './host.js';
 
-type Submission = typeof import('./submission.js');
 /** A reactive property that is internal state: no attribute. */
 const INTERNAL = { state: true };
 
@@ -153,7 +153,7 @@ export class LeadRelay extends LitElement {
   /** @internal The code that draws questions: loaded only by a form that has some. */
   questionsView?: QuestionsView;
   /** @internal The Idempotency-Key of the submission this form shows the fate of. */ pendingKey = '';
-  private _submission?: Promise<Submission>;
+  private _submission?: Promise<SubmitCode>;
   /** The draft an earlier page left, restored just after first paint (see `afterPaint`). */
   private _restoring?: Promise<void>;
   /** @internal What to focus at the end of the next update (the first invalid field, the success message). */
@@ -236,7 +236,7 @@ export class LeadRelay extends LitElement {
   }
 
   /** @internal First interaction: start the fill clock and fetch the submit code (with ky) while the visitor types. */
-  touch(): Promise<Submission> {
+  touch(): Promise<SubmitCode> {
     this.fillStart ||= Date.now();
     return this._load();
   }
@@ -246,10 +246,10 @@ export class LeadRelay extends LitElement {
    * tried again on every keystroke (the console shows it once, naming the file): Send then posts the form without
    * the script (see `handleSubmit`).
    */
-  private _load(): Promise<Submission> {
+  private _load(): Promise<SubmitCode> {
     // The submit code, and the sentences of the states it leads to (the locale pack, fetched again if it failed).
     return (this._submission ??= Promise.all([import('./submission.js'), this.l10n.loaded()]).then(([module]) => {
-      module.ready(this);
+      module.submitReady(this);
       return module;
     }));
   }
@@ -270,7 +270,7 @@ export class LeadRelay extends LitElement {
   /** @internal After the first submit, each field is checked again as the visitor leaves it. */
   async handleBlur(event: FocusEvent): Promise<void> {
     const name = (event.target as HTMLInputElement).name;
-    if (this.submittedOnce && name) (await this.touch()).recheck(this, name);
+    if (this.submittedOnce && name) (await this.touch()).recheckField(this, name);
   }
 
   /** @internal */
@@ -295,15 +295,14 @@ export class LeadRelay extends LitElement {
         // post the form as it posts without JavaScript (it is a real form, aimed at the proxy), unless the page
         // cancels this lr-error. Chromium and Firefox name the file in the error; Safari does not.
         const file = /\S+\.js/.exec(error as string)?.[0];
-        const detail = { code: 'chunk_load_failed', message: `Could not load ${file}`, file } as const;
-        if (this.dispatchEvent(new CustomEvent('lr-error', { detail, bubbles: true, composed: true, cancelable: true }))) {
+        if (emit(this, 'lr-error', { code: 'chunk_load_failed', message: `Could not load ${file}`, file }, true)) {
           (event.target as HTMLFormElement).submit();
           return new Promise<never>(() => 0); // the page is leaving; the form stays busy until it has
         }
         this._submission = undefined; // the page stays: the next Send fetches again
         throw error;
       });
-      await module.submit(this);
+      await module.submitForm(this);
     } catch {
       // The page kept the form from posting itself, or storage failed unexpectedly: the form must not stay busy.
       // Say "send again"; what was typed is still on the form.

@@ -1,15 +1,9 @@
 // Reactive controller that keeps what the visitor typed (draft) and sent (outbox) until the proxy has it.
 import type { ReactiveController } from 'lit';
 import { STORAGE_KEYS, localStore, sessionStore } from '../client/lead-session.js';
-import type { LeadValues } from './fields.js';
-import type { Outbox, OutboxHost } from './host.js';
+import type { Draft, Outbox, OutboxHost } from './host.js';
 
-export interface Draft {
-  values: LeadValues;
-  consent: boolean;
-  /** First interaction, for `elapsedMs`. */
-  startedAt: number;
-}
+export type { Draft } from './host.js';
 
 /**
  * Resolves after the next paint (a frame, then a task), or within 300 ms where frames do not come (a hidden tab).
@@ -34,20 +28,20 @@ export class OutboxController implements ReactiveController, Outbox {
     // Resend what an earlier page (or this one, offline) left behind, once the proxy URL is known.
     if (this._host.proxy && this._host.proxy !== this._flushedFor) {
       this._flushedFor = this._host.proxy;
-      void afterPaint().then(this.flush);
+      void afterPaint().then(this.flushOutbox);
     }
   }
 
   /**
    * Send every waiting submission for this widget's proxy, each with its own original key. The outbox code comes
    * with the submit code, fetched only when something waits; if it cannot be fetched, the next flush tries again.
-   * What is still unsent then waits for `online` or a retry (see `send` in submission.ts, which listens for them):
+   * What is still unsent then waits for `online` or a retry (see `sendSubmission` in submission.ts, which listens for them):
    * nothing listens while nothing waits.
    */
-  readonly flush = (): void => {
+  readonly flushOutbox = (): void => {
     if (!localStore()?.getItem(STORAGE_KEYS.outbox)) return;
     import('./submission.js').then((module) => {
-      for (const item of module.readOutbox()) if (item.proxy === this._host.proxy) void module.send(this._host, item);
+      for (const item of module.readOutbox()) if (item.proxy === this._host.proxy) void module.sendSubmission(this._host, item);
     }, () => undefined);
   };
 

@@ -12,7 +12,6 @@ import { deliver, putInOutbox, type PendingSubmission } from './outbox.js';
 import { defaultPhoneCountry, readPageContext, readUtm } from './page-context.js';
 import { FIELD_MAX, filledValues, validateForm } from './validation.js';
 
-export { FIELD_MAX } from './validation.js';
 export { readOutbox } from './outbox.js';
 
 /** The answers' checks, when the form has questions: loaded on the first submit (see submit). */
@@ -22,7 +21,7 @@ let answers: typeof import('./questions-answers.js') | undefined;
  * The element has this code (first interaction): the field limits, and with `captcha="turnstile"` Cloudflare's
  * script, which is not fetched before the visitor starts on the form.
  */
-export function ready(host: SubmitHost): void {
+export function submitReady(host: SubmitHost): void {
   host.fieldLimits = FIELD_MAX;
   captcha(host)?.then((module) => module.prepare(host), () => 0);
 }
@@ -42,7 +41,7 @@ function focusFirstError(host: SubmitHost): void {
 }
 
 /** After the first submit: check the field the visitor just left again, and show or clear its message. */
-export function recheck(host: SubmitHost, name: string): void {
+export function recheckField(host: SubmitHost, name: string): void {
   if (!(name in FIELD_TYPES || name === 'consent' || answers?.isQuestion(host, name))) return;
   const field = name as LeadField | 'consent';
   const code = validate(host)[field];
@@ -54,7 +53,7 @@ export function recheck(host: SubmitHost, name: string): void {
  * The submit button (the element has set `submitting`): check every field, let the page cancel with `lr-submit`,
  * then put the submission in the outbox (so closing the tab mid-send loses nothing) and send it.
  */
-export async function submit(host: SubmitHost): Promise<void> {
+export async function submitForm(host: SubmitHost): Promise<void> {
   host.submittedOnce = true;
   host.failure = undefined;
   if (host.questionsForm) answers ??= await import('./questions-answers.js');
@@ -76,14 +75,14 @@ export async function submit(host: SubmitHost): Promise<void> {
   if (turnstile && !(await turnstile.addToken(host, body))) return;
   const item = { key, proxy: host.proxy, body, at: Date.now() };
   putInOutbox(item);
-  return send(host, item);
+  return sendSubmission(host, item);
 }
 
 /**
  * Send a submission (a new one, or one waiting in the outbox) and tell the form. Every send is reported, but only
  * the one the form is waiting for (`pendingKey`) changes what it shows.
  */
-export async function send(host: SubmitHost, item: PendingSubmission): Promise<void> {
+export async function sendSubmission(host: SubmitHost, item: PendingSubmission): Promise<void> {
   const outcome = await deliver(item);
   if (outcome.kind === 'unreachable') retryLater(host);
   if (item.key === host.pendingKey) return settle(host, item.key, outcome);
@@ -105,9 +104,9 @@ let retryTimer: ReturnType<typeof setTimeout> | undefined;
  * listener per function, and a new timer replaces the last.
  */
 function retryLater(host: SubmitHost): void {
-  addEventListener('online', host.outboxController.flush, { once: true });
+  addEventListener('online', host.outboxController.flushOutbox, { once: true });
   clearTimeout(retryTimer);
-  if (navigator.onLine !== false) retryTimer = setTimeout(host.outboxController.flush, RETRY_MS);
+  if (navigator.onLine !== false) retryTimer = setTimeout(host.outboxController.flushOutbox, RETRY_MS);
 }
 
 function settle(host: SubmitHost, key: string, outcome: SendOutcome): void {
