@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
+import { waitUntil } from '../support/wait.js';
 
 const RUN_MAIN = "import { main } from './src/proxy/cli.ts'; await main(process.argv.slice(1));";
 const nodeArgs = (args: string[]) => ['--import', 'tsx', '--input-type=module', '-e', RUN_MAIN, '--', ...args];
@@ -25,12 +26,10 @@ test('--emulator-port N puts the emulator on N, and the listening line names it'
   child.stdout.on('data', (chunk) => (stdout += chunk));
   try {
     const lines = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
-    const deadline = Date.now() + 20_000;
-    while (!lines().some((line) => line.event === 'listening')) {
-      assert.ok(Date.now() < deadline && child.exitCode === null, `the proxy did not start:\n${stdout}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const listening = lines().find((line) => line.event === 'listening')!;
+    const listening = await waitUntil(() => {
+      assert.equal(child.exitCode, null, `the proxy exited before it started:\n${stdout}`);
+      return lines().find((line) => line.event === 'listening');
+    }, 'the proxy to start (its listening line)');
     assert.equal(listening.emulator, `http://127.0.0.1:${port}`);
     // The emulator started with --emulate takes any non-empty token, and refuses a request with none.
     const withToken = await fetch(`${listening.emulator}/data_attributes?model=contact`, { headers: { authorization: 'Bearer any-token-at-all' } });

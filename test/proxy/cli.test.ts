@@ -4,6 +4,7 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
+import { waitUntil } from '../support/wait.js';
 import { ACCESS_TOKEN, buildLead, testSecret } from './harness.js';
 
 const RUN_MAIN = "import { main } from './src/proxy/cli.ts'; await main(process.argv.slice(1));";
@@ -56,24 +57,16 @@ test('--emulate serves POST /leads and logs one JSON line per request without th
   child.stdout.on('data', (chunk) => (stdout += chunk));
   try {
     const lines = () => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
-    const deadline = Date.now() + 20_000;
-    while (!lines().some((line) => line.event === 'listening')) {
-      assert.ok(Date.now() < deadline, `the proxy did not start: ${stdout}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const listening = await waitUntil(() => lines().find((line) => line.event === 'listening'), 'the proxy to start (its listening line)');
     assert.ok(lines().some((line) => line.event === 'secret_generated'), 'it says the secret was generated');
-    const url = lines().find((line) => line.event === 'listening')!.url as string;
+    const url = listening.url as string;
     const response = await fetch(`${url}/leads`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID() },
       body: JSON.stringify(buildLead()),
     });
     assert.equal(response.status, 201);
-    while (!lines().some((line) => line.route === '/leads')) {
-      assert.ok(Date.now() < deadline, 'the request was logged');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const logged = lines().find((line) => line.route === '/leads')!;
+    const logged = await waitUntil(() => lines().find((line) => line.route === '/leads'), 'the request to be logged');
     assert.equal(logged.method, 'POST');
     assert.equal(logged.status, 201);
     assert.equal(typeof logged.durationMs, 'number');
@@ -92,11 +85,7 @@ test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to
   const secret = testSecret('cli-secret');
   const proxy = await startProxyProcess({ emulatorUrl: emulator.url, accessToken: ACCESS_TOKEN, secret, env: { LEADRELAY_SETUP_RETRY_MAX_MS: '50', LEADRELAY_QUEUE_RETRY_MAX_MS: '200', LEADRELAY_RECOVERY_WAIT_MS: '200' } });
   try {
-    const deadline = Date.now() + 20_000;
-    while (!proxy.output().includes('"setup_retrying"')) {
-      assert.ok(Date.now() < deadline, `no setup_retrying line: ${proxy.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(() => proxy.output().includes('"setup_retrying"'), 'a setup_retrying line');
     assert.equal(proxy.child.exitCode, null, 'still running');
     const ready = await fetch(`${proxy.url}/health/ready`);
     assert.equal(ready.status, 200);
@@ -109,19 +98,12 @@ test('leadrelay-proxy starts and stays up while Intercom answers 503 (it used to
     });
     assert.equal(accepted.status, 202);
     await fetch(`${emulator.url}/_emulator/faults`, { method: 'DELETE' });
-    while (!proxy.output().includes('"data_attributes_ready"')) {
-      assert.ok(Date.now() < deadline, 'the data attributes were created once Intercom answered');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    for (;;) {
-      const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as { contacts: any[]; conversations: any[] };
-      if (state.conversations.length > 0) {
-        assert.deepEqual(state.contacts.map((contact) => contact.custom_attributes.leadrelay_submission_id), [submissionReference(secret, key)], 'delivered once, with its submission reference');
-        break;
-      }
-      assert.ok(Date.now() < deadline + 20_000, 'the queued lead was delivered after recovery');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(() => proxy.output().includes('"data_attributes_ready"'), 'the data attributes to be created once Intercom answered');
+    const state = await waitUntil(async () => {
+      const now = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as { contacts: any[]; conversations: any[] };
+      return now.conversations.length > 0 && now;
+    }, 'the queued lead to be delivered after recovery', { timeoutMs: 40_000 });
+    assert.deepEqual(state.contacts.map((contact) => contact.custom_attributes.leadrelay_submission_id), [submissionReference(secret, key)], 'delivered once, with its submission reference');
     assert.ok(!proxy.output().includes(ACCESS_TOKEN));
   } finally {
     await proxy.stop();

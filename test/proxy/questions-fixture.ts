@@ -1,4 +1,5 @@
 // A questions file with one question of every type, and answers to it, shared by the questions tests.
+import { waitUntil } from '../support/wait.js';
 
 export const EVERY_TYPE = {
   defaultLocale: 'en',
@@ -80,14 +81,11 @@ export const EXPECTED_TYPES: Record<string, string> = {
  * not spend its inline budget on the set-up (on a loaded machine it would be queued, 202, instead of created).
  */
 export async function setupDone(proxyUrl: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
+  await waitUntil(async () => {
     const health = (await (await fetch(`${proxyUrl}/health/ready`)).json()) as { intercomSetup?: string };
-    if (health.intercomSetup === 'done') return;
-    if (Date.now() > deadline) throw new Error(`the data attributes' set-up did not finish (${health.intercomSetup})`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return health.intercomSetup === 'done';
+  }, "the data attributes' set-up to finish (GET /health/ready intercomSetup: done)");
 }
 
 /** An inline budget no loaded test machine runs out of: a test that asserts 201 must not get a queued 202. */
-export const INLINE = { recoveryWaitMs: 15_000 };
+export const INLINE = { delivery: { recoveryWaitMs: 15_000 } };

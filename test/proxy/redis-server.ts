@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, createConnection } from 'node:net';
+import { waitUntil } from '../support/wait.js';
 
 export interface TestRedis {
   url: string;
@@ -22,23 +23,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once something accepts TCP connections on the port and answers PING with PONG. */
-async function waitForPong(port: number, deadline: number, child: ChildProcess): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' });
-      socket.once('error', () => resolve(false));
-      socket.once('connect', () => socket.write('PING\r\n'));
-      socket.once('data', (data) => {
-        socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
-      });
+/** Whether something accepts TCP connections on the port and answers PING with PONG. */
+function answersPong(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('error', () => resolve(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error('redis-server did not answer PING in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  });
 }
 
 export async function startTestRedis(): Promise<TestRedis> {
@@ -52,7 +47,10 @@ export async function startTestRedis(): Promise<TestRedis> {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await waitForPong(port, Date.now() + 10_000, child);
+    await waitUntil(() => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
+      return answersPong(port);
+    }, 'redis-server to answer PING', { timeoutMs: 10_000, intervalMs: 25 });
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

@@ -9,6 +9,7 @@ import { runExactlyOnce, type OnceOutcome } from '../../src/proxy/delivery/idemp
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
+import { waitUntil } from '../support/wait.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -156,9 +157,7 @@ describe('SqliteStore across handles and restarts', () => {
     try {
       // Few enough commits that SQLite's own automatic checkpoint (1000 pages) would not run yet.
       for (let i = 0; i < 40; i += 1) await store.enqueue('leads', `id-${i}`, 'x'.repeat(500));
-      const deadline = Date.now() + 10_000;
-      while (statSync(path).size < 8 * 4096 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.ok(statSync(path).size >= 8 * 4096, `database file ${statSync(path).size} bytes: no checkpoint ran`);
+      await waitUntil(() => statSync(path).size >= 8 * 4096, 'a checkpoint to grow the database file to 8 pages or more', { timeoutMs: 10_000, intervalMs: 50 });
     } finally {
       await store.close();
     }
