@@ -22,8 +22,8 @@ export function questionsForRender(json: unknown, formName: string | undefined):
   if (!form) {
     throw new TypeError(`the questions file has no form "${formName || DEFAULT_FORM}" (it has: ${Object.keys(definition.forms).join(', ')})`);
   }
-  const { renderQuestions, questionLabel, fetchDefinition, questionStyles } = view;
-  return { form: { ...form, hash: questionsHash(form) }, view: { drawQuestions: renderQuestions, labelFor: questionLabel, refetchQuestions: fetchDefinition }, css: questionStyles.cssText };
+  const { renderQuestions, questionLabel, questionStyles } = view;
+  return { form: { ...form, hash: questionsHash(form) }, view: { drawQuestions: renderQuestions, labelFor: questionLabel }, css: questionStyles.cssText };
 }
 
 /** JSON inside <script>: nothing in it may close the element or open a comment. */

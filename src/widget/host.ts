@@ -74,8 +74,6 @@ export interface QuestionsView {
   drawQuestions(host: QuestionsHost, errors: Record<string, MessageKey | undefined>): TemplateResult;
   /** The label of question `name`; undefined for a built-in field. */
   labelFor(host: QuestionsHost, name: string): string | undefined;
-  /** Fetch this form's questions again (after a 409 questions_changed) and draw them. */
-  refetchQuestions(host: QuestionsHost): Promise<void>;
 }
 
 /**
@@ -147,7 +145,8 @@ export type TakeOverHost = Pick<LeadHost, 'prerenderedNodes' | 'renderRoot' | 'f
 /** Drawing the site's own questions (questions-view.ts). */
 export type QuestionsHost = Pick<
   LeadHost,
-  'proxy' | 'form' | 'renderRoot' | 'requestUpdate' | 'l10n' | 'formValues' | 'questionsForm' | 'questionsView'
+  | 'proxy' | 'form' | 'renderRoot' | 'requestUpdate' | 'addEventListener' | 'l10n' | 'formValues' | 'failure'
+  | 'questionsForm' | 'questionsView'
 >;
 
 /** Checking the answers and putting them on the wire (questions-answers.ts). */

@@ -105,7 +105,15 @@ export async function attach(host: QuestionsHost): Promise<void> {
     const target = event.target as HTMLInputElement;
     if (target.type === 'checkbox' && target.name !== 'consent') host.formValues = { ...host.formValues, [target.name]: tick(host, target) as string };
   });
-  host.questionsView = { drawQuestions: renderQuestions, labelFor: questionLabel, refetchQuestions: fetchDefinition };
+  // A 409 questions_changed (the form was drawn from an older file; the submit code fires this lr-error after setting
+  // the error state): fetch the current questions and draw them. What was typed stays for the next Send, and the form
+  // asks the visitor to look it over (the generic sentence would blame the connection).
+  host.addEventListener('lr-error', ({ detail }) => {
+    if (detail.code !== 'questions_changed' || detail.resent) return;
+    host.failure = 'invalid_field';
+    void fetchDefinition(host).catch(() => undefined);
+  });
+  host.questionsView = { drawQuestions: renderQuestions, labelFor: questionLabel };
   host.requestUpdate();
 }
 

@@ -132,12 +132,10 @@ function settle(host: SubmitHost, key: string, outcome: SendOutcome): void {
     const errors: FieldErrors = {};
     // Built-in fields, and the form's questions (by name): each error is shown at its field.
     for (const [field, code] of Object.entries(error.fields ?? {})) if (code && (field in FIELD_TYPES || answers?.isQuestion(host, field))) errors[field as LeadField] = code;
-    // Drawn from an older questions file: fetch the current one and draw it; what was typed stays for the next Send,
-    // and the form asks the visitor to look it over (the generic sentence would blame the connection).
-    const changed = error.code === 'questions_changed';
-    if (changed) void host.questionsView?.refetchQuestions(host).catch(() => undefined);
     host.fieldErrors = errors;
-    host.failure = (changed ? 'invalid_field' : error.code) as MessageKey; // a code without a sentence of its own reads as the generic error
+    // A code without a sentence of its own reads as the generic error. A 409 questions_changed is the questions code's
+    // to answer (it listens for this lr-error: questions-view.ts), so a form without questions carries none of it.
+    host.failure = error.code as MessageKey;
     host.sendState = 'error';
     emit(host, 'lr-error', { code: error.code, message: error.message, fields: error.fields });
     return focusFirstError(host);
