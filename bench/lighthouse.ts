@@ -35,8 +35,9 @@ async function baselinePage(): Promise<string> {
 <p><label><input type="checkbox" name="consent" required> I agree that Acme may contact me about my request.</label></p>
 <button>Request a demo</button></form>`;
   return html
+    .replace(/<!--[\s\S]*?-->/g, '')
     .replace(/<script\b[^>]*>[\s\S]*?<\/script>/g, '')
-    .replace(/<lead-relay\b[\s\S]*?<\/lead-relay>/, form)
+    .replace(/<lead-relay\b[^>]*><\/lead-relay>/, form)
     .replace(/<demo-[\w-]+>[\s\S]*?<\/demo-[\w-]+>/g, '');
 }
 
