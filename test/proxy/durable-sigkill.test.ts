@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { auditWhenDelivered, driveSubmissions } from '../../bench/fault-load.js';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { waitUntil } from '../support/wait.js';
 import { ACCESS_TOKEN, SECRET } from './harness.js';
 import { startProxyProcess, type ProxyProcess } from './proxy-process.js';
 import { runQueueCli } from './queue-cli.js';
@@ -82,9 +83,10 @@ test(`SIGKILL with ${N} queued submissions on the default store: after a restart
   assert.equal(audit.lost, 0);
 
   // The queue empties once every delivery is acknowledged.
-  const deadline = Date.now() + 30_000;
-  let counts = await queueCounts();
-  while (Number(counts.waiting) + Number(counts.retrying) > 0 && Date.now() < deadline) counts = await queueCounts();
+  const counts = await waitUntil(async () => {
+    const now = await queueCounts();
+    return Number(now.waiting) + Number(now.retrying) === 0 && now;
+  }, 'the queue to empty', { timeoutMs: 30_000 });
   assert.deepEqual([counts.waiting, counts.retrying, counts.dead], ['0', '0', '0']);
   await second.stop();
 });

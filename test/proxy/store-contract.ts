@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import type { Store } from '../../src/proxy/store/index.js';
 import { runExactlyOnce, type OnceOutcome } from '../../src/proxy/delivery/idempotency.js';
+import { waitUntil } from '../support/wait.js';
 import { queueContractTests } from './store-contract-queue.js';
 
 const claimOf = (owner: string, fingerprint = 'fp-1', leaseMs = 10_000) => ({ fingerprint, owner, leaseMs });
@@ -51,10 +52,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const key = randomUUID();
       await store.claim(key, claimOf('a', 'fp-1', 1));
       // The 1 ms lease lapses; poll with a deadline until another caller can take the key over.
-      const deadline = Date.now() + 2000;
-      let taken = await store.claim(key, claimOf('b'));
-      while (taken.outcome !== 'claimed' && Date.now() < deadline) taken = await store.claim(key, claimOf('b'));
-      assert.equal(taken.outcome, 'claimed');
+      await waitUntil(async () => (await store.claim(key, claimOf('b'))).outcome === 'claimed', 'another caller to claim the lapsed key', { timeoutMs: 2000, intervalMs: 5 });
       assert.equal(await store.saveProgress(key, 'a', { steps: { contactId: 'stale' } }, 10_000), false);
       assert.equal(await store.complete(key, 'a', { status: 201, body: {} }), false);
     });
@@ -139,9 +137,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const queue = randomUUID();
       await store.enqueue(queue, 'a', 'A');
       assert.equal((await store.leaseNext(queue, 'w1', 1))?.id, 'a');
-      const deadline = Date.now() + 2000;
-      let taken = await store.leaseNext(queue, 'w2', 10_000);
-      while (!taken && Date.now() < deadline) taken = await store.leaseNext(queue, 'w2', 10_000);
+      const taken = await waitUntil(() => store.leaseNext(queue, 'w2', 10_000), 'another worker to lease the lapsed item', { timeoutMs: 2000, intervalMs: 5 });
       assert.equal(taken?.id, 'a');
       assert.equal(await store.ack(queue, 'a', 'w1'), false, 'the worker that lost the lease cannot ack');
       assert.equal(await store.ack(queue, 'a', 'w2'), true);
