@@ -95,19 +95,24 @@ const contactPosts = async () => (await hook('GET', '/requests')).requests.filte
 
 test('SIGTERM starts no queued submission: a delivery that has not made its contact stops, and the item waits for the next instance', async () => {
   await hook('POST', '/reset');
-  // One delivery at a time, and the default delivery budget (10 s): Intercom refusing every contact with 429 keeps
-  // that one delivery waiting and asking again, as a queue does through a long rate-limit window.
+  // One delivery at a time: Intercom refusing every contact with 429 (each answer 2 s late) keeps the queue asking
+  // again, one POST per queue attempt, each delivery in flight while its POST waits.
   const dir = dataDir();
   const proxy = await startInstance(dir, { LEADRELAY_QUEUE_CONCURRENCY: '1', LEADRELAY_QUEUE_RETRY_MAX_MS: '300000' });
   // A one-second rate window: each 429 says "again within a second", so the delivery keeps asking inline.
   await hook('POST', '/config', { rateLimit: { limit: 1000, windowSeconds: 1 } });
-  await hook('POST', '/faults', { route: 'POST /contacts', status: 429 });
+  await hook('POST', '/faults', { route: 'POST /contacts', status: 429, delayMs: 2_000 });
   const key = randomUUID();
   assert.equal((await postLead(proxy.url, key)).status, 202);
-  const seenBefore = await waitUntil(async () => {
-    const count = await contactPosts();
-    return count >= 3 ? count : undefined;
-  }, 'the queued delivery asking Intercom again');
+  // The emulator logs a call when it arrives: the signal then comes while the third POST is on its way.
+  const seenBefore = await waitUntil(
+    async () => {
+      const count = await contactPosts();
+      return count >= 3 ? count : undefined;
+    },
+    'the queued delivery asking Intercom again',
+    { timeoutMs: 30_000 },
+  );
   const exited = new Promise<number | null>((resolve) => proxy.child.once('exit', (code) => resolve(code)));
   proxy.child.kill('SIGTERM');
   await waitUntil(() => (proxy.output().includes('"shutting_down"') ? true : undefined), 'the shutting_down line');

@@ -182,7 +182,7 @@ export async function deliverItem(deps: ProxyDeps, item: QueueItem, owner: strin
     }
     switch (outcome.kind) {
       case 'unfinished':
-        await settleFailure(deps, item, owner, outcome.result, logger);
+        await settleFailure(deps, item, owner, outcome.result, logger, shutdown);
         return;
       case 'done': {
         await store.ack(LEADS_QUEUE, item.id, owner);
