@@ -22,7 +22,10 @@ async function startDemoProcess(env: Record<string, string>): Promise<StartedDem
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const url = await new Promise<string>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`no URL line within 30 s; stderr: ${stderr}`)), 30_000);
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no URL line within 30 s; stderr: ${stderr}`));
+    }, 30_000);
     child.stdout!.on('data', (chunk) => {
       stdout += chunk;
       const match = /^LeadRelay demo: (http:\/\/127\.0\.0\.1:\d+\/)\n/.exec(stdout);
@@ -71,7 +74,12 @@ test('with INTERCOM_ACCESS_TOKEN set it talks to that Intercom instead, says so,
   // "Real Intercom" played by an emulator that accepts only this token, reached through INTERCOM_BASE_URL.
   const token = 'dG9rOnNlY3JldC10b2tlbi1mb3ItdGhlLWRlbW8tdGVzdA==';
   const intercom = await startEmulator({ port: 0, token });
-  const demo = await startDemoProcess({ INTERCOM_ACCESS_TOKEN: token, INTERCOM_BASE_URL: intercom.url });
+  // Closed even when the demo does not start: a listening emulator left behind keeps this file's process alive, and
+  // the whole node run waits on it for ever instead of reporting the failure.
+  const demo = await startDemoProcess({ INTERCOM_ACCESS_TOKEN: token, INTERCOM_BASE_URL: intercom.url }).catch(async (error) => {
+    await intercom.close();
+    throw error;
+  });
   try {
     const backend = (await (await fetch(new URL('/demo-api/backend', demo.url))).json()) as { kind: string; label: string };
     assert.equal(backend.kind, 'intercom');
