@@ -26,7 +26,7 @@ function hostMembers() {
   const file = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
   const names = [];
   for (const node of file.statements) {
-    if (ts.isInterfaceDeclaration(node) && ['FormState', 'QuestionsView', 'Outbox', 'SubmitCode'].includes(node.name.text)) {
+    if (ts.isInterfaceDeclaration(node) && ['FormState', 'QuestionsView', 'Outbox', 'SubmitCode', 'PackLoading'].includes(node.name.text)) {
       for (const member of node.members) names.push(member.name.getText(file));
     }
   }

@@ -33,7 +33,7 @@ const REPORT = `console.log(performance.now() - t, (({ user, system }) => (user 
 /** One fresh process: the milliseconds one dynamic import took, measured inside it (wall clock and CPU). */
 function sample(target: Target): { wall: number; cpu: number } {
   const firstLead = `const c = process.cpuUsage(); const t = performance.now(); const m = await import('leadrelay/proxy');
-         const p = m.createProxy({ accessToken: 'tok_cold_start_bench_0000000000', secret: '8f3a9c1e7b2d4f6a0c5e9b1d3f7a2c4e6b8d0f1a3c5e7b9d', queuePollMs: 0, setupDataAttributes: false, baseUrl: 'http://127.0.0.1:9' });
+         const p = m.createProxy({ secret: '8f3a9c1e7b2d4f6a0c5e9b1d3f7a2c4e6b8d0f1a3c5e7b9d', intercom: { accessToken: 'tok_cold_start_bench_0000000000', baseUrl: 'http://127.0.0.1:9' }, testing: { queuePollMs: 0, setupDataAttributes: false } });
          const r = await p.fetch(new Request('http://127.0.0.1/leads', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
            body: JSON.stringify({ name: 'Ada', email: 'ada@example.com', phone: '12345', phoneCountry: 'GB', message: 'Hello', hp: '', elapsedMs: 8000 }) }));
          if (r.status !== 400) throw new Error('expected 400, got ' + r.status); ${REPORT} await p.close();`;
@@ -42,7 +42,7 @@ function sample(target: Target): { wall: number; cpu: number } {
       ? firstLead
       : target === 'proxyWithMetrics'
       ? `const c = process.cpuUsage(); const t = performance.now(); const m = await import('leadrelay/proxy');
-         const p = m.createProxy({ accessToken: 'tok_cold_start_bench_0000000000', secret: '8f3a9c1e7b2d4f6a0c5e9b1d3f7a2c4e6b8d0f1a3c5e7b9d', metricsToken: 'metrics-token-for-the-cold-start-bench', queuePollMs: 0, setupDataAttributes: false });
+         const p = m.createProxy({ secret: '8f3a9c1e7b2d4f6a0c5e9b1d3f7a2c4e6b8d0f1a3c5e7b9d', intercom: { accessToken: 'tok_cold_start_bench_0000000000' }, metrics: { token: 'metrics-token-for-the-cold-start-bench' }, testing: { queuePollMs: 0, setupDataAttributes: false } });
          await p.fetch(new Request('http://127.0.0.1/health')); ${REPORT} await p.close();`
       : `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(TARGETS[target])}); ${REPORT}`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', body], { cwd: ROOT, encoding: 'utf8' });

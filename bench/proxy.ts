@@ -92,7 +92,7 @@ async function serveAll(): Promise<void> {
   if (process.env.BENCH_REDIS_URL) stores.push(['redis', process.env.BENCH_REDIS_URL]);
   for (const [variant, url] of stores) {
     const { store } = await openStore({ url });
-    const proxy = await serve({ port: 0, accessToken: 'bench-token', secret: randomBytes(32).toString('hex'), baseUrl: emulator.url, rateLimit: 0, store });
+    const proxy = await serve({ port: 0, intercom: { accessToken: 'bench-token', baseUrl: emulator.url }, secret: randomBytes(32).toString('hex'), clients: { rateLimit: 0 }, store });
     ports[variant] = proxy.port;
   }
   process.send!(ports);

@@ -17,7 +17,7 @@ import { createProxy } from ${JSON.stringify(join(ROOT, 'src/proxy/app.ts'))};
 let proxy;
 export default {
   fetch(request, env, ctx) {
-    proxy ??= createProxy({ accessToken: env.INTERCOM_ACCESS_TOKEN, secret: env.LEADRELAY_SECRET, allowedOrigins: [env.ORIGIN] });
+    proxy ??= createProxy({ secret: env.LEADRELAY_SECRET, intercom: { accessToken: env.INTERCOM_ACCESS_TOKEN }, origins: { allowed: [env.ORIGIN] } });
     return proxy.fetch(request, env, ctx);
   },
 };`;

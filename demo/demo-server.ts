@@ -125,15 +125,17 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const clashed = new Promise<never>((_, reject) => (onClash = (message) => reject(new Error(message))));
     clashed.catch(() => undefined);
     const made = createProxy({
-      accessToken: accessToken || 'emulator-token',
-      baseUrl: emulator?.url ?? env.INTERCOM_BASE_URL,
-      region: env.INTERCOM_REGION as 'us' | 'eu' | 'au' | undefined,
-      intercomVersion: env.INTERCOM_VERSION,
+      intercom: {
+        accessToken: accessToken || 'emulator-token',
+        baseUrl: emulator?.url ?? env.INTERCOM_BASE_URL,
+        region: env.INTERCOM_REGION as 'us' | 'eu' | 'au' | undefined,
+        version: env.INTERCOM_VERSION,
+      },
       secret,
-      identitySecret,
-      allowedOrigins: [new URL(url).origin],
+      identity: { secret: identitySecret },
+      origins: { allowed: [new URL(url).origin] },
       basePath: PROXY_PATH,
-      minFillMs: options.minFillMs,
+      limits: { minFillMs: options.minFillMs },
       store,
       ...(questions ? { questions } : {}),
       logger: (line) => {

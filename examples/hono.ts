@@ -50,9 +50,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   const running = await startExample(
     {
-      accessToken: INTERCOM_ACCESS_TOKEN,
+      intercom: { accessToken: INTERCOM_ACCESS_TOKEN },
       secret: LEADRELAY_SECRET,
-      allowedOrigins: (LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
+      origins: { allowed: (LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean) },
       logger: (line) => console.log(JSON.stringify(line)),
     },
     Number(PORT ?? 3000),

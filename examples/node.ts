@@ -52,10 +52,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   }
   const running = await startNodeServer(
     {
-      accessToken: INTERCOM_ACCESS_TOKEN,
       secret: LEADRELAY_SECRET,
-      identitySecret: LEADRELAY_IDENTITY_SECRET,
-      allowedOrigins: (LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
+      intercom: { accessToken: INTERCOM_ACCESS_TOKEN },
+      identity: { secret: LEADRELAY_IDENTITY_SECRET },
+      origins: { allowed: (LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean) },
       logger: (line) => console.log(JSON.stringify(line)),
     },
     Number(PORT ?? 3000),

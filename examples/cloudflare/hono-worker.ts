@@ -8,9 +8,9 @@ import { Hono } from 'hono';
 import { createProxy } from 'leadrelay/proxy';
 
 const leadrelay = createProxy({
-  accessToken: process.env.INTERCOM_ACCESS_TOKEN,
   secret: process.env.LEADRELAY_SECRET,
-  allowedOrigins: ['https://www.example.com'],
+  intercom: { accessToken: process.env.INTERCOM_ACCESS_TOKEN },
+  origins: { allowed: ['https://www.example.com'] },
   basePath: '/api/leadrelay',
   logger: (line) => console.log(JSON.stringify(line)),
 });

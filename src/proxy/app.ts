@@ -19,7 +19,7 @@ import { createTurnstileVerifier } from './guards/turnstile.js';
 import { originGuard } from './guards/origin.js';
 import { clientRateLimiter } from './guards/client-address.js';
 
-export type { ProxyOptions } from './options.js';
+export type { ProxyOptions, IntercomOptions, IdentityOptionsGroup, OriginOptions, ClientOptions, DeliveryOptions, QueueOptions } from './options.js';
 export type { ExecutionContextLike } from './background.js';
 export type { Store, IdempotencyRecord, ClaimResult } from './store/index.js';
 export { MemoryStore } from './store/memory.js';
@@ -100,7 +100,7 @@ const METRICS_MODULE = ['.', 'metrics.js'].join('/');
 const loadMetrics = (): Promise<typeof import('./metrics.js')> => import(METRICS_MODULE);
 const METRICS_UNAVAILABLE =
   'Metrics need Node, Deno or Bun: prom-client could not be loaded on this runtime (Cloudflare Workers has no metrics). ' +
-  'Unset metricsToken (LEADRELAY_METRICS_TOKEN) here, or run the proxy on Node, Deno or Bun to scrape /metrics.';
+  'Unset metrics.token (LEADRELAY_METRICS_TOKEN) here, or run the proxy on Node, Deno or Bun to scrape /metrics.';
 
 /** How long close() lets deliveries in progress finish when not told (the Node adapter passes its shutdown timeout). */
 const DEFAULT_STOP_GRACE_MS = 10_000;

@@ -137,17 +137,15 @@ export function optionsFromEnv(
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) {
     throw new ConfigError('PORT', 'must be a port number', 'Give one between 0 and 65535 (default 8787).');
   }
-  const tuning = {
-    recoveryLagMs: wholeNumber(env, 'LEADRELAY_RECOVERY_LAG_MS', 0),
-    recoveryWaitMs: wholeNumber(env, 'LEADRELAY_RECOVERY_WAIT_MS', 0),
-    rateWaitMs: wholeNumber(env, 'LEADRELAY_RATE_WAIT_MS', 0),
-    queueConcurrency: wholeNumber(env, 'LEADRELAY_QUEUE_CONCURRENCY', 1),
-    leaseMs: wholeNumber(env, 'LEADRELAY_LEASE_MS', 100),
-    retentionMs: wholeNumber(env, 'LEADRELAY_RETENTION_MS', 1000),
-    requestTimeoutMs: wholeNumber(env, 'LEADRELAY_REQUEST_TIMEOUT_MS', 1),
-    maxConnectionsPerClient: wholeNumber(env, 'LEADRELAY_MAX_CONNECTIONS_PER_CLIENT', 0),
-    shutdownTimeoutMs: wholeNumber(env, 'LEADRELAY_SHUTDOWN_TIMEOUT_MS', 0),
-  };
+  const recoveryLagMs = wholeNumber(env, 'LEADRELAY_RECOVERY_LAG_MS', 0);
+  const recoveryWaitMs = wholeNumber(env, 'LEADRELAY_RECOVERY_WAIT_MS', 0);
+  const rateWaitMs = wholeNumber(env, 'LEADRELAY_RATE_WAIT_MS', 0);
+  const leaseMs = wholeNumber(env, 'LEADRELAY_LEASE_MS', 100);
+  const concurrency = wholeNumber(env, 'LEADRELAY_QUEUE_CONCURRENCY', 1);
+  const retentionMs = wholeNumber(env, 'LEADRELAY_RETENTION_MS', 1000);
+  const requestTimeoutMs = wholeNumber(env, 'LEADRELAY_REQUEST_TIMEOUT_MS', 1);
+  const maxConnectionsPerClient = wholeNumber(env, 'LEADRELAY_MAX_CONNECTIONS_PER_CLIENT', 0);
+  const shutdownTimeoutMs = wholeNumber(env, 'LEADRELAY_SHUTDOWN_TIMEOUT_MS', 0);
   const setupRetryMaxMs = wholeNumber(env, 'LEADRELAY_SETUP_RETRY_MAX_MS', 1);
   const jwtMaxAgeSeconds = wholeNumber(env, 'LEADRELAY_JWT_MAX_AGE_SECONDS', 1);
   const ipv6Prefix = wholeNumber(env, 'LEADRELAY_IPV6_PREFIX', 1);
@@ -164,38 +162,59 @@ export function optionsFromEnv(
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://', 'Set it to your Redis server, e.g. redis://127.0.0.1:6379.');
   }
-  return {
-    accessToken: (emulate ? undefined : env.INTERCOM_ACCESS_TOKEN) || 'emulator-token',
-    region: region as IntercomRegion | undefined,
-    baseUrl: env.INTERCOM_BASE_URL || undefined,
-    intercomVersion: env.INTERCOM_VERSION || undefined,
+  return withoutEmptyGroups({
     secret,
     generatedSecret: !env.LEADRELAY_SECRET,
     ...(previousSecrets.length ? { previousSecrets } : {}),
     redisUrl,
-    identitySecret: env.LEADRELAY_IDENTITY_SECRET || undefined,
-    jwtSecret: env.LEADRELAY_JWT_SECRET || undefined,
-    jwtAudience: env.LEADRELAY_JWT_AUDIENCE || undefined,
-    jwtIssuer: env.LEADRELAY_JWT_ISSUER || undefined,
-    ...(jwtMaxAgeSeconds === undefined ? {} : { identity: { jwtMaxAgeSeconds } }),
-    allowedOrigins: (env.LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
-    rateLimit,
-    trustProxy: flag(env.LEADRELAY_TRUST_PROXY),
-    ...(ipv6Prefix === undefined ? {} : { ipv6Prefix }),
-    ...(publicUrl ? { publicUrl } : {}),
+    intercom: defined({
+      accessToken: (emulate ? undefined : env.INTERCOM_ACCESS_TOKEN) || 'emulator-token',
+      region: region as IntercomRegion | undefined,
+      baseUrl: env.INTERCOM_BASE_URL || undefined,
+      version: env.INTERCOM_VERSION || undefined,
+      setupRetry: setupRetryMaxMs === undefined ? undefined : { firstMs: Math.min(1_000, setupRetryMaxMs), maxMs: setupRetryMaxMs },
+    }),
+    identity: defined({
+      secret: env.LEADRELAY_IDENTITY_SECRET || undefined,
+      jwtSecret: env.LEADRELAY_JWT_SECRET || undefined,
+      jwtAudience: env.LEADRELAY_JWT_AUDIENCE || undefined,
+      jwtIssuer: env.LEADRELAY_JWT_ISSUER || undefined,
+      jwtMaxAgeSeconds,
+    }),
+    origins: defined({
+      allowed: (env.LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+      publicUrl,
+    }),
+    clients: defined({ rateLimit, trustProxy: flag(env.LEADRELAY_TRUST_PROXY), ipv6Prefix }),
     basePath: env.LEADRELAY_BASE_PATH || undefined,
-    ...(env.LEADRELAY_METRICS_TOKEN ? { metricsToken: env.LEADRELAY_METRICS_TOKEN } : {}),
+    ...(env.LEADRELAY_METRICS_TOKEN ? { metrics: { token: env.LEADRELAY_METRICS_TOKEN } } : {}),
     // A verify URL without a secret is passed on as an empty secret, so createProxy refuses it by name.
     ...(env.LEADRELAY_TURNSTILE_SECRET?.trim() || env.LEADRELAY_TURNSTILE_VERIFY_URL?.trim()
       ? { turnstile: { secret: env.LEADRELAY_TURNSTILE_SECRET?.trim() ?? '', ...(env.LEADRELAY_TURNSTILE_VERIFY_URL?.trim() ? { verifyUrl: env.LEADRELAY_TURNSTILE_VERIFY_URL.trim() } : {}) } }
       : {}),
-    ...(setupRetryMaxMs === undefined ? {} : { setupRetry: { firstMs: Math.min(1_000, setupRetryMaxMs), maxMs: setupRetryMaxMs } }),
     ...(questions === undefined ? {} : { questions }),
+    delivery: defined({ recoveryLagMs, recoveryWaitMs, rateWaitMs, leaseMs }),
+    queue: defined({
+      concurrency,
+      retentionMs,
+      retry: retryMaxMs === undefined ? undefined : { firstMs: Math.min(1_000, retryMaxMs), maxMs: retryMaxMs },
+    }),
     port: port ?? 8787,
     host: env.HOST || '127.0.0.1',
-    ...Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)),
-    ...(retryMaxMs === undefined ? {} : { queueRetry: { firstMs: Math.min(1_000, retryMaxMs), maxMs: retryMaxMs } }),
-  };
+    ...defined({ requestTimeoutMs, maxConnectionsPerClient, shutdownTimeoutMs }),
+  });
+}
+
+/** The options without a group no variable set (`identity: {}`): an unset group is left out, as its variables are. */
+function withoutEmptyGroups<T extends object>(options: T): T {
+  return Object.fromEntries(
+    Object.entries(options).filter(([, value]) => !(value && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype && Object.keys(value).length === 0)),
+  ) as T;
+}
+
+/** The object without its undefined members (an unset variable leaves the option to its default). */
+function defined<T extends object>(object: T): T {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
 }
 
 /**
@@ -246,19 +265,19 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   // Durable by default (SQLite); --emulate alone keeps to memory, like the emulator it talks to.
   const storeUrl = env.LEADRELAY_STORE?.trim() || (args.emulate && !redisUrl && !env.LEADRELAY_DATA_DIR ? 'memory:' : undefined);
   if (args.port !== undefined) options.port = args.port;
-  const log = redactingLogger(stdoutLogger, [options.accessToken, options.secret, ...(options.previousSecrets ?? []), options.identitySecret, options.jwtSecret, options.metricsToken]);
+  const log = redactingLogger(stdoutLogger, [options.intercom.accessToken, options.secret, ...(options.previousSecrets ?? []), options.identity?.secret, options.identity?.jwtSecret, options.metrics?.token]);
   let closeEmulator = async () => undefined as void;
   if (args.emulate) {
     const { startEmulator } = await import('../emulator/index.js');
     const emulator = await startEmulator({ port: args.emulatorPort ?? 0 });
-    options.baseUrl = emulator.url;
+    options.intercom.baseUrl = emulator.url;
     closeEmulator = () => emulator.close();
     log({ event: 'emulator_started', url: emulator.url });
     if (generatedSecret) log({ event: 'secret_generated', note: 'LEADRELAY_SECRET was not set: lead tokens are signed with a random secret and stop working on restart.' });
   }
 
   if (args.command === 'setup') {
-    const client = new IntercomClient({ ...options, version: options.intercomVersion });
+    const client = new IntercomClient(options.intercom);
     const created = await ensureDataAttributes(client, questionDataAttributes(options.questions ? loadQuestions(options.questions).definition : undefined));
     log({ event: 'data_attributes_ready', created });
     await closeEmulator();
@@ -272,7 +291,7 @@ async function run(args: CliArgs, env: NodeJS.ProcessEnv): Promise<void> {
   });
   const store = opened.store;
   const served = await serve({ ...options, store, logger: log });
-  log({ event: 'listening', url: served.url, store: opened.kind, ...(opened.kind === 'sqlite' ? { path: opened.location } : {}), ...(args.emulate ? { emulator: options.baseUrl } : {}) });
+  log({ event: 'listening', url: served.url, store: opened.kind, ...(opened.kind === 'sqlite' ? { path: opened.location } : {}), ...(args.emulate ? { emulator: options.intercom.baseUrl } : {}) });
   // Graceful: no new requests, the ones in flight finish (LEADRELAY_SHUTDOWN_TIMEOUT_MS), the queue stays as it is.
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {

@@ -6,6 +6,7 @@
 // data attributes' set-up, the first delivery attempt of a queued submission) goes to `ctx.waitUntil`; what is
 // still queued after that is delivered by the Cron Trigger (every minute in the example's wrangler.toml).
 import { createProxy, type Proxy, type ProxyOptions } from './app.js';
+import type { IntercomOptions } from './options.js';
 import type { ExecutionContextLike } from './background.js';
 import { D1Store, type D1DatabaseLike } from './store/d1.js';
 
@@ -88,40 +89,63 @@ function questionsFromEnv(value: unknown): ProxyOptions['questions'] {
   }
 }
 
-/** The proxy's options from env bindings (the CLI's variable names); `overrides` win. Reads nothing but `env`. */
+/** The object without its undefined members (an unset binding leaves the option to its default). */
+function defined<T extends object>(object: T): T {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T;
+}
+
+/**
+ * The proxy's options from env bindings (the CLI's variable names). `overrides` win, group by group: an override's
+ * `delivery` replaces only the members it names. Reads nothing but `env`.
+ */
 export function optionsFromWorkerEnv(env: LeadRelayWorkerEnv, overrides: Partial<ProxyOptions> = {}): ProxyOptions {
   const region = text(env.INTERCOM_REGION)?.toLowerCase();
   const retryMaxMs = wholeNumber(env, 'LEADRELAY_QUEUE_RETRY_MAX_MS');
-  const tuning = {
-    rateLimit: wholeNumber(env, 'LEADRELAY_RATE_LIMIT'),
-    recoveryLagMs: wholeNumber(env, 'LEADRELAY_RECOVERY_LAG_MS'),
-    recoveryWaitMs: wholeNumber(env, 'LEADRELAY_RECOVERY_WAIT_MS'),
-    rateWaitMs: wholeNumber(env, 'LEADRELAY_RATE_WAIT_MS'),
-    queueConcurrency: wholeNumber(env, 'LEADRELAY_QUEUE_CONCURRENCY'),
-    leaseMs: wholeNumber(env, 'LEADRELAY_LEASE_MS'),
-    retentionMs: wholeNumber(env, 'LEADRELAY_RETENTION_MS'),
-    queueRetry: retryMaxMs === undefined ? undefined : { firstMs: Math.min(1_000, retryMaxMs), maxMs: retryMaxMs },
-  };
-  return {
-    ...(Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined)) as Partial<ProxyOptions>),
-    accessToken: text(env.INTERCOM_ACCESS_TOKEN) ?? '',
+  const fromEnv: ProxyOptions = {
     secret: text(env.LEADRELAY_SECRET) ?? '',
     previousSecrets: (text(env.LEADRELAY_PREVIOUS_SECRETS) ?? '').split(',').map((secret) => secret.trim()).filter(Boolean),
-    identitySecret: text(env.LEADRELAY_IDENTITY_SECRET),
-    jwtSecret: text(env.LEADRELAY_JWT_SECRET),
-    allowedOrigins: (text(env.LEADRELAY_ALLOWED_ORIGINS) ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
-    publicUrl: text(env.LEADRELAY_PUBLIC_URL),
+    intercom: defined({
+      accessToken: text(env.INTERCOM_ACCESS_TOKEN) ?? '',
+      region: region as IntercomOptions['region'],
+      baseUrl: text(env.INTERCOM_BASE_URL),
+    }),
+    identity: defined({ secret: text(env.LEADRELAY_IDENTITY_SECRET), jwtSecret: text(env.LEADRELAY_JWT_SECRET) }),
+    origins: defined({
+      allowed: (text(env.LEADRELAY_ALLOWED_ORIGINS) ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+      publicUrl: text(env.LEADRELAY_PUBLIC_URL),
+    }),
+    clients: defined({ rateLimit: wholeNumber(env, 'LEADRELAY_RATE_LIMIT') }),
     basePath: text(env.LEADRELAY_BASE_PATH),
-    region: region as ProxyOptions['region'],
-    baseUrl: text(env.INTERCOM_BASE_URL),
-    metricsToken: text(env.LEADRELAY_METRICS_TOKEN),
+    metrics: defined({ token: text(env.LEADRELAY_METRICS_TOKEN) }),
     turnstile: turnstileFromEnv(text(env.LEADRELAY_TURNSTILE_SECRET), text(env.LEADRELAY_TURNSTILE_VERIFY_URL)),
     store: env.LEADRELAY_DB ? new D1Store(env.LEADRELAY_DB) : undefined,
     questions: questionsFromEnv(env.LEADRELAY_QUESTIONS),
+    delivery: defined({
+      recoveryLagMs: wholeNumber(env, 'LEADRELAY_RECOVERY_LAG_MS'),
+      recoveryWaitMs: wholeNumber(env, 'LEADRELAY_RECOVERY_WAIT_MS'),
+      rateWaitMs: wholeNumber(env, 'LEADRELAY_RATE_WAIT_MS'),
+      leaseMs: wholeNumber(env, 'LEADRELAY_LEASE_MS'),
+    }),
+    queue: defined({
+      concurrency: wholeNumber(env, 'LEADRELAY_QUEUE_CONCURRENCY'),
+      retentionMs: wholeNumber(env, 'LEADRELAY_RETENTION_MS'),
+      retry: retryMaxMs === undefined ? undefined : { firstMs: Math.min(1_000, retryMaxMs), maxMs: retryMaxMs },
+    }),
     // Workers keep console output as the Worker's logs (`wrangler tail`, Workers Logs): one JSON line each.
     logger: (line) => console.log(JSON.stringify(line)),
-    ...overrides,
   };
+  return mergeOptions(fromEnv, overrides);
+}
+
+/** The option groups (plain objects) an override merges into instead of replacing. */
+const GROUPS = ['intercom', 'identity', 'origins', 'clients', 'limits', 'metrics', 'delivery', 'queue', 'testing'] as const;
+
+function mergeOptions(base: ProxyOptions, overrides: Partial<ProxyOptions>): ProxyOptions {
+  const merged: ProxyOptions = { ...base, ...overrides, intercom: { ...base.intercom, ...overrides.intercom } };
+  for (const group of GROUPS) {
+    if (base[group] || overrides[group]) (merged as unknown as Record<string, unknown>)[group] = { ...base[group], ...overrides[group] };
+  }
+  return merged;
 }
 
 /**

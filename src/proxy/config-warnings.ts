@@ -36,7 +36,7 @@ export function configWarnings(options: ResolvedOptions, env: Record<string, str
     warnings.push({
       event: 'identity_not_configured',
       warning:
-        'LEADRELAY_IDENTITY_SECRET is not set (nor `jwtSecret` or an `authenticate` hook): POST /convert can verify nobody and answers every sign-in 401 identity_unverified. Set it to merge leads into signed-in users.',
+        'LEADRELAY_IDENTITY_SECRET is not set (nor `identity.jwtSecret` or an `identity.authenticate` hook): POST /convert can verify nobody and answers every sign-in 401 identity_unverified. Set it to merge leads into signed-in users.',
     });
   }
 

@@ -3,7 +3,7 @@
 // Turnstile) import this file's types and never the element class. Each module takes the narrowest `Pick` it needs.
 //
 // FormState's members are internal: `@internal` on the element (out of its .d.ts and the custom-elements manifest).
-// The bundle shortens exactly the names of FormState, QuestionsView, Outbox and SubmitCode (rollup.config.mjs reads them from this file,
+// The bundle shortens exactly the names of FormState, QuestionsView, Outbox, SubmitCode and PackLoading (rollup.config.mjs reads them from this file,
 // as it shortens `_`-named members), so never put one in a string, and keep them unique in the bundle: no JSON key,
 // storage key or library property may share one.
 import type { ReactiveControllerHost, TemplateResult } from 'lit';
@@ -25,6 +25,16 @@ export interface Localized {
   readonly lang: string;
   readonly dir: 'rtl' | 'ltr';
   readonly t: Translate;
+}
+
+/** The locale pack's loading (LocalizeController), as the element waits for it. */
+export interface PackLoading {
+  /** True while a language other than English waits for its pack (at most 1.5 s): the element draws nothing then. */
+  readonly packPending: boolean;
+  /** Settles when the current locale's pack is in, or could not be fetched. */
+  readonly packReady: Promise<unknown>;
+  /** The current locale's sentences, fetched if they are not here yet; rejects while neither they nor English's can be. */
+  loadPack(): Promise<void>;
 }
 
 /** What the localize controller reads of its host. */

@@ -182,7 +182,7 @@ export class LeadRelay extends LitElement {
   protected override async getUpdateComplete(): Promise<boolean> {
     const done = await super.getUpdateComplete();
     await this._restoring;
-    await this.l10n.ready;
+    await this.l10n.packReady;
     await this._submission?.catch(() => undefined);
     await this._launcher;
     return (await super.getUpdateComplete()) && done;
@@ -199,10 +199,10 @@ export class LeadRelay extends LitElement {
   }
 
   override render(): TemplateResult | typeof nothing {
-    const { t, lang, dir, waiting } = this.l10n;
+    const { t, lang, dir, packPending } = this.l10n;
     // A moment, rather than a flash of English (see LocalizeController); and a prerendered form with questions stays
     // on screen until the code that draws them is in (no frame without them).
-    if (waiting || (this.prerenderedNodes && this.form && !this.questionsView)) return nothing;
+    if (packPending || (this.prerenderedNodes && this.form && !this.questionsView)) return nothing;
     // The state to draw: the real one, or the one `preview-state` forces (`invalid`: idle with every check failing).
     const preview = this.previewState;
     let state = this.sendState;
@@ -248,7 +248,7 @@ export class LeadRelay extends LitElement {
    */
   private _load(): Promise<SubmitCode> {
     // The submit code, and the sentences of the states it leads to (the locale pack, fetched again if it failed).
-    return (this._submission ??= Promise.all([import('./submission.js'), this.l10n.loaded()]).then(([module]) => {
+    return (this._submission ??= Promise.all([import('./submission.js'), this.l10n.loadPack()]).then(([module]) => {
       module.submitReady(this);
       return module;
     }));
@@ -322,7 +322,7 @@ export class LeadRelay extends LitElement {
 
   /** The take-over, in the same update as the first drawing (no blank frame): see prerendered.ts. */
   protected override update(changed: PropertyValues): void {
-    if (this.prerenderedNodes && !this.l10n.waiting && (this.questionsView || !this.form)) takeOverPrerendered(this);
+    if (this.prerenderedNodes && !this.l10n.packPending && (this.questionsView || !this.form)) takeOverPrerendered(this);
     super.update(changed);
   }
 

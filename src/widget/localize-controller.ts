@@ -1,6 +1,6 @@
 // Reactive controller that picks the locale, loads its pack after first paint, and looks strings up with overrides.
 import type { ReactiveController } from 'lit';
-import type { LocalizeHost, Localized } from './host.js';
+import type { LocalizeHost, Localized, PackLoading } from './host.js';
 import { baseLocale, en, loadMessages, loadedMessages, type MessageKey, type Messages } from './messages.js';
 
 export type { LocalizeHost } from './host.js';
@@ -8,16 +8,16 @@ export type { LocalizeHost } from './host.js';
 /** The longest a non-English form stays undrawn while its pack is on the way. */
 const MAX_WAIT_MS = 1500;
 
-export class LocalizeController implements ReactiveController, Localized {
+export class LocalizeController implements ReactiveController, Localized, PackLoading {
   /** Base locale in use (`en`, `de`, `es`, `fr`, `ar`); empty until the first update picks one. */
   lang = '';
   /** Settles when the current locale's pack is in, or could not be fetched (the host's `updateComplete` waits for it). */
-  ready: Promise<unknown> = Promise.resolve();
+  packReady: Promise<unknown> = Promise.resolve();
   /**
    * True while a language other than English waits for its pack (at most `MAX_WAIT_MS`): the element draws nothing
    * then, rather than English labels that change under the visitor's eyes (and a screen reader's) a moment later.
    */
-  waiting = false;
+  packPending = false;
   private _pack: Partial<Messages> = en;
   private _fetching?: Promise<void>;
 
@@ -31,17 +31,17 @@ export class LocalizeController implements ReactiveController, Localized {
     this.lang = lang;
     this._fetching = undefined;
     const pack = loadedMessages(lang);
-    this.waiting = !pack && lang !== 'en';
+    this.packPending = !pack && lang !== 'en';
     if (pack) this._pack = pack;
-    else this.ready = this.loaded().catch(() => undefined);
+    else this.packReady = this.loadPack().catch(() => undefined);
     // A pack stuck on a slow network: draw in English meanwhile; the pack still replaces it when it comes. Not over a
     // prerendered form: that one already shows this language's words.
-    if (this.waiting && !this._host.prerenderedNodes) setTimeout(() => this._stopWaiting(lang), MAX_WAIT_MS);
+    if (this.packPending && !this._host.prerenderedNodes) setTimeout(() => this._stopWaiting(lang), MAX_WAIT_MS);
   }
 
   private _stopWaiting(lang: string): void {
-    if (this.lang !== lang || !this.waiting) return;
-    this.waiting = false;
+    if (this.lang !== lang || !this.packPending) return;
+    this.packPending = false;
     this._host.requestUpdate();
   }
 
@@ -50,14 +50,14 @@ export class LocalizeController implements ReactiveController, Localized {
    * neither they nor English's can be fetched. The submit code waits for this: a form that could not say "sending",
    * "sent" or "saved" is not ready to send.
    */
-  loaded(): Promise<void> {
+  loadPack(): Promise<void> {
     const lang = this.lang;
     if (loadedMessages(lang) === this._pack) return Promise.resolve();
     return (this._fetching ??= loadMessages(lang).then(
       (pack) => {
         if (this.lang !== lang) return;
         this._pack = pack;
-        this.waiting = false;
+        this.packPending = false;
         this._host.requestUpdate();
       },
       (error: unknown) => {
@@ -74,7 +74,7 @@ export class LocalizeController implements ReactiveController, Localized {
 
   /**
    * The string for `key`: the page's override, else the locale's, else English. Until its pack is in, first paint
-   * draws with English's first-paint part; sentences for later states come with the pack (see `loaded`), so callers
+   * draws with English's first-paint part; sentences for later states come with the pack (see `loadPack`), so callers
    * give a fallback where a key may have no sentence (an error code from a newer proxy).
    */
   t = (key: MessageKey): string | undefined => this._host.strings?.[key] ?? this._pack[key] ?? en[key];

@@ -13,7 +13,7 @@ let stack: Stack;
 let browser: Browser;
 
 before(async () => {
-  stack = await startStack({ allowedOrigins: [SITE] });
+  stack = await startStack({ origins: { allowed: [SITE] } });
   browser = await launchChromium();
 });
 after(async () => {

@@ -32,11 +32,10 @@ before(async () => {
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   proxy = await serve({
     port: 0,
-    accessToken: ACCESS_TOKEN,
+    intercom: { accessToken: ACCESS_TOKEN, baseUrl: emulator.url },
     secret: SECRET,
-    baseUrl: emulator.url,
-    allowedOrigins: [siteUrl],
-    queuePollMs: 0,
+    origins: { allowed: [siteUrl] },
+    testing: { queuePollMs: 0 },
     turnstile: { secret: EMULATOR_TURNSTILE_SECRET, verifyUrl: `${emulator.url}/turnstile/v0/siteverify` },
   });
   browser = await launchChromium();

@@ -43,11 +43,10 @@ before(async () => {
   // The proxy on its own origin, the site's allowed; the default minimum fill time stays on (this path skips it).
   proxy = await serve({
     port: 0,
-    accessToken: ACCESS_TOKEN,
+    intercom: { accessToken: ACCESS_TOKEN, baseUrl: emulator.url },
     secret: SECRET,
-    baseUrl: emulator.url,
-    allowedOrigins: [siteUrl],
-    queuePollMs: 20,
+    origins: { allowed: [siteUrl] },
+    testing: { queuePollMs: 20 },
     logger: (line) => logLines.push(line),
   });
   browser = await launchChromium();

@@ -58,12 +58,11 @@ async function startSite(): Promise<{ url: string; server: Server }> {
 async function startProxy(allowedOrigins: string[]): Promise<ServedProxy> {
   const proxy = await serve({
     port: 0,
-    accessToken: 'emulator-token',
+    intercom: { accessToken: 'emulator-token', baseUrl: emulator.url },
     secret: `e2e-origin-secret-${randomBytes(32).toString('hex')}`,
-    baseUrl: emulator.url,
-    allowedOrigins,
-    minFillMs: 0,
-    queuePollMs: 0,
+    origins: { allowed: allowedOrigins },
+    limits: { minFillMs: 0 },
+    testing: { queuePollMs: 0 },
     logger: (line) => logs.push(line),
   });
   proxies.push(proxy);

@@ -71,13 +71,12 @@ export async function startPrerenderSite(options: { minFillMs?: number } = {}): 
   });
   const url = `http://127.0.0.1:${port}`;
   proxy = createProxy({
-    accessToken: 'emulator-token',
-    baseUrl: emulator.url,
+    intercom: { accessToken: 'emulator-token', baseUrl: emulator.url },
     secret: `prerender-test-secret-${randomBytes(32).toString('hex')}`,
-    allowedOrigins: [url],
+    origins: { allowed: [url] },
     basePath: PROXY_PATH,
-    minFillMs: options.minFillMs,
-    rateLimit: 0,
+    limits: { minFillMs: options.minFillMs },
+    clients: { rateLimit: 0 },
   });
   return {
     url,

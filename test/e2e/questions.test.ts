@@ -67,12 +67,11 @@ before(async () => {
   });
   url = `http://127.0.0.1:${port}`;
   proxy = createProxy({
-    accessToken: 'emulator-token',
-    baseUrl: emulator.url,
+    intercom: { accessToken: 'emulator-token', baseUrl: emulator.url },
     secret: `questions-e2e-secret-${randomBytes(32).toString('hex')}`,
-    allowedOrigins: [url],
+    origins: { allowed: [url] },
     basePath: PROXY_PATH,
-    rateLimit: 0,
+    clients: { rateLimit: 0 },
     questions: QUESTIONS_FILE,
   });
   browser = await launchChromium();

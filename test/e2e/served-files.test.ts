@@ -51,12 +51,11 @@ before(async () => {
   });
   site = `http://127.0.0.1:${port}`;
   proxy = createProxy({
-    accessToken: 'emulator-token',
-    baseUrl: emulator.url,
+    intercom: { accessToken: 'emulator-token', baseUrl: emulator.url },
     secret: `served-files-secret-${randomBytes(32).toString('hex')}`,
-    allowedOrigins: [site],
+    origins: { allowed: [site] },
     basePath: PROXY_PATH,
-    rateLimit: 0,
+    clients: { rateLimit: 0 },
   });
   browser = await launchChromium();
 });

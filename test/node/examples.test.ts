@@ -13,7 +13,7 @@ const ORIGIN = 'https://www.example.com';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 function proxyOptions(emulator: RunningEmulator) {
-  return { accessToken: ACCESS_TOKEN, secret: SECRET, baseUrl: emulator.url, allowedOrigins: [ORIGIN], rateLimit: 5 };
+  return { intercom: { accessToken: ACCESS_TOKEN, baseUrl: emulator.url }, secret: SECRET, origins: { allowed: [ORIGIN] }, clients: { rateLimit: 5 } };
 }
 
 /** A submission as the widget sends it from the site's page. */
@@ -51,7 +51,7 @@ test('Express: the proxy sees each client address through the mount (its per-IP 
   const { startExpressApp } = await import('../../examples/express.js');
   const emulator = await startEmulator({ port: 0 });
   const logs: Record<string, unknown>[] = [];
-  const app = await startExpressApp({ ...proxyOptions(emulator), rateLimit: 2, logger: (line) => logs.push(line) }, 0);
+  const app = await startExpressApp({ ...proxyOptions(emulator), clients: { rateLimit: 2 }, logger: (line) => logs.push(line) }, 0);
   try {
     const statuses: number[] = [];
     for (let i = 0; i < 3; i += 1) statuses.push((await postLead(`${app.url}/api/leadrelay/leads`, `burst${i}@example.com`)).status);

@@ -27,13 +27,11 @@ test('the routes table lists exactly the routes the proxy serves (metrics includ
 
 test('each documented route answers under the base path with its method, and 404 outside it', async () => {
   const proxy = createProxy({
-    accessToken: ACCESS_TOKEN,
+    intercom: { accessToken: ACCESS_TOKEN, baseUrl: 'http://127.0.0.1:9' },
     secret: SECRET,
-    baseUrl: 'http://127.0.0.1:9',
-    setupDataAttributes: false,
-    queuePollMs: 0,
+    testing: { setupDataAttributes: false, queuePollMs: 0 },
     basePath: '/api/leadrelay',
-    metricsToken: 'readme-metrics-token',
+    metrics: { token: 'readme-metrics-token' },
   });
   try {
     for (const { method, path } of documentedRoutes()) {
@@ -49,17 +47,27 @@ test('each documented route answers under the base path with its method, and 404
   }
 });
 
-/** The member names of an exported interface in a source file (one level: nested objects are the member's own). */
-function interfaceMembers(path: string, name: string): string[] {
+/**
+ * The options of an exported interface in a source file as paths: each member, and the members of a group it opens
+ * (`intercom.accessToken`), whether the group is written inline or as an interface of its own in the same file.
+ */
+function interfaceMembers(path: string, name: string, prefix = ''): string[] {
   const source = readFileSync(`${root}${path}`, 'utf8');
   const start = source.indexOf(`export interface ${name} `);
   assert.ok(start >= 0, `${path} declares ${name}`);
   const members: string[] = [];
   let depth = 0;
+  let group: string | undefined;
   for (const line of source.slice(source.indexOf('{', start)).split('\n')) {
-    const member = depth === 1 ? /^\s+(\w+)\??:/.exec(line) : null;
-    if (member) members.push(member[1]!);
+    const member = depth === 1 || (depth === 2 && group) ? /^\s+(\w+)\??: (\{$|([A-Z]\w*);$)?/.exec(line) : null;
+    if (member) {
+      const name = depth === 2 ? `${group}.${member[1]}` : member[1]!;
+      members.push(prefix + name);
+      if (member[3] && source.includes(`export interface ${member[3]} `)) members.push(...interfaceMembers(path, member[3], `${prefix}${name}.`));
+      if (member[2] === '{') group = member[1];
+    }
     depth += (line.match(/\{/g) ?? []).length - (line.match(/\}/g) ?? []).length;
+    if (depth === 1) group = undefined;
     if (depth === 0) break;
   }
   return members;
@@ -70,6 +78,6 @@ test('every option of createProxy and of serve() is named in docs/reference.md',
   assert.ok(options.length > 30, `found ${options.length} options`);
   const tables = reference.slice(reference.indexOf('\n## Environment variables\n'));
   assert.match(tables, /\n## Every option of `createProxy`\n/);
-  const undocumented = options.filter((option) => !new RegExp('`' + option + '(`|\\.)').test(tables));
+  const undocumented = options.filter((option) => !new RegExp('`' + option.replaceAll('.', '\\.') + '(`|\\.)').test(tables));
   assert.deepEqual(undocumented, [], 'add each to docs/reference.md (the variables table or "Every option of createProxy")');
 });

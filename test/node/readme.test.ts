@@ -54,6 +54,7 @@ const INCLUDED: Record<string, string> = {
 
 /** How each tagged block is run or checked. A block whose tag is missing here fails the first test. */
 const CHECKS = new Set([
+  'options-shape',
   'quickstart', 'install', 'run-proxy', 'recipe-copy', 'recipe-render', 'recipe-page', 'recipe-serve', 'run-proxy-live',
   'hono-mount', 'base-path', 'script-tag', 'npm-import', 'identity-hash-node', 'identity-hash-python',
   'identity-email-hash-node', 'identity-email-hash-python', 'identity-jwt', 'identity-jwt-python', 'convert-script-tag',
@@ -577,6 +578,47 @@ test('questions-first-message: the first message docs/questions.md shows is the 
   const message = shown.slice(shown.indexOf('Message:\n') + 'Message:\n'.length).split('\n').map((line) => line.replace(/^> ?/, '')).join('\n');
   assert.equal(answersFirstMessage(answersSummary(form, values), message, 'No message was written.'), shown);
 });
+
+test('options-shape: the sketch of createProxy names exactly the options ProxyOptions has, each in its group', () => {
+  // `testing` is internal (the reference's table says so) and left out of the sketch.
+  const code = block('options-shape').code;
+  const sketched = new Set<string>();
+  const groups: string[] = [];
+  for (const match of code.matchAll(/(\w+)(: \{)?|\}/g)) {
+    if (match[0] === '}') groups.pop();
+    else if (match[1] === 'createProxy') continue;
+    else {
+      sketched.add([...groups, match[1]].join('.'));
+      if (match[2]) groups.push(match[1]!);
+    }
+  }
+  const leaves = optionPaths(readFileSync(`${root}src/proxy/options.ts`, 'utf8')).filter((path) => !path.startsWith('testing'));
+  assert.deepEqual([...sketched].sort(), leaves.sort());
+});
+
+/** Each option of ProxyOptions as a path (`intercom.accessToken`), groups included, from its interfaces in options.ts. */
+function optionPaths(source: string, name = 'ProxyOptions', prefix = ''): string[] {
+  const start = source.indexOf(`export interface ${name} {`);
+  assert.ok(start >= 0, `options.ts declares ${name}`);
+  const paths: string[] = [];
+  const open: string[] = [];
+  let depth = 0;
+  for (const line of source.slice(source.indexOf('{', start)).split('\n')) {
+    const member = /^\s+(\w+)\??: (\{|[A-Z]\w*Options\w*;|.*)/.exec(line);
+    if (member && !line.trim().startsWith('*') && !line.trim().startsWith('/')) {
+      const path = prefix + [...open, member[1]].join('.');
+      if (depth >= 1) paths.push(path);
+      const nested = /^([A-Z]\w*Options\w*);$/.exec(member[2]!);
+      if (nested && source.includes(`export interface ${nested[1]} {`)) paths.push(...optionPaths(source, nested[1], `${path}.`));
+      if (member[2] === '{') open.push(member[1]!);
+    }
+    const closes = (line.match(/\}/g) ?? []).length;
+    depth += (line.match(/\{/g) ?? []).length - closes;
+    if (closes && open.length >= depth) open.length = Math.max(0, depth - 1);
+    if (depth === 0) break;
+  }
+  return paths;
+}
 
 test('every check name in CHECKS has a test above that runs its block', () => {
   assert.deepEqual([...CHECKS].filter((check) => !used.has(check)), []);

@@ -9,7 +9,7 @@ import { waitUntil } from '../support/wait.js';
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack({ recoveryWaitMs: 300 });
+  stack = await startStack({ delivery: { recoveryWaitMs: 300 } });
   await stack.proxy.proxy.ready;
 });
 after(() => stack.close());

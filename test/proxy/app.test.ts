@@ -9,14 +9,15 @@ import { createProxy } from '../../src/proxy/app.js';
 import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/guards/lead-request.js';
 import { loadPhoneRules, normalisePhone } from '../../src/proxy/guards/phone.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { buildLead, SECRET } from './harness.js';
+import { buildLead, SECRET, mergeOptions, type StackOptions } from './harness.js';
+import type { ProxyOptions } from '../../src/proxy/options.js';
 
 // The routes load the phone rules before validating; these tests call the validation directly.
 before(() => loadPhoneRules());
 
 // Nothing listens on port 9 (discard): any call that reached "Intercom" would fail loudly.
-const offline = (options = {}) =>
-  createProxy({ accessToken: 'tok_unit', secret: SECRET, baseUrl: 'http://127.0.0.1:9', setupDataAttributes: false, ...options });
+const offline = (options: StackOptions = {}) =>
+  createProxy(mergeOptions({ intercom: { accessToken: 'tok_unit', baseUrl: 'http://127.0.0.1:9' }, secret: SECRET, testing: { setupDataAttributes: false } }, options));
 
 const leadRequest = (url: string, body: unknown) =>
   new Request(url, {
@@ -40,7 +41,7 @@ test('a same-origin page is served with publicUrl or at an address host; a domai
     return request;
   };
   // Served means it reached validation (400 for the bad email); refused is 403 before anything runs.
-  const configured = offline({ publicUrl: 'https://shop.test/api/leadrelay' });
+  const configured = offline({ origins: { publicUrl: 'https://shop.test/api/leadrelay' } });
   assert.equal((await configured.fetch(from('http://10.0.0.5:8787/leads', 'https://shop.test'))).status, 400);
   assert.equal((await configured.fetch(from('http://shop.test/leads', 'http://other.test'))).status, 403);
   const bare = offline();
@@ -62,7 +63,7 @@ test('all field errors are reported at once with the wire codes (an unusable pag
 test('an upstream that cannot be reached queues the submission (202) on a durable store, not 500', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'leadrelay-app-'));
   const store = await SqliteStore.open({ path: join(dir, 'leadrelay.db') });
-  const proxy = offline({ intercom: { maxRetries: 0 }, queuePollMs: 0, store });
+  const proxy = offline({ intercom: { maxRetries: 0 }, testing: { queuePollMs: 0 }, store });
   const response = await proxy.fetch(leadRequest('http://x.test/leads', buildLead()));
   assert.equal(response.status, 202);
   const text = await response.text();

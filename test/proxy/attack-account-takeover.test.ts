@@ -45,7 +45,7 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`someone else's lead never lands in the attacker's account (Intercom ${version})`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercomVersion: version, identitySecret: IDENTITY_SECRET });
+      stack = await startStack({ intercom: { version }, identity: { secret: IDENTITY_SECRET } });
     });
     after(() => stack.close());
     beforeEach(async () => {

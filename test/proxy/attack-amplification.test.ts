@@ -56,10 +56,9 @@ describe(`hostile lead tokens: ${N} requests per route cost a small fixed number
     stack = await startStack({
       // No drain loop, so the queued submission stays pending and the log holds only what requests cause.
       store,
-      queuePollMs: 0,
-      rateWaitMs: 0,
-      pendingLeadWaitMs: 500,
-      identitySecret: IDENTITY_SECRET,
+      testing: { queuePollMs: 0 },
+      delivery: { rateWaitMs: 0, pendingLeadWaitMs: 500 },
+      identity: { secret: IDENTITY_SECRET },
     });
     const before = apiCalls(await stack.emulatorRequests()).length;
     const plain = await stack.post('/leads', buildLead());

@@ -12,7 +12,7 @@ const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 describe('identity JWT confusion, as an attacker runs it', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ identitySecret: IDENTITY_SECRET });
+    stack = await startStack({ identity: { secret: IDENTITY_SECRET } });
   });
   after(() => stack.close());
 

@@ -10,7 +10,7 @@ let stack: Stack;
 let sent = 0;
 
 before(async () => {
-  stack = await startStack({ allowedOrigins: [SITE] });
+  stack = await startStack({ origins: { allowed: [SITE] } });
 });
 after(() => stack.close());
 

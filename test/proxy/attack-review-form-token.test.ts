@@ -14,7 +14,7 @@ const SITE = 'https://shop.example';
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ allowedOrigins: [SITE] });
+  stack = await startStack({ origins: { allowed: [SITE] } });
 });
 after(() => stack.close());
 

@@ -8,7 +8,7 @@ import { apiCalls, buildLead, startStack, type Stack } from './harness.js';
 const SITE = 'https://shop.example';
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ allowedOrigins: [SITE, 'null', ' NULL '] });
+  stack = await startStack({ origins: { allowed: [SITE, 'null', ' NULL '] } });
 });
 after(() => stack.close());
 

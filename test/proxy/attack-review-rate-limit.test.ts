@@ -8,7 +8,7 @@ import { buildLead, startStack, type Stack } from './harness.js';
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ rateLimit: 3, trustProxy: true });
+  stack = await startStack({ clients: { rateLimit: 3, trustProxy: true } });
 });
 after(() => stack.close());
 

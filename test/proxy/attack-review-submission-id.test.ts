@@ -11,7 +11,7 @@ import { ACCESS_TOKEN, buildLead, startStack, type Stack, testSecret } from './h
 const IDENTITY_SECRET = testSecret('identity-secret-for-submission-id-attack');
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ identitySecret: IDENTITY_SECRET });
+  stack = await startStack({ identity: { secret: IDENTITY_SECRET } });
 });
 after(() => stack.close());
 

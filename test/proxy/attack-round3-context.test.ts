@@ -18,7 +18,7 @@ const TYPED = {
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ allowedOrigins: [SITE] });
+  stack = await startStack({ origins: { allowed: [SITE] } });
 });
 beforeEach(() => stack.reset());
 after(() => stack.close());

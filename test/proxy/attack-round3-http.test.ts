@@ -43,7 +43,7 @@ describe('a form post made to stall the proxy', () => {
   let stack: Stack;
   let client = 0;
   before(async () => {
-    stack = await startStack({ allowedOrigins: [SITE], clientIp: (request) => request.headers.get('x-test-client') ?? undefined });
+    stack = await startStack({ origins: { allowed: [SITE] }, clients: { clientIp: (request) => request.headers.get('x-test-client') ?? undefined } });
   });
   after(() => stack.close());
 
@@ -111,7 +111,7 @@ describe('an Origin header no browser sends', () => {
     describe(`with allowedOrigins ${JSON.stringify(allowedOrigins)}`, () => {
       let stack: Stack;
       before(async () => {
-        stack = await startStack({ allowedOrigins, metricsToken: METRICS_TOKEN });
+        stack = await startStack({ origins: { allowed: allowedOrigins }, metrics: { token: METRICS_TOKEN } });
       });
       after(() => stack.close());
 
@@ -175,12 +175,14 @@ describe('/metrics labels as users sign in', () => {
   let stack: Stack;
   before(async () => {
     stack = await startStack({
-      allowedOrigins: [SITE],
-      metricsToken: METRICS_TOKEN,
+      origins: { allowed: [SITE] },
+      metrics: { token: METRICS_TOKEN },
       // The site's session check: whoever the test says is signed in, with an id that is an email, as some sites do.
-      authenticate: async (request) => {
+      identity: {
+        authenticate: async (request) => {
         const user = request.headers.get('x-test-user');
         return user ? { userId: user, email: user } : null;
+      },
       },
     });
   });
@@ -236,7 +238,7 @@ describe("the proxy's pages in another site's frame", () => {
   let stack: Stack;
   let client = 0;
   before(async () => {
-    stack = await startStack({ allowedOrigins: [SITE], rateLimit: 1, clientIp: (request) => request.headers.get('x-test-client') ?? undefined });
+    stack = await startStack({ origins: { allowed: [SITE] }, clients: { rateLimit: 1, clientIp: (request) => request.headers.get('x-test-client') ?? undefined } });
   });
   after(() => stack.close());
 

@@ -59,7 +59,7 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`attack: an id hash over a chosen id passes as the victim's verified email (Intercom ${version})`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercomVersion: version, identitySecret: IDENTITY_SECRET });
+      stack = await startStack({ intercom: { version }, identity: { secret: IDENTITY_SECRET } });
     });
     after(() => stack.close());
     beforeEach(() => stack.reset());
@@ -97,7 +97,7 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`attack: a planted email never blocks the victim's sign-in and never catches it (Intercom ${version})`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercomVersion: version, identitySecret: IDENTITY_SECRET });
+      stack = await startStack({ intercom: { version }, identity: { secret: IDENTITY_SECRET } });
     });
     after(() => stack.close());
     beforeEach(async () => {
@@ -184,7 +184,7 @@ describe('attack: a leaked sign-in JWT with a distant exp, long after it was iss
       .sign(new TextEncoder().encode(jwtSecret));
   };
   before(async () => {
-    stack = await startStack({ jwtSecret });
+    stack = await startStack({ identity: { jwtSecret } });
   });
   after(() => stack.close());
 
@@ -199,7 +199,7 @@ describe('attack: a leaked sign-in JWT with a distant exp, long after it was iss
   });
 
   test('identity.jwtMaxAgeSeconds changes the limit', async () => {
-    const strict = await startStack({ jwtSecret, identity: { jwtMaxAgeSeconds: 30 } });
+    const strict = await startStack({ identity: { jwtSecret, jwtMaxAgeSeconds: 30 } });
     try {
       const lead = await submit(strict, { email: 'someone@evil.example', message: 'Hi' });
       const response = await convert(strict, { leadToken: lead.leadToken, identity: { jwt: await signed(120) } });

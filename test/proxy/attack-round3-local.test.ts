@@ -94,7 +94,7 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`a stored lead token whose lead an agent merged into a user (Intercom ${version})`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercomVersion: version });
+      stack = await startStack({ intercom: { version } });
     });
     after(() => stack.close());
 
@@ -148,7 +148,7 @@ describe('the dead-letter log line', () => {
   let stack: Stack;
   before(async () => {
     // Time compressed: queue at once, retry every few ms, and give up after 300 ms.
-    stack = await startStack({ recoveryWaitMs: 0, retentionMs: 300, queuePollMs: 5, queueRetry: { firstMs: 2, maxMs: 20 }, intercom: { retryBaseMs: 5, maxRetries: 0 } });
+    stack = await startStack({ delivery: { recoveryWaitMs: 0 }, queue: { retentionMs: 300, retry: { firstMs: 2, maxMs: 20 } }, testing: { queuePollMs: 5 }, intercom: { retryBaseMs: 5, maxRetries: 0 } });
   });
   after(() => stack.close());
 

@@ -77,9 +77,8 @@ describe('round 3 review: one Turnstile token on instances that share no store',
       const proxy = await serve({
         port: 0,
         ...testProxyOptions(emulator.url, logs),
-        allowedOrigins: ['https://shop.example'],
-        recoveryLagMs: 200,
-        recoveryWaitMs: 15_000,
+        origins: { allowed: ['https://shop.example'] },
+        delivery: { recoveryLagMs: 200, recoveryWaitMs: 15_000 },
         store: new MemoryStore(),
         turnstile: { secret: EMULATOR_TURNSTILE_SECRET, verifyUrl: `${emulator.url}/turnstile/v0/siteverify` },
       });

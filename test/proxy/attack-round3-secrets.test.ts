@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { createProxy, ConfigError, estimateSecretBits } from '../../src/proxy/app.js';
+import { type ProxyOptions, createProxy, ConfigError, estimateSecretBits } from '../../src/proxy/app.js';
 import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
 import { findLeadBySubmission } from '../../src/proxy/delivery/recovery.js';
 import { serve, type ServedProxy } from '../../src/proxy/node.js';
-import { ACCESS_TOKEN, SECRET, buildLead, startStack, testSecret, type Stack } from './harness.js';
+import { ACCESS_TOKEN, SECRET, buildLead, startStack, testSecret, type Stack, mergeOptions } from './harness.js';
 
 /** What an attacker tries first: short words, defaults, a repeated character, a phrase of common words. */
 const GUESSABLE = [
@@ -28,14 +28,15 @@ const GUESSABLE = [
 
 const SETTINGS = [
   { option: 'secret', variable: 'LEADRELAY_SECRET' },
-  { option: 'identitySecret', variable: 'LEADRELAY_IDENTITY_SECRET' },
-  { option: 'jwtSecret', variable: 'LEADRELAY_JWT_SECRET' },
+  { option: 'identity.secret', variable: 'LEADRELAY_IDENTITY_SECRET' },
+  { option: 'identity.jwtSecret', variable: 'LEADRELAY_JWT_SECRET' },
   { option: 'previousSecrets', variable: 'LEADRELAY_PREVIOUS_SECRETS' },
 ] as const;
 
 /** createProxy with these options, closed at once; rejects with what createProxy threw. */
 async function construct(options: Record<string, unknown>): Promise<void> {
-  const proxy = createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, baseUrl: 'http://127.0.0.1:9', setupDataAttributes: false, queuePollMs: 0, ...options });
+  const base = { intercom: { accessToken: ACCESS_TOKEN, baseUrl: 'http://127.0.0.1:9' }, secret: SECRET, testing: { setupDataAttributes: false, queuePollMs: 0 } };
+  const proxy = createProxy(mergeOptions(base, options as Partial<ProxyOptions>));
   await proxy.close();
 }
 
@@ -56,9 +57,10 @@ describe('a guessable secret', () => {
     test(`\`${option}\` refuses every guessable value, naming ${variable}, why, and \`openssl rand -hex 32\`, never the value`, async () => {
       for (const weak of GUESSABLE) {
         const value = option === 'previousSecrets' ? [weak] : weak;
-        await assert.rejects(construct({ [option]: value }), (error: unknown) => {
+        const [group, leaf] = option.split('.');
+        await assert.rejects(construct(leaf ? { [group!]: { [leaf]: value } } : { [option]: value }), (error: unknown) => {
           assert.ok(error instanceof ConfigError, `${option} = ${weak}: ${String(error)}`);
-          assert.match(error.message, new RegExp(`\`${option}\` \\(${variable}`), weak);
+          assert.match(error.message, new RegExp(`\`${option.replace('.', '\\.')}\` \\(${variable}`), weak);
           assert.match(error.message, /too short|too easy to guess/);
           assert.match(error.message, /`openssl rand -hex 32`/);
           assert.ok(!error.message.includes(weak), `the value is not printed: ${error.message}`);
@@ -72,7 +74,7 @@ describe('a guessable secret', () => {
     const fresh = () => execFileSync('openssl', ['rand', '-hex', '32'], { encoding: 'utf8' }).trim();
     const [secret, identitySecret, jwtSecret, previous] = [fresh(), fresh(), fresh(), fresh()];
     assert.match(secret, /^[0-9a-f]{64}$/);
-    await construct({ secret, identitySecret, jwtSecret, previousSecrets: [previous] });
+    await construct({ secret, identity: { secret: identitySecret, jwtSecret }, previousSecrets: [previous] });
   });
 
   test('the estimate: about 4 bits per random hex digit, 12.9 per distinct word, nothing for repetition', () => {
@@ -86,9 +88,9 @@ describe('a guessable secret', () => {
 
   test('one value for two secrets names both settings and the fix (it used to be a bare Error)', async () => {
     const shared = testSecret('shared');
-    await assert.rejects(construct({ identitySecret: shared, jwtSecret: shared }), (error: unknown) => {
+    await assert.rejects(construct({ identity: { secret: shared, jwtSecret: shared } }), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /`identitySecret` \(LEADRELAY_IDENTITY_SECRET\) and `jwtSecret` \(LEADRELAY_JWT_SECRET\)/);
+      assert.match(error.message, /`identity\.secret` \(LEADRELAY_IDENTITY_SECRET\) and `identity\.jwtSecret` \(LEADRELAY_JWT_SECRET\)/);
       assert.match(error.message, /openssl rand -hex 32/);
       assert.ok(!error.message.includes(shared));
       return true;
@@ -98,12 +100,12 @@ describe('a guessable secret', () => {
 
   test('every createProxy setting error is a ConfigError naming the option and its variable', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ accessToken: '' }, /`accessToken` \(INTERCOM_ACCESS_TOKEN\) is missing\. Set it/],
+      [{ intercom: { accessToken: '' } }, /`intercom\.accessToken` \(INTERCOM_ACCESS_TOKEN\) is missing\. Set it/],
       [{ secret: '' }, /`secret` \(LEADRELAY_SECRET\) is missing.*openssl rand -hex 32/],
-      [{ region: 'mars' }, /`region` \(INTERCOM_REGION\).*us, eu or au/],
-      [{ rateLimit: -1 }, /`rateLimit` \(LEADRELAY_RATE_LIMIT\)/],
-      [{ ipv6Prefix: 129 }, /`ipv6Prefix` \(LEADRELAY_IPV6_PREFIX\).*1 to 128/],
-      [{ publicUrl: 'www.example.com' }, /`publicUrl` \(LEADRELAY_PUBLIC_URL\).*https:\/\/www\.example\.com\/api\/leadrelay/],
+      [{ intercom: { region: 'mars' } }, /`intercom\.region` \(INTERCOM_REGION\).*us, eu or au/],
+      [{ clients: { rateLimit: -1 } }, /`clients\.rateLimit` \(LEADRELAY_RATE_LIMIT\)/],
+      [{ clients: { ipv6Prefix: 129 } }, /`clients\.ipv6Prefix` \(LEADRELAY_IPV6_PREFIX\).*1 to 128/],
+      [{ origins: { publicUrl: 'www.example.com' } }, /`origins\.publicUrl` \(LEADRELAY_PUBLIC_URL\).*https:\/\/www\.example\.com\/api\/leadrelay/],
     ];
     for (const [options, message] of cases) {
       await assert.rejects(construct(options), (error: unknown) => error instanceof ConfigError && message.test(error.message) && !error.message.includes(ACCESS_TOKEN));
@@ -122,13 +124,11 @@ describe('rotating LEADRELAY_SECRET', () => {
     // The same Intercom, a new instance after the rotation: the old secret is only a previous one.
     rotated = await serve({
       port: 0,
-      accessToken: ACCESS_TOKEN,
+      intercom: { accessToken: ACCESS_TOKEN, baseUrl: stack.emulator.url },
       secret: NEXT,
       previousSecrets: [SECRET],
-      baseUrl: stack.emulator.url,
-      rateLimit: 0,
-      setupDataAttributes: false,
-      queuePollMs: 0,
+      clients: { rateLimit: 0 },
+      testing: { setupDataAttributes: false, queuePollMs: 0 },
       logger: (line) => rotatedLogs.push(line),
     });
   });

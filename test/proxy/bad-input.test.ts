@@ -48,7 +48,7 @@ async function assertRefused(stack: Stack, item: BadInputCase): Promise<void> {
 describe('bad input', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ allowedOrigins: [ALLOWED_ORIGIN], identitySecret: IDENTITY_SECRET });
+    stack = await startStack({ origins: { allowed: [ALLOWED_ORIGIN] }, identity: { secret: IDENTITY_SECRET } });
   });
   after(async () => {
     // Checked once all cases ran: not one API call beyond the start-up data attributes.
@@ -123,7 +123,7 @@ describe('text a person cannot type', () => {
 describe('page context that is not usable as sent is cleaned or dropped, never refused', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ allowedOrigins: [ALLOWED_ORIGIN] });
+    stack = await startStack({ origins: { allowed: [ALLOWED_ORIGIN] } });
   });
   after(() => stack.close());
 

@@ -126,8 +126,8 @@ test('each wrong setting is refused with its name and the fix, never a bare erro
   const base = { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: strong, LEADRELAY_DATA_DIR: '/nonexistent-leadrelay-test-dir', PORT: '0' };
   const cases: { env: Record<string, string>; names: RegExp; fix: RegExp }[] = [
     // The case that printed "leadrelay-proxy: could not start (Error)." and nothing else.
-    { env: { LEADRELAY_IDENTITY_SECRET: strong }, names: /LEADRELAY_SECRET\) and `identitySecret` \(LEADRELAY_IDENTITY_SECRET\)/, fix: /openssl rand -hex 32/ },
-    { env: { LEADRELAY_IDENTITY_SECRET: identity, LEADRELAY_JWT_SECRET: identity }, names: /LEADRELAY_IDENTITY_SECRET\) and `jwtSecret` \(LEADRELAY_JWT_SECRET\)/, fix: /openssl rand -hex 32/ },
+    { env: { LEADRELAY_IDENTITY_SECRET: strong }, names: /LEADRELAY_SECRET\) and `identity\.secret` \(LEADRELAY_IDENTITY_SECRET\)/, fix: /openssl rand -hex 32/ },
+    { env: { LEADRELAY_IDENTITY_SECRET: identity, LEADRELAY_JWT_SECRET: identity }, names: /LEADRELAY_IDENTITY_SECRET\) and `identity\.jwtSecret` \(LEADRELAY_JWT_SECRET\)/, fix: /openssl rand -hex 32/ },
     { env: { LEADRELAY_SECRET: 'changeme' }, names: /LEADRELAY_SECRET\) is too short/, fix: /Make one with `openssl rand -hex 32`/ },
     { env: { LEADRELAY_SECRET: 'a'.repeat(40) }, names: /LEADRELAY_SECRET\) is too easy to guess/, fix: /openssl rand -hex 32/ },
     { env: { LEADRELAY_IDENTITY_SECRET: 'correct horse battery staple correct horse' }, names: /LEADRELAY_IDENTITY_SECRET\) is too easy to guess/, fix: /openssl rand -hex 32/ },

@@ -11,7 +11,7 @@ const from = (address: string) => ({ headers: { 'x-forwarded-for': `203.0.113.9,
 
 describe('the per-IP limit against one IPv6 subscriber', () => {
   test('30 addresses from one /64 get 429 past the limit, while another /64 is still served', async () => {
-    const stack = await startStack({ rateLimit: 3, trustProxy: true });
+    const stack = await startStack({ clients: { rateLimit: 3, trustProxy: true } });
     try {
       const statuses: number[] = [];
       for (let i = 1; i <= 30; i += 1) statuses.push((await stack.post('/leads', buildLead(), from(`2001:db8:7:1::${i.toString(16)}`))).status);
@@ -26,7 +26,7 @@ describe('the per-IP limit against one IPv6 subscriber', () => {
   });
 
   test('an IPv4-mapped IPv6 address counts as that IPv4 address', async () => {
-    const stack = await startStack({ rateLimit: 1, trustProxy: true });
+    const stack = await startStack({ clients: { rateLimit: 1, trustProxy: true } });
     try {
       assert.equal((await stack.post('/leads', buildLead(), from('198.51.100.20'))).status, 201);
       assert.equal((await stack.post('/leads', buildLead(), from('::ffff:198.51.100.20'))).status, 429);
@@ -37,14 +37,14 @@ describe('the per-IP limit against one IPv6 subscriber', () => {
   });
 
   test('ipv6Prefix 128 counts each address on its own; 48 groups neighbouring /64s', async () => {
-    const exact = await startStack({ rateLimit: 1, trustProxy: true, ipv6Prefix: 128 });
+    const exact = await startStack({ clients: { rateLimit: 1, trustProxy: true, ipv6Prefix: 128 } });
     try {
       assert.equal((await exact.post('/leads', buildLead(), from('2001:db8:7:1::1'))).status, 201);
       assert.equal((await exact.post('/leads', buildLead(), from('2001:db8:7:1::2'))).status, 201);
     } finally {
       await exact.close();
     }
-    const wide = await startStack({ rateLimit: 1, trustProxy: true, ipv6Prefix: 48 });
+    const wide = await startStack({ clients: { rateLimit: 1, trustProxy: true, ipv6Prefix: 48 } });
     try {
       assert.equal((await wide.post('/leads', buildLead(), from('2001:db8:7:1::1'))).status, 201);
       assert.equal((await wide.post('/leads', buildLead(), from('2001:db8:7:ffff::1'))).status, 429);
@@ -75,15 +75,15 @@ describe('rateLimitKey', () => {
 
   test('createProxy refuses an ipv6Prefix outside 1-128', () => {
     for (const ipv6Prefix of [0, 129, 64.5]) {
-      assert.throws(() => createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, ipv6Prefix }), /ipv6Prefix/);
+      assert.throws(() => createProxy({ intercom: { accessToken: ACCESS_TOKEN }, secret: SECRET, clients: { ipv6Prefix } }), /ipv6Prefix/);
     }
   });
 
   test('the CLI reads LEADRELAY_IPV6_PREFIX and LEADRELAY_PUBLIC_URL, and names a wrong value', () => {
     const env = { INTERCOM_ACCESS_TOKEN: 'tok', LEADRELAY_SECRET: SECRET };
     const options = optionsFromEnv({ ...env, LEADRELAY_IPV6_PREFIX: '56', LEADRELAY_PUBLIC_URL: 'https://www.example.com/api/leadrelay' }, false);
-    assert.equal(options.ipv6Prefix, 56);
-    assert.equal(options.publicUrl, 'https://www.example.com/api/leadrelay');
+    assert.equal(options.clients?.ipv6Prefix, 56);
+    assert.equal(options.origins?.publicUrl, 'https://www.example.com/api/leadrelay');
     assert.throws(() => optionsFromEnv({ ...env, LEADRELAY_IPV6_PREFIX: '129' }, false), /LEADRELAY_IPV6_PREFIX/);
     assert.throws(() => optionsFromEnv({ ...env, LEADRELAY_PUBLIC_URL: 'www.example.com' }, false), /LEADRELAY_PUBLIC_URL/);
   });

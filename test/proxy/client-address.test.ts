@@ -45,7 +45,7 @@ before(async () => {
 after(() => emulator.close());
 
 function proxyOptions(logs: Record<string, unknown>[], rateLimit: number): ProxyOptions {
-  return { accessToken: ACCESS_TOKEN, secret: SECRET, baseUrl: emulator.url, rateLimit, queuePollMs: 0, logger: (line) => logs.push(line) };
+  return { intercom: { accessToken: ACCESS_TOKEN, baseUrl: emulator.url }, secret: SECRET, clients: { rateLimit }, testing: { queuePollMs: 0 }, logger: (line) => logs.push(line) };
 }
 
 describe('mounted in Hono exactly as the README shows', () => {
@@ -75,7 +75,7 @@ describe('mounted in Hono exactly as the README shows', () => {
 describe('mounted without the connection (the old README line: leadrelay.fetch(c.req.raw))', () => {
   test('says so once, never counts all visitors as one, and keeps a site-wide safety limit', async () => {
     const logs: Record<string, unknown>[] = [];
-    const leadrelay = createProxy({ ...proxyOptions(logs, 1), basePath: '/api/leadrelay', setupDataAttributes: false });
+    const leadrelay = createProxy({ ...proxyOptions(logs, 1), basePath: '/api/leadrelay', testing: { ...(proxyOptions(logs, 1)).testing, setupDataAttributes: false } });
     const app = new Hono();
     app.all('/api/leadrelay/*', (c) => leadrelay.fetch(c.req.raw));
     let server!: Server;

@@ -13,7 +13,7 @@ const identity = (userId: string) => ({ userId, userHash: computeUserHash(IDENTI
 describe('POST /convert with a Messenger visitor id', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ identitySecret: IDENTITY_SECRET });
+    stack = await startStack({ identity: { secret: IDENTITY_SECRET } });
   });
   after(() => stack.close());
   beforeEach(() => stack.reset());

@@ -74,10 +74,12 @@ for (const version of ['2.14', '2.16'] as const) {
     let stack: Stack;
     before(async () => {
       stack = await startStack({
-        intercomVersion: version,
-        identitySecret: IDENTITY_SECRET,
-        // The customer's session check when the proxy is mounted in their backend.
-        authenticate: async (request) => (request.headers.get('x-test-session') === 'grace' ? { userId: 'u-grace' } : null),
+        intercom: { version },
+        identity: {
+          secret: IDENTITY_SECRET,
+          // The customer's session check when the proxy is mounted in their backend.
+          authenticate: async (request) => (request.headers.get('x-test-session') === 'grace' ? { userId: 'u-grace' } : null),
+        },
       });
     });
     after(() => stack.close());
@@ -163,7 +165,7 @@ for (const version of ['2.14', '2.16'] as const) {
       assert.deepEqual(again.json, first.json);
 
       // A second instance with its own store only has Intercom to ask: the lead is gone (404/410), its conversation is not.
-      const other = await serve({ port: 0, accessToken: ACCESS_TOKEN, secret: SECRET, identitySecret: IDENTITY_SECRET, baseUrl: stack.emulator.url, intercomVersion: version, setupDataAttributes: false });
+      const other = await serve({ port: 0, intercom: { accessToken: ACCESS_TOKEN, baseUrl: stack.emulator.url, version }, secret: SECRET, identity: { secret: IDENTITY_SECRET }, testing: { setupDataAttributes: false } });
       try {
         const response = await fetch(`${other.url}/convert`, {
           method: 'POST',
@@ -241,7 +243,7 @@ describe('POST /convert refuses anything unverified, before calling Intercom', (
   let stack: Stack;
   let leadToken: string;
   before(async () => {
-    stack = await startStack({ identitySecret: IDENTITY_SECRET });
+    stack = await startStack({ identity: { secret: IDENTITY_SECRET } });
     ({ leadToken } = await submitLead(stack));
   });
   after(() => stack.close());

@@ -46,7 +46,7 @@ describe('a queued delivery while Intercom refuses the contact for a while (409,
   before(async () => {
     store = await SqliteStore.open({ path: join(dir, 'proxy.db') });
     // A queue backoff short enough for a test, and a delivery budget (min of 10 s and maxMs) long enough for passes.
-    stack = await startStack({ store, recoveryWaitMs: 50, queueRetry: { firstMs: 20, maxMs: 1_000 } });
+    stack = await startStack({ store, delivery: { recoveryWaitMs: 50 }, queue: { retry: { firstMs: 20, maxMs: 1_000 } } });
   });
   after(async () => {
     await stack.close();

@@ -12,7 +12,7 @@ describe('memory store while Intercom is down', () => {
   let stack: Stack;
   const store = new MemoryStore();
   before(async () => {
-    stack = await startStack({ store, recoveryWaitMs: 0, rateWaitMs: 0, intercom: { retryBaseMs: 5, maxRetries: 0 } });
+    stack = await startStack({ store, delivery: { recoveryWaitMs: 0, rateWaitMs: 0 }, intercom: { retryBaseMs: 5, maxRetries: 0 } });
   });
   after(async () => {
     await stack.close();

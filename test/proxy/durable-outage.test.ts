@@ -13,7 +13,7 @@ import { LEADS_QUEUE } from '../../src/proxy/delivery/delivery-queue.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { serve, type ServeOptions, type ServedProxy } from '../../src/proxy/node.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, testProxyOptions } from './harness.js';
+import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, testProxyOptions, mergeOptions } from './harness.js';
 import { runQueueCli } from './queue-cli.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -50,18 +50,20 @@ async function openStore(): Promise<{ store: SqliteStore; path: string }> {
 
 /** A proxy on `store` with time compressed: queue at once, retry every few ms, recovery bound 20 ms. */
 async function startProxy(store: SqliteStore, extra: Partial<ServeOptions> = {}): Promise<ServedProxy> {
-  const proxy = await serve({
-    port: 0,
-    ...testProxyOptions(emulator.url, logs),
-    store,
-    intercom: { retryBaseMs: 5, maxRetries: 0 },
-    recoveryWaitMs: 0,
-    recoveryLagMs: 20,
-    queuePollMs: 5,
-    leaseMs: 1000,
-    queueRetry: { firstMs: 2, maxMs: 20 },
-    ...extra,
-  });
+  const proxy = await serve(
+    mergeOptions(
+      {
+        port: 0,
+        ...testProxyOptions(emulator.url, logs),
+        store,
+        intercom: { ...testProxyOptions(emulator.url, logs).intercom, retryBaseMs: 5, maxRetries: 0 },
+        delivery: { recoveryWaitMs: 0, recoveryLagMs: 20, leaseMs: 1000 },
+        testing: { queuePollMs: 5 },
+        queue: { retry: { firstMs: 2, maxMs: 20 } },
+      },
+      extra,
+    ),
+  );
   closers.push(() => proxy.close());
   return proxy;
 }
@@ -113,7 +115,7 @@ test('an outage of 40 failed deliveries per submission (twice the old give-up) l
 test('past the retention period queued submissions become dead letters (one log line each); queue retry --dead delivers them once', async () => {
   const { store, path } = await openStore();
   await setFaults([{ route: 'POST /contacts', status: 503 }]);
-  const proxy = await startProxy(store, { retentionMs: 300 });
+  const proxy = await startProxy(store, { queue: { retentionMs: 300 } });
   const results = [await submit(proxy, 10), await submit(proxy, 11)];
   await waitUntil(async () => (await store.queueStats(LEADS_QUEUE)).dead === 2, 'two dead letters', MINUTE);
   for (const result of results) {
@@ -148,7 +150,7 @@ test('a queued submission Intercom refuses for good is a dead letter at once wit
   const { store, path } = await openStore();
   // Accepted while Intercom is down, by an instance without a drain loop (so nothing races the switch of faults).
   await setFaults([{ route: 'POST /contacts', status: 503 }]);
-  const accepting = await startProxy(store, { queuePollMs: 0 });
+  const accepting = await startProxy(store, { testing: { queuePollMs: 0 } });
   const result = await submit(accepting, 20);
   await accepting.close();
 

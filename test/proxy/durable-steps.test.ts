@@ -11,7 +11,7 @@ import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.j
 let stack: Stack;
 const store = new MemoryStore();
 before(async () => {
-  stack = await startStack({ store, recoveryWaitMs: 0, intercom: { maxRetries: 0 } });
+  stack = await startStack({ store, delivery: { recoveryWaitMs: 0 }, intercom: { maxRetries: 0 } });
 });
 after(async () => {
   await stack.close();

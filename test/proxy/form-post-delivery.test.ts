@@ -30,7 +30,7 @@ describe('a form post while Intercom cannot take it, on a durable store (SQLite)
   before(async () => {
     store = await SqliteStore.open({ path: join(dir, 'proxy.db') });
     // The queue's backoff is the one retry of a queued delivery: short here, so the lead arrives soon after Intercom is back.
-    stack = await startStack({ store, allowedOrigins: [SITE], recoveryWaitMs: 50, queueRetry: { firstMs: 20, maxMs: 200 } });
+    stack = await startStack({ store, origins: { allowed: [SITE] }, delivery: { recoveryWaitMs: 50 }, queue: { retry: { firstMs: 20, maxMs: 200 } } });
   });
   after(async () => {
     await stack.close();
@@ -69,7 +69,7 @@ describe('a form post while Intercom cannot take it, on a durable store (SQLite)
 describe('a form post while Intercom cannot take it, on the memory store (not durable, never 202)', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ store: new MemoryStore(), allowedOrigins: [SITE], recoveryWaitMs: 50 });
+    stack = await startStack({ store: new MemoryStore(), origins: { allowed: [SITE] }, delivery: { recoveryWaitMs: 50 } });
   });
   after(() => stack.close());
 
@@ -104,7 +104,7 @@ describe('a form post while Intercom cannot take it, on the memory store (not du
 describe('a form post when the proxy has a captcha hook', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ allowedOrigins: [SITE], verifyCaptcha: async (token) => token === 'solved' });
+    stack = await startStack({ origins: { allowed: [SITE] }, verifyCaptcha: async (token) => token === 'solved' });
   });
   after(() => stack.close());
 

@@ -13,7 +13,7 @@ let stack: Stack;
 let clients = 0;
 
 before(async () => {
-  stack = await startStack({ allowedOrigins: [SITE], clientIp: (request) => request.headers.get('x-test-client') ?? undefined });
+  stack = await startStack({ origins: { allowed: [SITE] }, clients: { clientIp: (request) => request.headers.get('x-test-client') ?? undefined } });
 });
 after(() => stack.close());
 

@@ -13,9 +13,8 @@ before(async () => {
   // Each test posts from its own client address (the test header below), so the per-IP limit and the derived
   // submission ids of one test never meet another's. The default minimum fill time stays on: the form path skips it.
   stack = await startStack({
-    allowedOrigins: [SITE],
-    rateLimit: 3,
-    clientIp: (request) => request.headers.get('x-test-client') ?? undefined,
+    origins: { allowed: [SITE] },
+    clients: { rateLimit: 3, clientIp: (request) => request.headers.get('x-test-client') ?? undefined },
   });
 });
 after(() => stack.close());

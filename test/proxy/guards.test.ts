@@ -10,7 +10,7 @@ const ALLOWED = 'https://shop.example';
 describe('guards', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ allowedOrigins: [ALLOWED] });
+    stack = await startStack({ origins: { allowed: [ALLOWED] } });
   });
   beforeEach(() => stack.reset());
   after(() => stack.close());
@@ -137,7 +137,7 @@ describe('guards', () => {
 
 describe('rate limit and captcha', () => {
   test('the per-IP rate limit answers 429 rate_limited with Retry-After once the budget is spent', async () => {
-    const stack = await startStack({ rateLimit: 2 });
+    const stack = await startStack({ clients: { rateLimit: 2 } });
     try {
       assert.equal((await stack.post('/leads', buildLead())).status, 201);
       assert.equal((await stack.post('/leads', buildLead())).status, 201);
@@ -152,7 +152,7 @@ describe('rate limit and captcha', () => {
   });
 
   test('with trustProxy the limit counts per X-Forwarded-For client, so another client is still served', async () => {
-    const stack = await startStack({ rateLimit: 1, trustProxy: true });
+    const stack = await startStack({ clients: { rateLimit: 1, trustProxy: true } });
     try {
       const from = (ip: string) => ({ headers: { 'x-forwarded-for': `203.0.113.9, ${ip}` } });
       assert.equal((await stack.post('/leads', buildLead(), from('198.51.100.1'))).status, 201);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
-import { serve, type ServeOptions, type ServedProxy } from '../../src/proxy/node.js';
+import { serve, type ProxyOptions, type ServeOptions, type ServedProxy } from '../../src/proxy/node.js';
 import type { LeadRequest } from '../../src/protocol/wire.js';
 import { ensureDataAttributes } from '../../src/proxy/intercom/data-attributes.js';
 import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
@@ -102,30 +102,58 @@ export function assertTokenNeverLeaked(stack: Pick<Stack, 'logs' | 'responses'>)
 
 /** What every test proxy shares: the test token and secret, the emulator as Intercom, no rate limit, logs kept. */
 export function testProxyOptions(baseUrl: string, logs: Record<string, unknown>[]) {
-  return { accessToken: ACCESS_TOKEN, secret: SECRET, baseUrl, rateLimit: 0, logger: (line: Record<string, unknown>) => logs.push(line) };
+  return {
+    secret: SECRET,
+    intercom: { accessToken: ACCESS_TOKEN, baseUrl },
+    clients: { rateLimit: 0 },
+    logger: (line: Record<string, unknown>) => logs.push(line),
+  } satisfies ProxyOptions;
 }
 
-export async function startStack(options: Partial<ServeOptions> = {}): Promise<Stack> {
+/** The option groups an override merges into, member by member, instead of replacing. */
+const OPTION_GROUPS = ['intercom', 'identity', 'origins', 'clients', 'limits', 'metrics', 'delivery', 'queue', 'testing'] as const;
+
+/**
+ * `base` with `overrides` over it, group by group: `{ delivery: { recoveryWaitMs: 0 } }` changes that one member and
+ * keeps the base's other delivery settings. A member set to undefined is unset.
+ */
+export function mergeOptions<T extends StackOptions>(base: T, overrides: StackOptions = {}): T {
+  const merged: Record<string, unknown> = { ...base, ...overrides };
+  for (const group of OPTION_GROUPS) {
+    if (base[group] !== undefined || overrides[group] !== undefined) merged[group] = { ...base[group], ...overrides[group] };
+  }
+  return merged as T;
+}
+
+/** A stack's options: the test defaults (short timings, the emulator) under the test's own, group by group. */
+export type StackOptions = Omit<Partial<ServeOptions>, 'intercom'> & { intercom?: Partial<ServeOptions['intercom']> };
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = await startEmulator({ port: 0 });
   const logs: Record<string, unknown>[] = [];
   const responses: CapturedResponse[] = [];
   // The product's default store (SQLite on local disk) unless the test brings its own: only a durable store queues (202).
   const dataDir = options.store ? undefined : mkdtempSync(join(tmpdir(), 'leadrelay-stack-'));
   const ownStore = dataDir ? await SqliteStore.open({ path: join(dataDir, 'leadrelay.db') }) : undefined;
-  const proxy = await serve({
-    port: 0,
-    ...testProxyOptions(emulator.url, logs),
-    intercom: { retryBaseMs: 10 },
-    notFoundRetryMs: [20, 40, 80],
-    // The emulator's search has no lag unless a test configures one: a short recovery bound keeps tests fast.
-    recoveryLagMs: 200,
-    // The answer budget before POST /leads queues (default 1.5 s) at its former default: on a loaded test machine a
-    // healthy delivery can take longer than 1.5 s, and tests that expect 201 mean "delivered inline".
-    recoveryWaitMs: 5_000,
-    queuePollMs: 20,
-    store: ownStore,
-    ...options,
-  });
+  const proxy = await serve(
+    mergeOptions(
+      {
+        port: 0,
+        ...testProxyOptions(emulator.url, logs),
+        intercom: { accessToken: ACCESS_TOKEN, baseUrl: emulator.url, retryBaseMs: 10 },
+        delivery: {
+          // The emulator's search has no lag unless a test configures one: a short recovery bound keeps tests fast.
+          recoveryLagMs: 200,
+          // The answer budget before POST /leads queues (default 1.5 s) at its former default: on a loaded test machine a
+          // healthy delivery can take longer than 1.5 s, and tests that expect 201 mean "delivered inline".
+          recoveryWaitMs: 5_000,
+        },
+        testing: { queuePollMs: 20 },
+        store: ownStore,
+      },
+      options,
+    ),
+  );
   // One connection per call, to the proxy and to the emulator's hooks: a kept-alive socket left idle while a loaded
   // machine runs other tests can be closed by the server just as the next call reuses it (ECONNRESET, "fetch failed").
   const closing = (init: RequestInit = {}): RequestInit => {

@@ -28,11 +28,13 @@ test('started while Intercom answers 503 to everything: ready at once, a submiss
     port: 0,
     ...testProxyOptions(emulator.url, logs),
     store,
-    intercom: { retryBaseMs: 10 },
-    setupRetry: { firstMs: 20, maxMs: 100 },
-    recoveryWaitMs: 200,
-    recoveryLagMs: 200,
-    queuePollMs: 20,
+    intercom: {
+      ...(testProxyOptions(emulator.url, logs)).intercom,
+      retryBaseMs: 10,
+      setupRetry: { firstMs: 20, maxMs: 100 },
+    },
+    delivery: { recoveryWaitMs: 200, recoveryLagMs: 200 },
+    testing: { queuePollMs: 20 },
   });
   let setupDone = false;
   void served.proxy.ready.then(() => (setupDone = true));
@@ -88,7 +90,7 @@ test('/health/ready answers 503 when the store cannot be reached; /health/live s
       throw new Error('ECONNREFUSED');
     }
   }
-  const proxy = createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, store: new UnreachableStore(), setupDataAttributes: false, queuePollMs: 0 });
+  const proxy = createProxy({ intercom: { accessToken: ACCESS_TOKEN }, secret: SECRET, store: new UnreachableStore(), testing: { setupDataAttributes: false, queuePollMs: 0 } });
   try {
     const ready = await proxy.fetch(new Request('http://proxy.test/health/ready'));
     assert.equal(ready.status, 503);
@@ -100,7 +102,7 @@ test('/health/ready answers 503 when the store cannot be reached; /health/live s
 });
 
 test('the health routes sit under the base path and are not rate limited', async () => {
-  const proxy = createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, basePath: '/api/leadrelay', rateLimit: 1, setupDataAttributes: false, queuePollMs: 0 });
+  const proxy = createProxy({ intercom: { accessToken: ACCESS_TOKEN }, secret: SECRET, basePath: '/api/leadrelay', clients: { rateLimit: 1 }, testing: { setupDataAttributes: false, queuePollMs: 0 } });
   try {
     for (let index = 0; index < 5; index++) {
       assert.equal((await proxy.fetch(new Request('http://proxy.test/api/leadrelay/health/ready'))).status, 200);

@@ -81,15 +81,15 @@ test('jwtSecret, jwtAudience and jwtIssuer replace the derived key and the defau
 
 test('the proxy refuses to start when one value is configured as two of its secrets', () => {
   const [lead, identity, jwt] = [testSecret('lead'), testSecret('identity'), testSecret('jwt')];
-  const base = { accessToken: 'tok', secret: lead };
-  assert.throws(() => resolveOptions({ ...base, identitySecret: lead }), /must be three different values/);
-  assert.throws(() => resolveOptions({ ...base, identitySecret: identity, jwtSecret: identity }), /must be three different values/);
-  assert.throws(() => resolveOptions({ ...base, jwtSecret: lead }), /must be three different values/);
-  assert.doesNotThrow(() => resolveOptions({ ...base, identitySecret: identity, jwtSecret: jwt }));
+  const base = { intercom: { accessToken: 'tok' }, secret: lead };
+  assert.throws(() => resolveOptions({ ...base, identity: { secret: lead } }), /must be three different values/);
+  assert.throws(() => resolveOptions({ ...base, identity: { secret: identity, jwtSecret: identity } }), /must be three different values/);
+  assert.throws(() => resolveOptions({ ...base, identity: { jwtSecret: lead } }), /must be three different values/);
+  assert.doesNotThrow(() => resolveOptions({ ...base, identity: { secret: identity, jwtSecret: jwt } }));
 });
 
 test('identity.jwtMaxAgeSeconds must be a whole number of seconds, 1 or more; the CLI reads LEADRELAY_JWT_MAX_AGE_SECONDS', async () => {
-  const base = { accessToken: 'tok', secret: testSecret('lead') };
+  const base = { intercom: { accessToken: 'tok' }, secret: testSecret('lead') };
   for (const jwtMaxAgeSeconds of [0, -60, 1.5, Number.NaN]) {
     assert.throws(() => resolveOptions({ ...base, identity: { jwtMaxAgeSeconds } }), /identity\.jwtMaxAgeSeconds/);
   }

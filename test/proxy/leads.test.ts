@@ -153,7 +153,7 @@ describe('POST /leads', () => {
   test('a 429 whose reset is further away than the proxy waits queues the submission: 202 with a lead token', async () => {
     await stack.addFault({ route: 'POST /contacts', status: 429, times: 1 });
     // rateWaitMs 0: any reset is further away than the proxy waits inline (the emulator's may be a moment away).
-    const local = await startStack({ baseUrl: stack.emulator.url, intercom: { maxRetryDelayMs: 0 }, rateWaitMs: 0, queuePollMs: 0 });
+    const local = await startStack({ intercom: { baseUrl: stack.emulator.url, maxRetryDelayMs: 0 }, delivery: { rateWaitMs: 0 }, testing: { queuePollMs: 0 } });
     try {
       const key = randomUUID();
       const response = await local.post('/leads', buildLead(), { key });

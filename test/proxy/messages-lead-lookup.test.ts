@@ -13,7 +13,7 @@ describe('POST /messages with a queued token whose record is gone', () => {
   before(async () => {
     stack = await startStack();
     // A second proxy on the same Intercom with a store of its own: it has no record of the first one's submissions.
-    restarted = await startStack({ baseUrl: stack.emulator.url, store: new MemoryStore(), setupDataAttributes: false, pendingLeadWaitMs: 30_000 });
+    restarted = await startStack({ intercom: { baseUrl: stack.emulator.url }, store: new MemoryStore(), testing: { setupDataAttributes: false }, delivery: { pendingLeadWaitMs: 30_000 } });
   });
   after(async () => {
     await restarted.close();
@@ -69,7 +69,7 @@ describe('POST /messages with a queued token whose record is gone', () => {
   });
 
   test(`lookups for all clients together stop at ${LOOKUPS_PER_MINUTE} a minute, whatever the tokens`, async () => {
-    const fresh = await startStack({ baseUrl: stack.emulator.url, store: new MemoryStore(), setupDataAttributes: false });
+    const fresh = await startStack({ intercom: { baseUrl: stack.emulator.url }, store: new MemoryStore(), testing: { setupDataAttributes: false } });
     try {
       const before = await searches();
       for (let i = 0; i < LOOKUPS_PER_MINUTE + 15; i++) {

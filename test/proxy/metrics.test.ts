@@ -26,7 +26,7 @@ describe('GET /metrics with LEADRELAY_METRICS_TOKEN set', () => {
   before(async () => {
     store = await SqliteStore.open({ path: join(dataDir, 'metrics.db') });
     // The answer budget at the product's default: shorter, a first lead slowed by a loaded machine is answered 202.
-    stack = await startStack({ metricsToken: METRICS_TOKEN, store, recoveryWaitMs: 1_500, queuePollMs: 0 });
+    stack = await startStack({ metrics: { token: METRICS_TOKEN }, store, delivery: { recoveryWaitMs: 1_500 }, testing: { queuePollMs: 0 } });
   });
   after(async () => {
     await stack.close();
@@ -91,7 +91,7 @@ describe('GET /metrics with LEADRELAY_METRICS_TOKEN set', () => {
 
 describe('GET /metrics without a token configured', () => {
   test('is a 404 like any unknown path, whatever the request carries', async () => {
-    const proxy = createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, setupDataAttributes: false, queuePollMs: 0 });
+    const proxy = createProxy({ intercom: { accessToken: ACCESS_TOKEN }, secret: SECRET, testing: { setupDataAttributes: false, queuePollMs: 0 } });
     try {
       const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer anything' }];
       for (const headers of attempts) {
@@ -105,7 +105,7 @@ describe('GET /metrics without a token configured', () => {
   });
 
   test('two proxies in one process keep separate figures (a registry each, not the global one)', async () => {
-    const make = () => createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, metricsToken: METRICS_TOKEN, setupDataAttributes: false, queuePollMs: 0 });
+    const make = () => createProxy({ intercom: { accessToken: ACCESS_TOKEN }, secret: SECRET, metrics: { token: METRICS_TOKEN }, testing: { setupDataAttributes: false, queuePollMs: 0 } });
     const [first, second] = [make(), make()];
     try {
       await first.fetch(new Request('http://proxy.test/nowhere'));

@@ -35,12 +35,12 @@ async function startInstance(emulator: RunningEmulator, prefix: string): Promise
     port: 0,
     ...testProxyOptions(emulator.url, logs),
     store,
-    intercom: { retryBaseMs: 10 },
-    notFoundRetryMs: [20, 40, 80],
+    intercom: { ...(testProxyOptions(emulator.url, logs)).intercom, retryBaseMs: 10 },
     // The emulator's search has no lag here: a 503 before commit is proven harmless after this bound (leads.ts).
-    recoveryLagMs: 200,
-    queuePollMs: 20,
-    leaseMs: LEASE_MS,
+    delivery: { recoveryLagMs: 200, leaseMs: LEASE_MS },
+    testing: { queuePollMs: 20 },
+    // The queue's backoff is the one retry of a queued delivery: short here, as the faults stay on while it drains.
+    queue: { retry: { firstMs: 20, maxMs: 200 } },
   });
   return { proxy, store, logs };
 }

@@ -56,7 +56,7 @@ describe('Intercom connections that fail before a byte is sent', () => {
   test('EMFILE (out of descriptors) on POST /contacts is retried at once: 201 and one lead, no recovery wait', async () => {
     const agent = failingAgent(1, 'EMFILE');
     // A recovery bound of 10 minutes: if EMFILE counted as "maybe sent", the lead would be queued (202) behind it.
-    const stack = await startStack({ recoveryLagMs: 600_000, recoveryWaitMs: 10_000, intercom: { retryBaseMs: 10, transport: nodeHttpTransport({ agents: { 'http:': agent } }) } });
+    const stack = await startStack({ delivery: { recoveryLagMs: 600_000, recoveryWaitMs: 10_000 }, intercom: { retryBaseMs: 10, transport: nodeHttpTransport({ agents: { 'http:': agent } }) } });
     try {
       const key = randomUUID();
       const response = await stack.post('/leads', buildLead(), { key });
@@ -78,7 +78,7 @@ describe('Intercom connections that fail before a byte is sent', () => {
       if (request.method === 'POST' && request.url.endsWith('/contacts') && failed++ === 0) throw new TransportError('network', 'EMFILE');
       return real(request);
     };
-    const stack = await startStack({ recoveryLagMs: 600_000, recoveryWaitMs: 10_000, intercom: { retryBaseMs: 10, transport } });
+    const stack = await startStack({ delivery: { recoveryLagMs: 600_000, recoveryWaitMs: 10_000 }, intercom: { retryBaseMs: 10, transport } });
     try {
       const response = await stack.post('/leads', buildLead());
       assert.equal(failed, 2, 'failed once, then sent');
@@ -103,7 +103,7 @@ describe('Intercom connections that fail before a byte is sent', () => {
       if (isCreateContact(options) && refused++ === 0) return net.createConnection({ host: '127.0.0.1', port: closedPort });
       return connectNormally(options, callback);
     }) as typeof agent.createConnection;
-    const stack = await startStack({ recoveryLagMs: 600_000, recoveryWaitMs: 10_000, intercom: { retryBaseMs: 10, transport: nodeHttpTransport({ agents: { 'http:': agent } }) } });
+    const stack = await startStack({ delivery: { recoveryLagMs: 600_000, recoveryWaitMs: 10_000 }, intercom: { retryBaseMs: 10, transport: nodeHttpTransport({ agents: { 'http:': agent } }) } });
     try {
       const response = await stack.post('/leads', buildLead());
       assert.equal(response.status, 201);

@@ -45,7 +45,7 @@ function rawRequest(stack: Stack, path: string, method: string, headers: Record<
 describe('a page on an origin that is not allowed', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ allowedOrigins: [ALLOWED] });
+    stack = await startStack({ origins: { allowed: [ALLOWED] } });
   });
   beforeEach(async () => {
     await stack.reset();
@@ -142,9 +142,9 @@ describe('the refusal log', () => {
 });
 
 describe('the start-up warning', () => {
-  const start = async (options: { allowedOrigins?: string[]; publicUrl?: string }) => {
+  const start = async (options: { allowed?: string[]; publicUrl?: string }) => {
     const lines: Record<string, unknown>[] = [];
-    const proxy = createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, setupDataAttributes: false, queuePollMs: 0, logger: (line) => lines.push(line), ...options });
+    const proxy = createProxy({ intercom: { accessToken: ACCESS_TOKEN }, secret: SECRET, testing: { setupDataAttributes: false, queuePollMs: 0 }, logger: (line) => lines.push(line), origins: options });
     await proxy.close();
     return lines.filter((line) => line.event === 'no_allowed_origins');
   };
@@ -158,20 +158,20 @@ describe('the start-up warning', () => {
   });
 
   test('says nothing when an origin is allowed', async () => {
-    assert.deepEqual(await start({ allowedOrigins: [ALLOWED] }), []);
+    assert.deepEqual(await start({ allowed: [ALLOWED] }), []);
   });
 
   test('refuses a publicUrl that is not an http(s) URL', () => {
-    assert.throws(() => createProxy({ accessToken: ACCESS_TOKEN, secret: SECRET, publicUrl: 'www.example.com' }), /publicUrl/);
+    assert.throws(() => createProxy({ intercom: { accessToken: ACCESS_TOKEN }, secret: SECRET, origins: { publicUrl: 'www.example.com' } }), /publicUrl/);
   });
 });
 
 describe('DNS rebinding: the Host header never makes an origin allowed', () => {
   const setups: [string, Partial<ServeOptions>][] = [
     ['with no configuration', {}],
-    ['with a public URL', { publicUrl: 'https://www.example.com' }],
-    ['with an allowed list', { allowedOrigins: [ALLOWED] }],
-    ['with trustProxy', { trustProxy: true }],
+    ['with a public URL', { origins: { publicUrl: 'https://www.example.com' } }],
+    ['with an allowed list', { origins: { allowed: [ALLOWED] } }],
+    ['with trustProxy', { clients: { trustProxy: true } }],
   ];
   for (const [label, options] of setups) {
     test(`Origin http://evil.example with Host evil.example is refused without CORS headers and creates nothing (${label})`, async () => {
@@ -207,7 +207,7 @@ describe('DNS rebinding: the Host header never makes an origin allowed', () => {
 
 describe('behind a TLS-terminating reverse proxy', () => {
   test('with publicUrl, the https page on the public host is same-origin though the proxy is reached over http', async () => {
-    const stack = await startStack({ publicUrl: 'https://www.example.com/api/leadrelay', trustProxy: true });
+    const stack = await startStack({ origins: { publicUrl: 'https://www.example.com/api/leadrelay' }, clients: { trustProxy: true } });
     try {
       const internal = { host: 'www.example.com', 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.7' };
       const served = await rawRequest(stack, '/leads', 'POST', { ...internal, origin: 'https://www.example.com' }, buildLead());
@@ -224,7 +224,7 @@ describe('behind a TLS-terminating reverse proxy', () => {
 
   test('with trustProxy, X-Forwarded-Proto https makes the https page at the proxy\'s address same-origin; without it, not', async () => {
     for (const trustProxy of [true, false]) {
-      const stack = await startStack({ trustProxy });
+      const stack = await startStack({ clients: { trustProxy } });
       try {
         const host = new URL(stack.proxy.url).host;
         const answer = await rawRequest(stack, '/leads', 'POST', { origin: `https://${host}`, 'x-forwarded-proto': 'https' }, buildLead());

@@ -13,7 +13,7 @@ import { ACCESS_TOKEN, buildLead, SECRET, startStack } from './harness.js';
 import { docBlocks } from '../node/readme-blocks.js';
 import { EVERY_TYPE, INLINE, setupDone } from './questions-fixture.js';
 
-const base = { accessToken: ACCESS_TOKEN, secret: SECRET, baseUrl: 'http://127.0.0.1:9', setupDataAttributes: false, queuePollMs: 0 };
+const base = { intercom: { accessToken: ACCESS_TOKEN, baseUrl: 'http://127.0.0.1:9' }, secret: SECRET, testing: { setupDataAttributes: false, queuePollMs: 0 } };
 const dir = mkdtempSync(join(tmpdir(), 'leadrelay-questions-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -21,7 +21,7 @@ const SITE = 'https://shop.example';
 describe('answers of a queued submission (202)', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ questions: EVERY_TYPE, recoveryWaitMs: 50, queueRetry: { firstMs: 20, maxMs: 100 } });
+    stack = await startStack({ questions: EVERY_TYPE, delivery: { recoveryWaitMs: 50 }, queue: { retry: { firstMs: 20, maxMs: 100 } } });
   });
   after(() => stack.close());
 
@@ -91,10 +91,10 @@ describe('a data attribute of the questions file that exists with another type',
       ...testProxyOptions(emulator.url, logs),
       store,
       questions: EVERY_TYPE,
-      recoveryWaitMs: 50,
-      queuePollMs: 20,
-      setupRetry: { firstMs: 20, maxMs: 50 },
-      queueRetry: { firstMs: 20, maxMs: 100 },
+      delivery: { recoveryWaitMs: 50 },
+      testing: { queuePollMs: 20 },
+      intercom: { ...testProxyOptions(emulator.url, logs).intercom, setupRetry: { firstMs: 20, maxMs: 50 } },
+      queue: { retry: { firstMs: 20, maxMs: 100 } },
     });
   });
   after(async () => {
@@ -161,10 +161,10 @@ describe('a data attribute whose type changes in the workspace after set-up', ()
       ...testProxyOptions(emulator.url, logs),
       store,
       questions: EVERY_TYPE,
-      recoveryWaitMs: 50,
-      queuePollMs: 20,
-      setupRetry: { firstMs: 20, maxMs: 50 },
-      queueRetry: { firstMs: 20, maxMs: 100 },
+      delivery: { recoveryWaitMs: 50 },
+      testing: { queuePollMs: 20 },
+      intercom: { ...testProxyOptions(emulator.url, logs).intercom, setupRetry: { firstMs: 20, maxMs: 50 } },
+      queue: { retry: { firstMs: 20, maxMs: 100 } },
     });
   });
   after(async () => {
@@ -238,7 +238,7 @@ describe('a data attribute whose type changes in the workspace after set-up', ()
 describe('a form posted without JavaScript, with questions', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ questions: EVERY_TYPE, allowedOrigins: [SITE], ...INLINE });
+    stack = await startStack({ origins: { allowed: [SITE] }, questions: EVERY_TYPE, ...INLINE });
     await setupDone(stack.proxy.url);
   });
   after(() => stack.close());

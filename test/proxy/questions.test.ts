@@ -32,7 +32,7 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`custom questions on Intercom-Version ${version}`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercomVersion: version, questions: EVERY_TYPE, ...INLINE });
+      stack = await startStack({ intercom: { version }, questions: EVERY_TYPE, ...INLINE });
       await setupDone(stack.proxy.url);
     });
     after(() => stack.close());
@@ -207,7 +207,7 @@ describe('GET /questions', () => {
   let stack: Stack;
   const forms = { defaultLocale: 'de', forms: { contact: [{ name: 'topic', type: 'text', label: 'Topic' }], demo: EVERY_TYPE.questions } };
   before(async () => {
-    stack = await startStack({ questions: forms, allowedOrigins: ['https://shop.example'], ...INLINE });
+    stack = await startStack({ questions: forms, origins: { allowed: ['https://shop.example'] }, ...INLINE });
     await setupDone(stack.proxy.url);
   });
   after(() => stack.close());

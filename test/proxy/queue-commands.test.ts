@@ -48,9 +48,15 @@ describe('queue commands on Redis', () => {
     const logs: Record<string, unknown>[] = [];
     await setFaults([{ route: 'POST /contacts', status: 503 }]);
     const proxy = await serve({
-      port: 0, accessToken: ACCESS_TOKEN, secret: SECRET, baseUrl: emulator.url, rateLimit: 0, store,
-      logger: (line) => logs.push(line), intercom: { maxRetries: 0 }, recoveryWaitMs: 0, recoveryLagMs: 20,
-      queuePollMs: 5, leaseMs: 1000, queueRetry: { firstMs: 2, maxMs: 20 }, retentionMs: 300,
+      port: 0,
+      intercom: { accessToken: ACCESS_TOKEN, baseUrl: emulator.url, maxRetries: 0 },
+      secret: SECRET,
+      clients: { rateLimit: 0 },
+      store,
+      logger: (line) => logs.push(line),
+      delivery: { recoveryWaitMs: 0, recoveryLagMs: 20, leaseMs: 1000 },
+      testing: { queuePollMs: 5 },
+      queue: { retry: { firstMs: 2, maxMs: 20 }, retentionMs: 300 },
     });
     try {
       const results: SubmissionResult[] = [];

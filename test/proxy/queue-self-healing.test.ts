@@ -23,7 +23,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'leadrelay-heal-'));
   // The file `leadrelay-proxy queue` opens with LEADRELAY_DATA_DIR=dir.
   store = await SqliteStore.open({ path: join(dir, DATABASE_FILE) });
-  stack = await startStack({ store, recoveryWaitMs: 0, queueRetry: { firstMs: 20, maxMs: 100 } });
+  stack = await startStack({ store, delivery: { recoveryWaitMs: 0 }, queue: { retry: { firstMs: 20, maxMs: 100 } } });
   await stack.proxy.proxy.ready;
 });
 after(async () => {

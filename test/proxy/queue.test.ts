@@ -62,20 +62,21 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     proxy = await serve({
       store,
       port: 0,
-      accessToken: ACCESS_TOKEN,
+      intercom: { accessToken: ACCESS_TOKEN, baseUrl: emulator.url },
       secret: SECRET,
-      baseUrl: emulator.url,
-      rateLimit: 0,
+      clients: { rateLimit: 0 },
       logger: (line) => logs.push(line),
-      queuePollMs: 20,
-      recoveryLagMs: 200,
-      // Queue as soon as the window is spent (no inline wait for its reset), and deliver one at a time, so the
-      // start order the queue guarantees is also the creation order this test can observe.
-      rateWaitMs: 0,
-      // The former default: an inline attempt still running when a later submission is queued would be queued after
-      // it, and "queue order" here is the order the 202s were answered in.
-      recoveryWaitMs: 5_000,
-      queueConcurrency: 1,
+      testing: { queuePollMs: 20 },
+      delivery: {
+        recoveryLagMs: 200,
+        // Queue as soon as the window is spent (no inline wait for its reset), and deliver one at a time, so the
+        // start order the queue guarantees is also the creation order this test can observe.
+        rateWaitMs: 0,
+        // The former default: an inline attempt still running when a later submission is queued would be queued after
+        // it, and "queue order" here is the order the 202s were answered in.
+        recoveryWaitMs: 5_000,
+      },
+      queue: { concurrency: 1 },
     });
   });
   after(async () => {

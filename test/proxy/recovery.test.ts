@@ -37,7 +37,7 @@ describe('recovery after an ambiguous failure (search lag on)', () => {
   let stack: Stack;
   before(async () => {
     // The bound must exceed the emulator's lag: a search issued that long after the attempt sees any commit.
-    stack = await startStack({ recoveryLagMs: SEARCH_LAG_MS * 3, recoveryWaitMs: 3_000 });
+    stack = await startStack({ delivery: { recoveryLagMs: SEARCH_LAG_MS * 3, recoveryWaitMs: 3_000 } });
   });
   beforeEach(async () => {
     await stack.reset();
@@ -83,7 +83,7 @@ describe('recovery after an ambiguous failure (search lag on)', () => {
   }
 
   test('when the search cannot settle within recoveryWaitMs the submission is queued, then delivered once', async () => {
-    const slow = await startStack({ baseUrl: stack.emulator.url, recoveryLagMs: 600, recoveryWaitMs: 50, setupDataAttributes: false });
+    const slow = await startStack({ intercom: { baseUrl: stack.emulator.url }, delivery: { recoveryLagMs: 600, recoveryWaitMs: 50 }, testing: { setupDataAttributes: false } });
     try {
       const key = randomUUID();
       await stack.addFault({ route: 'POST /contacts', status: 503, afterCommit: true, times: 1 });

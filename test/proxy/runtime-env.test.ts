@@ -26,12 +26,10 @@ async function withGuardedEnv<T>(fn: () => Promise<T>): Promise<T> {
 
 function start(lines: Record<string, unknown>[]) {
   return createProxy({
-    accessToken: ACCESS_TOKEN,
+    intercom: { accessToken: ACCESS_TOKEN, baseUrl: 'http://127.0.0.1:9' },
     secret: SECRET,
-    baseUrl: 'http://127.0.0.1:9',
     store: new MemoryStore(),
-    setupDataAttributes: false,
-    queuePollMs: 0,
+    testing: { setupDataAttributes: false, queuePollMs: 0 },
     logger: (line) => lines.push(line),
   });
 }

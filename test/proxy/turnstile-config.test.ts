@@ -11,7 +11,7 @@ import { resolveOptions } from '../../src/proxy/options.js';
 import { ACCESS_TOKEN, SECRET } from './harness.js';
 
 const SITE = 'https://shop.example';
-const base = { accessToken: ACCESS_TOKEN, secret: SECRET, allowedOrigins: [SITE] };
+const base = { intercom: { accessToken: ACCESS_TOKEN }, secret: SECRET, origins: { allowed: [SITE] } };
 
 test('the CLI reads LEADRELAY_TURNSTILE_SECRET and LEADRELAY_TURNSTILE_VERIFY_URL into `turnstile`', () => {
   const env = { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET };
@@ -23,7 +23,7 @@ test('the CLI reads LEADRELAY_TURNSTILE_SECRET and LEADRELAY_TURNSTILE_VERIFY_UR
   );
   // A verify URL alone is a mistake createProxy names, not a silently unchecked form.
   const urlOnly = optionsFromEnv({ ...env, LEADRELAY_TURNSTILE_VERIFY_URL: 'http://127.0.0.1:9/turnstile/v0/siteverify' }, false);
-  assert.throws(() => createProxy({ ...urlOnly, allowedOrigins: [SITE], setupDataAttributes: false, queuePollMs: 0 }), (error: unknown) => error instanceof ConfigError && /LEADRELAY_TURNSTILE_SECRET/.test(error.message));
+  assert.throws(() => createProxy({ ...urlOnly, origins: { ...urlOnly.origins, allowed: [SITE] }, testing: { ...urlOnly.testing, setupDataAttributes: false, queuePollMs: 0 } }), (error: unknown) => error instanceof ConfigError && /LEADRELAY_TURNSTILE_SECRET/.test(error.message));
 });
 
 test('the Worker reads the same two bindings', () => {

@@ -12,7 +12,7 @@ import { EMULATOR_TURNSTILE_SECRET, TURNSTILE_DUMMY_TOKEN, TURNSTILE_TEST_SECRET
 import { createProxy, ConfigError, type ProxyOptions } from '../../src/proxy/app.js';
 import { serve, type ServedProxy } from '../../src/proxy/node.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, buildLead, testProxyOptions, type CapturedResponse } from './harness.js';
+import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, buildLead, testProxyOptions, type CapturedResponse, mergeOptions, type StackOptions } from './harness.js';
 
 const SITE = 'https://shop.example';
 
@@ -27,16 +27,20 @@ let proxy: ServedProxy;
 const verifyUrl = () => `${emulator.url}/turnstile/v0/siteverify`;
 
 /** A proxy on the emulator with Turnstile on (the emulator's own secret unless `turnstile` says otherwise). */
-async function startProxy(options: Partial<ProxyOptions> = {}): Promise<ServedProxy> {
-  const served = await serve({
-    port: 0,
-    ...testProxyOptions(emulator.url, logs),
-    allowedOrigins: [SITE],
-    queuePollMs: 0,
-    recoveryLagMs: 200,
-    turnstile: { secret: EMULATOR_TURNSTILE_SECRET, verifyUrl: verifyUrl() },
-    ...options,
-  });
+async function startProxy(options: StackOptions = {}): Promise<ServedProxy> {
+  const served = await serve(
+    mergeOptions(
+      {
+        port: 0,
+        ...testProxyOptions(emulator.url, logs),
+        origins: { allowed: [SITE] },
+        testing: { queuePollMs: 0 },
+        delivery: { recoveryLagMs: 200 },
+        turnstile: { secret: EMULATOR_TURNSTILE_SECRET, verifyUrl: verifyUrl() },
+      },
+      options,
+    ),
+  );
   proxies.push(served);
   await served.proxy.ready;
   return served;
@@ -46,7 +50,7 @@ before(async () => {
   emulator = await startEmulator({ port: 0 });
   store = await SqliteStore.open({ path: join(dataDir, 'leadrelay.db') });
   // A durable store, so a submission Intercom cannot take now is queued (202).
-  proxy = await startProxy({ store, rateWaitMs: 0, intercom: { maxRetryDelayMs: 0 } });
+  proxy = await startProxy({ store, delivery: { rateWaitMs: 0 }, intercom: { maxRetryDelayMs: 0 } });
 });
 
 after(async () => {
@@ -142,12 +146,12 @@ describe('POST /leads with Turnstile', () => {
   });
 
   test("Cloudflare's always-failing test secret (2x…) refuses even its dummy token", async () => {
-    const failing = await startProxy({ turnstile: { secret: TURNSTILE_TEST_SECRETS.fail, verifyUrl: verifyUrl() }, allowedOrigins: ['https://example.com'] });
+    const failing = await startProxy({ turnstile: { secret: TURNSTILE_TEST_SECRETS.fail, verifyUrl: verifyUrl() }, origins: { allowed: ['https://example.com'] } });
     const { response, email } = await sendLead(TURNSTILE_DUMMY_TOKEN, { to: failing });
     assertRefused(response, /did not pass/);
     assert.deepEqual(await inIntercom(email), { contacts: 0, conversations: 0 });
     // The passing test secret (1x…) lets the dummy token through for example.com: the check itself is not the problem.
-    const passing = await startProxy({ turnstile: { secret: TURNSTILE_TEST_SECRETS.pass, verifyUrl: verifyUrl() }, allowedOrigins: ['https://example.com'] });
+    const passing = await startProxy({ turnstile: { secret: TURNSTILE_TEST_SECRETS.pass, verifyUrl: verifyUrl() }, origins: { allowed: ['https://example.com'] } });
     assert.equal((await sendLead(TURNSTILE_DUMMY_TOKEN, { to: passing })).response.status, 201);
   });
 
@@ -178,7 +182,7 @@ describe('POST /leads with Turnstile', () => {
   });
 
   test("the publicUrl's host counts as the site's own; an action, when set, must match", async () => {
-    const strict = await startProxy({ publicUrl: 'https://forms.example/api/leadrelay', turnstile: { secret: EMULATOR_TURNSTILE_SECRET, verifyUrl: verifyUrl(), action: 'lead' } });
+    const strict = await startProxy({ origins: { publicUrl: 'https://forms.example/api/leadrelay' }, turnstile: { secret: EMULATOR_TURNSTILE_SECRET, verifyUrl: verifyUrl(), action: 'lead' } });
     assert.equal((await sendLead(await issue({ hostname: 'forms.example', action: 'lead' }), { to: strict })).response.status, 201);
     const other = await sendLead(await issue({ action: 'newsletter' }), { to: strict });
     assertRefused(other.response, /another form/);
@@ -321,7 +325,7 @@ describe('a form posted without JavaScript to a proxy with Turnstile', () => {
 });
 
 describe('refused at start', () => {
-  const base = { accessToken: ACCESS_TOKEN, secret: SECRET, baseUrl: 'http://127.0.0.1:9', setupDataAttributes: false, queuePollMs: 0, allowedOrigins: [SITE] };
+  const base = { intercom: { accessToken: ACCESS_TOKEN, baseUrl: 'http://127.0.0.1:9' }, secret: SECRET, testing: { setupDataAttributes: false, queuePollMs: 0 }, origins: { allowed: [SITE] } };
 
   test('turnstile and the verifyCaptcha hook together: one captcha', () => {
     assert.throws(
@@ -334,11 +338,11 @@ describe('refused at start', () => {
     const cases: [Partial<ProxyOptions>, RegExp][] = [
       [{ turnstile: { secret: ' ' } }, /turnstile\.secret.*is missing/],
       [{ turnstile: { secret: EMULATOR_TURNSTILE_SECRET, verifyUrl: 'ftp://siteverify.example' } }, /turnstile\.verifyUrl/],
-      [{ turnstile: { secret: EMULATOR_TURNSTILE_SECRET }, allowedOrigins: ['*'] }, /needs the host names/],
-      [{ turnstile: { secret: EMULATOR_TURNSTILE_SECRET }, allowedOrigins: [] }, /needs the host names/],
+      [{ turnstile: { secret: EMULATOR_TURNSTILE_SECRET }, origins: { allowed: ['*'] } }, /needs the host names/],
+      [{ turnstile: { secret: EMULATOR_TURNSTILE_SECRET }, origins: { allowed: [] } }, /needs the host names/],
     ];
     for (const [options, message] of cases) {
-      assert.throws(() => createProxy({ ...base, ...options }), (error: unknown) => error instanceof ConfigError && message.test(error.message), String(message));
+      assert.throws(() => createProxy(mergeOptions(base, options)), (error: unknown) => error instanceof ConfigError && message.test(error.message), String(message));
     }
   });
 });

@@ -5,10 +5,9 @@ import process from 'node:process';
 import { createProxy } from '../../dist/proxy/app.js';
 
 const proxy = createProxy({
-  accessToken: process.env.INTERCOM_ACCESS_TOKEN,
   secret: process.env.LEADRELAY_SECRET,
-  baseUrl: process.env.INTERCOM_BASE_URL,
-  allowedOrigins: ['https://www.example.com'],
+  intercom: { accessToken: process.env.INTERCOM_ACCESS_TOKEN, baseUrl: process.env.INTERCOM_BASE_URL },
+  origins: { allowed: ['https://www.example.com'] },
   logger: (line) => console.error(JSON.stringify(line)),
 });
 

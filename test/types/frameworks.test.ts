@@ -78,3 +78,8 @@ test('the typings list every attribute and event of the element manifest, and no
   const typedEvents = [...eventMap.matchAll(/'([\w-]+)':/g)].map((match) => match[1]).sort();
   assert.deepEqual(typedEvents, (element.events ?? []).map((event) => event.name).sort());
 });
+
+test("createProxy's grouped options: the published types accept every group and refuse the old flat options (@ts-expect-error lines)", async () => {
+  const { code, output } = await check('tsc', ['-p', 'test/types/proxy/tsconfig.json']);
+  assert.equal(code, 0, output);
+});

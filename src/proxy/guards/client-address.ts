@@ -140,7 +140,7 @@ export function clientRateLimiter(store: Store, settings: ClientLimitSettings, l
         warning:
           `The proxy cannot see the client's address, so the per-IP rate limit is off; requests share a site-wide limit of ` +
           `${rateLimit * UNKNOWN_ADDRESS_FACTOR} per minute per route. Pass the runtime's connection info ` +
-          `(with Hono: leadrelay.fetch(c.req.raw, c.env)), set the clientIp option, or LEADRELAY_TRUST_PROXY behind a load balancer.`,
+          `(with Hono: leadrelay.fetch(c.req.raw, c.env)), set the clients.clientIp option, or LEADRELAY_TRUST_PROXY behind a load balancer.`,
       });
     }
     return enforceRateLimit(store, route, UNKNOWN_ADDRESS_KEY, rateLimit * UNKNOWN_ADDRESS_FACTOR);

@@ -9,15 +9,14 @@ export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 const leadrelay = createProxy({
-  accessToken: process.env.INTERCOM_ACCESS_TOKEN ?? '',
   secret: process.env.LEADRELAY_SECRET ?? '',
-  identitySecret: process.env.LEADRELAY_IDENTITY_SECRET,
-  baseUrl: process.env.INTERCOM_BASE_URL,
-  allowedOrigins: (process.env.LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
+  intercom: { accessToken: process.env.INTERCOM_ACCESS_TOKEN ?? '', baseUrl: process.env.INTERCOM_BASE_URL },
+  identity: { secret: process.env.LEADRELAY_IDENTITY_SECRET },
+  origins: { allowed: (process.env.LEADRELAY_ALLOWED_ORIGINS ?? '').split(',').filter(Boolean) },
   basePath: '/api/leadrelay',
   // A route handler gets no socket: the client's address is the right-most X-Forwarded-For entry, which Next.js
   // (or your host's load balancer in front of it) appends.
-  trustProxy: true,
+  clients: { trustProxy: true },
 });
 
 /** Every method goes to the proxy: it answers POST routes, GET /health…, CORS preflights and 405s itself. */
