@@ -192,7 +192,7 @@ async function settleStep(
   try {
     if (progress.pendingStep === step) {
       const unsureSince = Number(progress.steps[unsureKey] ?? 0);
-      const found = await recover(find, { unsureSince, lagMs: writes.lagMs ?? deps.options.delivery.recoveryLagMs, deadline: budget.deadline });
+      const found = await recover(find, { unsureSince, lagMs: writes.lagMs ?? deps.options.delivery.recoveryLagMs, deadline: budget.deadline, signal: budget.signal });
       if (found.kind === 'deferred') return found;
       if (found.kind === 'found') {
         await progress.finish(step, found.id);
@@ -245,7 +245,7 @@ async function deliverOnce(
   const { intercom, options } = deps;
   // One attempt per creating call (this pass is the retry); the deadline is read live: a stopping drain loop
   // shortens it while a call waits for the rate window (delivery-queue.ts).
-  const call: IntercomCallOptions = Object.defineProperty({ retry: 'once' as const, maxWaitMs: budget.rateWaitMs, trace }, 'deadline', {
+  const call: IntercomCallOptions = Object.defineProperty({ retry: 'once' as const, maxWaitMs: budget.rateWaitMs, trace, signal: budget.signal }, 'deadline', {
     get: () => budget.deadline,
     enumerable: true,
   });

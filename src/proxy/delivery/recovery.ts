@@ -106,6 +106,8 @@ export interface RecoveryWindow {
   lagMs: number;
   /** Stop polling here (epoch ms) and defer the rest to the queue. */
   deadline: number;
+  /** Ends a wait between polls at once, rejecting with the signal's reason (a stopping drain loop). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -127,6 +129,6 @@ export async function recover(
     if (issuedAt >= safeAt) return { kind: 'absent' };
     const next = Math.min(Date.now() + backoffDelay(polling, poll), safeAt);
     if (next > window.deadline) return deferred('recovering', safeAt);
-    await sleep(Math.max(0, next - Date.now()));
+    await sleep(Math.max(0, next - Date.now()), window.signal);
   }
 }

@@ -110,6 +110,8 @@ export interface IntercomCallOptions {
   maxWaitMs?: number;
   /** Collects Intercom request ids for the request log. */
   trace?: { intercomRequestIds: string[] };
+  /** Ends a wait (for the rate window, or before a retry) at once, rejecting with the signal's reason (a stopping drain loop). */
+  signal?: AbortSignal;
 }
 
 /** A failed Intercom call. Its message never contains the token, a request body or a response body. */
@@ -181,7 +183,7 @@ export class IntercomClient {
     for (let attempt = 0; ; attempt += 1) {
       // The window is spent: wait for its reset when that is near (nothing is sent meanwhile), else #attempt answers 429.
       const paced = this.budget.waitMs();
-      if (paced > 0 && paced <= longestWait && (call.deadline === undefined || Date.now() + paced <= call.deadline)) await sleep(paced);
+      if (paced > 0 && paced <= longestWait && (call.deadline === undefined || Date.now() + paced <= call.deadline)) await sleep(paced, call.signal);
       let error: IntercomError;
       try {
         return await this.#attempt<T>(method, path, body, call);
@@ -192,7 +194,7 @@ export class IntercomClient {
       const delay = call.retry === 'once' ? undefined : this.#retryDelay(error, call.retry, attempt);
       if (delay === undefined || delay > longestWait) throw error;
       if (!mayRetry({ ...this.#retry, deadline: call.deadline }, attempt, delay)) throw error;
-      await sleep(delay);
+      await sleep(delay, call.signal);
     }
   }
 
