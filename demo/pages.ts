@@ -29,6 +29,8 @@ const STATIC_FILES: Record<string, string> = {
   'embed.css': 'text/css; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
+/** Stylesheets served as one file made of several: an embedding page waits for one render-blocking request, not two. */
+const JOINED_STYLESHEETS: Record<string, string[]> = { 'embed-page.css': ['demo.css', 'embed.css'] };
 // Only the bundle files rollup writes (leadrelay.js, leadrelay.iife.js, leadrelay-<chunk>-<hash>.js): no path can escape dist/.
 const DIST_FILE = /^leadrelay(?:[.-][\w-]+)*\.js$/;
 
@@ -184,6 +186,11 @@ export function servePages(app: Hono, bundles: PageBundles): void {
     if (bundle !== undefined) return sendText(c, bundle, { 'content-type': TYPES.js, 'cache-control': name.startsWith('chunk-') ? IMMUTABLE : REVALIDATE });
     const type = Object.hasOwn(STATIC_FILES, name) ? STATIC_FILES[name] : undefined;
     if (type) return sendText(c, await readFile(demoFile(name), 'utf8'), { 'content-type': type, 'cache-control': REVALIDATE });
+    const parts = Object.hasOwn(JOINED_STYLESHEETS, name) ? JOINED_STYLESHEETS[name] : undefined;
+    if (parts) {
+      const css = (await Promise.all(parts.map((part) => readFile(demoFile(part), 'utf8')))).join('\n');
+      return sendText(c, css, { 'content-type': STATIC_FILES['demo.css']!, 'cache-control': REVALIDATE });
+    }
     return c.text('Not found', 404);
   });
 

@@ -3,6 +3,7 @@
 // preloaded at the entry's priority), and every text file served as a real site serves it: compressed, with an ETag,
 // the content-hashed chunks cached for a year. Lighthouse's figures for these pages are `npm run bench:lighthouse`.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -83,6 +84,18 @@ for (const path of PAGES) {
     for (const attributes of scripts) {
       assert.match(attributes, /\ssrc="/, `an inline script: ${attributes}`);
       assert.match(attributes, /\sdefer\b|\sasync\b|\stype="module"/, `a parser-blocking script: <script${attributes}>`);
+    }
+  });
+
+  test(`${path} waits for one stylesheet only: the demo's and the embedding layout's, served as one file`, async () => {
+    const html = (await get(path)).body.toString('utf8');
+    const stylesheets = [...html.matchAll(/<link\b[^>]*\brel="stylesheet"[^>]*>/g)];
+    assert.equal(stylesheets.length, 1, stylesheets.map((match) => match[0]).join('\n'));
+    const href = /href="([^"]+)"/.exec(stylesheets[0]![0])?.[1] ?? '';
+    const css = (await get(href)).body.toString('utf8');
+    for (const file of ['demo.css', 'embed.css']) {
+      const part = await readFile(new URL(`../../demo/${file}`, import.meta.url), 'utf8');
+      assert.ok(css.includes(part), `${href} holds ${file}`);
     }
   });
 
