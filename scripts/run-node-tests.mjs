@@ -27,10 +27,12 @@ const reporter = process.env.LEADRELAY_TEST_REPORTER ?? fileURLToPath(new URL('.
 // scripts/time-node-tests.mjs adds a reporter of its own (`reporter=destination`) to time each file.
 const extra = process.env.LEADRELAY_TEST_EXTRA_REPORTER?.split('=');
 const extraReporter = extra ? [`--test-reporter=${extra[0]}`, `--test-reporter-destination=${extra[1]}`] : [];
+// Files run side by side in their own processes; LEADRELAY_TEST_CONCURRENCY overrides how many (to measure).
+const concurrency = process.env.LEADRELAY_TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
   // Node 20 calls mock.timers (how our tests wait without sleeping) experimental and warns in every file using it.
-  ['--import', 'tsx', '--disable-warning=ExperimentalWarning', '--test', '--test-concurrency=2', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...extraReporter, ...files],
+  ['--import', 'tsx', '--disable-warning=ExperimentalWarning', '--test', `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...extraReporter, ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
