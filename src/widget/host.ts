@@ -3,9 +3,9 @@
 // Turnstile) import this file's types and never the element class. Each module takes the narrowest `Pick` it needs.
 //
 // FormState's members are internal: `@internal` on the element (out of its .d.ts and the custom-elements manifest).
-// The bundle shortens exactly the names of FormState, QuestionsView, Outbox, SubmitCode and PackLoading (rollup.config.mjs reads them from this file,
-// as it shortens `_`-named members), so never put one in a string, and keep them unique in the bundle: no JSON key,
-// storage key or library property may share one.
+// The bundle shortens exactly the member names of FormState, QuestionsView, Outbox, SubmitCode and PackLoading
+// (rollup.config.mjs reads them from this file), as it shortens `_`-named members: never put one in a string, and
+// keep them unique in the bundle (no JSON key, storage key or library property may share one).
 import type { ReactiveControllerHost, TemplateResult } from 'lit';
 import type { QuestionForm } from '../protocol/questions.js';
 import type { LeadField } from '../protocol/wire.js';
