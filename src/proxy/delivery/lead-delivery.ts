@@ -47,7 +47,7 @@ export interface DeliveryBudget {
   rateWaitMs: number;
   /** Ends a wait between passes at once (a stopping drain loop): the delivery then throws the signal's reason. */
   signal?: AbortSignal;
-  /** Passes after the first (default: as many as the deadline allows); the drain loop makes one, the queue retries. */
+  /** Passes after a failed one (default: as many as the deadline allows); the drain loop makes none, the queue retries. */
   maxPasses?: number;
 }
 
@@ -418,14 +418,22 @@ export async function deliverLead(
   budget: DeliveryBudget,
 ): Promise<DeliveryResult> {
   const policy: RetryPolicy = { ...PASS_RETRY, deadline: budget.deadline, maxAttempts: budget.maxPasses };
-  for (let pass = 0; ; pass += 1) {
+  for (let failures = 0; ; ) {
     const result = await deliverOnce(deps, submission, submissionId, progress, trace, budget);
     if (result.kind !== 'deferred') return result;
     // A clash waits for a person: the queue holds it, a pass cannot help.
     if (result.reason === 'data_attribute_clash') return result;
-    const backoff = result.reason === 'upstream_unavailable' ? backoffDelay(policy, pass) : 0;
-    const wait = Math.max(0, result.retryAt - Date.now(), backoff);
-    if (!mayRetry(policy, pass, wait) || (result.reason === 'rate_limited' && wait > budget.rateWaitMs)) return result;
+    // A 429 is Intercom's pace, not a failure: wait for its reset when near (within rateWaitMs and the deadline), as
+    // the client waits for a spent window before sending, so a queued delivery keeps its place (start order).
+    if (result.reason === 'rate_limited') {
+      const wait = Math.max(0, result.retryAt - Date.now());
+      if (wait > budget.rateWaitMs || Date.now() + wait > budget.deadline) return result;
+      await sleep(wait, budget.signal);
+      continue;
+    }
+    const wait = Math.max(0, result.retryAt - Date.now(), result.reason === 'upstream_unavailable' ? backoffDelay(policy, failures) : 0);
+    if (!mayRetry(policy, failures, wait)) return result;
+    failures += 1;
     await sleep(wait, budget.signal);
   }
 }
