@@ -105,12 +105,27 @@ export interface ProxyOptions {
   testing?: TestingOptions;
 }
 
-/**
- * Intercom: the client's own settings (INTERCOM_ACCESS_TOKEN, never logged or answered; INTERCOM_REGION us, eu or au;
- * INTERCOM_BASE_URL, which overrides the region; INTERCOM_VERSION, default 2.14; timeouts and retries, see
- * IntercomClientOptions) and the data-attribute set-up's retry.
- */
-export interface IntercomOptions extends IntercomClientOptions {
+export interface IntercomOptions {
+  /** INTERCOM_ACCESS_TOKEN. Never logged, never answered. */
+  accessToken: string;
+  /** INTERCOM_REGION: us (default), eu, au. */
+  region?: IntercomRegion;
+  /** INTERCOM_BASE_URL: overrides `region` (the emulator's URL in tests). */
+  baseUrl?: string;
+  /** INTERCOM_VERSION (default 2.14). */
+  version?: string;
+  /** Per attempt (default 10 s). */
+  timeoutMs?: number;
+  /** Retries after the first attempt, where a call may be retried (default 2). */
+  maxRetries?: number;
+  /** First backoff delay for 5xx and network errors, doubled each time (default 200 ms). */
+  retryBaseMs?: number;
+  /** Longest single wait, also for X-RateLimit-Reset (default 5 s); a longer wait gives up instead. */
+  maxRetryDelayMs?: number;
+  /** A fetch implementation for the default transport. */
+  fetch?: typeof fetch;
+  /** How requests go over the wire; default: `fetch` (the Node adapter passes a keep-alive node:http transport). */
+  transport?: HttpTransport;
   /**
    * Waits between attempts to create the contact data attributes while Intercom is unreachable: the first, doubled
    * up to the longest (default 1 s, 60 s; LEADRELAY_SETUP_RETRY_MAX_MS sets the longest).
