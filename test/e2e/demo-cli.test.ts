@@ -1,4 +1,5 @@
 // `npm start`'s command as a child process: one line with the URL, the pages and the backend it names, a clean Ctrl-C.
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -56,8 +57,13 @@ test('the demo prints exactly one line with its URL, serves the pages and the pr
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<lead-relay id="live"/);
     const scriptTag = await fetch(new URL('/script-tag.html', demo.url));
-    assert.equal(scriptTag.headers.get('content-security-policy'), SCRIPT_TAG_CSP);
-    assert.match(await scriptTag.text(), /<script src="\/dist\/leadrelay\.iife\.js" defer><\/script>/);
+    const scriptTagHtml = await scriptTag.text();
+    // The strict policy plus the hash of the prerendered snippet's one <style> (as demo.test.ts checks in depth).
+    const style = /<template shadowrootmode="open"><style>([\s\S]*?)<\/style>/.exec(scriptTagHtml)?.[1];
+    assert.ok(style, 'the page holds the prerendered snippet');
+    const hash = createHash('sha256').update(style).digest('base64');
+    assert.equal(scriptTag.headers.get('content-security-policy'), `${SCRIPT_TAG_CSP}; style-src 'self' 'sha256-${hash}'`);
+    assert.match(scriptTagHtml, /<script src="\/dist\/leadrelay\.iife\.js" defer><\/script>/);
     assert.equal((await fetch(new URL('/dist/leadrelay.iife.js', demo.url))).status, 200);
     assert.equal((await fetch(new URL('/dist/..%2Fpackage.json', demo.url))).status, 404);
     const health = await fetch(new URL('/api/leadrelay/health', demo.url));
