@@ -18,6 +18,23 @@ import { waitUntil } from '../support/wait.js';
 
 const SITE = 'https://shop.example';
 
+/** A proxy with the every-type file on a SQLite store in `dir`, with short set-up and queue retries. */
+async function serveOnSqlite(emulatorUrl: string, dir: string, logs: Record<string, unknown>[]): Promise<{ proxy: ServedProxy; store: SqliteStore }> {
+  const store = await SqliteStore.open({ path: join(dir, 'proxy.db') });
+  const options = testProxyOptions(emulatorUrl, logs);
+  const proxy = await serve({
+    port: 0,
+    ...options,
+    store,
+    questions: EVERY_TYPE,
+    delivery: { recoveryWaitMs: 50 },
+    testing: { queuePollMs: 20 },
+    intercom: { ...options.intercom, setupRetry: { firstMs: 20, maxMs: 50 } },
+    queue: { retry: { firstMs: 20, maxMs: 100 } },
+  });
+  return { proxy, store };
+}
+
 describe('answers of a queued submission (202)', () => {
   let stack: Stack;
   before(async () => {
@@ -85,17 +102,7 @@ describe('a data attribute of the questions file that exists with another type',
       body: JSON.stringify({ name: 'team_size_n', model: 'contact', data_type: 'string' }),
     });
     assert.equal(created.status, 200);
-    store = await SqliteStore.open({ path: join(dir, 'proxy.db') });
-    proxy = await serve({
-      port: 0,
-      ...testProxyOptions(emulator.url, logs),
-      store,
-      questions: EVERY_TYPE,
-      delivery: { recoveryWaitMs: 50 },
-      testing: { queuePollMs: 20 },
-      intercom: { ...testProxyOptions(emulator.url, logs).intercom, setupRetry: { firstMs: 20, maxMs: 50 } },
-      queue: { retry: { firstMs: 20, maxMs: 100 } },
-    });
+    ({ proxy, store } = await serveOnSqlite(emulator.url, dir, logs));
   });
   after(async () => {
     await proxy.close();
@@ -155,17 +162,7 @@ describe('a data attribute whose type changes in the workspace after set-up', ()
 
   before(async () => {
     emulator = await startEmulator({ port: 0 });
-    store = await SqliteStore.open({ path: join(dir, 'proxy.db') });
-    proxy = await serve({
-      port: 0,
-      ...testProxyOptions(emulator.url, logs),
-      store,
-      questions: EVERY_TYPE,
-      delivery: { recoveryWaitMs: 50 },
-      testing: { queuePollMs: 20 },
-      intercom: { ...testProxyOptions(emulator.url, logs).intercom, setupRetry: { firstMs: 20, maxMs: 50 } },
-      queue: { retry: { firstMs: 20, maxMs: 100 } },
-    });
+    ({ proxy, store } = await serveOnSqlite(emulator.url, dir, logs));
   });
   after(async () => {
     await proxy.close();
