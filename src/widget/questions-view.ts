@@ -4,7 +4,7 @@
 import { css, html, nothing, type TemplateResult } from 'lit';
 import type { LocalizedText, Question } from '../protocol/questions.js';
 import { errorText } from './field-templates.js';
-import type { QuestionsForm, QuestionsHost, QuestionsView } from './host.js';
+import type { QuestionsForm, QuestionsHost } from './host.js';
 import type { MessageKey } from './messages.js';
 
 export type { QuestionsForm, QuestionsView } from './host.js';

@@ -13,7 +13,6 @@ import { loadPhoneRules } from '../guards/phone.js';
 import type { ProxyDeps, RequestTrace, RouteHandler } from '../options.js';
 import { readJsonObject } from '../guards/request-body.js';
 import { enforceCaptcha, enforceTurnstile, rejectSpamSignals } from '../guards/spam.js';
-import { clientAddress } from '../guards/client-address.js';
 
 /**
  * The idempotency key siteverify gets: the submission's key and what it asks for, as a UUID. With the key alone, a

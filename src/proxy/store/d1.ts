@@ -70,8 +70,6 @@ const SCHEMA_STATEMENTS = SCHEMA.split(';')
   .map((statement) => statement.trim())
   .filter(Boolean);
 
-const LIVE = 'lease_owner IS NOT NULL AND lease_until > ?';
-
 export class D1Store implements Store {
   /** D1 is a database Cloudflare keeps: accepted submissions wait there through restarts and deploys. */
   readonly durable = true;

@@ -216,11 +216,6 @@ export class SqliteStore implements Store {
     return row && recordFrom(row);
   }
 
-  #held(key: string, owner: string): IdempotencyRecord | undefined {
-    const record = this.#read(key);
-    return record && record.leaseOwner === owner ? record : undefined;
-  }
-
   /** A prepared statement, prepared once per store. */
   #sql(text: string): SqliteStatement {
     let statement = this.#statements.get(text);
