@@ -1,8 +1,11 @@
 // Runs every `*.test.ts` under test/{emulator,proxy,node,types,e2e} with Node's test runner (Node 20's `--test` has no globs).
+// The TypeScript is compiled once first (scripts/compile-tests.mjs) and the files run as JavaScript on plain Node;
+// LEADRELAY_TEST_TSX=1 runs the sources through tsx instead (slower: tsx's loader starts in every file's process).
 import { readdirSync, statSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { compileTests } from './compile-tests.mjs';
 
 const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/emulator', 'test/proxy', 'test/node', 'test/types', 'test/e2e'];
 
@@ -16,10 +19,16 @@ function collect(dir, out) {
   return out;
 }
 
-const files = roots.flatMap((root) => (root.endsWith('.ts') ? [root] : collect(root, [])));
-if (files.length === 0) {
+const sources = roots.flatMap((root) => (root.endsWith('.ts') ? [root] : collect(root, [])));
+if (sources.length === 0) {
   console.error('run-node-tests: no test files found under', roots.join(', '));
   process.exit(1);
+}
+const useTsx = process.env.LEADRELAY_TEST_TSX === '1';
+let files = sources;
+if (!useTsx) {
+  const mirror = await compileTests();
+  files = sources.map((source) => join(mirror, relative(process.cwd(), resolve(source))).replace(/\.ts$/, '.js'));
 }
 // Our reporter prints a dot per pass, failures in full and a closing `N passed, N failed`; LEADRELAY_TEST_REPORTER=spec
 // (or tap) gives node's own.
@@ -31,8 +40,17 @@ const extraReporter = extra ? [`--test-reporter=${extra[0]}`, `--test-reporter-d
 const concurrency = process.env.LEADRELAY_TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
-  // Node 20 calls mock.timers (how our tests wait without sleeping) experimental and warns in every file using it.
-  ['--import', 'tsx', '--disable-warning=ExperimentalWarning', '--test', `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, '--test-reporter-destination=stdout', ...extraReporter, ...files],
+  [
+    ...(useTsx ? ['--import', 'tsx'] : []),
+    // Node 20 calls mock.timers (how our tests wait without sleeping) experimental and warns in every file using it.
+    '--disable-warning=ExperimentalWarning',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    `--test-reporter=${reporter}`,
+    '--test-reporter-destination=stdout',
+    ...extraReporter,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

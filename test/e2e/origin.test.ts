@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { serve as serveNode } from '@hono/node-server';
 import { build } from 'esbuild';
@@ -13,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { serve, type ServedProxy } from '../../src/proxy/node.js';
 import { buildVisitor, launchChromium } from './browser.js';
+import { ROOT } from '../support/root.js';
 
 let emulator: RunningEmulator;
 let browser: Browser;
@@ -22,7 +22,7 @@ const logs: Record<string, unknown>[] = [];
 
 /** The widget (src/index.ts with its lazy chunks), bundled in memory, served with a page that points it at `?proxy=`. */
 async function startSite(): Promise<{ url: string; server: Server }> {
-  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const root = ROOT;
   const result = await build({
     absWorkingDir: root,
     entryPoints: { leadrelay: 'src/index.ts' },

@@ -3,14 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { ACCESS_TOKEN, SECRET, buildLead } from '../proxy/harness.js';
+import { ROOT } from '../support/root.js';
 
 // The examples import `leadrelay/proxy`, the package's published entry (dist/, from `npm run build`).
 const ORIGIN = 'https://www.example.com';
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = ROOT;
 
 function proxyOptions(emulator: RunningEmulator) {
   return { intercom: { accessToken: ACCESS_TOKEN, baseUrl: emulator.url }, secret: SECRET, origins: { allowed: [ORIGIN] }, clients: { rateLimit: 5 } };

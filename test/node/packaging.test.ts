@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ROOT } from '../support/root.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = ROOT;
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
   main: string;
   types: string;

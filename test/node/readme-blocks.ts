@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../support/root.js';
 
-export const root = fileURLToPath(new URL('../../', import.meta.url));
+export const root = ROOT;
 
 export interface ReadmeBlock {
   /** The Markdown file it is in, relative to the repository: `README.md` or `docs/….md`. */

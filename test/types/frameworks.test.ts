@@ -3,12 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ROOT } from '../support/root.js';
 
 // The usage files import `leadrelay/react`, `leadrelay/vue`, `leadrelay/svelte`: the package's own exports and
 // dist/*.d.ts (run `npm run build:ts` first), exactly what a user's project resolves.
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = ROOT;
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
 const run = promisify(execFile);
 

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../e2e/browser.js';
+import { ROOT } from '../support/root.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = ROOT;
 
 /** test/types/react/app.tsx with React and the built `leadrelay` (dist/, as an app's bundler would take it). */
 async function bundleApp(): Promise<string> {

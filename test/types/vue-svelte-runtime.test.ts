@@ -8,8 +8,9 @@ import type { Browser, Page } from 'playwright-core';
 import { compile } from 'svelte/compiler';
 import { compileScript, parse } from 'vue/compiler-sfc';
 import { launchChromium } from '../e2e/browser.js';
+import { ROOT } from '../support/root.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = ROOT;
 
 /** `leadrelay` and its subpaths as the package's exports map resolves them (dist/, what an app's bundler takes). */
 const leadrelaySelf: Plugin = {
