@@ -142,6 +142,28 @@ function kyPostOnly() {
   };
 }
 
+/**
+ * After minifying: every `import('./chunk.js').then((m) => m.name)` reads a name that chunk exports. Property mangling
+ * renames member accesses but never export names, so a mangled export name (once a lone `_`) would be undefined only
+ * when that chunk loads, in the browser; this stops the build instead.
+ */
+function checkLazyExports() {
+  return {
+    name: 'check-lazy-exports',
+    generateBundle(_options, bundle) {
+      let reads = 0;
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk') continue;
+        for (const [, file, , name] of chunk.code.matchAll(/import\("\.\/([^"]+)"\)\.then\(\(?(\w+)\)?=>\2\.([\w$]+)\)/g)) {
+          reads++;
+          if (!bundle[file]?.exports.includes(name)) this.error(`${chunk.fileName} reads \`${name}\` from ${file}, which does not export it`);
+        }
+      }
+      if (reads === 0) this.error('no lazy chunk reads found: the pattern in checkLazyExports no longer matches the output');
+    },
+  };
+}
+
 const plugins = () => [
   minifyTemplates(),
   kyPostOnly(),
@@ -152,8 +174,10 @@ const plugins = () => [
     // Five passes rather than three: 2 B less first paint and 10 B less for an inline form (measured); a slower build only.
     compress: { passes: 5, unsafe_arrows: true, ecma: 2020 },
     // Internal members are `_name` (ours, and ky's `_options`…) and the element's form state (host.ts): shortened.
-    // Not `__proto__`, and not Lit's `_$xx` (already short, and shared between Lit's own packages).
-    mangle: { properties: { regex: new RegExp(`^(?:_(?![_$])|(?:${hostMembers().join('|')})$)`) } },
+    // Not `__proto__`, and not Lit's `_$xx` (already short, and shared between Lit's own packages). Not `_` alone
+    // either: Rollup may name a chunk's export `_`, and a lazy chunk reads it as a property of the namespace that
+    // import() returns (`.then((m) => m._)`), which the export itself would not follow.
+    mangle: { properties: { regex: new RegExp(`^(?:_(?=[^_$])|(?:${hostMembers().join('|')})$)`) } },
     // One name cache for all chunks of a build, so a `_name` gets the same short name in every chunk.
     nameCache: {},
     format: { comments: false },
@@ -169,6 +193,7 @@ export default [
     output: {
       dir: 'dist',
       format: 'es',
+      plugins: [checkLazyExports()],
       // The namespace objects of lazily imported chunks are only read: no Object.freeze() call in every chunk.
       freeze: false,
       entryFileNames: 'leadrelay.js',
