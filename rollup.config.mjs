@@ -2,12 +2,15 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import ts from 'typescript';
 
 const input = 'dist/widget/script-tag.js';
 /** Modules first paint does not need (loaded with import()); the locale packs stay one chunk each. */
 const LATER = [
   '/node_modules/ky/',
+  '\0ky-post', // ky's entry in these bundles (see kyPostOnly)
   '/dist/protocol/wire.js',
   '/dist/client/proxy-client.js',
   '/dist/widget/submission.js',
@@ -35,10 +38,29 @@ function hostMembers() {
 }
 
 /**
- * Collapse the indentation inside our html`` and css`` templates (terser leaves template text alone). Uses the
- * TypeScript parser to find the templates, so strings, comments and regexes elsewhere are never touched.
+ * The element's private custom properties (`--_accent`…, declared on `:host` in lead-relay.styles.ts, read there and
+ * by the launcher's and the questions' styles) → `--_a`, `--_b`…: one table for every chunk. A `--_name` not declared
+ * there stops the build.
+ */
+function privateProperties() {
+  const path = 'src/widget/lead-relay.styles.ts';
+  const names = [...new Set([...readFileSync(path, 'utf8').matchAll(/(--_[\w-]+):/g)].map((match) => match[1]))];
+  if (names.length < 5 || names.length > 26) throw new Error(`${path}: expected the :host block's --_ properties`);
+  const short = new Map(names.map((name, index) => [name, `--_${String.fromCharCode(97 + index)}`]));
+  return (css, id) =>
+    css.replace(/--_[\w-]+/g, (name) => {
+      if (!short.has(name)) throw new Error(`${id}: ${name} is not declared in ${path}`);
+      return short.get(name);
+    });
+}
+
+/**
+ * Collapse the indentation inside our html`` and css`` templates (terser leaves template text alone), and shorten the
+ * private custom properties in css``. Uses the TypeScript parser to find the templates, so strings, comments and
+ * regexes elsewhere are never touched.
  */
 function minifyTemplates() {
+  const shortenProperties = privateProperties();
   return {
     name: 'minify-templates',
     transform(code, id) {
@@ -61,6 +83,9 @@ function minifyTemplates() {
                 .replace(/ !important/g, '!important')
                 .replace(/='([\w-]+)'\]/g, '=$1]') // [theme='dark'] → [theme=dark]
                 .replace(/@media \(/g, '@media(');
+              text = shortenProperties(text, id);
+            } else if (text.includes('--_')) {
+              throw new Error(`${id}: a private custom property in html\`\` (only css\`\` is shortened)`);
             }
             edits.push([part.getStart(file), part.getEnd(), text]);
           }
@@ -75,16 +100,84 @@ function minifyTemplates() {
   };
 }
 
+/**
+ * ky for the script-tag bundles: its request class (`Ky.create`: the fetch, timeout, retry with backoff and
+ * Retry-After, HTTPError) without the instance factory around it (`ky.create`, `ky.extend`, a function per method,
+ * and the deep merge of default options into each call's), which the widget never uses. The widget calls
+ * `ky.post(url, options)` and catches `HTTPError`, and that is all this module offers: the build stops on any other
+ * member of `ky` in our code (another method, `ky.create`), which would have to be added here. The npm entry (dist/)
+ * imports ky itself; apps bundle all of it. ky's `exports` map hides `core/Ky.js`, so it is found beside ky's entry, and the build
+ * stops if ky's files moved (ky is pinned: see DEVELOPERS.md).
+ */
+function kyPostOnly() {
+  const ID = '\0ky-post';
+  const distribution = dirname(createRequire(import.meta.url).resolve('ky'));
+  const core = `${distribution}/core/Ky.js`;
+  if (!readFileSync(core, 'utf8').includes('export class Ky {')) throw new Error(`${core}: ky's request class moved`);
+  return {
+    name: 'ky-post-only',
+    resolveId: (source) => (source === 'ky' ? ID : null),
+    // The contract, checked: a module of ours that imports ky calls nothing on it but `post`.
+    transform(code, id) {
+      if (id.includes('/node_modules/') || !/from 'ky'|import\('ky'\)/.test(code)) return null;
+      const file = ts.createSourceFile(id, code, ts.ScriptTarget.Latest, true, ts.ScriptKind.JS);
+      const visit = (node) => {
+        if (ts.isPropertyAccessExpression(node) && node.expression.getText(file) === 'ky' && node.name.text !== 'post') {
+          throw new Error(`${id}: ky.${node.name.text} is not in the bundles' ky (see kyPostOnly in rollup.config.mjs)`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(file);
+      return null;
+    },
+    load: (id) =>
+      id === ID
+        ? [
+            `import { Ky } from ${JSON.stringify(core)};`,
+            `export { HTTPError } from ${JSON.stringify(`${distribution}/errors/HTTPError.js`)};`,
+            // What ky.post does, less the deep merge (the options are one plain object: nothing to merge into).
+            `export default { post: (input, options) => Ky.create(input, { ...options, method: 'post' }) };`,
+          ].join('\n')
+        : null,
+  };
+}
+
+/**
+ * After minifying: every `import('./chunk.js').then((m) => m.name)` reads a name that chunk exports. Property mangling
+ * renames member accesses but never export names, so a mangled export name (once a lone `_`) would be undefined only
+ * when that chunk loads, in the browser; this stops the build instead.
+ */
+function checkLazyExports() {
+  return {
+    name: 'check-lazy-exports',
+    generateBundle(_options, bundle) {
+      let reads = 0;
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk') continue;
+        for (const [, file, , name] of chunk.code.matchAll(/import\("\.\/([^"]+)"\)\.then\(\(?(\w+)\)?=>\2\.([\w$]+)\)/g)) {
+          reads++;
+          if (!bundle[file]?.exports.includes(name)) this.error(`${chunk.fileName} reads \`${name}\` from ${file}, which does not export it`);
+        }
+      }
+      if (reads === 0) this.error('no lazy chunk reads found: the pattern in checkLazyExports no longer matches the output');
+    },
+  };
+}
+
 const plugins = () => [
   minifyTemplates(),
+  kyPostOnly(),
   nodeResolve({ exportConditions: ['production', 'browser'], browser: true }),
   terser({
     ecma: 2020,
     module: true,
-    compress: { passes: 3, unsafe_arrows: true, ecma: 2020 },
+    // Five passes rather than three: 2 B less first paint and 10 B less for an inline form (measured); a slower build only.
+    compress: { passes: 5, unsafe_arrows: true, ecma: 2020 },
     // Internal members are `_name` (ours, and ky's `_options`…) and the element's form state (host.ts): shortened.
-    // Not `__proto__`, and not Lit's `_$xx` (already short, and shared between Lit's own packages).
-    mangle: { properties: { regex: new RegExp(`^(?:_(?![_$])|(?:${hostMembers().join('|')})$)`) } },
+    // Not `__proto__`, and not Lit's `_$xx` (already short, and shared between Lit's own packages). Not `_` alone
+    // either: Rollup may name a chunk's export `_`, and a lazy chunk reads it as a property of the namespace that
+    // import() returns (`.then((m) => m._)`), which the export itself would not follow.
+    mangle: { properties: { regex: new RegExp(`^(?:_(?=[^_$])|(?:${hostMembers().join('|')})$)`) } },
     // One name cache for all chunks of a build, so a `_name` gets the same short name in every chunk.
     nameCache: {},
     format: { comments: false },
@@ -100,6 +193,7 @@ export default [
     output: {
       dir: 'dist',
       format: 'es',
+      plugins: [checkLazyExports()],
       // The namespace objects of lazily imported chunks are only read: no Object.freeze() call in every chunk.
       freeze: false,
       entryFileNames: 'leadrelay.js',

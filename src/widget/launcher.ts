@@ -1,5 +1,6 @@
 // Launcher mode, loaded as soon as the element is in that mode: the floating button, its modal <dialog>, their styles.
-import { css, html, type LitElement, type TemplateResult } from 'lit';
+import { html, type LitElement, type TemplateResult } from 'lit';
+import { css } from './css-tag.js';
 
 /** Adopted into the element's shadow root when launcher mode first renders. Before `:focus-visible` there. */
 const launcherStyles = css`

@@ -1,5 +1,5 @@
 // Styles for <lead-relay>: every colour and size is a --lr-* custom property; light and dark themes.
-import { css } from 'lit';
+import { css } from './css-tag.js';
 
 // No comments inside the css`` below: the bundle keeps them. Notes on it:
 // - `.root` is a grid whose one cell holds the form and, once sent, the done box over it (the form hidden under it):

@@ -1,7 +1,8 @@
 // The site's own questions (GET /questions, or baked into a prerendered snippet): how each type is drawn, what a
 // tick changes, and fetching the form's definition. A chunk of its own, loaded only by a form that has questions, so
 // the default form's first paint carries none of it; the answers' checks come later still (questions-answers.ts).
-import { css, html, nothing, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
+import { css } from './css-tag.js';
 import type { LocalizedText, Question } from '../protocol/questions.js';
 import { errorText } from './field-templates.js';
 import type { QuestionsForm, QuestionsHost } from './host.js';
