@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { LOADER_ARGS, moduleUrl } from '../support/child-node.js';
 
-const cliModule = fileURLToPath(new URL('../../src/emulator/cli.ts', import.meta.url));
+const cliModule = moduleUrl('src/emulator/cli.ts');
 
 function startCli(args: string[]) {
   const script = `const { main } = await import(${JSON.stringify(cliModule)}); await main(${JSON.stringify(args)});`;
-  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...LOADER_ARGS, '--input-type=module', '--eval', script], { stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 async function firstLine(child: ReturnType<typeof startCli>): Promise<string> {

@@ -5,9 +5,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { waitUntil } from '../support/wait.js';
+import { LOADER_ARGS, moduleUrl } from '../support/child-node.js';
 
-const RUN_MAIN = "import { main } from './src/proxy/cli.ts'; await main(process.argv.slice(1));";
-const nodeArgs = (args: string[]) => ['--import', 'tsx', '--input-type=module', '-e', RUN_MAIN, '--', ...args];
+const RUN_MAIN = `import { main } from ${JSON.stringify(moduleUrl('src/proxy/cli.ts'))}; await main(process.argv.slice(1));`;
+const nodeArgs = (args: string[]) => [...LOADER_ARGS, '--input-type=module', '-e', RUN_MAIN, '--', ...args];
 const cleanEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, ...extra });
 
 /** A port nothing listens on right now. */

@@ -6,9 +6,10 @@ import { test } from 'node:test';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { waitUntil } from '../support/wait.js';
 import { ACCESS_TOKEN, buildLead, testSecret } from './harness.js';
+import { LOADER_ARGS, moduleUrl } from '../support/child-node.js';
 
-const RUN_MAIN = "import { main } from './src/proxy/cli.ts'; await main(process.argv.slice(1));";
-const nodeArgs = (args: string[]) => ['--import', 'tsx', '--input-type=module', '-e', RUN_MAIN, '--', ...args];
+const RUN_MAIN = `import { main } from ${JSON.stringify(moduleUrl('src/proxy/cli.ts'))}; await main(process.argv.slice(1));`;
+const nodeArgs = (args: string[]) => [...LOADER_ARGS, '--input-type=module', '-e', RUN_MAIN, '--', ...args];
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };

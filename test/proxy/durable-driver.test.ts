@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
+import { LOADER_ARGS, moduleUrl } from '../support/child-node.js';
 
 /** A loader hook that makes both drivers missing, as on Node 20 without better-sqlite3 installed. */
 const HIDE_DRIVERS = `data:text/javascript,${encodeURIComponent(`
@@ -22,10 +22,10 @@ export async function resolve(specifier, context, next) {
 test('no SQLite driver: exit 1 with a sentence naming better-sqlite3@12, Node 22+ and LEADRELAY_STORE', () => {
   const dir = mkdtempSync(join(tmpdir(), 'leadrelay-nodriver-'));
   try {
-    const cli = pathToFileURL(new URL('../../src/proxy/cli.ts', import.meta.url).pathname).href;
+    const cli = moduleUrl('src/proxy/cli.ts');
     const result = spawnSync(
       process.execPath,
-      ['--import', 'tsx', '--import', HIDE_DRIVERS, '--input-type=module', '-e', `import { main } from ${JSON.stringify(cli)}; await main([]);`],
+      [...LOADER_ARGS, '--import', HIDE_DRIVERS, '--input-type=module', '-e', `import { main } from ${JSON.stringify(cli)}; await main([]);`],
       {
         env: { PATH: process.env.PATH, HOME: process.env.HOME, INTERCOM_ACCESS_TOKEN: 'tok_x', LEADRELAY_SECRET: randomBytes(32).toString('hex'), LEADRELAY_DATA_DIR: dir, PORT: '0' },
         encoding: 'utf8',

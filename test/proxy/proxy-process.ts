@@ -3,9 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { LOADER_ARGS, moduleUrl } from '../support/child-node.js';
 
-const CLI_URL = pathToFileURL(new URL('../../src/proxy/cli.ts', import.meta.url).pathname).href;
+const CLI_URL = moduleUrl('src/proxy/cli.ts');
 const RUN_MAIN = `import { main } from ${JSON.stringify(CLI_URL)}; await main(process.argv.slice(1));`;
 
 export interface ProxyProcessOptions {
@@ -47,7 +47,7 @@ export async function startProxyProcess(options: ProxyProcessOptions, startTimeo
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', RUN_MAIN, '--'], {
+  const child = spawn(process.execPath, [...LOADER_ARGS, '--input-type=module', '-e', RUN_MAIN, '--'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
