@@ -5,7 +5,7 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { compileTests } from './compile-tests.mjs';
+import { compileTests, removeMirror } from './compile-tests.mjs';
 
 const roots = process.argv.slice(2).length ? process.argv.slice(2) : ['test/emulator', 'test/proxy', 'test/node', 'test/types', 'test/e2e'];
 
@@ -26,8 +26,9 @@ if (sources.length === 0) {
 }
 const useTsx = process.env.LEADRELAY_TEST_TSX === '1';
 let files = sources;
+let mirror;
 if (!useTsx) {
-  const mirror = await compileTests();
+  mirror = await compileTests(process.pid);
   files = sources.map((source) => join(mirror, relative(process.cwd(), resolve(source))).replace(/\.ts$/, '.js'));
 }
 // Our reporter prints a dot per pass, failures in full and a closing `N passed, N failed`; LEADRELAY_TEST_REPORTER=spec
@@ -53,4 +54,5 @@ const result = spawnSync(
   ],
   { stdio: 'inherit' },
 );
+if (mirror) removeMirror(mirror);
 process.exit(result.status ?? 1);
