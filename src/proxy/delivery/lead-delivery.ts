@@ -295,7 +295,8 @@ async function deliverOnce(
     if (conversation.kind !== 'done') return conversation;
     const conversationId = conversation.id;
 
-    await saveAnswersOnAdoptedLead(deps, submission, contactId, progress, call);
+    const answers = await saveAnswersOnAdoptedLead(deps, submission, contactId, progress, budget, call);
+    if (answers) return answers;
     const company = await attachCompany(deps, submission, contactId, progress, budget, call);
     if (company) return company;
 
@@ -311,16 +312,45 @@ async function deliverOnce(
   }
 }
 
+/** Whether `contact` (GET /contacts/{id}) holds every one of `attributes` with the value given. */
+function holdsAttributes(contact: { custom_attributes?: Record<string, unknown> } | undefined, attributes: Record<string, unknown>): boolean {
+  const held = contact?.custom_attributes ?? {};
+  return Object.entries(attributes).every(([name, value]) => held[name] === value);
+}
+
 /**
  * A lead adopted through its lead token was not created by this submission's POST /contacts, which carries the
- * answers: they are set on it with one PUT (an update to the same values, so repeating it changes nothing), once.
+ * answers: they are set on it with one PUT, a recorded step like the others. After an ambiguous failure the lead is
+ * read back (a direct read, no search lag): holding every answer, the PUT landed and is not made again.
  */
-async function saveAnswersOnAdoptedLead(deps: ProxyDeps, submission: LeadSubmission, contactId: string, progress: Progress, call: IntercomCallOptions): Promise<void> {
+async function saveAnswersOnAdoptedLead(
+  deps: ProxyDeps,
+  submission: LeadSubmission,
+  contactId: string,
+  progress: Progress,
+  budget: DeliveryBudget,
+  call: IntercomCallOptions,
+): Promise<Deferred | undefined> {
   const attributes = submission.questions?.attributes;
-  if (!attributes || Object.keys(attributes).length === 0 || progress.steps[ANSWERS_SAVED]) return;
-  if (progress.steps[PRIOR_CONVERSATIONS] === undefined) return; // created by this submission, answers included
-  await deps.intercom.request('PUT', `/contacts/${encodeURIComponent(contactId)}`, { custom_attributes: attributes }, { ...call, retry: 'idempotent' });
-  await progress.note(ANSWERS_SAVED, 'true');
+  if (!attributes || Object.keys(attributes).length === 0 || progress.steps[ANSWERS_SAVED]) return undefined;
+  if (progress.steps[PRIOR_CONVERSATIONS] === undefined) return undefined; // created by this submission, answers included
+  const path = `/contacts/${encodeURIComponent(contactId)}`;
+  const saved = await settleStep(
+    deps,
+    progress,
+    ANSWERS_SAVED,
+    async () => {
+      await deps.intercom.request('PUT', path, { custom_attributes: attributes }, call);
+      return contactId;
+    },
+    async () => {
+      const contact = await deps.intercom.request<{ custom_attributes?: Record<string, unknown> }>('GET', path, undefined, { ...call, retry: 'idempotent' });
+      return holdsAttributes(contact, attributes) ? contactId : undefined;
+    },
+    budget,
+    { lagMs: 0 },
+  );
+  return saved.kind === 'done' ? undefined : saved;
 }
 
 /** A company object's id, from GET /companies?company_id= (a list on some versions, the company itself on others). */
