@@ -127,7 +127,7 @@ test('the delivery layer throws no HTTP status: it builds no ProxyError, the rou
 });
 
 /** How delivery is entered from the routes; its steps, recovery and queue internals are not (not even as types). */
-const DELIVERY_INTERNALS = ['lead-delivery.ts', 'recovery.ts', 'delivery-queue.ts'];
+const DELIVERY_INTERNALS = ['lead-delivery.ts', 'lead-steps.ts', 'question-steps.ts', 'delivery-queue.ts'];
 
 test('routes import no delivery internals: they call an entry (accept-lead, idempotency, lead-reply…) and translate its result', () => {
   const internals = DELIVERY_INTERNALS.map((name) => join(PROXY, 'delivery', name));

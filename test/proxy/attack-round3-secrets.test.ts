@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { type ProxyOptions, createProxy, ConfigError, estimateSecretBits } from '../../src/proxy/app.js';
 import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
-import { findLeadBySubmission } from '../../src/proxy/delivery/recovery.js';
+import { findLeadBySubmission } from '../../src/proxy/delivery/lead-steps.js';
 import { serve, type ServedProxy } from '../../src/proxy/node.js';
 import { ACCESS_TOKEN, SECRET, buildLead, startStack, testSecret, type Stack, mergeOptions } from './harness.js';
 

@@ -154,7 +154,7 @@ describe('an instance killed with SIGKILL mid-run', () => {
 
   // A request in flight in the killed instance is an ambiguous failure: the emulator may have created the object
   // with nobody left to record it. The claim it held lapses after LEASE_MS; whoever resumes finds the step pending
-  // and searches for the submission before creating again (recovery.ts), so nothing is made twice.
+  // and searches for the submission before creating again (settleStep, lead-steps.ts), so nothing is made twice.
   test('clients retrying with the same keys lose nothing and duplicate nothing across the kill and restart', async () => {
     // Slow conversation calls keep requests in flight in the child when it is killed.
     await addFaults(emulator, [{ route: 'POST /conversations', delayMs: 150, rate: 0.5 }]);

@@ -16,11 +16,13 @@
 import { randomId } from '../web-crypto.js';
 import { ProxyError } from '../errors.js';
 import { runExactlyOnce, startHeartbeat, unfinished, type OnceOutcome, type Progress, type Unfinished } from './idempotency.js';
-import { assumeContactMayExist, deliverLead, type DeliveryBudget, type Refused } from './lead-delivery.js';
+import { deliverLead, type DeliveryBudget } from './lead-delivery.js';
+import { createdAnswer } from './lead-response.js';
 import { leadRecordKey } from './lead-resolver.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
-import type { Deferred } from './recovery.js';
+import { assumeContactMayExist } from './lead-steps.js';
+import type { Deferred, Refused } from './upstream-failure.js';
 import { submissionReference } from '../intercom/submission-reference.js';
 import type { QueueItem, StoredAnswer } from '../store/index.js';
 import { backoffDelay } from '../retry-policy.js';
@@ -243,7 +245,7 @@ async function deliverClaimed(
     // the steps expired with the old one (a dead letter retried weeks later). A false alarm costs one search.
     if (Object.keys(progress.steps).length === 0 && !progress.pendingStep) await assumeContactMayExist(progress);
     const result = await deliverLead(deps, queued.submission, queued.submissionId, shutdown ? gateContact(progress, shutdown) : progress, trace, budget);
-    return result.kind === 'delivered' ? result.answer : unfinished(result);
+    return result.kind === 'delivered' ? await createdAnswer(deps, queued, result) : unfinished(result);
   } finally {
     unlisten?.();
     clearTimeout(graceTimer);

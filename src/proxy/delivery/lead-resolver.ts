@@ -4,7 +4,7 @@ import { randomId } from '../web-crypto.js';
 import { IntercomError } from '../intercom/intercom-client.js';
 import { InvalidLeadTokenError, PendingLeadTokenError, verificationSecrets, verifyLeadToken, type LeadTokenClaims } from '../guards/lead-token.js';
 import type { ProxyDeps, RequestTrace } from '../options.js';
-import { conversationsStartedBy, findConversationStartedBy, findLeadBySubmission } from './recovery.js';
+import { conversationsStartedBy, findConversationStartedBy, findLeadBySubmission } from './lead-steps.js';
 
 /** The store key of a submission's idempotency record (its steps name the contact and conversation once delivered). */
 export const leadRecordKey = (submissionId: string) => `leads:${submissionId}`;
