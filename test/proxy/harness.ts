@@ -158,7 +158,8 @@ export async function startInProcessStack(options: StackOptions = {}): Promise<S
   const emulator = startInProcessEmulator();
   return stackOn(emulator, options, async (merged) => {
     const proxy = serveInProcess(merged);
-    return { proxy, request: proxy.request };
+    // The same headers as over HTTP, `connection: close` included: the proxy sees what it sees there.
+    return { proxy, request: (path, init) => proxy.request(path, closing(init)) };
   });
 }
 
