@@ -1,6 +1,8 @@
-// Starts an emulator on a loopback port for a test file and gives terse callers for its API and hooks.
+// Starts an emulator for a test file, in-process (createEmulator's handler, called with Requests) or on a loopback port
+// (`socket: true`, for tests of what only HTTP carries: the Host header, dropped connections), and gives terse callers
+// for its API and hooks.
 import { after, before, beforeEach } from 'node:test';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import { createEmulator, startEmulator, type Emulator, type RunningEmulator } from '../../src/emulator/index.js';
 
 export interface ApiAnswer<T = any> {
   status: number;
@@ -15,45 +17,61 @@ export interface CallOptions {
 }
 
 export interface TestEmulator {
+  /** The base URL: the server's over HTTP, a name nothing serves in-process. */
   readonly url: string;
   /** Calls the emulated Intercom API with a bearer token (unless `token: null`). */
   api<T = any>(method: string, path: string, body?: unknown, options?: CallOptions): Promise<ApiAnswer<T>>;
   hook<T = any>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>>;
+  /** A request to `path` as given (no token, no JSON), answered as the emulator answers it. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Every answer `api()` received since the last reset, for schema checks. */
   readonly answers: Array<{ method: string; path: string; version: '2.14' | '2.16'; status: number; body: unknown }>;
 }
 
-/** Registers before/after hooks that start one emulator for the file and reset it before each test. */
-export function useEmulator(startOptions: { token?: string } = {}): TestEmulator {
+/** The URL an in-process emulator's Requests carry: a name, nothing listens there. */
+const IN_PROCESS_URL = 'http://emulator.invalid';
+
+/**
+ * Registers before/after hooks that start one emulator for the file and reset it before each test: in-process unless
+ * `socket` is set.
+ */
+export function useEmulator(startOptions: { token?: string; socket?: boolean } = {}): TestEmulator {
+  const { socket = false, ...emulatorOptions } = startOptions;
   let running: RunningEmulator | undefined;
+  let inProcess: Emulator | undefined;
   const answers: TestEmulator['answers'] = [];
   before(async () => {
-    running = await startEmulator({ port: 0, ...startOptions });
+    if (socket) running = await startEmulator({ port: 0, ...emulatorOptions });
+    else inProcess = createEmulator(emulatorOptions);
   });
   after(async () => {
     await running?.close();
   });
   beforeEach(() => {
-    running?.emulator.reset();
+    (running?.emulator ?? inProcess)?.reset();
     answers.length = 0;
   });
 
+  const send = (path: string, init: RequestInit = {}): Promise<Response> =>
+    running ? fetch(`${running.url}${path}`, init) : inProcess!.fetch(new Request(`${IN_PROCESS_URL}${path}`, init));
+
   async function call(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<ApiAnswer> {
-    // One connection per call: a kept-alive socket left idle while a test works for seconds (compiling the spec's
-    // schemas) can be closed by the server just as the next call reuses it, and that call fails with ECONNRESET.
-    headers = { Connection: 'close', ...headers };
-    const response = await fetch(`${running!.url}${path}`, {
+    // Over HTTP, one connection per call: a kept-alive socket left idle while a test works for seconds (compiling the
+    // spec's schemas) can be closed by the server just as the next call reuses it, and that call fails with ECONNRESET.
+    if (running) headers = { Connection: 'close', ...headers };
+    const init: RequestInit = {
       method,
       headers: body === undefined && method !== 'POST' ? headers : { 'Content-Type': 'application/json', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
+    };
+    const response = await send(path, init);
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
   }
 
   return {
     get url() {
-      return running!.url;
+      return running?.url ?? IN_PROCESS_URL;
     },
     answers,
     async api(method, path, body, options = {}) {
@@ -66,6 +84,7 @@ export function useEmulator(startOptions: { token?: string } = {}): TestEmulator
       return answer;
     },
     hook: (method, path, body) => call(method, `/_emulator${path}`, body, {}),
+    fetch: send,
   };
 }
 

@@ -6,7 +6,7 @@ import { startEmulator } from '../../src/emulator/index.js';
 import { DEFAULT_REQUEST_LOG_LIMIT, EmulatorState } from '../../src/emulator/state.js';
 import { build, useEmulator } from './harness.js';
 
-const emulator = useEmulator();
+const emulator = useEmulator({ socket: true });
 const contactCount = async () => (await emulator.hook('GET', '/state')).body.contacts.length;
 
 describe('state and requests', () => {

@@ -7,20 +7,19 @@ import { useEmulator } from './harness.js';
 const emulator = useEmulator();
 
 async function siteverify(fields: Record<string, string>, as: 'form' | 'json' | 'multipart' = 'form') {
-  const url = `${emulator.url}/turnstile/v0/siteverify`;
   const init: RequestInit =
     as === 'json'
       ? { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(fields) }
       : as === 'multipart'
         ? { method: 'POST', body: Object.entries(fields).reduce((form, [key, value]) => (form.append(key, value), form), new FormData()) }
         : { method: 'POST', body: new URLSearchParams(fields) };
-  const response = await fetch(url, init);
+  const response = await emulator.fetch('/turnstile/v0/siteverify', init);
   assert.match(response.headers.get('content-type') ?? '', /application\/json/);
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
 async function issue(fields: Record<string, unknown> = {}): Promise<string> {
-  const response = await fetch(`${emulator.url}/turnstile/_emulator/tokens`, {
+  const response = await emulator.fetch('/turnstile/_emulator/tokens', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(fields),
@@ -45,7 +44,7 @@ test('the test secrets: 1x passes the dummy token only (example.com, empty actio
 test('missing secret or response, and a body that is not a form or JSON object, are refused with their codes', async () => {
   assert.deepEqual((await siteverify({ response: 'x' })).body['error-codes'], ['missing-input-secret']);
   assert.deepEqual((await siteverify({ secret: TURNSTILE_TEST_SECRETS.pass })).body['error-codes'], ['missing-input-response']);
-  const response = await fetch(`${emulator.url}/turnstile/v0/siteverify`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[1' });
+  const response = await emulator.fetch('/turnstile/v0/siteverify', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[1' });
   assert.deepEqual(((await response.json()) as { 'error-codes': string[] })['error-codes'], ['bad-request']);
 });
 
@@ -65,7 +64,7 @@ test('an issued token passes once with its hostname, action and cdata; the secon
   assert.equal(first.body.cdata, 'c1');
   const second = await siteverify({ secret: EMULATOR_TURNSTILE_SECRET, response: token });
   assert.deepEqual(second.body, { success: false, 'error-codes': ['timeout-or-duplicate'] });
-  const log = await (await fetch(`${emulator.url}/turnstile/_emulator/verifications`)).json() as { verifications: Array<Record<string, unknown>> };
+  const log = await (await emulator.fetch('/turnstile/_emulator/verifications')).json() as { verifications: Array<Record<string, unknown>> };
   assert.equal(log.verifications.length, 2);
   assert.equal(log.verifications[0]!.remoteip, '203.0.113.7');
   assert.ok(!JSON.stringify(log).includes(EMULATOR_TURNSTILE_SECRET), 'the log leaves the secret out');
@@ -101,13 +100,13 @@ test('siteverify needs no Intercom bearer token and stays out of the Intercom re
 });
 
 test('the hooks take JSON only, so a cross-site form cannot drive them', async () => {
-  const response = await fetch(`${emulator.url}/turnstile/_emulator/faults`, { method: 'POST', body: new URLSearchParams({ status: '500' }) });
+  const response = await emulator.fetch('/turnstile/_emulator/faults', { method: 'POST', body: new URLSearchParams({ status: '500' }) });
   assert.equal(response.status, 400);
   assert.equal((await siteverify({ secret: TURNSTILE_TEST_SECRETS.pass, response: TURNSTILE_DUMMY_TOKEN })).status, 200);
 });
 
 test('faults: siteverify answers a 5xx with internal-error for the next calls asked for', async () => {
-  const added = await fetch(`${emulator.url}/turnstile/_emulator/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 503, times: 1 }) });
+  const added = await emulator.fetch('/turnstile/_emulator/faults', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: 503, times: 1 }) });
   assert.equal(added.status, 200);
   const failed = await siteverify({ secret: TURNSTILE_TEST_SECRETS.pass, response: TURNSTILE_DUMMY_TOKEN });
   assert.equal(failed.status, 503);

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { buildLead, startStack, type Stack } from './harness.js';
+import { buildLead, startInProcessStack, type Stack } from './harness.js';
 import { waitUntil } from '../support/wait.js';
 
 let stack: Stack;
 
 before(async () => {
-  stack = await startStack({ delivery: { recoveryWaitMs: 300 } });
+  stack = await startInProcessStack({ delivery: { recoveryWaitMs: 300 } });
   await stack.proxy.proxy.ready;
 });
 after(() => stack.close());

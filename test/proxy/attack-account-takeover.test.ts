@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { computeEmailHash, computeUserHash } from '../../src/proxy/guards/identity.js';
 import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
-import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack, testSecret } from './harness.js';
+import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startInProcessStack, type Stack, testSecret } from './harness.js';
 
 const IDENTITY_SECRET = testSecret('identity-secret-for-takeover-tests');
 const VICTIM_EMAIL = 'victim@corp.example';
@@ -22,7 +22,7 @@ async function submit(stack: Stack, email: string, message: string) {
 }
 
 async function intercom(stack: Stack, version: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(stack.emulator.url + path, {
+  const response = await stack.emulatorFetch(path, {
     method,
     headers: { authorization: `Bearer ${ACCESS_TOKEN}`, 'intercom-version': version, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -39,13 +39,13 @@ async function conversationOwner(stack: Stack, version: string, conversationId: 
 const convert = (stack: Stack, body: Record<string, unknown>) => stack.post('/convert', body, { key: null });
 
 const setSearchLag = (stack: Stack, searchLagMs: number) =>
-  fetch(`${stack.emulator.url}/_emulator/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ searchLagMs }) });
+  stack.emulatorFetch('/_emulator/config', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ searchLagMs }) });
 
 for (const version of ['2.14', '2.16'] as const) {
   describe(`someone else's lead never lands in the attacker's account (Intercom ${version})`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercom: { version }, identity: { secret: IDENTITY_SECRET } });
+      stack = await startInProcessStack({ intercom: { version }, identity: { secret: IDENTITY_SECRET } });
     });
     after(() => stack.close());
     beforeEach(async () => {

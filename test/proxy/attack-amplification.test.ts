@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { computeUserHash } from '../../src/proxy/guards/identity.js';
 import { signLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { SECRET, apiCalls, buildLead, startStack, type Stack, testSecret } from './harness.js';
+import { SECRET, apiCalls, buildLead, startInProcessStack, type Stack, testSecret } from './harness.js';
 
 const N = 60;
 const IDENTITY_SECRET = testSecret('identity-secret-for-amplification-tests');
@@ -53,7 +53,7 @@ describe(`hostile lead tokens: ${N} requests per route cost a small fixed number
   before(async () => {
     // A new store file: the records behind older tokens are gone, as after losing a store or past their lifetime.
     store = await SqliteStore.open({ path: join(dir, 'store.db') });
-    stack = await startStack({
+    stack = await startInProcessStack({
       // No drain loop, so the queued submission stays pending and the log holds only what requests cause.
       store,
       testing: { queuePollMs: 0 },

@@ -1,10 +1,10 @@
-// Attack (issue 14, finding 3) over HTTP: the attacker's own user hash, reshaped into a JWT, must not sign them in
+// Attack (issue 14, finding 3) through the proxy: the attacker's own user hash, reshaped into a JWT, must not sign them in
 // as someone else; nor may a LeadRelay lead token pass for an identity JWT.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { computeUserHash } from '../../src/proxy/guards/identity.js';
 import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
-import { SECRET, buildLead, startStack, type Stack, testSecret } from './harness.js';
+import { SECRET, buildLead, startInProcessStack, type Stack, testSecret } from './harness.js';
 
 const IDENTITY_SECRET = testSecret('identity-secret-for-jwt-confusion-tests');
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -12,7 +12,7 @@ const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 describe('identity JWT confusion, as an attacker runs it', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ identity: { secret: IDENTITY_SECRET } });
+    stack = await startInProcessStack({ identity: { secret: IDENTITY_SECRET } });
   });
   after(() => stack.close());
 

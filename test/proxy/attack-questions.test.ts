@@ -3,20 +3,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { companyReference } from '../../src/proxy/intercom/company-reference.js';
-import { ACCESS_TOKEN, apiCalls, buildLead, SECRET, startStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, apiCalls, buildLead, SECRET, startInProcessStack, type Stack } from './harness.js';
 import { ANSWERS, EVERY_TYPE, INLINE, setupDone } from './questions-fixture.js';
 
 describe('custom questions under attack', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ questions: EVERY_TYPE, ...INLINE });
-    await setupDone(stack.proxy.url);
+    stack = await startInProcessStack({ questions: EVERY_TYPE, ...INLINE });
+    await setupDone(stack);
   });
   after(() => stack.close());
 
   test('typing a real customer\'s company (its name, its company_id, or a leadrelay- id) never attaches the visitor to it', async () => {
     // The site's own integration made this company; its company_id is the customer's name.
-    const real = await fetch(`${stack.emulator.url}/companies`, {
+    const real = await stack.emulatorFetch('/companies', {
       method: 'POST',
       headers: { authorization: `Bearer ${ACCESS_TOKEN}`, 'content-type': 'application/json', 'intercom-version': '2.14' },
       body: JSON.stringify({ company_id: 'acme', name: 'Acme' }),

@@ -3,14 +3,14 @@
 // was already created (the visitor would send it again, or think it lost).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startStack, type CapturedResponse, type Stack } from './harness.js';
+import { startInProcessStack, type CapturedResponse, type Stack } from './harness.js';
 
 const SITE = 'https://shop.example';
 let stack: Stack;
 let sent = 0;
 
 before(async () => {
-  stack = await startStack({ origins: { allowed: [SITE] } });
+  stack = await startInProcessStack({ origins: { allowed: [SITE] } });
 });
 after(() => stack.close());
 

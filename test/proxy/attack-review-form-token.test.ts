@@ -8,13 +8,13 @@ import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/guards/lead-request.js';
 import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
-import { ACCESS_TOKEN, SECRET, startStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, SECRET, startInProcessStack, type Stack } from './harness.js';
 
 const SITE = 'https://shop.example';
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ origins: { allowed: [SITE] } });
+  stack = await startInProcessStack({ origins: { allowed: [SITE] } });
 });
 after(() => stack.close());
 

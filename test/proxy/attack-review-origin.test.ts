@@ -3,12 +3,12 @@
 // start-up warning says that entry never matches; it must not let every sandboxed page on the web send instead.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
 
 const SITE = 'https://shop.example';
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ origins: { allowed: [SITE, 'null', ' NULL '] } });
+  stack = await startInProcessStack({ origins: { allowed: [SITE, 'null', ' NULL '] } });
 });
 after(() => stack.close());
 

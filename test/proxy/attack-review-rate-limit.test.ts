@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { clientAddress, rateLimitKey } from '../../src/proxy/guards/client-address.js';
-import { buildLead, startStack, type Stack } from './harness.js';
+import { buildLead, startInProcessStack, type Stack } from './harness.js';
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ clients: { rateLimit: 3, trustProxy: true } });
+  stack = await startInProcessStack({ clients: { rateLimit: 3, trustProxy: true } });
 });
 after(() => stack.close());
 

@@ -6,17 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { computeUserHash } from '../../src/proxy/guards/identity.js';
-import { ACCESS_TOKEN, buildLead, startStack, type Stack, testSecret } from './harness.js';
+import { ACCESS_TOKEN, buildLead, startInProcessStack, type Stack, testSecret } from './harness.js';
 
 const IDENTITY_SECRET = testSecret('identity-secret-for-submission-id-attack');
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ identity: { secret: IDENTITY_SECRET } });
+  stack = await startInProcessStack({ identity: { secret: IDENTITY_SECRET } });
 });
 after(() => stack.close());
 
 async function intercom(path: string) {
-  const response = await fetch(stack.emulator.url + path, { headers: { authorization: `Bearer ${ACCESS_TOKEN}`, 'intercom-version': '2.14' } });
+  const response = await stack.emulatorFetch(path, { headers: { authorization: `Bearer ${ACCESS_TOKEN}`, 'intercom-version': '2.14' } });
   assert.equal(response.status, 200);
   return (await response.json()) as any;
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { UTM_KEYS } from '../../src/protocol/wire.js';
-import { buildLead, startStack, type Stack } from './harness.js';
+import { buildLead, startInProcessStack, type Stack } from './harness.js';
 
 const SITE = 'https://shop.example';
 /** What the visitor typed; nothing about the page may change it or block it. */
@@ -18,7 +18,7 @@ const TYPED = {
 
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ origins: { allowed: [SITE] } });
+  stack = await startInProcessStack({ origins: { allowed: [SITE] } });
 });
 beforeEach(() => stack.reset());
 after(() => stack.close());

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { MAX_FORM_FIELDS } from '../../src/proxy/guards/request-body.js';
 import { INTERCOM_ENDPOINTS, OTHER_ENDPOINT } from '../../src/proxy/metrics.js';
 import { MAX_LISTED_PROBLEMS } from '../../src/proxy/routes/form-pages.js';
-import { apiCalls, buildLead, startStack, type CapturedResponse, type Stack } from './harness.js';
+import { apiCalls, buildLead, startInProcessStack, type CapturedResponse, type Stack } from './harness.js';
 
 const SITE = 'https://shop.example';
 const METRICS_TOKEN = `metrics-${randomUUID()}`;
@@ -43,7 +43,7 @@ describe('a form post made to stall the proxy', () => {
   let stack: Stack;
   let client = 0;
   before(async () => {
-    stack = await startStack({ origins: { allowed: [SITE] }, clients: { clientIp: (request) => request.headers.get('x-test-client') ?? undefined } });
+    stack = await startInProcessStack({ origins: { allowed: [SITE] }, clients: { clientIp: (request) => request.headers.get('x-test-client') ?? undefined } });
   });
   after(() => stack.close());
 
@@ -111,7 +111,7 @@ describe('an Origin header no browser sends', () => {
     describe(`with allowedOrigins ${JSON.stringify(allowedOrigins)}`, () => {
       let stack: Stack;
       before(async () => {
-        stack = await startStack({ origins: { allowed: allowedOrigins }, metrics: { token: METRICS_TOKEN } });
+        stack = await startInProcessStack({ origins: { allowed: allowedOrigins }, metrics: { token: METRICS_TOKEN } });
       });
       after(() => stack.close());
 
@@ -174,7 +174,7 @@ function parseMetrics(text: string): { series: Set<string>; values: string[] } {
 describe('/metrics labels as users sign in', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({
+    stack = await startInProcessStack({
       origins: { allowed: [SITE] },
       metrics: { token: METRICS_TOKEN },
       // The site's session check: whoever the test says is signed in, with an id that is an email, as some sites do.
@@ -238,7 +238,7 @@ describe("the proxy's pages in another site's frame", () => {
   let stack: Stack;
   let client = 0;
   before(async () => {
-    stack = await startStack({ origins: { allowed: [SITE] }, clients: { rateLimit: 1, clientIp: (request) => request.headers.get('x-test-client') ?? undefined } });
+    stack = await startInProcessStack({ origins: { allowed: [SITE] }, clients: { rateLimit: 1, clientIp: (request) => request.headers.get('x-test-client') ?? undefined } });
   });
   after(() => stack.close());
 

@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { computeEmailHash, computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/guards/identity.js';
 import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
-import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
 
 const IDENTITY_SECRET = randomBytes(32).toString('hex');
 const VICTIM_EMAIL = 'victim@corp.example';
@@ -27,7 +27,7 @@ async function submit(stack: Stack, fields: { email: string; phone?: string; mes
 }
 
 async function intercom(stack: Stack, version: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(stack.emulator.url + path, {
+  const response = await stack.emulatorFetch(path, {
     method,
     headers: { authorization: `Bearer ${ACCESS_TOKEN}`, 'intercom-version': version, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -42,7 +42,7 @@ async function conversationOwner(stack: Stack, version: string, conversationId: 
 }
 
 async function newVisitor(stack: Stack) {
-  const response = await fetch(`${stack.emulator.url}/_emulator/visitors`, {
+  const response = await stack.emulatorFetch('/_emulator/visitors', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Someone' }),
@@ -59,7 +59,7 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`attack: an id hash over a chosen id passes as the victim's verified email (Intercom ${version})`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercom: { version }, identity: { secret: IDENTITY_SECRET } });
+      stack = await startInProcessStack({ intercom: { version }, identity: { secret: IDENTITY_SECRET } });
     });
     after(() => stack.close());
     beforeEach(() => stack.reset());
@@ -97,11 +97,11 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`attack: a planted email never blocks the victim's sign-in and never catches it (Intercom ${version})`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercom: { version }, identity: { secret: IDENTITY_SECRET } });
+      stack = await startInProcessStack({ intercom: { version }, identity: { secret: IDENTITY_SECRET } });
     });
     after(() => stack.close());
     beforeEach(async () => {
-      await fetch(`${stack.emulator.url}/_emulator/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ searchLagMs: 0 }) });
+      await stack.emulatorFetch('/_emulator/config', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ searchLagMs: 0 }) });
       await stack.reset();
     });
 
@@ -144,7 +144,7 @@ for (const version of ['2.14', '2.16'] as const) {
     });
 
     test('the victim is not blocked when the attacker\'s user is missing from search (409 on create)', async () => {
-      await fetch(`${stack.emulator.url}/_emulator/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ searchLagMs: 60_000 }) });
+      await stack.emulatorFetch('/_emulator/config', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ searchLagMs: 60_000 }) });
       const attacker = await intercom(stack, version, 'POST', '/contacts', { role: 'user', external_id: 'attacker-2', email: VICTIM_EMAIL });
       const lead = await submit(stack, { email: VICTIM_EMAIL, message: 'Please call me.' });
       const response = await convert(stack, { leadToken: lead.leadToken, identity: byEmail(VICTIM_EMAIL) });
@@ -184,7 +184,7 @@ describe('attack: a leaked sign-in JWT with a distant exp, long after it was iss
       .sign(new TextEncoder().encode(jwtSecret));
   };
   before(async () => {
-    stack = await startStack({ identity: { jwtSecret } });
+    stack = await startInProcessStack({ identity: { jwtSecret } });
   });
   after(() => stack.close());
 
@@ -199,7 +199,7 @@ describe('attack: a leaked sign-in JWT with a distant exp, long after it was iss
   });
 
   test('identity.jwtMaxAgeSeconds changes the limit', async () => {
-    const strict = await startStack({ identity: { jwtSecret, jwtMaxAgeSeconds: 30 } });
+    const strict = await startInProcessStack({ identity: { jwtSecret, jwtMaxAgeSeconds: 30 } });
     try {
       const lead = await submit(strict, { email: 'someone@evil.example', message: 'Hi' });
       const response = await convert(strict, { leadToken: lead.leadToken, identity: { jwt: await signed(120) } });

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { openStore } from '../../src/proxy/store/open-store.js';
-import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
 import { waitUntil } from '../support/wait.js';
 
 const mode = (path: string) => statSync(path).mode & 0o777;
@@ -94,14 +94,14 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`a stored lead token whose lead an agent merged into a user (Intercom ${version})`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercom: { version } });
+      stack = await startInProcessStack({ intercom: { version } });
     });
     after(() => stack.close());
 
     /** What an agent does in the Inbox, through Intercom's own API: the lead is merged into a user with its email. */
     async function mergeInInbox(leadId: string, email: string): Promise<string> {
       const call = async (path: string, body: unknown) => {
-        const response = await fetch(stack.emulator.url + path, {
+        const response = await stack.emulatorFetch(path, {
           method: 'POST',
           headers: { authorization: `Bearer ${ACCESS_TOKEN}`, 'intercom-version': version, 'content-type': 'application/json' },
           body: JSON.stringify(body),
@@ -148,7 +148,7 @@ describe('the dead-letter log line', () => {
   let stack: Stack;
   before(async () => {
     // Time compressed: queue at once, retry every few ms, and give up after 300 ms.
-    stack = await startStack({ delivery: { recoveryWaitMs: 0 }, queue: { retentionMs: 300, retry: { firstMs: 2, maxMs: 20 } }, testing: { queuePollMs: 5 }, intercom: { retryBaseMs: 5, maxRetries: 0 } });
+    stack = await startInProcessStack({ delivery: { recoveryWaitMs: 0 }, queue: { retentionMs: 300, retry: { firstMs: 2, maxMs: 20 } }, testing: { queuePollMs: 5 }, intercom: { retryBaseMs: 5, maxRetries: 0 } });
   });
   after(() => stack.close());
 

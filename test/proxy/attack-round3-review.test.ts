@@ -4,18 +4,18 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import type { RunningEmulator } from '../../src/emulator/index.js';
 import { EMULATOR_TURNSTILE_SECRET } from '../../src/emulator/turnstile.js';
 import { MemoryStore } from '../../src/proxy/app.js';
-import { serve, type ServedProxy } from '../../src/proxy/node.js';
-import { buildLead, startStack, testProxyOptions, type Stack } from './harness.js';
+import { buildLead, startInProcessStack, testProxyOptions, type Stack } from './harness.js';
+import { emulatorFetch, serveInProcess, startInProcessEmulator, type InProcessProxy } from './in-process.js';
 import { ANSWERS, EVERY_TYPE, INLINE, setupDone } from './questions-fixture.js';
 
 describe('round 3 review: questions under attack', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ questions: EVERY_TYPE, ...INLINE });
-    await setupDone(stack.proxy.url);
+    stack = await startInProcessStack({ questions: EVERY_TYPE, ...INLINE });
+    await setupDone(stack);
   });
   after(() => stack.close());
 
@@ -62,10 +62,10 @@ describe('round 3 review: one Turnstile token on instances that share no store',
   // them a token was spent. The Idempotency-Key is the browser's to choose; sent again with another submission, it
   // must not make siteverify repeat its first "success".
   let emulator: RunningEmulator;
-  const served: ServedProxy[] = [];
+  const served: InProcessProxy[] = [];
   const logs: Record<string, unknown>[] = [];
   before(async () => {
-    emulator = await startEmulator({ port: 0 });
+    emulator = startInProcessEmulator();
   });
   after(async () => {
     for (const proxy of served) await proxy.close();
@@ -74,7 +74,7 @@ describe('round 3 review: one Turnstile token on instances that share no store',
 
   test('the same token and the same Idempotency-Key carrying another lead to another instance is 422, one lead made', async () => {
     for (let i = 0; i < 2; i += 1) {
-      const proxy = await serve({
+      const proxy = serveInProcess({
         port: 0,
         ...testProxyOptions(emulator.url, logs),
         origins: { allowed: ['https://shop.example'] },
@@ -85,11 +85,11 @@ describe('round 3 review: one Turnstile token on instances that share no store',
       await proxy.proxy.ready;
       served.push(proxy);
     }
-    const issued = await fetch(`${emulator.url}/turnstile/_emulator/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hostname: 'shop.example' }) });
+    const issued = await emulatorFetch(emulator.url, '/turnstile/_emulator/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hostname: 'shop.example' }) });
     const { token } = (await issued.json()) as { token: string };
     const key = randomUUID();
-    const send = (proxy: ServedProxy, email: string) =>
-      fetch(`${proxy.url}/leads`, {
+    const send = (proxy: InProcessProxy, email: string) =>
+      proxy.request('/leads', {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': key },
         body: JSON.stringify(buildLead({ email, captchaToken: token })),
@@ -100,16 +100,16 @@ describe('round 3 review: one Turnstile token on instances that share no store',
     const text = await second.text();
     assert.equal(second.status, 422, text);
     assert.equal(JSON.parse(text).error.code, 'captcha_failed');
-    const state = (await (await fetch(`${emulator.url}/_emulator/state`)).json()) as { contacts: { email?: string }[] };
+    const state = (await (await emulatorFetch(emulator.url, '/_emulator/state')).json()) as { contacts: { email?: string }[] };
     assert.deepEqual(state.contacts.map((contact) => contact.email).filter((email) => email?.endsWith('@example.com')), ['first@example.com']);
   });
 
   test('the same submission sent again to another instance with its token still passes there (a retry is no replay)', async () => {
-    const issued = await fetch(`${emulator.url}/turnstile/_emulator/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hostname: 'shop.example' }) });
+    const issued = await emulatorFetch(emulator.url, '/turnstile/_emulator/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hostname: 'shop.example' }) });
     const { token } = (await issued.json()) as { token: string };
     const key = randomUUID();
     const body = JSON.stringify(buildLead({ email: 'retry@example.com', captchaToken: token }));
-    const send = (proxy: ServedProxy) => fetch(`${proxy.url}/leads`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body });
+    const send = (proxy: InProcessProxy) => proxy.request('/leads', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body });
     await emulatorFault(emulator.url, { route: 'POST /contacts', status: 400, times: 1 });
     const first = await send(served[0]!);
     assert.notEqual(first.status, 201);
@@ -119,6 +119,6 @@ describe('round 3 review: one Turnstile token on instances that share no store',
 });
 
 async function emulatorFault(url: string, fault: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`${url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  const response = await emulatorFetch(url, '/_emulator/faults', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
   assert.equal(response.status, 200);
 }

@@ -9,10 +9,9 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { type ProxyOptions, createProxy, ConfigError, estimateSecretBits } from '../../src/proxy/app.js';
 import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
-import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
 import { findLeadBySubmission } from '../../src/proxy/delivery/lead-steps.js';
-import { serve, type ServedProxy } from '../../src/proxy/node.js';
-import { ACCESS_TOKEN, SECRET, buildLead, startStack, testSecret, type Stack, mergeOptions } from './harness.js';
+import { ACCESS_TOKEN, SECRET, buildLead, startInProcessStack, testIntercomClient, testSecret, type Stack, mergeOptions } from './harness.js';
+import { serveInProcess, type InProcessProxy } from './in-process.js';
 
 /** What an attacker tries first: short words, defaults, a repeated character, a phrase of common words. */
 const GUESSABLE = [
@@ -115,14 +114,14 @@ describe('a guessable secret', () => {
 
 describe('rotating LEADRELAY_SECRET', () => {
   let stack: Stack;
-  let rotated: ServedProxy;
+  let rotated: InProcessProxy;
   const NEXT = testSecret('next-lead-token-secret');
   const rotatedLogs: Record<string, unknown>[] = [];
 
   before(async () => {
-    stack = await startStack();
+    stack = await startInProcessStack();
     // The same Intercom, a new instance after the rotation: the old secret is only a previous one.
-    rotated = await serve({
+    rotated = serveInProcess({
       port: 0,
       intercom: { accessToken: ACCESS_TOKEN, baseUrl: stack.emulator.url },
       secret: NEXT,
@@ -138,7 +137,7 @@ describe('rotating LEADRELAY_SECRET', () => {
   });
 
   const message = (leadToken: string) =>
-    fetch(`${rotated.url}/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ leadToken, body: 'Still there?' }) });
+    rotated.request('/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ leadToken, body: 'Still there?' }) });
 
   test('a lead token signed before the rotation still posts into its conversation; new tokens are signed with the new secret only', async () => {
     const created = await stack.post('/leads', buildLead());
@@ -147,7 +146,7 @@ describe('rotating LEADRELAY_SECRET', () => {
     assert.equal(answer.status, 201, await answer.clone().text());
     assert.deepEqual(await answer.json(), { conversationId: created.json.conversationId });
 
-    const fresh = await fetch(`${rotated.url}/leads`, {
+    const fresh = await rotated.request('/leads', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
       body: JSON.stringify(buildLead({ email: 'after-rotation@example.com' })),
@@ -173,7 +172,7 @@ describe('rotating LEADRELAY_SECRET', () => {
     const key = crypto.randomUUID();
     const created = await stack.post('/leads', buildLead({ email: 'reference@example.com' }), { key });
     assert.equal(created.status, 201);
-    const client = new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: stack.emulator.url });
+    const client = testIntercomClient(stack.emulator.url);
     const contactId = JSON.parse(Buffer.from(created.json.leadToken.split('.')[1], 'base64url').toString()).sub as string;
     assert.equal(await findLeadBySubmission(client, [NEXT, SECRET], key), contactId);
     assert.equal(await findLeadBySubmission(client, [NEXT], key), undefined, 'the new secret alone does not find it');

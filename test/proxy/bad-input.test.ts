@@ -1,11 +1,11 @@
-// Hostile and broken input against the real proxy over HTTP: every case is refused with its own 4xx and code,
-// nothing reaches the emulator, and the access token shows up in no response, header or log line.
+// Hostile and broken input against the proxy (in-process; raw HTTP bytes over a socket): every case is refused with its
+// own 4xx and code, nothing reaches the emulator, and the access token shows up in no response, header or log line.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ALLOWED_ORIGIN, IDENTITY_SECRET, badInputCases, contextCases, tokenCases, unicodeEdges, type BadInputCase } from './bad-input-cases.js';
-import { SECRET, apiCalls, buildLead, startStack, type CapturedResponse, type Stack } from './harness.js';
+import { SECRET, apiCalls, buildLead, startInProcessStack, startStack, type CapturedResponse, type Stack } from './harness.js';
 
 const cases = badInputCases();
 const tokens = await tokenCases(SECRET);
@@ -48,7 +48,7 @@ async function assertRefused(stack: Stack, item: BadInputCase): Promise<void> {
 describe('bad input', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ origins: { allowed: [ALLOWED_ORIGIN] }, identity: { secret: IDENTITY_SECRET } });
+    stack = await startInProcessStack({ origins: { allowed: [ALLOWED_ORIGIN] }, identity: { secret: IDENTITY_SECRET } });
   });
   after(async () => {
     // Checked once all cases ran: not one API call beyond the start-up data attributes.
@@ -65,6 +65,16 @@ describe('bad input', () => {
   for (const item of [...cases, ...tokens]) test(`${item.name}: ${item.status} ${item.code}`, () => assertRefused(stack, item));
 
   describe('requests fetch cannot send', () => {
+    // Raw bytes need a socket: a stack of their own on real ports, held to the same checks (nothing reached Intercom,
+    // the token in no response or log line).
+    let stack: Stack;
+    before(async () => {
+      stack = await startStack({ origins: { allowed: [ALLOWED_ORIGIN] }, identity: { secret: IDENTITY_SECRET } });
+    });
+    after(async () => {
+      assert.deepEqual(apiCalls(await stack.emulatorRequests()), [], 'no bad input reached Intercom');
+      await stack.close();
+    });
     const head = (headers: string) => `POST /leads HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${headers}`;
     const body = JSON.stringify(buildLead());
 
@@ -104,7 +114,7 @@ describe('bad input', () => {
 describe('text a person cannot type', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack();
+    stack = await startInProcessStack();
   });
   after(() => stack.close());
 
@@ -123,7 +133,7 @@ describe('text a person cannot type', () => {
 describe('page context that is not usable as sent is cleaned or dropped, never refused', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ origins: { allowed: [ALLOWED_ORIGIN] } });
+    stack = await startInProcessStack({ origins: { allowed: [ALLOWED_ORIGIN] } });
   });
   after(() => stack.close());
 

@@ -4,14 +4,14 @@ import { describe, test } from 'node:test';
 import { rateLimitKey } from '../../src/proxy/guards/client-address.js';
 import { createProxy } from '../../src/proxy/app.js';
 import { optionsFromEnv } from '../../src/proxy/cli.js';
-import { ACCESS_TOKEN, SECRET, buildLead, startStack } from './harness.js';
+import { ACCESS_TOKEN, SECRET, buildLead, startInProcessStack } from './harness.js';
 
 /** Through a load balancer (trustProxy): the right-most X-Forwarded-For entry is the client. */
 const from = (address: string) => ({ headers: { 'x-forwarded-for': `203.0.113.9, ${address}` } });
 
 describe('the per-IP limit against one IPv6 subscriber', () => {
   test('30 addresses from one /64 get 429 past the limit, while another /64 is still served', async () => {
-    const stack = await startStack({ clients: { rateLimit: 3, trustProxy: true } });
+    const stack = await startInProcessStack({ clients: { rateLimit: 3, trustProxy: true } });
     try {
       const statuses: number[] = [];
       for (let i = 1; i <= 30; i += 1) statuses.push((await stack.post('/leads', buildLead(), from(`2001:db8:7:1::${i.toString(16)}`))).status);
@@ -26,7 +26,7 @@ describe('the per-IP limit against one IPv6 subscriber', () => {
   });
 
   test('an IPv4-mapped IPv6 address counts as that IPv4 address', async () => {
-    const stack = await startStack({ clients: { rateLimit: 1, trustProxy: true } });
+    const stack = await startInProcessStack({ clients: { rateLimit: 1, trustProxy: true } });
     try {
       assert.equal((await stack.post('/leads', buildLead(), from('198.51.100.20'))).status, 201);
       assert.equal((await stack.post('/leads', buildLead(), from('::ffff:198.51.100.20'))).status, 429);
@@ -37,14 +37,14 @@ describe('the per-IP limit against one IPv6 subscriber', () => {
   });
 
   test('ipv6Prefix 128 counts each address on its own; 48 groups neighbouring /64s', async () => {
-    const exact = await startStack({ clients: { rateLimit: 1, trustProxy: true, ipv6Prefix: 128 } });
+    const exact = await startInProcessStack({ clients: { rateLimit: 1, trustProxy: true, ipv6Prefix: 128 } });
     try {
       assert.equal((await exact.post('/leads', buildLead(), from('2001:db8:7:1::1'))).status, 201);
       assert.equal((await exact.post('/leads', buildLead(), from('2001:db8:7:1::2'))).status, 201);
     } finally {
       await exact.close();
     }
-    const wide = await startStack({ clients: { rateLimit: 1, trustProxy: true, ipv6Prefix: 48 } });
+    const wide = await startInProcessStack({ clients: { rateLimit: 1, trustProxy: true, ipv6Prefix: 48 } });
     try {
       assert.equal((await wide.post('/leads', buildLead(), from('2001:db8:7:1::1'))).status, 201);
       assert.equal((await wide.post('/leads', buildLead(), from('2001:db8:7:ffff::1'))).status, 429);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/guards/identity.js';
-import { apiCalls, startStack, type Stack, testSecret } from './harness.js';
+import { apiCalls, startInProcessStack, type Stack, testSecret } from './harness.js';
 
 const IDENTITY_SECRET = testSecret('identity-secret-for-visitor-tests');
 const identity = (userId: string) => ({ userId, userHash: computeUserHash(IDENTITY_SECRET, userId) });
@@ -13,13 +13,13 @@ const identity = (userId: string) => ({ userId, userHash: computeUserHash(IDENTI
 describe('POST /convert with a Messenger visitor id', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ identity: { secret: IDENTITY_SECRET } });
+    stack = await startInProcessStack({ identity: { secret: IDENTITY_SECRET } });
   });
   after(() => stack.close());
   beforeEach(() => stack.reset());
 
   const newVisitor = async () =>
-    (await (await fetch(`${stack.emulator.url}/_emulator/visitors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Victim' }) })).json()) as {
+    (await (await stack.emulatorFetch('/_emulator/visitors', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Victim' }) })).json()) as {
       id: string;
       user_id: string;
     };

@@ -1,13 +1,13 @@
-// POST /convert against the emulator over real HTTP: verified users only, lead merged or user created, twice is harmless.
+// POST /convert against the emulator, in-process: verified users only, lead merged or user created, twice is harmless.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { computeEmailHash, computeUserHash, identityJwtKey, JWT_AUDIENCE, JWT_ISSUER } from '../../src/proxy/guards/identity.js';
 import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
-import { serve } from '../../src/proxy/node.js';
 import type { Identity } from '../../src/protocol/wire.js';
 import { validateRequest } from '../fixtures/intercom/validate.js';
-import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack, testSecret } from './harness.js';
+import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startInProcessStack, type Stack, testSecret } from './harness.js';
+import { serveInProcess } from './in-process.js';
 
 const IDENTITY_SECRET = testSecret('identity-secret-for-convert-tests');
 const AVATAR = 'https://cdn.example.com/avatars/ada.png';
@@ -46,7 +46,7 @@ async function submitLead(stack: Stack, overrides: Record<string, unknown> = {})
 
 /** Call the emulator's REST API directly, as another Intercom client of the same workspace would. */
 async function intercom(stack: Stack, version: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(stack.emulator.url + path, {
+  const response = await stack.emulatorFetch(path, {
     method,
     headers: { authorization: `Bearer ${ACCESS_TOKEN}`, 'intercom-version': version, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -73,7 +73,7 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`POST /convert on Intercom ${version}`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({
+      stack = await startInProcessStack({
         intercom: { version },
         identity: {
           secret: IDENTITY_SECRET,
@@ -165,9 +165,9 @@ for (const version of ['2.14', '2.16'] as const) {
       assert.deepEqual(again.json, first.json);
 
       // A second instance with its own store only has Intercom to ask: the lead is gone (404/410), its conversation is not.
-      const other = await serve({ port: 0, intercom: { accessToken: ACCESS_TOKEN, baseUrl: stack.emulator.url, version }, secret: SECRET, identity: { secret: IDENTITY_SECRET }, testing: { setupDataAttributes: false } });
+      const other = serveInProcess({ port: 0, intercom: { accessToken: ACCESS_TOKEN, baseUrl: stack.emulator.url, version }, secret: SECRET, identity: { secret: IDENTITY_SECRET }, testing: { setupDataAttributes: false } });
       try {
-        const response = await fetch(`${other.url}/convert`, {
+        const response = await other.request('/convert', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ leadToken: lead.leadToken, identity: hashIdentity('u-twice') }),
@@ -191,7 +191,7 @@ for (const version of ['2.14', '2.16'] as const) {
     });
 
     test('a Messenger visitor is converted with /visitors/convert into the verified user', async () => {
-      const visitor = await (await fetch(`${stack.emulator.url}/_emulator/visitors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ada' }) })).json();
+      const visitor = await (await stack.emulatorFetch('/_emulator/visitors', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Ada' }) })).json();
       const response = await convert(stack, { visitorId: visitor.user_id, identity: hashIdentity('u-visitor') });
       assert.equal(response.status, 200, response.text);
       assert.equal(response.json.status, 'converted');
@@ -206,7 +206,7 @@ for (const version of ['2.14', '2.16'] as const) {
 
     test('a lead token and a visitor id together end on one user; the answer is the lead\'s', async () => {
       const lead = await submitLead(stack);
-      const visitor = await (await fetch(`${stack.emulator.url}/_emulator/visitors`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
+      const visitor = await (await stack.emulatorFetch('/_emulator/visitors', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
       const response = await convert(stack, { leadToken: lead.leadToken, visitorId: visitor.user_id, identity: hashIdentity('u-both') });
       assert.equal(response.json.status, 'created');
       const call = apiCalls(await stack.emulatorRequests()).find((r) => r.path === '/visitors/convert')!;
@@ -243,7 +243,7 @@ describe('POST /convert refuses anything unverified, before calling Intercom', (
   let stack: Stack;
   let leadToken: string;
   before(async () => {
-    stack = await startStack({ identity: { secret: IDENTITY_SECRET } });
+    stack = await startInProcessStack({ identity: { secret: IDENTITY_SECRET } });
     ({ leadToken } = await submitLead(stack));
   });
   after(() => stack.close());

@@ -14,7 +14,7 @@ import { RedisStore } from '../../src/proxy/store/redis.js';
 import { OUTBOX_KEEP_MS } from '../../src/proxy/store/retention.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
-import { SECRET, buildLead, startStack } from './harness.js';
+import { SECRET, buildLead, startInProcessStack } from './harness.js';
 import { startTestRedis } from './redis-server.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -36,7 +36,7 @@ const clocks: Record<string, () => Promise<{ store: Store; travel: (ms: number) 
 for (const [name, open] of Object.entries(clocks)) {
   test(`${name}: the same key and body on day 6 get the first answer and one lead; the record expires after 14 days`, async () => {
     const { store, travel } = await open();
-    const stack = await startStack({ store });
+    const stack = await startInProcessStack({ store });
     try {
       const key = randomUUID();
       const body = buildLead({ email: `day6-${name}@example.com` });

@@ -6,13 +6,13 @@ import { after, before, describe, test } from 'node:test';
 import { LEADS_QUEUE } from '../../src/proxy/delivery/delivery-queue.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
-import { SECRET, buildLead, startStack, type Stack } from './harness.js';
+import { SECRET, buildLead, startInProcessStack, type Stack } from './harness.js';
 
 describe('memory store while Intercom is down', () => {
   let stack: Stack;
   const store = new MemoryStore();
   before(async () => {
-    stack = await startStack({ store, delivery: { recoveryWaitMs: 0, rateWaitMs: 0 }, intercom: { retryBaseMs: 5, maxRetries: 0 } });
+    stack = await startInProcessStack({ store, delivery: { recoveryWaitMs: 0, rateWaitMs: 0 }, intercom: { retryBaseMs: 5, maxRetries: 0 } });
   });
   after(async () => {
     await stack.close();
@@ -35,7 +35,7 @@ describe('memory store while Intercom is down', () => {
     assert.equal((await store.queueStats(LEADS_QUEUE)).waiting, 0, 'nothing was queued in memory');
     assert.equal((await leadsFor(key)).length, 0);
 
-    await fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'DELETE' });
+    await stack.emulatorFetch('/_emulator/faults', { method: 'DELETE' });
     // Intercom is back. The last attempt was ambiguous (a 503 may have committed), so the proxy first proves by search
     // that no lead exists, which takes until recoveryLagMs after it; meanwhile it still answers 503, as the widget retries.
     const deadline = Date.now() + 10_000;

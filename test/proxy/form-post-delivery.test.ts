@@ -8,7 +8,7 @@ import { SAME_SUBMISSION_MS, formSubmissionId } from '../../src/proxy/routes/for
 import { leadRecordKey } from '../../src/proxy/delivery/lead-resolver.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { apiCalls, startStack, type CapturedResponse, type Stack } from './harness.js';
+import { apiCalls, startInProcessStack, type CapturedResponse, type Stack } from './harness.js';
 import { waitUntil } from '../support/wait.js';
 
 const SITE = 'https://shop.example';
@@ -30,7 +30,7 @@ describe('a form post while Intercom cannot take it, on a durable store (SQLite)
   before(async () => {
     store = await SqliteStore.open({ path: join(dir, 'proxy.db') });
     // The queue's backoff is the one retry of a queued delivery: short here, so the lead arrives soon after Intercom is back.
-    stack = await startStack({ store, origins: { allowed: [SITE] }, delivery: { recoveryWaitMs: 50 }, queue: { retry: { firstMs: 20, maxMs: 200 } } });
+    stack = await startInProcessStack({ store, origins: { allowed: [SITE] }, delivery: { recoveryWaitMs: 50 }, queue: { retry: { firstMs: 20, maxMs: 200 } } });
   });
   after(async () => {
     await stack.close();
@@ -49,7 +49,7 @@ describe('a form post while Intercom cannot take it, on a durable store (SQLite)
     const again = await postForm(stack, email);
     assert.equal(again.status, 202, 'a re-post while queued is the same submission');
 
-    await fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'DELETE' });
+    await stack.emulatorFetch('/_emulator/faults', { method: 'DELETE' });
     const state = await waitUntil(
       async () => {
         const s = await stack.emulatorState();
@@ -69,7 +69,7 @@ describe('a form post while Intercom cannot take it, on a durable store (SQLite)
 describe('a form post while Intercom cannot take it, on the memory store (not durable, never 202)', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ store: new MemoryStore(), origins: { allowed: [SITE] }, delivery: { recoveryWaitMs: 50 } });
+    stack = await startInProcessStack({ store: new MemoryStore(), origins: { allowed: [SITE] }, delivery: { recoveryWaitMs: 50 } });
   });
   after(() => stack.close());
 
@@ -83,7 +83,7 @@ describe('a form post while Intercom cannot take it, on the memory store (not du
     assert.match(refused.text, /<title>Réessayez dans un instant<\/title>/);
     assert.match(refused.text, /<pre>Please call me back\.<\/pre>/, 'the message is handed back to copy');
 
-    await fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'DELETE' });
+    await stack.emulatorFetch('/_emulator/faults', { method: 'DELETE' });
     // The visitor sends again, as the page says, until the proxy can tell the first attempt created nothing (a search
     // recoveryLagMs after it) and creates the lead.
     const accepted = await waitUntil(
@@ -104,7 +104,7 @@ describe('a form post while Intercom cannot take it, on the memory store (not du
 describe('a form post when the proxy has a captcha hook', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ origins: { allowed: [SITE] }, verifyCaptcha: async (token) => token === 'solved' });
+    stack = await startInProcessStack({ origins: { allowed: [SITE] }, verifyCaptcha: async (token) => token === 'solved' });
   });
   after(() => stack.close());
 

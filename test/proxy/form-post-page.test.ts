@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { renderLeadRelay } from '../../src/render/render-lead-relay.js';
 import { parseRenderArgs } from '../../src/render/cli.js';
-import { startStack, type CapturedResponse, type Stack } from './harness.js';
+import { startInProcessStack, type CapturedResponse, type Stack } from './harness.js';
 
 const SITE = 'https://shop.example';
 
@@ -13,7 +13,7 @@ let stack: Stack;
 let clients = 0;
 
 before(async () => {
-  stack = await startStack({ origins: { allowed: [SITE] }, clients: { clientIp: (request) => request.headers.get('x-test-client') ?? undefined } });
+  stack = await startInProcessStack({ origins: { allowed: [SITE] }, clients: { clientIp: (request) => request.headers.get('x-test-client') ?? undefined } });
 });
 after(() => stack.close());
 

@@ -1,7 +1,7 @@
-// POST /leads as a browser form without JavaScript (urlencoded), over real HTTP to the emulator: pages, never JSON.
+// POST /leads as a browser form without JavaScript (urlencoded), against the emulator, in-process: pages, never JSON.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ACCESS_TOKEN, apiCalls, startStack, type CapturedResponse, type Stack } from './harness.js';
+import { ACCESS_TOKEN, apiCalls, startInProcessStack, type CapturedResponse, type Stack } from './harness.js';
 
 const SITE = 'https://shop.example';
 const EVIL = 'https://evil.example';
@@ -12,7 +12,7 @@ let clients = 0;
 before(async () => {
   // Each test posts from its own client address (the test header below), so the per-IP limit and the derived
   // submission ids of one test never meet another's. The default minimum fill time stays on: the form path skips it.
-  stack = await startStack({
+  stack = await startInProcessStack({
     origins: { allowed: [SITE] },
     clients: { rateLimit: 3, clientIp: (request) => request.headers.get('x-test-client') ?? undefined },
   });

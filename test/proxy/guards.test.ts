@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { LIMITS } from '../../src/protocol/wire.js';
-import { apiCalls, buildLead, startStack, type CapturedResponse, type Stack } from './harness.js';
+import { apiCalls, buildLead, startInProcessStack, type CapturedResponse, type Stack } from './harness.js';
 
 const ALLOWED = 'https://shop.example';
 
 describe('guards', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ origins: { allowed: [ALLOWED] } });
+    stack = await startInProcessStack({ origins: { allowed: [ALLOWED] } });
   });
   beforeEach(() => stack.reset());
   after(() => stack.close());
@@ -137,7 +137,7 @@ describe('guards', () => {
 
 describe('rate limit and captcha', () => {
   test('the per-IP rate limit answers 429 rate_limited with Retry-After once the budget is spent', async () => {
-    const stack = await startStack({ clients: { rateLimit: 2 } });
+    const stack = await startInProcessStack({ clients: { rateLimit: 2 } });
     try {
       assert.equal((await stack.post('/leads', buildLead())).status, 201);
       assert.equal((await stack.post('/leads', buildLead())).status, 201);
@@ -152,7 +152,7 @@ describe('rate limit and captcha', () => {
   });
 
   test('with trustProxy the limit counts per X-Forwarded-For client, so another client is still served', async () => {
-    const stack = await startStack({ clients: { rateLimit: 1, trustProxy: true } });
+    const stack = await startInProcessStack({ clients: { rateLimit: 1, trustProxy: true } });
     try {
       const from = (ip: string) => ({ headers: { 'x-forwarded-for': `203.0.113.9, ${ip}` } });
       assert.equal((await stack.post('/leads', buildLead(), from('198.51.100.1'))).status, 201);
@@ -165,7 +165,7 @@ describe('rate limit and captcha', () => {
 
   test('the captcha hook refuses a failed check with 422 captcha_failed and lets a passed one through', async () => {
     const seen: (string | undefined)[] = [];
-    const stack = await startStack({
+    const stack = await startInProcessStack({
       verifyCaptcha: async (token) => {
         seen.push(token);
         return token === 'good-token';

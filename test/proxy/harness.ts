@@ -1,5 +1,6 @@
-// Test harness: the emulator and the proxy over real HTTP on loopback, with every response and log line captured
-// so each test file can assert the access token never left the proxy.
+// Test harness: the emulator and the proxy, in-process (startInProcessStack) or over real HTTP on loopback
+// (startStack), with every response and log line captured so each test file can assert the access token never left
+// the proxy.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,8 +10,11 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js
 import { serve, type ProxyOptions, type ServeOptions, type ServedProxy } from '../../src/proxy/node.js';
 import type { LeadRequest } from '../../src/protocol/wire.js';
 import { ensureDataAttributes } from '../../src/proxy/intercom/data-attributes.js';
-import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
+import { IntercomClient, type IntercomClientOptions } from '../../src/proxy/intercom/intercom-client.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
+import { emulatorFetch, serveInProcess, startInProcessEmulator, testTransport } from './in-process.js';
+
+export { inProcessFetch } from './in-process.js';
 
 /** A distinctive token so a leak is found by a plain substring search. */
 export const ACCESS_TOKEN = `tok_leadrelay_test_${randomUUID().replaceAll('-', '')}`;
@@ -51,6 +55,8 @@ export interface Stack {
   emulatorRequests(): Promise<EmulatorRequest[]>;
   emulatorState(): Promise<{ contacts: any[]; conversations: any[] }>;
   addFault(fault: Record<string, unknown>): Promise<void>;
+  /** Calls the emulator (its API or a `/_emulator/` hook) at `path`, in-process or over HTTP as the stack runs. */
+  emulatorFetch(path: string, init?: RequestInit): Promise<Response>;
   /** Forget everything in the emulator, then re-create the data attributes as the proxy does at start-up. */
   reset(): Promise<void>;
   /** Closes both servers after asserting the token appears in no response and no log line. */
@@ -128,14 +134,57 @@ export function mergeOptions<T extends StackOptions>(base: T, overrides: StackOp
 /** A stack's options: the test defaults (short timings, the emulator) under the test's own, group by group. */
 export type StackOptions = Omit<Partial<ServeOptions>, 'intercom'> & { intercom?: Partial<ServeOptions['intercom']> };
 
+/**
+ * The emulator and the proxy over real HTTP on loopback ports (`startEmulator`, `serve`): for tests about sockets,
+ * connection caps, request deadlines, shutdown over HTTP, keep-alive, client addresses from sockets, or whose proxy
+ * URL a browser or a child process uses. Anything else uses startInProcessStack (the same Stack, no sockets).
+ */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = await startEmulator({ port: 0 });
+  return stackOn(emulator, options, async (merged) => {
+    const proxy = await serve(merged);
+    return { proxy, request: (path, init) => fetch(proxy.url + path, closing(init)) };
+  });
+}
+
+/**
+ * The same stack without sockets: the emulator is createEmulator()'s handler, the proxy is built as serve() builds it
+ * and answers `proxy.fetch(request)`, Intercom's calls and the hooks are function calls (test/proxy/in-process.ts).
+ * Requests carry what Node's fetch would send and come from 127.0.0.1 as over a socket, so origin checks and rate
+ * limits behave the same. `stack.proxy.url` and `stack.emulator.url` are names, not servers: reach them through
+ * `send`/`post` and `emulatorFetch`; `intercom: { baseUrl: other.emulator.url }` shares another stack's emulator.
+ */
+export async function startInProcessStack(options: StackOptions = {}): Promise<Stack> {
+  const emulator = startInProcessEmulator();
+  return stackOn(emulator, options, async (merged) => {
+    const proxy = serveInProcess(merged);
+    // The same headers as over HTTP, `connection: close` included: the proxy sees what it sees there.
+    return { proxy, request: (path, init) => proxy.request(path, closing(init)) };
+  });
+}
+
+/**
+ * One connection per call, to the proxy and to the emulator's hooks: a kept-alive socket left idle while a loaded
+ * machine runs other tests can be closed by the server just as the next call reuses it (ECONNRESET, "fetch failed").
+ */
+function closing(init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  headers.set('connection', 'close');
+  return { ...init, headers };
+}
+
+/** A stack on `emulator`, with the proxy `start` makes from the test defaults under the test's options. */
+async function stackOn(
+  emulator: RunningEmulator,
+  options: StackOptions,
+  start: (options: ServeOptions) => Promise<{ proxy: ServedProxy; request: (path: string, init: RequestInit) => Promise<Response> }>,
+): Promise<Stack> {
   const logs: Record<string, unknown>[] = [];
   const responses: CapturedResponse[] = [];
   // The product's default store (SQLite on local disk) unless the test brings its own: only a durable store queues (202).
   const dataDir = options.store ? undefined : mkdtempSync(join(tmpdir(), 'leadrelay-stack-'));
   const ownStore = dataDir ? await SqliteStore.open({ path: join(dataDir, 'leadrelay.db') }) : undefined;
-  const proxy = await serve(
+  const { proxy, request } = await start(
     mergeOptions(
       {
         port: 0,
@@ -154,16 +203,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       options,
     ),
   );
-  // One connection per call, to the proxy and to the emulator's hooks: a kept-alive socket left idle while a loaded
-  // machine runs other tests can be closed by the server just as the next call reuses it (ECONNRESET, "fetch failed").
-  const closing = (init: RequestInit = {}): RequestInit => {
-    const headers = new Headers(init.headers);
-    headers.set('connection', 'close');
-    return { ...init, headers };
-  };
-  const hook = (path: string, init?: RequestInit) => fetch(`${emulator.url}${path}`, closing(init));
+  const hook = (path: string, init?: RequestInit) => emulatorFetch(emulator.url, path, init);
   const send = async (path: string, init: RequestInit) => {
-    const captured = await capture(await fetch(proxy.url + path, closing(init)));
+    const captured = await capture(await request(path, init));
     responses.push(captured);
     return captured;
   };
@@ -179,6 +221,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (key !== null) headers['idempotency-key'] = key;
       return send(path, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
     },
+    emulatorFetch: hook,
     emulatorRequests: async () => {
       const response = await hook('/_emulator/requests');
       return ((await response.json()) as { requests: EmulatorRequest[] }).requests;
@@ -194,7 +237,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     reset: async () => {
       await hook('/_emulator/reset', { method: 'POST', headers: { 'content-type': 'application/json' } });
-      await ensureDataAttributes(new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: emulator.url }));
+      await ensureDataAttributes(testIntercomClient(emulator.url));
     },
     close: async () => {
       await proxy.close();
@@ -205,6 +248,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
   return stack;
+}
+
+/**
+ * An Intercom client with the test token for the emulator at `baseUrl`, in-process or on a port (what a test uses to
+ * call the API as the proxy would, or to create data attributes beside it).
+ */
+export function testIntercomClient(baseUrl: string, options: Omit<IntercomClientOptions, 'accessToken' | 'baseUrl' | 'transport'> = {}): IntercomClient {
+  return new IntercomClient({ ...options, accessToken: ACCESS_TOKEN, baseUrl, transport: testTransport() });
 }
 
 /** Requests the emulator received apart from the start-up data attribute calls. */

@@ -1,16 +1,16 @@
-// POST /leads over real HTTP against the emulator: one lead, one conversation, exactly once, resumed after failures.
+// POST /leads against the emulator, in-process: one lead, one conversation, exactly once, resumed after failures.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { validateRequest } from '../fixtures/intercom/validate.js';
 import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
-import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, inProcessFetch, startInProcessStack, type Stack } from './harness.js';
 
 describe('POST /leads', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack();
+    stack = await startInProcessStack();
   });
   beforeEach(() => stack.reset());
   after(() => stack.close());
@@ -49,7 +49,7 @@ describe('POST /leads', () => {
   });
 
   test('every request the proxy sends validates against the 2.14 request schemas and carries the headers', async () => {
-    const restarted = await startStack();
+    const restarted = await startInProcessStack();
     try {
       const response = await restarted.post('/leads', buildLead({ message: undefined, avatar: 'https://example.com/a.png' }));
       assert.equal(response.status, 201);
@@ -132,13 +132,13 @@ describe('POST /leads', () => {
   test('a 429 from Intercom is retried once X-RateLimit-Reset has passed', async () => {
     // The emulator's reset is the end of its 10 s slice; bring it forward so the test does not wait for it.
     const soonReset: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
+      const response = await inProcessFetch(input, init);
       if (response.status !== 429) return response;
       const headers = new Headers(response.headers);
       headers.set('x-ratelimit-reset', String(Date.now() / 1000 + 0.05));
       return new Response(response.body, { status: 429, headers });
     };
-    const local = await startStack({ intercom: { retryBaseMs: 10, fetch: soonReset } });
+    const local = await startInProcessStack({ intercom: { retryBaseMs: 10, fetch: soonReset } });
     try {
       await local.addFault({ route: 'POST /contacts', status: 429, times: 1 });
       const response = await local.post('/leads', buildLead());
@@ -153,7 +153,7 @@ describe('POST /leads', () => {
   test('a 429 whose reset is further away than the proxy waits queues the submission: 202 with a lead token', async () => {
     await stack.addFault({ route: 'POST /contacts', status: 429, times: 1 });
     // rateWaitMs 0: any reset is further away than the proxy waits inline (the emulator's may be a moment away).
-    const local = await startStack({ intercom: { baseUrl: stack.emulator.url, maxRetryDelayMs: 0 }, delivery: { rateWaitMs: 0 }, testing: { queuePollMs: 0 } });
+    const local = await startInProcessStack({ intercom: { baseUrl: stack.emulator.url, maxRetryDelayMs: 0 }, delivery: { rateWaitMs: 0 }, testing: { queuePollMs: 0 } });
     try {
       const key = randomUUID();
       const response = await local.post('/leads', buildLead(), { key });
@@ -262,7 +262,7 @@ describe('POST /leads', () => {
     const first = await stack.post('/leads', buildLead());
     const { contactId } = await verifyLeadToken(first.json.leadToken, SECRET);
     const emulatorCall = (path: string, body: unknown) =>
-      fetch(`${stack.emulator.url}${path}`, {
+      stack.emulatorFetch(path, {
         method: 'POST',
         headers: { authorization: 'Bearer t', 'intercom-version': '2.14', 'content-type': 'application/json' },
         body: JSON.stringify(body),

@@ -5,15 +5,15 @@ import { after, before, describe, test } from 'node:test';
 import { LOOKUPS_PER_MINUTE } from '../../src/proxy/delivery/lead-resolver.js';
 import { signLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { MemoryStore } from '../../src/proxy/store/index.js';
-import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { SECRET, apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
 
 describe('POST /messages with a queued token whose record is gone', () => {
   let stack: Stack;
   let restarted: Stack;
   before(async () => {
-    stack = await startStack();
+    stack = await startInProcessStack();
     // A second proxy on the same Intercom with a store of its own: it has no record of the first one's submissions.
-    restarted = await startStack({ intercom: { baseUrl: stack.emulator.url }, store: new MemoryStore(), testing: { setupDataAttributes: false }, delivery: { pendingLeadWaitMs: 30_000 } });
+    restarted = await startInProcessStack({ intercom: { baseUrl: stack.emulator.url }, store: new MemoryStore(), testing: { setupDataAttributes: false }, delivery: { pendingLeadWaitMs: 30_000 } });
   });
   after(async () => {
     await restarted.close();
@@ -69,7 +69,7 @@ describe('POST /messages with a queued token whose record is gone', () => {
   });
 
   test(`lookups for all clients together stop at ${LOOKUPS_PER_MINUTE} a minute, whatever the tokens`, async () => {
-    const fresh = await startStack({ intercom: { baseUrl: stack.emulator.url }, store: new MemoryStore(), testing: { setupDataAttributes: false } });
+    const fresh = await startInProcessStack({ intercom: { baseUrl: stack.emulator.url }, store: new MemoryStore(), testing: { setupDataAttributes: false } });
     try {
       const before = await searches();
       for (let i = 0; i < LOOKUPS_PER_MINUTE + 15; i++) {

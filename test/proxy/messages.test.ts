@@ -4,14 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { validateRequest } from '../fixtures/intercom/validate.js';
 import { signLeadToken } from '../../src/proxy/guards/lead-token.js';
-import { SECRET, apiCalls, buildLead, startStack, type Stack } from './harness.js';
+import { SECRET, apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
 
 describe('POST /messages', () => {
   let stack: Stack;
   let leadToken: string;
   let conversationId: string;
   before(async () => {
-    stack = await startStack();
+    stack = await startInProcessStack();
   });
   beforeEach(async () => {
     await stack.reset();

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { createProxy } from '../../src/proxy/app.js';
 import { endpointTemplate, OTHER_ENDPOINT } from '../../src/proxy/metrics.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { ACCESS_TOKEN, SECRET, buildLead, startStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, SECRET, buildLead, startInProcessStack, type Stack } from './harness.js';
 
 const METRICS_TOKEN = `metrics-${randomUUID()}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-metrics-'));
@@ -26,7 +26,7 @@ describe('GET /metrics with LEADRELAY_METRICS_TOKEN set', () => {
   before(async () => {
     store = await SqliteStore.open({ path: join(dataDir, 'metrics.db') });
     // The answer budget at the product's default: shorter, a first lead slowed by a loaded machine is answered 202.
-    stack = await startStack({ metrics: { token: METRICS_TOKEN }, store, delivery: { recoveryWaitMs: 1_500 }, testing: { queuePollMs: 0 } });
+    stack = await startInProcessStack({ metrics: { token: METRICS_TOKEN }, store, delivery: { recoveryWaitMs: 1_500 }, testing: { queuePollMs: 0 } });
   });
   after(async () => {
     await stack.close();

@@ -9,7 +9,7 @@ import { parseQuestionsFile } from '../../src/protocol/questions.js';
 import { ConfigError, createProxy } from '../../src/proxy/app.js';
 import { optionsFromEnv } from '../../src/proxy/cli.js';
 import { optionsFromWorkerEnv } from '../../src/proxy/cloudflare.js';
-import { ACCESS_TOKEN, buildLead, SECRET, startStack } from './harness.js';
+import { ACCESS_TOKEN, buildLead, SECRET, startInProcessStack } from './harness.js';
 import { docBlocks } from '../node/readme-blocks.js';
 import { EVERY_TYPE, INLINE, setupDone } from './questions-fixture.js';
 
@@ -83,8 +83,8 @@ test('the Worker reads LEADRELAY_QUESTIONS as JSON text or as a JSON object in [
 test('the questions file in docs/questions.md: the proxy takes it, and a lead with answers to it arrives typed', async () => {
   const block = docBlocks().find((candidate) => candidate.check === 'questions-file');
   assert.ok(block, 'docs/questions.md has the questions-file block');
-  const stack = await startStack({ questions: JSON.parse(block.code), ...INLINE });
-  await setupDone(stack.proxy.url);
+  const stack = await startInProcessStack({ questions: JSON.parse(block.code), ...INLINE });
+  await setupDone(stack);
   try {
     const answers = { company: 'Acme Inc', team_size: '11-50', seats: 12, interests: ['api'], subscribe: true, start: '2026-09-01' };
     const response = await stack.post('/leads', buildLead({ answers }));

@@ -1,5 +1,7 @@
 // A questions file with one question of every type, and answers to it, shared by the questions tests.
 import { waitUntil } from '../support/wait.js';
+import type { Stack } from './harness.js';
+import type { InProcessProxy } from './in-process.js';
 
 export const EVERY_TYPE = {
   defaultLocale: 'en',
@@ -77,14 +79,17 @@ export const EXPECTED_TYPES: Record<string, string> = {
 };
 
 /**
- * Waits until the proxy has created its data attributes (GET /health/ready says `done`), so a test's first lead does
+ * Waits until the proxy (its URL, a stack, or an in-process proxy) has created its data attributes (GET /health/ready says `done`), so a test's first lead does
  * not spend its inline budget on the set-up (on a loaded machine it would be queued, 202, instead of created).
  */
-export async function setupDone(proxyUrl: string): Promise<void> {
-  await waitUntil(async () => {
-    const health = (await (await fetch(`${proxyUrl}/health/ready`)).json()) as { intercomSetup?: string };
-    return health.intercomSetup === 'done';
-  }, "the data attributes' set-up to finish (GET /health/ready intercomSetup: done)");
+export async function setupDone(proxy: string | Pick<Stack, 'send'> | Pick<InProcessProxy, 'request'>): Promise<void> {
+  const ready = async (): Promise<{ intercomSetup?: string }> =>
+    typeof proxy === 'string'
+      ? (await fetch(`${proxy}/health/ready`)).json()
+      : 'send' in proxy
+        ? (await proxy.send('/health/ready', {})).json
+        : (await proxy.request('/health/ready')).json();
+  await waitUntil(async () => (await ready()).intercomSetup === 'done', "the data attributes' set-up to finish (GET /health/ready intercomSetup: done)");
 }
 
 /** An inline budget no loaded test machine runs out of: a test that asserts 201 must not get a queued 202. */

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { companyReference } from '../../src/proxy/intercom/company-reference.js';
-import { serve, type ServedProxy } from '../../src/proxy/node.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { apiCalls, buildLead, SECRET, startStack, testProxyOptions, type Stack } from './harness.js';
+import { apiCalls, buildLead, SECRET, startInProcessStack, testProxyOptions, type Stack } from './harness.js';
+import { serveInProcess, type InProcessProxy } from './in-process.js';
 import { ANSWERS, EVERY_TYPE, INLINE, setupDone } from './questions-fixture.js';
 
 /** The fixed first line of the answers block in a conversation's first message. */
@@ -26,28 +26,29 @@ const EDITED = {
   ],
 };
 
-async function formHash(url: string): Promise<string> {
-  const answer = (await (await fetch(`${url}/questions?form=default`)).json()) as { hash: string };
+/** GET /questions' hash for the default form, from a stack or a second proxy. */
+async function formHash(proxy: Stack | InProcessProxy): Promise<string> {
+  const answer = ('send' in proxy ? (await proxy.send('/questions?form=default', {})).json : await (await proxy.request('/questions?form=default')).json()) as { hash: string };
   return answer.hash;
 }
 
-function post(url: string, body: unknown, key: string): Promise<Response> {
-  return fetch(`${url}/leads`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key, connection: 'close' }, body: JSON.stringify(body) });
+function post(proxy: InProcessProxy, body: unknown, key: string): Promise<Response> {
+  return proxy.request('/leads', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key, connection: 'close' }, body: JSON.stringify(body) });
 }
 
 describe('a resend after the questions file changed', () => {
   let stack: Stack;
   let store: SqliteStore;
   let dataDir: string;
-  let edited: ServedProxy;
+  let edited: InProcessProxy;
   const logs: Record<string, unknown>[] = [];
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'leadrelay-questions-review-'));
     store = await SqliteStore.open({ path: join(dataDir, 'leadrelay.db') });
     // One store, as a proxy restarted with the new file (or a second instance already running it) shares it.
-    stack = await startStack({ questions: EVERY_TYPE, store, ...INLINE });
-    await setupDone(stack.proxy.url);
+    stack = await startInProcessStack({ questions: EVERY_TYPE, store, ...INLINE });
+    await setupDone(stack);
   });
   after(async () => {
     await edited?.close();
@@ -58,7 +59,7 @@ describe('a resend after the questions file changed', () => {
 
   test('answers the stored answer, sent with or without the old hash, and writes nothing more to Intercom', async () => {
     const key = randomUUID();
-    const oldHash = await formHash(stack.proxy.url);
+    const oldHash = await formHash(stack);
     const body = buildLead({ answers: ANSWERS, questionsHash: oldHash });
     const first = await stack.post('/leads', body, { key });
     assert.equal(first.status, 201, first.text);
@@ -68,19 +69,19 @@ describe('a resend after the questions file changed', () => {
     const keyWithoutHash = randomUUID();
     assert.equal((await stack.post('/leads', { ...withoutHash, email: 'api@example.com' }, { key: keyWithoutHash })).status, 201);
 
-    edited = await serve({ port: 0, ...testProxyOptions(stack.emulator.url, logs), store, questions: EDITED, ...INLINE });
-    await setupDone(edited.url);
-    assert.notEqual(await formHash(edited.url), oldHash, 'the file changed');
+    edited = serveInProcess({ port: 0, ...testProxyOptions(stack.emulator.url, logs), store, questions: EDITED, ...INLINE });
+    await setupDone(edited);
+    assert.notEqual(await formHash(edited), oldHash, 'the file changed');
     const writesBefore = apiCalls(await stack.emulatorRequests()).filter((request) => request.method !== 'GET').length;
 
     // The browser's outbox sends the very same request again (its first answer was lost on the way).
-    const again = await post(edited.url, body, key);
+    const again = await post(edited, body, key);
     const text = await again.text();
     assert.equal(again.status, 201, text);
     assert.equal(again.headers.get('idempotent-replayed'), 'true');
     assert.deepEqual(JSON.parse(text), first.json, 'the same lead token as the first answer');
     // An API caller sends no hash: its resend is checked against nothing but what it sent the first time.
-    const apiAgain = await post(edited.url, { ...withoutHash, email: 'api@example.com' }, keyWithoutHash);
+    const apiAgain = await post(edited, { ...withoutHash, email: 'api@example.com' }, keyWithoutHash);
     assert.equal(apiAgain.status, 201, await apiAgain.text());
     assert.equal(apiAgain.headers.get('idempotent-replayed'), 'true');
     assert.equal(apiCalls(await stack.emulatorRequests()).filter((request) => request.method !== 'GET').length, writesBefore, 'nothing more reached Intercom');
@@ -88,34 +89,34 @@ describe('a resend after the questions file changed', () => {
 
   test('anything else under that key, or a new submission from the old form, is still told the questions changed', async () => {
     const key = randomUUID();
-    const oldHash = await formHash(stack.proxy.url);
+    const oldHash = await formHash(stack);
     const body = buildLead({ answers: ANSWERS, questionsHash: oldHash, email: 'changed@example.com' });
     assert.equal((await stack.post('/leads', body, { key })).status, 201);
-    edited ??= await serve({ port: 0, ...testProxyOptions(stack.emulator.url, logs), store, questions: EDITED, ...INLINE });
-    await setupDone(edited.url);
+    edited ??= serveInProcess({ port: 0, ...testProxyOptions(stack.emulator.url, logs), store, questions: EDITED, ...INLINE });
+    await setupDone(edited);
 
-    const otherAnswers = await post(edited.url, { ...body, answers: { ...ANSWERS, team_size: 43 } }, key);
+    const otherAnswers = await post(edited, { ...body, answers: { ...ANSWERS, team_size: 43 } }, key);
     assert.equal(otherAnswers.status, 409, 'another body under the key is no resend');
     assert.equal(((await otherAnswers.json()) as { error: { code: string } }).error.code, 'questions_changed');
-    const fresh = await post(edited.url, body, randomUUID());
+    const fresh = await post(edited, body, randomUUID());
     assert.equal(fresh.status, 409, 'a new key is a new submission: checked against the file of today');
-    const freshNoHash = await post(edited.url, { ...body, questionsHash: undefined }, randomUUID());
+    const freshNoHash = await post(edited, { ...body, questionsHash: undefined }, randomUUID());
     assert.equal(freshNoHash.status, 400);
     assert.deepEqual(((await freshNoHash.json()) as { error: { fields: Record<string, string> } }).error.fields, { plan: 'unknown_option', role_title: 'required' });
   });
 
   test('a submission queued before the change, resent after it, gets its 202 and lead token again', async () => {
     // Intercom is down when it arrives: the proxy queues it (202) and the browser may send it again at any time.
-    const queuing = await serve({ port: 0, ...testProxyOptions(stack.emulator.url, logs), store, questions: EVERY_TYPE, delivery: { recoveryWaitMs: 0 } });
+    const queuing = serveInProcess({ port: 0, ...testProxyOptions(stack.emulator.url, logs), store, questions: EVERY_TYPE, delivery: { recoveryWaitMs: 0 } });
     try {
       await stack.addFault({ route: 'POST /contacts', status: 503, times: 100_000 });
       const key = randomUUID();
-      const body = buildLead({ answers: ANSWERS, questionsHash: await formHash(queuing.url), email: 'queued@example.com' });
-      const first = await post(queuing.url, body, key);
+      const body = buildLead({ answers: ANSWERS, questionsHash: await formHash(queuing), email: 'queued@example.com' });
+      const first = await post(queuing, body, key);
       const firstText = await first.text();
       assert.equal(first.status, 202, firstText);
-      edited ??= await serve({ port: 0, ...testProxyOptions(stack.emulator.url, logs), store, questions: EDITED, ...INLINE });
-      const again = await post(edited.url, body, key);
+      edited ??= serveInProcess({ port: 0, ...testProxyOptions(stack.emulator.url, logs), store, questions: EDITED, ...INLINE });
+      const again = await post(edited, body, key);
       const text = await again.text();
       assert.equal(again.status, 202, text);
       assert.equal(again.headers.get('idempotent-replayed'), 'true');
@@ -129,12 +130,12 @@ describe('a resend after the questions file changed', () => {
 describe('the first message: answers a visitor\'s text cannot forge', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({
+    stack = await startInProcessStack({
       // Named forms only: a submission that names none is the form without questions.
       questions: { forms: { demo: EVERY_TYPE.questions, contact: [{ name: 'topic', type: 'text', label: 'Topic' }] } },
       ...INLINE,
     });
-    await setupDone(stack.proxy.url);
+    await setupDone(stack);
   });
   after(() => stack.close());
 
@@ -206,8 +207,8 @@ describe('the first message: answers a visitor\'s text cannot forge', () => {
 describe('one company, typed three ways', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ questions: EVERY_TYPE, ...INLINE });
-    await setupDone(stack.proxy.url);
+    stack = await startInProcessStack({ questions: EVERY_TYPE, ...INLINE });
+    await setupDone(stack);
   });
   after(() => stack.close());
 

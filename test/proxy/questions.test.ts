@@ -6,9 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import { validateRequest } from '../fixtures/intercom/validate.js';
 import { companyReference } from '../../src/proxy/intercom/company-reference.js';
 import { ensureDataAttributes, questionDataAttributes } from '../../src/proxy/intercom/data-attributes.js';
-import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
 import { loadQuestions } from '../../src/proxy/guards/questions.js';
-import { ACCESS_TOKEN, apiCalls, buildLead, SECRET, startStack, type Stack } from './harness.js';
+import { apiCalls, buildLead, SECRET, startInProcessStack, testIntercomClient, type Stack } from './harness.js';
 import { ANSWERS, EVERY_TYPE, EXPECTED_ATTRIBUTES, EXPECTED_TYPES, INLINE, setupDone } from './questions-fixture.js';
 
 async function currentHash(stack: Stack): Promise<string> {
@@ -32,8 +31,8 @@ for (const version of ['2.14', '2.16'] as const) {
   describe(`custom questions on Intercom-Version ${version}`, () => {
     let stack: Stack;
     before(async () => {
-      stack = await startStack({ intercom: { version }, questions: EVERY_TYPE, ...INLINE });
-      await setupDone(stack.proxy.url);
+      stack = await startInProcessStack({ intercom: { version }, questions: EVERY_TYPE, ...INLINE });
+      await setupDone(stack);
     });
     after(() => stack.close());
 
@@ -98,7 +97,7 @@ for (const version of ['2.14', '2.16'] as const) {
       test(`a fault after commit on ${route} makes no second lead, attribute, company or attach write`, async () => {
         await stack.reset();
         // reset() makes LeadRelay's own attributes again; the questions' ones too, as the proxy's set-up did.
-        await ensureDataAttributes(new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: stack.emulator.url }), questionDataAttributes(loadQuestions(EVERY_TYPE).definition));
+        await ensureDataAttributes(testIntercomClient(stack.emulator.url), questionDataAttributes(loadQuestions(EVERY_TYPE).definition));
         await stack.addFault({ route, status: 503, afterCommit: true, times: 1 });
         const before = await writes(stack);
         const response = await stack.post('/leads', buildLead({ answers: { ...ANSWERS, company_name: 'Babbage Ltd' } }));
@@ -124,8 +123,8 @@ for (const version of ['2.14', '2.16'] as const) {
 describe('answers the definition does not allow', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack({ questions: EVERY_TYPE, ...INLINE });
-    await setupDone(stack.proxy.url);
+    stack = await startInProcessStack({ questions: EVERY_TYPE, ...INLINE });
+    await setupDone(stack);
   });
   after(() => stack.close());
 
@@ -207,8 +206,8 @@ describe('GET /questions', () => {
   let stack: Stack;
   const forms = { defaultLocale: 'de', forms: { contact: [{ name: 'topic', type: 'text', label: 'Topic' }], demo: EVERY_TYPE.questions } };
   before(async () => {
-    stack = await startStack({ questions: forms, origins: { allowed: ['https://shop.example'] }, ...INLINE });
-    await setupDone(stack.proxy.url);
+    stack = await startInProcessStack({ questions: forms, origins: { allowed: ['https://shop.example'] }, ...INLINE });
+    await setupDone(stack);
   });
   after(() => stack.close());
 

@@ -8,7 +8,7 @@ import { checkLeadRequest, fingerprintSubmission } from '../../src/proxy/guards/
 import { loadPhoneRules } from '../../src/proxy/guards/phone.js';
 import { RECORD_TTL_MS } from '../../src/proxy/store/retention.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
-import { buildLead, startStack } from './harness.js';
+import { buildLead, startInProcessStack } from './harness.js';
 import { waitUntil } from '../support/wait.js';
 
 const MINUTE = { timeoutMs: 60_000 };
@@ -20,7 +20,7 @@ test('a dead letter retried after its record expired finds the lead it created i
   let clock = Date.now();
   // The store's clock: records and queue items age by it; the drain loop and Intercom calls run in real time.
   const store = new MemoryStore({ now: () => clock });
-  const stack = await startStack({ store });
+  const stack = await startInProcessStack({ store });
   try {
     const { submission } = checkLeadRequest(buildLead({ email: `expiry-${randomUUID()}@example.com` }));
     const submissionId = randomUUID();
@@ -54,7 +54,7 @@ test('a dead letter retried after its record expired finds the lead it created i
 
 test('a queued submission whose key now holds another submission becomes a dead letter, not dropped', async () => {
   const store = new MemoryStore();
-  const stack = await startStack({ store });
+  const stack = await startInProcessStack({ store });
   try {
     const { submission } = checkLeadRequest(buildLead({ email: `mismatch-${randomUUID()}@example.com` }));
     const submissionId = randomUUID();

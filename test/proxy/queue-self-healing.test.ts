@@ -12,7 +12,7 @@ import { submissionReference } from '../../src/proxy/intercom/submission-referen
 import { runQueueCommand } from '../../src/proxy/queue-commands.js';
 import { DATABASE_FILE } from '../../src/proxy/store/open-store.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
-import { SECRET, buildLead, startStack, type Stack } from './harness.js';
+import { SECRET, buildLead, startInProcessStack, type Stack } from './harness.js';
 import { waitUntil } from '../support/wait.js';
 
 let dir: string;
@@ -23,7 +23,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'leadrelay-heal-'));
   // The file `leadrelay-proxy queue` opens with LEADRELAY_DATA_DIR=dir.
   store = await SqliteStore.open({ path: join(dir, DATABASE_FILE) });
-  stack = await startStack({ store, delivery: { recoveryWaitMs: 0 }, queue: { retry: { firstMs: 20, maxMs: 100 } } });
+  stack = await startInProcessStack({ store, delivery: { recoveryWaitMs: 0 }, queue: { retry: { firstMs: 20, maxMs: 100 } } });
   await stack.proxy.proxy.ready;
 });
 after(async () => {
@@ -34,12 +34,12 @@ after(async () => {
 
 /** Forget everything the emulator holds, data attributes included (as a restart does); faults go too. */
 async function emulatorForgets(): Promise<void> {
-  const response = await fetch(`${stack.emulator.url}/_emulator/reset`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+  const response = await stack.emulatorFetch('/_emulator/reset', { method: 'POST', headers: { 'content-type': 'application/json' } });
   assert.equal(response.status, 200);
 }
 
 async function customAttributeNames(): Promise<string[]> {
-  const response = await fetch(`${stack.emulator.url}/data_attributes?model=contact`, { headers: { authorization: 'Bearer any' } });
+  const response = await stack.emulatorFetch('/data_attributes?model=contact', { headers: { authorization: 'Bearer any' } });
   return ((await response.json()) as { data: { name: string; custom: boolean }[] }).data.filter((a) => a.custom).map((a) => a.name);
 }
 
@@ -79,7 +79,7 @@ test('queue retry --dead after the data attributes vanished: the running proxy r
   const key = randomUUID();
   assert.equal((await stack.post('/leads', buildLead({ email: `dead-${randomUUID()}@example.com` }), { key })).status, 202);
   // Then a refusal for good, met by the queued delivery.
-  await fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'DELETE' });
+  await stack.emulatorFetch('/_emulator/faults', { method: 'DELETE' });
   await stack.addFault({ route: 'POST /contacts', status: 400 });
   await waitUntil(() => (linesFor('queue_dead_letter', key).length > 0 ? true : undefined), 'the refusal becoming a dead letter');
 
@@ -125,6 +125,6 @@ test('each failed delivery attempt logs its reason and the one-way reference: ne
   for (const secret of [key, email, 'Grace Hopper-Retry', lead.phone as string, 'analytical engine']) {
     assert.ok(!since.includes(secret), `a log line carried ${secret}`);
   }
-  await fetch(`${stack.emulator.url}/_emulator/faults`, { method: 'DELETE' });
+  await stack.emulatorFetch('/_emulator/faults', { method: 'DELETE' });
   await waitUntil(async () => ((await stack.emulatorState()).conversations.length === 1 ? true : undefined), 'delivery once Intercom is back');
 });

@@ -5,26 +5,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
+import type { RunningEmulator } from '../../src/emulator/index.js';
 import { verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { ensureDataAttributes } from '../../src/proxy/intercom/data-attributes.js';
-import { IntercomClient } from '../../src/proxy/intercom/intercom-client.js';
-import { serve, type ServedProxy } from '../../src/proxy/node.js';
 import { RateBudget } from '../../src/proxy/intercom/rate-budget.js';
 import { MemoryStore } from '../../src/proxy/store/memory.js';
 import { RedisStore } from '../../src/proxy/store/redis.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { submissionReference } from '../../src/proxy/intercom/submission-reference.js';
 import { startTestRedis, type TestRedis } from './redis-server.js';
-import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, buildLead, type CapturedResponse } from './harness.js';
+import { ACCESS_TOKEN, SECRET, assertTokenNeverLeaked, buildLead, testIntercomClient, type CapturedResponse } from './harness.js';
+import { emulatorFetch, serveInProcess, startInProcessEmulator, type InProcessProxy } from './in-process.js';
 import { waitUntil } from '../support/wait.js';
 
 /** The emulator's budget: LIMIT calls per 1 s window (so a 1 s slice), and a burst of ten times that. */
 const LIMIT = 6;
 const BURST = LIMIT * 10;
 
-async function post(url: string, body: unknown, key: string): Promise<CapturedResponse> {
-  const response = await fetch(url, {
+async function post(proxy: InProcessProxy, path: string, body: unknown, key: string): Promise<CapturedResponse> {
+  const response = await proxy.request(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': key },
     body: JSON.stringify(body),
@@ -39,7 +38,7 @@ async function post(url: string, body: unknown, key: string): Promise<CapturedRe
 
 describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per second`, () => {
   let emulator: RunningEmulator;
-  let proxy: ServedProxy;
+  let proxy: InProcessProxy;
   const logs: Record<string, unknown>[] = [];
   const responses: CapturedResponse[] = [];
   const keys: string[] = [];
@@ -50,16 +49,16 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
   before(async () => {
     // The default durable store: only a durable store answers 202 queued.
     store = await SqliteStore.open({ path: join(dataDir, 'leadrelay.db') });
-    emulator = await startEmulator({ port: 0 });
+    emulator = startInProcessEmulator();
     // Data attributes first (many calls), then the small limit; the proxy's start-up GET then primes its budget view.
-    await ensureDataAttributes(new IntercomClient({ accessToken: ACCESS_TOKEN, baseUrl: emulator.url }));
-    const configured = await fetch(`${emulator.url}/_emulator/config`, {
+    await ensureDataAttributes(testIntercomClient(emulator.url));
+    const configured = await emulatorFetch(emulator.url, '/_emulator/config', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ rateLimit: { limit: LIMIT, windowSeconds: 1 } }),
     });
     assert.equal(configured.status, 200);
-    proxy = await serve({
+    proxy = serveInProcess({
       store,
       port: 0,
       intercom: { accessToken: ACCESS_TOKEN, baseUrl: emulator.url },
@@ -92,7 +91,7 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     for (let i = 0; i < BURST; i += 1) {
       const key = randomUUID();
       keys.push(key);
-      responses.push(await post(`${proxy.url}/leads`, buildLead({ name: `Burst ${i}`, email: `burst${i}@example.com` }), key));
+      responses.push(await post(proxy, '/leads', buildLead({ name: `Burst ${i}`, email: `burst${i}@example.com` }), key));
     }
     const statuses = responses.map((response) => response.status);
     assert.ok(statuses.every((status) => status === 201 || status === 202), `accepted: ${statuses.join(',')}`);
@@ -104,7 +103,7 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     // Poll the emulator with a deadline until every submission has its lead and conversation.
     const state = await waitUntil(
       async () => {
-        const current = await (await fetch(`${emulator.url}/_emulator/state`)).json();
+        const current = await (await emulatorFetch(emulator.url, '/_emulator/state')).json();
         return current.conversations.length >= BURST ? current : undefined;
       },
       'a conversation for every submission',
@@ -124,7 +123,7 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     const queuedReferences = references.filter((_, i) => responses[i]!.status === 202);
     assert.deepEqual(conversationOrder.filter((reference: string) => queuedReferences.includes(reference)), queuedReferences, 'queued submissions were delivered in queue order');
 
-    const requests = ((await (await fetch(`${emulator.url}/_emulator/requests`)).json()) as any).requests as { at: string; status: number; path: string }[];
+    const requests = ((await (await emulatorFetch(emulator.url, '/_emulator/requests')).json()) as any).requests as { at: string; status: number; path: string }[];
     // From the proxy's start-up call on (the calls before it were made under the default limit).
     const burstCalls = requests.slice(requests.map((request) => request.path).lastIndexOf('/data_attributes'));
     const perWindow = new Map<number, number>();
@@ -143,17 +142,17 @@ describe(`a burst of ${BURST} submissions against a limit of ${LIMIT} calls per 
     const index = responses.findIndex((response) => response.status === 202);
     assert.ok(index >= 0);
     const queuedToken = responses[index]!.json.leadToken as string;
-    const replay = await post(`${proxy.url}/leads`, buildLead({ name: `Burst ${index}`, email: `burst${index}@example.com` }), keys[index]!);
+    const replay = await post(proxy, '/leads', buildLead({ name: `Burst ${index}`, email: `burst${index}@example.com` }), keys[index]!);
     responses.push(replay);
     assert.equal(replay.status, 201);
     const claims = await verifyLeadToken(replay.json.leadToken, SECRET);
     assert.equal(claims.submissionId, keys[index]);
 
-    const message = await post(`${proxy.url}/messages`, { leadToken: queuedToken, body: 'Following up after the queue.' }, randomUUID());
+    const message = await post(proxy, '/messages', { leadToken: queuedToken, body: 'Following up after the queue.' }, randomUUID());
     responses.push(message);
     assert.equal(message.status, 201);
     assert.equal(message.json.conversationId, claims.conversationId);
-    const conversation = await (await fetch(`${emulator.url}/_emulator/state`)).json();
+    const conversation = await (await emulatorFetch(emulator.url, '/_emulator/state')).json();
     const parts = conversation.conversations.find((item: any) => String(item.id) === claims.conversationId).conversation_parts.conversation_parts;
     assert.equal(parts.at(-1).body, 'Following up after the queue.');
   });
