@@ -5,7 +5,8 @@ import { serve as serveNode } from '@hono/node-server';
 import { proxyFrom, type Proxy, type ProxyOptions } from './app.js';
 import { resolveOptions } from './options.js';
 import { rateLimitKey } from './guards/client-address.js';
-import { wireErrorBody, wireErrorResponse } from './errors.js';
+import { wireErrorBody } from './errors.js';
+import { shutdownGate } from './shutdown-gate.js';
 import { nodeHttpTransport } from './intercom/node-transport.js';
 
 export type { ProxyOptions } from './app.js';
@@ -69,34 +70,12 @@ export async function serve(options: ServeOptions): Promise<ServedProxy> {
   const perClient = options.maxConnectionsPerClient ?? (trustProxy ? 0 : 128);
   const shutdownTimeoutMs = Math.max(0, options.shutdownTimeoutMs ?? 10_000);
 
-  let stopping = false;
-  let inFlight = 0;
-  let idle: (() => void) | undefined;
+  const gate = shutdownGate(proxy, shutdownTimeoutMs);
   const refused = new WeakSet<Socket>();
   const fetch = async (request: Request, env: NodeEnv): Promise<Response> => {
     const socket = env.incoming?.socket;
     if (socket && refused.has(socket)) return new Response(null, { status: 429 });
-    if (stopping) {
-      return wireErrorResponse(503, 'upstream_unavailable', 'The proxy is restarting. Try again shortly.', undefined, {
-        'retry-after': '2',
-        connection: 'close',
-      });
-    }
-    // Counted until the answer is written out, not only computed: shutdown waits for both.
-    inFlight += 1;
-    let counted = true;
-    const done = () => {
-      if (!counted) return;
-      counted = false;
-      inFlight -= 1;
-      if (inFlight === 0) idle?.();
-    };
-    if (env.outgoing) env.outgoing.once('close', done);
-    try {
-      return await proxy.fetch(request, env);
-    } finally {
-      if (!env.outgoing) done();
-    }
+    return gate.fetch(request, env);
   };
 
   const host = options.host ?? '127.0.0.1';
@@ -126,21 +105,10 @@ export async function serve(options: ServeOptions): Promise<ServedProxy> {
     port: info.port,
     proxy,
     close: async () => {
-      stopping = true;
-      const deadline = Date.now() + shutdownTimeoutMs;
-      // At once, beside the requests: the drain loop would otherwise keep starting deliveries while they finish.
-      const deliveries = proxy.stopDeliveries(shutdownTimeoutMs);
+      const { requests, deliveries } = gate.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-          idle = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
+      await requests;
       server.closeAllConnections();
       await closed;
       await deliveries;

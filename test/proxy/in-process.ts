@@ -5,11 +5,11 @@
 import { createEmulator, type Emulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { DroppedConnectionError } from '../../src/emulator/app.js';
 import { proxyFrom } from '../../src/proxy/app.js';
-import { wireErrorResponse } from '../../src/proxy/errors.js';
 import { TransportError, fetchTransport, type HttpTransport } from '../../src/proxy/intercom/intercom-client.js';
 import { nodeHttpTransport } from '../../src/proxy/intercom/node-transport.js';
 import type { ServeOptions, ServedProxy } from '../../src/proxy/node.js';
 import { resolveOptions } from '../../src/proxy/options.js';
+import { shutdownGate } from '../../src/proxy/shutdown-gate.js';
 
 /** In-process emulators by their URL's origin: what the in-process transport and fetch answer from. */
 const emulators = new Map<string, Emulator>();
@@ -158,9 +158,9 @@ export async function requestAsSent(url: string, init: RequestInit = {}): Promis
  * The proxy as `serve(options)` builds it (the same resolved options, with Intercom through the in-process transport
  * unless the options bring a transport or fetch of their own), answering without a server. Each request comes from
  * the loopback address a socket would show (`env.incoming.socket.remoteAddress`), so the per-IP limit and the origin
- * checks see what they see over HTTP. close() is serve()'s graceful close without the socket part: new requests get
- * 503, queued deliveries stop (`proxy.stopDeliveries`), requests in flight get `shutdownTimeoutMs` to finish, then
- * `proxy.close()`. No socket deadlines, no per-client connection cap: tests of those use serve().
+ * checks see what they see over HTTP. close() is serve()'s graceful close without the socket part, through the same
+ * shutdownGate: new requests get 503, queued deliveries stop, requests in flight get `shutdownTimeoutMs` to finish,
+ * then `proxy.close()`. No socket deadlines, no per-client connection cap: tests of those use serve().
  */
 export function serveInProcess(options: ServeOptions): InProcessProxy {
   const custom = options.intercom?.transport ?? options.intercom?.fetch;
@@ -172,27 +172,15 @@ export function serveInProcess(options: ServeOptions): InProcessProxy {
   const address = options.host ?? '127.0.0.1';
   const url = `${address === '127.0.0.1' ? IN_PROCESS_ORIGIN : `http://${address.includes(':') ? `[${address}]` : address}:9`}${resolved.basePath}`;
 
-  let stopping = false;
-  let inFlight = 0;
-  let idle: (() => void) | undefined;
+  const gate = shutdownGate(proxy, shutdownTimeoutMs);
   const request = async (path: string, init: RequestInit = {}): Promise<Response> => {
     const sent = await requestAsSent(url + path, init);
-    if (stopping) {
-      return wireErrorResponse(503, 'upstream_unavailable', 'The proxy is restarting. Try again shortly.', undefined, {
-        'retry-after': '2',
-        connection: 'close',
-      });
-    }
-    inFlight += 1;
     let response: Response;
     try {
-      response = await proxy.fetch(sent, { incoming: { socket: { remoteAddress: address } } });
+      response = await gate.fetch(sent, { incoming: { socket: { remoteAddress: address } } });
     } catch {
       // @hono/node-server's answer to a handler that throws.
       response = new Response(null, { status: 500 });
-    } finally {
-      inFlight -= 1;
-      if (inFlight === 0) idle?.();
     }
     const redirect = init.redirect ?? 'follow';
     if (redirect !== 'manual' && response.status >= 300 && response.status < 400 && response.headers.has('location')) {
@@ -207,18 +195,8 @@ export function serveInProcess(options: ServeOptions): InProcessProxy {
     proxy,
     request,
     close: async () => {
-      stopping = true;
-      const deadline = Date.now() + shutdownTimeoutMs;
-      const deliveries = proxy.stopDeliveries(shutdownTimeoutMs);
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
-          idle = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
+      const { requests, deliveries } = gate.stop();
+      await requests;
       await deliveries;
       await proxy.close();
       transport?.close();
