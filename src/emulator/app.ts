@@ -2,7 +2,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Hono } from 'hono';
 import type { EmulatorApp, EmulatorContext } from './context.js';
-import { parseVersion } from './context.js';
+import { dropConnection, DroppedConnectionError, parseVersion } from './context.js';
+
+export { DroppedConnectionError } from './context.js';
 import { registerCompanyRoutes } from './companies.js';
 import { registerContactRoutes } from './contacts.js';
 import { registerConversationRoutes } from './conversations.js';
@@ -15,13 +17,6 @@ import type { EmulatorState, FaultRule, RequestLogEntry } from './state.js';
 import { registerTurnstileRoutes } from './turnstile.js';
 import { registerVisitorRoutes } from './visitors.js';
 
-/** Thrown when a `drop` fault fires and there is no socket to destroy (the handler was called without Node's bindings). */
-export class DroppedConnectionError extends TypeError {
-  constructor() {
-    super('fetch failed: the emulator dropped the connection (fault)');
-  }
-}
-
 function redactedHeaders(request: Request): Record<string, string> {
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => {
@@ -32,14 +27,6 @@ function redactedHeaders(request: Request): Record<string, string> {
 
 function setHeaders(c: EmulatorContext, headers: Record<string, string>): void {
   for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-}
-
-/** Destroys the TCP connection without an answer, as a network failure would. */
-function dropConnection(c: EmulatorContext): Response {
-  const socket = c.env?.incoming?.socket;
-  if (!socket) throw new DroppedConnectionError();
-  socket.destroy();
-  return new Response(null, { status: 599 });
 }
 
 async function applyFault(c: EmulatorContext, fault: FaultRule, next: () => Promise<void>): Promise<Response | void> {

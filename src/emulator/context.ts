@@ -67,3 +67,18 @@ export function parseVersion(header: string | undefined): ApiVersion | undefined
 export function pathParam(c: EmulatorContext, name: string): string {
   return c.req.param(name) ?? '';
 }
+
+/** Thrown when a `drop` fault fires and there is no socket to destroy (the handler was called without Node's bindings). */
+export class DroppedConnectionError extends TypeError {
+  constructor() {
+    super('fetch failed: the emulator dropped the connection (fault)');
+  }
+}
+
+/** Destroys the TCP connection without an answer, as a network failure would. */
+export function dropConnection(c: EmulatorContext): Response {
+  const socket = c.env?.incoming?.socket;
+  if (!socket) throw new DroppedConnectionError();
+  socket.destroy();
+  return new Response(null, { status: 599 });
+}

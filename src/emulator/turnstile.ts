@@ -2,7 +2,7 @@
 // the emulator issues for a secret of its own so hostname, action, expiry and single use can be tested offline.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { EmulatorApp, EmulatorContext } from './context.js';
+import { dropConnection, type EmulatorApp, type EmulatorContext } from './context.js';
 import type { EmulatorState, TurnstileTokenRecord } from './state.js';
 
 /** Cloudflare's test secret keys (developers.cloudflare.com/turnstile/troubleshooting/testing/). */
@@ -124,13 +124,7 @@ export function registerTurnstileRoutes(app: EmulatorApp, state: EmulatorState):
     if (fault) {
       fault.fired += 1;
       if (fault.delayMs > 0) await delay(fault.delayMs, undefined, { ref: false });
-      if (fault.drop) {
-        const socket = c.env?.incoming?.socket;
-        if (socket) {
-          socket.destroy();
-          return new Response(null, { status: 599 });
-        }
-      }
+      if (fault.drop) return dropConnection(c);
       if (fault.status !== undefined) return c.json(failure('internal-error'), fault.status as 500);
     }
     const fields = await readFields(c.req.raw);

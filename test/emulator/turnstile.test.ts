@@ -113,3 +113,10 @@ test('faults: siteverify answers a 5xx with internal-error for the next calls as
   assert.deepEqual(failed.body['error-codes'], ['internal-error']);
   assert.equal((await siteverify({ secret: TURNSTILE_TEST_SECRETS.pass, response: TURNSTILE_DUMMY_TOKEN })).status, 200);
 });
+
+test('faults: a dropped siteverify fails as fetch does when the connection is cut, with no socket too (in-process)', async () => {
+  const added = await emulator.fetch('/turnstile/_emulator/faults', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ drop: true, times: 1 }) });
+  assert.equal(added.status, 200);
+  await assert.rejects(siteverify({ secret: TURNSTILE_TEST_SECRETS.pass, response: TURNSTILE_DUMMY_TOKEN }), (error: unknown) => error instanceof TypeError && /fetch failed/.test(error.message));
+  assert.equal((await siteverify({ secret: TURNSTILE_TEST_SECRETS.pass, response: TURNSTILE_DUMMY_TOKEN })).status, 200);
+});
