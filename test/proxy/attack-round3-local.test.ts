@@ -2,7 +2,7 @@
 // by another local account, the emulator's hooks driven by a page the developer opens, a lead token for a lead an
 // agent merged away, and the dead-letter log line.
 import assert from 'node:assert/strict';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -64,6 +64,36 @@ test('a store an older version left world-readable (folder 0755, files 0644) is 
     for (const file of [db, `${db}-wal`, `${db}-shm`]) {
       closeSync(openSync(file, 'a'));
       chmodSync(file, 0o644);
+    }
+    assert.deepEqual(await modesAfterUse(dataDir), { folder: '0700', db: '0600', wal: '0600', shm: '0600' });
+  } finally {
+    process.umask(previous);
+  }
+});
+
+test('a store an older version left after a crash (-wal and -shm holding data, 0644) is narrowed on the next start', async () => {
+  const previous = process.umask(0o022);
+  try {
+    const parent = mkdtempSync(join(tmpdir(), 'leadrelay-modes-'));
+    folders.push(parent);
+    const running = join(parent, 'running');
+    const dataDir = join(parent, 'leadrelay-data');
+    // The files an older version left when it was killed while running: the database with its -wal and -shm, written
+    // to and not yet checkpointed away, with that version's umask-derived modes.
+    const opened = await openStore({ dataDir: running });
+    try {
+      await opened.store.claim('written-before-the-crash', { fingerprint: 'f', owner: 'o', leaseMs: 1000 });
+      mkdirSync(dataDir);
+      chmodSync(dataDir, 0o755);
+      for (const suffix of ['', '-wal', '-shm']) {
+        const file = join(dataDir, `leadrelay.db${suffix}`);
+        copyFileSync(join(running, `leadrelay.db${suffix}`), file);
+        chmodSync(file, 0o644);
+        // Not empty: SQLite itself gives an empty side file the database's mode when it opens it, data or not.
+        assert.ok(statSync(file).size > 0, `${file} holds data`);
+      }
+    } finally {
+      await opened.store.close();
     }
     assert.deepEqual(await modesAfterUse(dataDir), { folder: '0700', db: '0600', wal: '0600', shm: '0600' });
   } finally {

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createProxy } from '../../src/proxy/app.js';
-import { endpointTemplate, OTHER_ENDPOINT } from '../../src/proxy/metrics.js';
+import { endpointTemplate, OTHER_ENDPOINT, ProxyMetrics } from '../../src/proxy/metrics.js';
+import { MemoryStore } from '../../src/proxy/store/index.js';
 import { SqliteStore } from '../../src/proxy/store/sqlite.js';
 import { ACCESS_TOKEN, SECRET, buildLead, startInProcessStack, type Stack } from './harness.js';
 
@@ -178,4 +179,17 @@ test('prom-client is a server-only dependency: the browser entries never import 
   for (const input of inputs) {
     assert.doesNotMatch(input, /prom-client|src\/proxy\/|src\/emulator\//, input);
   }
+});
+
+test('a refusal code or status outside the fixed sets is labelled other, never by its value', async () => {
+  const metrics = new ProxyMetrics({ store: new MemoryStore(), queue: 'leads', intercom: { rateLimit: { remaining: undefined, limit: undefined } as never }, setupDone: () => true });
+  metrics.observeRequest({ method: 'POST', route: '/leads', status: 400, code: 'jane.doe@corp.example' });
+  metrics.observeRequest({ method: 'POST', route: '/leads', status: 999 });
+  metrics.observeIntercomCall({ method: 'GET', path: '/contacts/abc', status: 1234, seconds: 0.01 });
+  const text = await metrics.render();
+  assert.doesNotMatch(text, /jane\.doe/);
+  assert.doesNotMatch(text, /status="(999|1234)"/);
+  assert.match(text, /leadrelay_submissions_total\{outcome="refused",code="other"\} 2/);
+  assert.match(text, /leadrelay_requests_total\{route="\/leads",status="other"\} 1/);
+  assert.match(text, /leadrelay_intercom_calls_total\{endpoint="GET \/contacts\/\{id\}",status="other"\} 1/);
 });

@@ -83,4 +83,19 @@ describe('<lead-relay> on a page whose URL, title and language carry crafted val
     expect(body.phone).to.equal('020 7946 0018');
     expect(body.phoneCountry).to.equal('GB');
   });
+  it('leaves out a referrer that is no http(s) URL (an app link, as Gmail on Android sends)', async () => {
+    const proxy = mockProxy();
+    // document.referrer cannot be set; an own getter on this document shadows Document.prototype's.
+    Object.defineProperty(document, 'referrer', { configurable: true, get: () => 'android-app://com.google.android.gm/' });
+    try {
+      const el = await renderWidget(html`<lead-relay proxy=${proxy.url} fields="name,email"></lead-relay>`);
+      const body = await submitAndRead(proxy, el);
+      const page = body.page as Record<string, unknown>;
+      expect(page.referrer).to.equal(undefined);
+      expect(page.url).to.equal(location.href);
+      expectStrictlyValid(body);
+    } finally {
+      delete (document as unknown as Record<string, unknown>).referrer;
+    }
+  });
 });
