@@ -72,17 +72,29 @@ export function isFormContentType(header: string | null): boolean {
 }
 
 /**
- * At most this many fields in a form post. The form posts about a dozen; every field past the known ones is refused
- * one by one (and named on the refusal page), so without a cap a 32 KB body of empty names is thousands of problems.
+ * At most this many fields in a form post without questions (and at least this many with them). The form posts about
+ * a dozen; every field past the known ones is refused one by one (and named on the refusal page), so without a cap a
+ * 32 KB body of empty names is thousands of problems.
  */
 export const MAX_FORM_FIELDS = 64;
 
 /**
+ * The fields the prerendered form can post besides its questions (src/render/render-lead-relay.ts): name, email,
+ * phone, message, consent, hp, locale, success_url, phoneCountry, page, form, questions.
+ */
+export const FORM_OWN_FIELDS = 12;
+
+/**
  * The fields of an urlencoded body: a name sent once maps to its value, a name sent more than once to all of them
  * (which validation then refuses as `invalid_type`). A null-prototype object, so a field named `__proto__` is a field.
- * One pass over the pairs (a lookup per name would be quadratic in their number), refused past MAX_FORM_FIELDS.
+ * One pass over the pairs (a lookup per name would be quadratic in their number), refused past `maxFields`
+ * (MAX_FORM_FIELDS, or what the questions file's largest form can post: questions.ts's `maxFormFields`).
  */
-export async function readFormFields(request: Request, maxBytes: number = LIMITS.bodyBytes): Promise<Record<string, string | string[]>> {
+export async function readFormFields(
+  request: Request,
+  maxBytes: number = LIMITS.bodyBytes,
+  maxFields: number = MAX_FORM_FIELDS,
+): Promise<Record<string, string | string[]>> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== FORM_CONTENT_TYPE) {
     throw new ProxyError(415, 'unsupported_media_type', `Post the form as ${FORM_CONTENT_TYPE} (the default enctype).`);
@@ -93,8 +105,8 @@ export async function readFormFields(request: Request, maxBytes: number = LIMITS
   let count = 0;
   for (const [name, value] of params) {
     count += 1;
-    if (count > MAX_FORM_FIELDS) {
-      throw new ProxyError(413, 'body_too_large', `The form has more than ${MAX_FORM_FIELDS} fields.`);
+    if (count > maxFields) {
+      throw new ProxyError(413, 'body_too_large', `The form has more than ${maxFields} fields.`);
     }
     const seen = fields[name];
     if (seen === undefined) fields[name] = value;

@@ -1,0 +1,73 @@
+// Attacks on what landed after round three (issue 18): the site's own questions, built-in Turnstile, the Workers
+// entry. Each test holds one of round three's principles on a new path; each failed before its fix.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { MAX_FORM_FIELDS } from '../../src/proxy/guards/request-body.js';
+import { apiCalls, startInProcessStack, type Stack } from './harness.js';
+import { INLINE, setupDone } from './questions-fixture.js';
+
+const SITE = 'https://shop.example';
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+describe('a no-JavaScript form with many questions, posted by a visitor who answered them all', () => {
+  // A legitimate questions file: 30 text questions and a checkboxes question of 40 topics (within every limit of the
+  // file). The prerendered form posts the built-in fields, each question once, and the topics' name once per ticked box.
+  const TOPICS = Array.from({ length: 40 }, (_, index) => `t${index}`);
+  const QUESTIONS = {
+    questions: [
+      ...Array.from({ length: 30 }, (_, index) => ({ name: `q${index}`, type: 'text', label: `Question ${index}` })),
+      { name: 'topics', type: 'checkboxes', label: 'Topics', options: TOPICS },
+    ],
+  };
+  let stack: Stack;
+  let client = 0;
+  before(async () => {
+    stack = await startInProcessStack({ origins: { allowed: [SITE] }, questions: QUESTIONS, ...INLINE, clients: { clientIp: (request) => request.headers.get('x-test-client') ?? undefined } });
+    await setupDone(stack);
+  });
+  after(() => stack.close());
+
+  const postForm = (body: URLSearchParams | string) =>
+    stack.send('/leads', { method: 'POST', headers: { ...FORM, origin: SITE, 'x-test-client': `visitor-${(client += 1)}` }, body: body.toString(), redirect: 'manual' });
+
+  async function formHash(): Promise<string> {
+    const answer = await stack.send('/questions?form=default', { method: 'GET', headers: { origin: SITE } });
+    return answer.json.hash as string;
+  }
+
+  /** The form as the prerendered snippet posts it, every question answered and `ticked` topics ticked. */
+  function answeredForm(hash: string, ticked: number): URLSearchParams {
+    const fields = new URLSearchParams({ name: 'Ada Lovelace', email: `ada.${randomUUID().slice(0, 8)}@example.com`, phone: '', message: 'A demo, please.', hp: '', locale: 'en', questions: hash });
+    for (let index = 0; index < 30; index += 1) fields.append(`q${index}`, `answer ${index}`);
+    for (const topic of TOPICS.slice(0, ticked)) fields.append('topics', topic);
+    return fields;
+  }
+
+  test('is accepted with every topic ticked (77 fields, more than 64): the cap follows the questions file', async () => {
+    const form = answeredForm(await formHash(), TOPICS.length);
+    assert.ok([...form.keys()].length > MAX_FORM_FIELDS);
+    const response = await postForm(form);
+    // Before: 413 body_too_large ("The form has more than 64 fields"), the visitor's answers lost.
+    assert.equal(response.status, 201, response.text.slice(0, 600));
+    assert.match(response.text, /<main data-code="created">/);
+    const { contacts } = await stack.emulatorState();
+    const lead = contacts.find((contact: { email?: string }) => contact.email === form.get('email'));
+    assert.equal(lead?.custom_attributes.topics, TOPICS.join(', '));
+    assert.equal(lead?.custom_attributes.q29, 'answer 29');
+  });
+
+  test('the cap is still a cap: one field past what the largest form can post is refused before it costs anything', async () => {
+    const before = apiCalls(await stack.emulatorRequests()).length;
+    // Every field a post of this form can carry (12 built-in, 30 answers, 40 topics), and one more.
+    const over = answeredForm(await formHash(), TOPICS.length);
+    for (let index = [...over.keys()].length; index <= 12 + 30 + 40; index += 1) over.append(`extra${index}`, '');
+    const response = await postForm(over);
+    assert.equal(response.status, 413, response.text.slice(0, 300));
+    assert.match(response.text, /<main data-code="body_too_large">/);
+    // The same flood as round three: thousands of empty names, refused by count.
+    const flood = await postForm(Array.from({ length: 5_000 }, (_, index) => `n${index}`).join('&'));
+    assert.equal(flood.status, 413);
+    assert.equal(apiCalls(await stack.emulatorRequests()).length, before);
+  });
+});
