@@ -3,8 +3,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { ConfigError } from '../../src/proxy/app.js';
+import { createWorker, optionsFromWorkerEnv } from '../../src/proxy/cloudflare.js';
 import { MAX_FORM_FIELDS } from '../../src/proxy/guards/request-body.js';
-import { apiCalls, startInProcessStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
 import { INLINE, setupDone } from './questions-fixture.js';
 
 const SITE = 'https://shop.example';
@@ -69,5 +71,46 @@ describe('a no-JavaScript form with many questions, posted by a visitor who answ
     const flood = await postForm(Array.from({ length: 5_000 }, (_, index) => `n${index}`).join('&'));
     assert.equal(flood.status, 413);
     assert.equal(apiCalls(await stack.emulatorRequests()).length, before);
+  });
+});
+
+describe('the Workers entry configured from env bindings', () => {
+  const env = { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET, LEADRELAY_ALLOWED_ORIGINS: SITE, INTERCOM_BASE_URL: 'http://127.0.0.1:9' };
+  const ctx = { waitUntil: () => undefined };
+  const quiet = () => ({ testing: { setupDataAttributes: false }, logger: () => undefined });
+  const lead = () =>
+    new Request('https://proxy.example/leads', { method: 'POST', headers: { origin: SITE, 'content-type': 'application/json', 'idempotency-key': randomUUID() }, body: JSON.stringify(buildLead()) });
+
+  /** The error a Worker's event fails with: a ConfigError naming `setting` and its fix, never the value. */
+  function refusedNaming(setting: string, fix: RegExp, value?: string) {
+    return (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `a ConfigError, not ${error instanceof Error ? error.name : typeof error}`);
+      assert.match(error.message, new RegExp(setting));
+      assert.match(error.fix, fix);
+      if (value) assert.ok(!error.message.includes(value), 'the value is not echoed');
+      return true;
+    };
+  }
+
+  test('LEADRELAY_DB bound under [vars] (a string, not a D1 database) is named at the first event, not a 500 on every lead', async () => {
+    const worker = createWorker(quiet);
+    // Before: the Worker started, and every POST /leads was 500 internal_error ("this.#db.prepare is not a function"),
+    // with nothing in the answer or the log line that named LEADRELAY_DB.
+    await assert.rejects(async () => worker.fetch(lead(), { ...env, LEADRELAY_DB: 'leadrelay-db' as never }, ctx), refusedNaming('LEADRELAY_DB', /d1_databases/, 'leadrelay-db'));
+    await assert.rejects(async () => worker.fetch(lead(), { ...env, LEADRELAY_DB: { name: 'leadrelay-db' } as never }, ctx), refusedNaming('LEADRELAY_DB', /d1_databases/));
+  });
+
+  test('a binding that is not a whole number, or questions that are not JSON, is a ConfigError with its fix, never its value', () => {
+    assert.throws(() => optionsFromWorkerEnv({ ...env, LEADRELAY_RATE_LIMIT: 'twenty-secret' }), refusedNaming('LEADRELAY_RATE_LIMIT', /leave it unset/i, 'twenty-secret'));
+    assert.throws(() => optionsFromWorkerEnv({ ...env, LEADRELAY_QUESTIONS: `{"questions": ${SECRET}` }), refusedNaming('LEADRELAY_QUESTIONS', /questions/, SECRET));
+  });
+
+  test('a weak LEADRELAY_SECRET binding is refused as on the CLI: named, with openssl rand -hex 32, never echoed', async () => {
+    const worker = createWorker(quiet);
+    await assert.rejects(async () => worker.fetch(lead(), { ...env, LEADRELAY_SECRET: 'changeme-changeme-changeme-changeme' }, ctx), refusedNaming('LEADRELAY_SECRET', /openssl rand -hex 32/, 'changeme'));
+    await assert.rejects(
+      async () => worker.fetch(lead(), { ...env, LEADRELAY_PREVIOUS_SECRETS: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }, ctx),
+      refusedNaming('LEADRELAY_PREVIOUS_SECRETS', /openssl rand -hex 32/, 'aaaaaaaa'),
+    );
   });
 });
