@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError } from '../../src/proxy/app.js';
+import { ConfigError, createProxy, MemoryStore } from '../../src/proxy/app.js';
+import { optionsFromEnv } from '../../src/proxy/cli.js';
 import { createWorker, optionsFromWorkerEnv } from '../../src/proxy/cloudflare.js';
 import { MAX_FORM_FIELDS } from '../../src/proxy/guards/request-body.js';
-import { ACCESS_TOKEN, SECRET, apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
+import { ACCESS_TOKEN, IDENTITY_SECRET, SECRET, apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
 import { INLINE, setupDone } from './questions-fixture.js';
 
 const SITE = 'https://shop.example';
@@ -112,5 +113,35 @@ describe('the Workers entry configured from env bindings', () => {
       async () => worker.fetch(lead(), { ...env, LEADRELAY_PREVIOUS_SECRETS: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' }, ctx),
       refusedNaming('LEADRELAY_PREVIOUS_SECRETS', /openssl rand -hex 32/, 'aaaaaaaa'),
     );
+  });
+});
+
+describe('one secret, one job: the Turnstile secret and the metrics token', () => {
+  const base = { intercom: { accessToken: ACCESS_TOKEN }, origins: { allowed: [SITE] }, store: new MemoryStore(), testing: { setupDataAttributes: false } };
+  const sameValue = (first: string, second: string) => (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `a ConfigError, not ${error instanceof Error ? error.name : typeof error}`);
+    assert.match(error.message, new RegExp(`${first}.* and .*${second}`));
+    assert.ok(!error.message.includes(SECRET), 'the value is not echoed');
+    return true;
+  };
+
+  test('LEADRELAY_SECRET given again as the metrics token (sent by every scraper) or the Turnstile secret (sent to siteverify with every lead) is refused', () => {
+    // Before: both started. Whoever reads the Prometheus scrape config, or the siteverify endpoint's requests, held
+    // the key that signs every lead token: they could forge a token into anyone's conversation.
+    assert.throws(() => createProxy({ ...base, secret: SECRET, metrics: { token: SECRET } }), sameValue('LEADRELAY_SECRET', 'LEADRELAY_METRICS_TOKEN'));
+    assert.throws(() => createProxy({ ...base, secret: SECRET, turnstile: { secret: SECRET } }), sameValue('LEADRELAY_SECRET', 'LEADRELAY_TURNSTILE_SECRET'));
+    assert.throws(() => createProxy({ ...base, secret: SECRET, identity: { secret: IDENTITY_SECRET }, metrics: { token: IDENTITY_SECRET } }), sameValue('LEADRELAY_IDENTITY_SECRET', 'LEADRELAY_METRICS_TOKEN'));
+    assert.throws(() => createProxy({ ...base, secret: SECRET, previousSecrets: [IDENTITY_SECRET], turnstile: { secret: IDENTITY_SECRET } }), sameValue('LEADRELAY_PREVIOUS_SECRETS', 'LEADRELAY_TURNSTILE_SECRET'));
+  });
+
+  test('the CLI refuses the same before it starts', () => {
+    const env = { INTERCOM_ACCESS_TOKEN: ACCESS_TOKEN, LEADRELAY_SECRET: SECRET };
+    assert.throws(() => optionsFromEnv({ ...env, LEADRELAY_METRICS_TOKEN: SECRET }, false), sameValue('LEADRELAY_SECRET', 'LEADRELAY_METRICS_TOKEN'));
+    assert.throws(() => optionsFromEnv({ ...env, LEADRELAY_TURNSTILE_SECRET: SECRET }, false), sameValue('LEADRELAY_SECRET', 'LEADRELAY_TURNSTILE_SECRET'));
+  });
+
+  test('their own values start as before', async () => {
+    const proxy = createProxy({ ...base, secret: SECRET, metrics: { token: `metrics-${randomUUID()}` }, turnstile: { secret: '0x4AAAAAAAEmulatorTurnstileSecret' } });
+    await proxy.close();
   });
 });
