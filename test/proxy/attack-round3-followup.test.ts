@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, createProxy, MemoryStore } from '../../src/proxy/app.js';
 import { optionsFromEnv } from '../../src/proxy/cli.js';
+import { createEmulator } from '../../src/emulator/index.js';
 import { createWorker, optionsFromWorkerEnv } from '../../src/proxy/cloudflare.js';
 import { MAX_FORM_FIELDS } from '../../src/proxy/guards/request-body.js';
 import { ACCESS_TOKEN, IDENTITY_SECRET, SECRET, apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
@@ -143,5 +144,26 @@ describe('one secret, one job: the Turnstile secret and the metrics token', () =
   test('their own values start as before', async () => {
     const proxy = createProxy({ ...base, secret: SECRET, metrics: { token: `metrics-${randomUUID()}` }, turnstile: { secret: '0x4AAAAAAAEmulatorTurnstileSecret' } });
     await proxy.close();
+  });
+});
+
+describe("the emulator's Turnstile hooks, as a web page the developer opens would call them", () => {
+  test('a foreign Origin is refused (403) on /turnstile/_emulator/* as on /_emulator/*; its own origin and non-browser clients are served', async () => {
+    const emulator = createEmulator();
+    const call = (path: string, init: RequestInit = {}) => emulator.fetch(new Request(`http://127.0.0.1:4010${path}`, init));
+    for (const origin of ['https://evil.example', 'null', 'http://localhost:1']) {
+      // Before: 200, every verification (tokens, client addresses) and a fault list, whatever the Origin.
+      const read = await call('/turnstile/_emulator/verifications', { headers: { origin } });
+      assert.equal(read.status, 403, `GET verifications from ${origin}`);
+      assert.equal(((await read.json()) as { error: { code: string } }).error.code, 'origin_not_allowed');
+      const cleared = await call('/turnstile/_emulator/faults', { method: 'DELETE', headers: { origin } });
+      assert.equal(cleared.status, 403, `DELETE faults from ${origin}`);
+      const issued = await call('/turnstile/_emulator/tokens', { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(issued.status, 403, `POST tokens from ${origin}`);
+    }
+    assert.equal((await call('/turnstile/_emulator/verifications', { headers: { origin: 'http://127.0.0.1:4010' } })).status, 200);
+    assert.equal((await call('/turnstile/_emulator/verifications')).status, 200);
+    // siteverify is Cloudflare's API, called by servers: no browser check there.
+    assert.equal((await call('/turnstile/v0/siteverify', { method: 'POST', body: new URLSearchParams({ secret: 'x', response: 'y' }) })).status, 200);
   });
 });
