@@ -6,10 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import { ConfigError, createProxy, MemoryStore } from '../../src/proxy/app.js';
 import { optionsFromEnv } from '../../src/proxy/cli.js';
 import { createEmulator } from '../../src/emulator/index.js';
+import { EMULATOR_TURNSTILE_SECRET } from '../../src/emulator/turnstile.js';
 import { createWorker, optionsFromWorkerEnv } from '../../src/proxy/cloudflare.js';
 import { MAX_FORM_FIELDS } from '../../src/proxy/guards/request-body.js';
 import { ACCESS_TOKEN, IDENTITY_SECRET, SECRET, apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
-import { INLINE, setupDone } from './questions-fixture.js';
+import { ANSWERS, EVERY_TYPE, INLINE, setupDone } from './questions-fixture.js';
 
 const SITE = 'https://shop.example';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -165,5 +166,76 @@ describe("the emulator's Turnstile hooks, as a web page the developer opens woul
     assert.equal((await call('/turnstile/_emulator/verifications')).status, 200);
     // siteverify is Cloudflare's API, called by servers: no browser check there.
     assert.equal((await call('/turnstile/v0/siteverify', { method: 'POST', body: new URLSearchParams({ secret: 'x', response: 'y' }) })).status, 200);
+  });
+});
+
+describe('the new paths against round three\'s HTTP rules (held when written)', () => {
+  const METRICS_TOKEN = `metrics-${randomUUID()}`;
+  let stack: Stack;
+  let client = 0;
+  before(async () => {
+    stack = await startInProcessStack({
+      origins: { allowed: [SITE] },
+      questions: EVERY_TYPE,
+      metrics: { token: METRICS_TOKEN },
+      turnstile: { secret: EMULATOR_TURNSTILE_SECRET, verifyUrl: 'http://emulator.invalid/turnstile/v0/siteverify' },
+      clients: { clientIp: (request) => request.headers.get('x-test-client') ?? undefined },
+      ...INLINE,
+    });
+    await setupDone(stack);
+  });
+  after(() => stack.close());
+
+  test('GET /questions with an Origin no browser sends is 403 origin_not_allowed, never 500; odd form names are 404', async () => {
+    for (const origin of ['http://[::1', 'http://a b', 'https://x:99999', 'nullx', 'https://shop.example/path']) {
+      const answer = await stack.send('/questions', { method: 'GET', headers: { origin } });
+      assert.equal(answer.status, 403, origin);
+      assert.equal(answer.json.error.code, 'origin_not_allowed');
+    }
+    for (const form of ['%zz', '__proto__', 'constructor', 'hasOwnProperty', 'x'.repeat(5_000)]) {
+      assert.equal((await stack.send(`/questions?form=${form}`, { method: 'GET', headers: { origin: SITE } })).status, 404, form.slice(0, 20));
+    }
+    assert.equal(stack.logs.filter((line) => line.status === 500).length, 0);
+  });
+
+  test('every page a form post with questions or Turnstile can get (unknown option, questions changed, captcha failed) forbids framing and echoes little', async () => {
+    const post = (fields: Record<string, string>) =>
+      stack.send('/leads', { method: 'POST', headers: { ...FORM, origin: SITE, 'x-test-client': `page-${(client += 1)}` }, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
+    const own = { name: 'Ada', email: `ada.${randomUUID().slice(0, 8)}@example.com`, message: 'Hi', hp: '', locale: 'en' };
+    const pages = [
+      [400, 'invalid_field', await post({ ...own, company_name: 'Acme', plan: 'x'.repeat(20_000) })],
+      [409, 'questions_changed', await post({ ...own, questions: 'stale-hash', company_name: 'Acme', plan: 'pro' })],
+      [422, 'captcha_failed', await post({ ...own, company_name: 'Acme', plan: 'pro' })],
+    ] as const;
+    for (const [status, code, response] of pages) {
+      assert.equal(response.status, status, response.text.slice(0, 300));
+      assert.match(response.text, new RegExp(`<main data-code="${code}">`));
+      assert.match(response.headers['content-security-policy'] ?? '', /frame-ancestors 'none'/);
+      assert.equal(response.headers['x-frame-options'], 'DENY');
+      assert.ok(response.text.length < 6_000, `${code}: a ${response.text.length}-character page`);
+    }
+  });
+
+  test('/metrics after leads with a company answer: no company name, email or id in a label; companies calls by template', async () => {
+    const stackNoCaptcha = await startInProcessStack({ origins: { allowed: [SITE] }, questions: EVERY_TYPE, metrics: { token: METRICS_TOKEN }, ...INLINE });
+    try {
+      await setupDone(stackNoCaptcha);
+      const companies = ['Zebra Widgets Ltd', 'Quokka Analytics GmbH'];
+      const emails = companies.map((_, index) => `buyer.${index}.${randomUUID().slice(0, 6)}@corp.example`);
+      for (const [index, company] of companies.entries()) {
+        const lead = await stackNoCaptcha.post('/leads', buildLead({ email: emails[index], answers: { ...ANSWERS, company_name: company } }), { headers: { origin: SITE } });
+        assert.equal(lead.status, 201, lead.text);
+      }
+      const scrape = await stackNoCaptcha.send('/metrics', { method: 'GET', headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      const labels = [...scrape.text.matchAll(/\{(.*)\}/g)].flatMap((match) => [...match[1]!.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((label) => `${label[1]}=${label[2]}`));
+      const state = (await (await stackNoCaptcha.emulatorFetch('/_emulator/state')).json()) as { contacts: { id: string }[]; companies?: { id: string; company_id: string }[] };
+      const forbidden = [...companies, ...companies.map((name) => name.split(' ')[0]!.toLowerCase()), ...emails, ...state.contacts.map((contact) => contact.id), ...(state.companies ?? []).flatMap((company) => [company.id, company.company_id])];
+      for (const label of labels) for (const value of forbidden) assert.ok(!label.toLowerCase().includes(value.toLowerCase()), `label ${label} holds ${value}`);
+      const endpoints = new Set(labels.filter((label) => label.startsWith('endpoint=')).map((label) => label.slice('endpoint='.length)));
+      assert.ok(endpoints.has('POST /companies') && endpoints.has('POST /contacts/{id}/companies'), [...endpoints].join(', '));
+      assert.ok(!endpoints.has('other'), [...endpoints].join(', '));
+    } finally {
+      await stackNoCaptcha.close();
+    }
   });
 });
