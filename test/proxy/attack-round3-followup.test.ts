@@ -239,3 +239,40 @@ describe('the new paths against round three\'s HTTP rules (held when written)', 
     }
   });
 });
+
+describe('a no-JavaScript form typed in a script that is not Latin', () => {
+  // A form of the site's own questions, answered at length in Japanese: what the widget's JSON carries in about 17 KB
+  // (3 bytes a character), a browser's urlencoded post carries in three times as many (each byte as %XX).
+  const QUESTIONS = { questions: Array.from({ length: 6 }, (_, index) => ({ name: `about_${index}`, type: 'textarea', label: `About ${index}` })) };
+  let stack: Stack;
+  before(async () => {
+    stack = await startInProcessStack({ origins: { allowed: [SITE] }, questions: QUESTIONS, ...INLINE });
+    await setupDone(stack);
+  });
+  after(() => stack.close());
+
+  const message = '見積もりをお願いします。'.repeat(330).slice(0, 4_000);
+  const answers = Object.fromEntries(QUESTIONS.questions.map((question) => [question.name, '弊社は東京の製造業です。'.repeat(22).slice(0, 255)]));
+
+  test('is accepted as a form post as it is as JSON: the byte cap counts what was typed, not its percent-encoding', async () => {
+    const hash = (await stack.send('/questions?form=default', { method: 'GET', headers: { origin: SITE } })).json.hash as string;
+    const json = await stack.post('/leads', buildLead({ email: `hanako.${randomUUID().slice(0, 6)}@example.jp`, message, answers, questionsHash: hash }), { headers: { origin: SITE } });
+    assert.equal(json.status, 201, json.text.slice(0, 300));
+
+    const fields = new URLSearchParams({ name: '山田花子', email: `hanako.${randomUUID().slice(0, 6)}@example.jp`, message, hp: '', locale: 'en', questions: hash, ...answers });
+    const body = fields.toString();
+    assert.ok(Buffer.byteLength(body) > 32 * 1024, `${Buffer.byteLength(body)} bytes urlencoded`);
+    const form = await stack.send('/leads', { method: 'POST', headers: { ...FORM, origin: SITE }, body, redirect: 'manual' });
+    // Before: 413 body_too_large, "The request body is larger than 32768 bytes", for a post the JSON route accepts.
+    assert.equal(form.status, 201, form.text.slice(0, 600));
+    const { contacts, conversations } = await stack.emulatorState();
+    assert.ok(contacts.some((contact: { email?: string }) => contact.email === fields.get('email')));
+    assert.ok(conversations.some((conversation: { source: { body: string } }) => conversation.source.body.includes(message.slice(0, 100))));
+  });
+
+  test('a form post past three times the JSON cap is still refused before it is read whole', async () => {
+    const response = await stack.send('/leads', { method: 'POST', headers: { ...FORM, origin: SITE }, body: `message=${'%E6%BC%A2'.repeat(11_000)}`, redirect: 'manual' });
+    assert.equal(response.status, 413, response.text.slice(0, 300));
+    assert.match(response.text, /<main data-code="body_too_large">/);
+  });
+});
