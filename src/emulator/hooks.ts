@@ -77,7 +77,7 @@ export function hostAllowed(host: string, binding: EmulatorBinding): boolean {
  * form POST needs no preflight, so CORS alone would let it reset or reconfigure the emulator). A request without a
  * Host header passed to createEmulator's handler did not come from a browser (a test calling it in-process).
  */
-export function refuseForeignRequest(request: Request, binding: EmulatorBinding, hook: boolean): Response | undefined {
+export function refuseForeignRequest(request: Request, binding: EmulatorBinding, hook: boolean | 'origin'): Response | undefined {
   const host = request.headers.get('host');
   const overHttp = binding.port !== undefined;
   if ((host !== null || overHttp) && !hostAllowed(host ?? '', binding)) {
@@ -88,7 +88,8 @@ export function refuseForeignRequest(request: Request, binding: EmulatorBinding,
   if (origin !== null && !sameOrigin(origin, host ?? new URL(request.url).host)) {
     return Response.json(hookError('origin_not_allowed', 'The emulator hooks answer only their own origin or non-browser clients (Origin header)'), { status: 403 });
   }
-  if (request.method === 'POST' && !isJson(request.headers.get('content-type'))) {
+  // `'origin'`: hooks that refuse a body that is not JSON themselves (the Turnstile ones, 400).
+  if (hook === true && request.method === 'POST' && !isJson(request.headers.get('content-type'))) {
     return Response.json(hookError('unsupported_media_type', 'POST to an emulator hook needs Content-Type: application/json'), { status: 415 });
   }
   return undefined;

@@ -126,6 +126,8 @@ export function optionsFromEnv(
     previousSecrets,
     identitySecret: env.LEADRELAY_IDENTITY_SECRET || undefined,
     jwtSecret: env.LEADRELAY_JWT_SECRET || undefined,
+    turnstileSecret: env.LEADRELAY_TURNSTILE_SECRET?.trim() || undefined,
+    metricsToken: env.LEADRELAY_METRICS_TOKEN || undefined,
   });
   const region = env.INTERCOM_REGION?.trim().toLowerCase();
   if (region && !(region in INTERCOM_REGIONS)) throw new ConfigError('INTERCOM_REGION', 'is not a region Intercom hosts workspaces in', 'Set it to us, eu or au (or leave it unset for us).');

@@ -6,6 +6,7 @@
 // data attributes' set-up, the first delivery attempt of a queued submission) goes to `ctx.waitUntil`; what is
 // still queued after that is delivered by the Cron Trigger (every minute in the example's wrangler.toml).
 import { createProxy, type Proxy, type ProxyOptions } from './app.js';
+import { ConfigError } from './errors.js';
 import type { IntercomOptions } from './options.js';
 import type { ExecutionContextLike } from './background.js';
 import { D1Store, type D1DatabaseLike } from './store/d1.js';
@@ -64,8 +65,25 @@ function wholeNumber(env: LeadRelayWorkerEnv, name: keyof LeadRelayWorkerEnv & s
   const value = text(env[name]);
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new Error(`leadrelay/proxy/cloudflare: ${name} must be a whole number.`);
+  if (!Number.isInteger(number) || number < 0) throw new ConfigError(name, 'must be a whole number (0 or more)', 'Set it to such a number in [vars], or leave it unset for the default.');
   return number;
+}
+
+/**
+ * LEADRELAY_DB: a D1 database binding, or unset. A name put under `[vars]` by mistake (a string) would otherwise make
+ * every request that touches the store a 500 whose log line names nothing; it is refused at the first event instead.
+ */
+function d1FromEnv(value: unknown): D1DatabaseLike | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const db = value as Partial<D1DatabaseLike>;
+  if (typeof value !== 'object' || typeof db.prepare !== 'function' || typeof db.batch !== 'function') {
+    throw new ConfigError(
+      'LEADRELAY_DB',
+      'is not a D1 database binding',
+      'Bind a D1 database under that name in wrangler.toml ([[d1_databases]] binding = "LEADRELAY_DB"), not under [vars]; or remove it to run without a durable store.',
+    );
+  }
+  return value as D1DatabaseLike;
 }
 
 /** `turnstile` from its two bindings; a verify URL without a secret is passed on so createProxy refuses it. */
@@ -85,7 +103,7 @@ function questionsFromEnv(value: unknown): ProxyOptions['questions'] {
   try {
     return JSON.parse(String(value)) as Record<string, unknown>;
   } catch {
-    throw new Error('leadrelay/proxy/cloudflare: LEADRELAY_QUESTIONS is not valid JSON (it holds the questions file itself: {"questions": […]}).');
+    throw new ConfigError('LEADRELAY_QUESTIONS', 'is not valid JSON', 'Set it to the questions file itself ({"questions": […]}), as text or as a JSON object in [vars], checked with a JSON linter.');
   }
 }
 
@@ -101,6 +119,7 @@ function defined<T extends object>(object: T): T {
 export function optionsFromWorkerEnv(env: LeadRelayWorkerEnv, overrides: Partial<ProxyOptions> = {}): ProxyOptions {
   const region = text(env.INTERCOM_REGION)?.toLowerCase();
   const retryMaxMs = wholeNumber(env, 'LEADRELAY_QUEUE_RETRY_MAX_MS');
+  const db = d1FromEnv(env.LEADRELAY_DB);
   const fromEnv: ProxyOptions = {
     secret: text(env.LEADRELAY_SECRET) ?? '',
     previousSecrets: (text(env.LEADRELAY_PREVIOUS_SECRETS) ?? '').split(',').map((secret) => secret.trim()).filter(Boolean),
@@ -118,7 +137,7 @@ export function optionsFromWorkerEnv(env: LeadRelayWorkerEnv, overrides: Partial
     basePath: text(env.LEADRELAY_BASE_PATH),
     metrics: defined({ token: text(env.LEADRELAY_METRICS_TOKEN) }),
     turnstile: turnstileFromEnv(text(env.LEADRELAY_TURNSTILE_SECRET), text(env.LEADRELAY_TURNSTILE_VERIFY_URL)),
-    store: env.LEADRELAY_DB ? new D1Store(env.LEADRELAY_DB) : undefined,
+    store: db ? new D1Store(db) : undefined,
     questions: questionsFromEnv(env.LEADRELAY_QUESTIONS),
     delivery: defined({
       recoveryLagMs: wholeNumber(env, 'LEADRELAY_RECOVERY_LAG_MS'),

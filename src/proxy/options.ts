@@ -48,7 +48,7 @@ export interface ProxyOptions {
   clients?: ClientOptions;
   /** What a request may carry, and how long a lead token lives. */
   limits?: {
-    /** Largest accepted body in bytes (default 32 KB; larger is 413 body_too_large). */
+    /** Largest accepted body in bytes (default 32 KB; larger is 413 body_too_large); a form posted without JavaScript is held to it by what its fields decode to (its percent-encoded body may be three times as long). */
     maxBodyBytes?: number;
     /** Minimum time a person takes to fill the form (default 1.5 s; faster is 422 spam_suspected). */
     minFillMs?: number;
@@ -342,7 +342,14 @@ export function resolveOptions(options: ProxyOptions): ResolvedOptions {
   if (!intercom.accessToken) {
     throw new ConfigError('`intercom.accessToken` (INTERCOM_ACCESS_TOKEN)', 'is missing', 'Set it to an access token of your Intercom app (Developer Hub → your app → Authentication).');
   }
-  checkSecrets({ secret: options.secret, previousSecrets: options.previousSecrets, identitySecret: identity.secret, jwtSecret: identity.jwtSecret });
+  checkSecrets({
+    secret: options.secret,
+    previousSecrets: options.previousSecrets,
+    identitySecret: identity.secret,
+    jwtSecret: identity.jwtSecret,
+    turnstileSecret: options.turnstile?.secret?.trim(),
+    metricsToken: options.metrics?.token,
+  });
   if (intercom.region && !['us', 'eu', 'au'].includes(intercom.region)) {
     throw new ConfigError('`intercom.region` (INTERCOM_REGION)', 'is not a region Intercom hosts workspaces in', 'Set it to us, eu or au (or leave it unset for us).');
   }
@@ -461,9 +468,18 @@ function turnstileSettings(settings: NonNullable<ProxyOptions['turnstile']>, ver
 
 /**
  * The secrets must each be strong (secret-strength.ts) and all different: one secret for two jobs lets one job's
- * output pass for the other's (a user hash as a lead-token signature). Throws a ConfigError naming the setting.
+ * output pass for the other's (a user hash as a lead-token signature). The Turnstile secret (sent to siteverify with
+ * every lead) and the metrics token (sent by every scraper) must be none of them either: whoever sees those would
+ * hold a signing key. Throws a ConfigError naming the settings, never a value.
  */
-export function checkSecrets(options: { secret: string; previousSecrets?: readonly string[]; identitySecret?: string; jwtSecret?: string }): void {
+export function checkSecrets(options: {
+  secret: string;
+  previousSecrets?: readonly string[];
+  identitySecret?: string;
+  jwtSecret?: string;
+  turnstileSecret?: string;
+  metricsToken?: string;
+}): void {
   const fix = `Make one with \`${SECRET_COMMAND}\` and keep it where it survives restarts (a .env file or your secret store).`;
   if (!options.secret) throw new ConfigError('`secret` (LEADRELAY_SECRET)', 'is missing: it signs lead tokens', fix);
   const named: [string, string | undefined][] = [
@@ -492,5 +508,20 @@ export function checkSecrets(options: { secret: string; previousSecrets?: readon
       );
     }
     seen.set(value, setting);
+  }
+  // Values that leave the proxy: compared with the secrets only (they are not ours to make strong).
+  const sent: [string, string | undefined, string][] = [
+    ['`turnstile.secret` (LEADRELAY_TURNSTILE_SECRET)', options.turnstileSecret, 'goes to Cloudflare\'s siteverify with every lead'],
+    ['`metrics.token` (LEADRELAY_METRICS_TOKEN)', options.metricsToken, 'is sent by every scraper of /metrics'],
+  ];
+  for (const [setting, value, where] of sent) {
+    const first = value ? seen.get(value) : undefined;
+    if (first) {
+      throw new ConfigError(
+        `${first} and ${setting}`,
+        `hold the same value, but the second ${where}, so whoever sees it would hold the first`,
+        setting.startsWith('`turnstile') ? `Set ${first.split(' ')[0]} to a value of its own (\`${SECRET_COMMAND}\`); the Turnstile secret is the one Cloudflare gave you.` : `Give the metrics token a value of its own (\`${SECRET_COMMAND}\`).`,
+      );
+    }
   }
 }

@@ -11,6 +11,7 @@ import {
   type QuestionsDefinition,
 } from '../../protocol/questions.js';
 import { ConfigError } from '../errors.js';
+import { FORM_OWN_FIELDS, MAX_FORM_FIELDS } from './request-body.js';
 
 /** The questions as the proxy serves and checks them: the definition, and each form's hash computed once. */
 export interface ProxyQuestions {
@@ -19,6 +20,17 @@ export interface ProxyQuestions {
   hash: string;
   /** Each form's hash, by form name. */
   formHashes: ReadonlyMap<string, string>;
+  /**
+   * The most fields a form post may carry: what the largest form can post (its own fields, each question once, a
+   * `checkboxes` question once per option), and never fewer than MAX_FORM_FIELDS. A legitimate post is never refused
+   * by its field count; a flood of names still is, before any of it is judged.
+   */
+  maxFormFields: number;
+}
+
+/** The most fields a post of `form` can carry (a checkboxes question's name once per ticked box). */
+function formPostFields(form: QuestionForm): number {
+  return FORM_OWN_FIELDS + form.questions.reduce((sum, question) => sum + (question.type === 'checkboxes' ? question.options.length : 1), 0);
 }
 
 /** A definition parseQuestionsFile made (its forms hold `{name, defaultLocale, questions}`), not a raw file. */
@@ -58,7 +70,8 @@ export function loadQuestions(input: unknown): ProxyQuestions {
   }
   // A `{questions: […]}` file read back through `forms` keeps its one form under the default name.
   const formHashes = new Map(Object.values(definition.forms).map((form) => [form.name, questionsHash(form)]));
-  return { definition, hash: questionsHash(definition), formHashes };
+  const maxFormFields = Math.max(MAX_FORM_FIELDS, ...Object.values(definition.forms).map(formPostFields));
+  return { definition, hash: questionsHash(definition), formHashes, maxFormFields };
 }
 
 /** The form a submission or the widget names; with no name, the default form, or none (an empty form) when the file has none. */

@@ -62,6 +62,14 @@ export async function readJsonObject(request: Request, maxBytes: number = LIMITS
   return value as Record<string, unknown>;
 }
 
+/**
+ * A browser percent-encodes every byte of a form post that is not ASCII (`%E6%BC%A2` for one character of 3 bytes), so
+ * what fits the JSON cap as typed takes up to three times as many bytes urlencoded. A form post is read up to this many
+ * times the cap and then held to the cap by what it decodes to: a message or answers in Japanese, Greek or Arabic are
+ * not refused without JavaScript when the widget's JSON of the same text is accepted.
+ */
+export const FORM_ENCODING_FACTOR = 3;
+
 /** The media type a form posted without JavaScript uses (the default `enctype`). */
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 
@@ -72,30 +80,47 @@ export function isFormContentType(header: string | null): boolean {
 }
 
 /**
- * At most this many fields in a form post. The form posts about a dozen; every field past the known ones is refused
- * one by one (and named on the refusal page), so without a cap a 32 KB body of empty names is thousands of problems.
+ * At most this many fields in a form post without questions (and at least this many with them). The form posts about
+ * a dozen; every field past the known ones is refused one by one (and named on the refusal page), so without a cap a
+ * 32 KB body of empty names is thousands of problems.
  */
 export const MAX_FORM_FIELDS = 64;
 
 /**
+ * The fields the prerendered form can post besides its questions (src/render/render-lead-relay.ts): name, email,
+ * phone, message, consent, hp, locale, success_url, phoneCountry, page, form, questions.
+ */
+export const FORM_OWN_FIELDS = 12;
+
+/**
  * The fields of an urlencoded body: a name sent once maps to its value, a name sent more than once to all of them
  * (which validation then refuses as `invalid_type`). A null-prototype object, so a field named `__proto__` is a field.
- * One pass over the pairs (a lookup per name would be quadratic in their number), refused past MAX_FORM_FIELDS.
+ * One pass over the pairs (a lookup per name would be quadratic in their number), refused past `maxFields`
+ * (MAX_FORM_FIELDS, or what the questions file's largest form can post: questions.ts's `maxFormFields`).
  */
-export async function readFormFields(request: Request, maxBytes: number = LIMITS.bodyBytes): Promise<Record<string, string | string[]>> {
+export async function readFormFields(
+  request: Request,
+  maxBytes: number = LIMITS.bodyBytes,
+  maxFields: number = MAX_FORM_FIELDS,
+): Promise<Record<string, string | string[]>> {
   const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== FORM_CONTENT_TYPE) {
     throw new ProxyError(415, 'unsupported_media_type', `Post the form as ${FORM_CONTENT_TYPE} (the default enctype).`);
   }
-  // Browsers percent-encode every byte that is not ASCII; decoding is lenient, as URLSearchParams' own is.
-  const params = new URLSearchParams(new TextDecoder().decode(await readCapped(request, maxBytes)));
+  // Browsers percent-encode every byte that is not ASCII; decoding is lenient, as URLSearchParams' own is. The cap
+  // holds for what the fields decode to (UTF-8), as it does for JSON; the encoded body may be up to three times that.
+  const params = new URLSearchParams(new TextDecoder().decode(await readCapped(request, maxBytes * FORM_ENCODING_FACTOR)));
   const fields: Record<string, string | string[]> = Object.create(null);
+  const encoder = new TextEncoder();
   let count = 0;
+  let typed = 0;
   for (const [name, value] of params) {
     count += 1;
-    if (count > MAX_FORM_FIELDS) {
-      throw new ProxyError(413, 'body_too_large', `The form has more than ${MAX_FORM_FIELDS} fields.`);
+    if (count > maxFields) {
+      throw new ProxyError(413, 'body_too_large', `The form has more than ${maxFields} fields.`);
     }
+    typed += encoder.encode(name).byteLength + encoder.encode(value).byteLength + 2;
+    if (typed > maxBytes) throw new ProxyError(413, 'body_too_large', `The form's fields hold more than ${maxBytes} bytes.`);
     const seen = fields[name];
     if (seen === undefined) fields[name] = value;
     else if (typeof seen === 'string') fields[name] = [seen, value];

@@ -200,7 +200,7 @@ function secretFingerprint(secret: string, checked: ReturnType<typeof checkLeadR
 async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): Promise<Response> {
   const request = c.req.raw;
   const { options } = deps;
-  const fields = await readFormFields(request, options.limits.maxBodyBytes);
+  const fields = await readFormFields(request, options.limits.maxBodyBytes, deps.questions?.maxFormFields);
   const trusted = trustedOrigins(request, options.origins.allowed, true);
   const locale = formLocale(single(fields[LOCALE_FIELD]), request.headers.get('accept-language'));
   const page = formPage(request, single(fields[PAGE_FIELD]), trusted, c.get('trace'));
