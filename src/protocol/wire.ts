@@ -122,6 +122,8 @@ export interface WireError {
     fields?: Partial<Record<string, FieldErrorCode>>;
     /** With `questions_changed`: the hash of the form's current definition. */
     questionsHash?: string;
+    /** With `invalid_field`: how many more unknown fields were sent than `fields` names (it names at most 10). */
+    unlistedFields?: number;
   };
 }
 

@@ -11,8 +11,8 @@ export class ProxyError extends Error {
     message: string,
     readonly fields?: FieldErrors,
     readonly headers?: Record<string, string>,
-    /** Machine-readable values beside the code (`questionsHash` with questions_changed). */
-    readonly details?: { questionsHash?: string },
+    /** Machine-readable values beside the code (`questionsHash` with questions_changed, `unlistedFields` with invalid_field). */
+    readonly details?: { questionsHash?: string; unlistedFields?: number },
   ) {
     super(message);
     this.name = 'ProxyError';
@@ -45,8 +45,9 @@ export function errorToResponse(error: unknown): Response {
 }
 
 /** Shorthand for the common 400 with per-field codes. */
-export function invalidFields(fields: FieldErrors): ProxyError {
-  return new ProxyError(400, 'invalid_field', 'Some fields are missing or invalid.', fields);
+export function invalidFields(fields: FieldErrors, unlisted = 0): ProxyError {
+  const more = unlisted > 0 ? ` ${unlisted} more unknown field${unlisted === 1 ? ' is' : 's are'} not listed.` : '';
+  return new ProxyError(400, 'invalid_field', `Some fields are missing or invalid.${more}`, fields, undefined, unlisted > 0 ? { unlistedFields: unlisted } : undefined);
 }
 
 /** 422 for an Idempotency-Key (or a derived submission id) already used for a different body. */

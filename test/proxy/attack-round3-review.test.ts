@@ -49,6 +49,26 @@ describe('round 3 review: questions under attack', () => {
     }
   });
 
+  test('a body of made-up keys gets a 400 that names at most 10 of them, cut short, and every problem the visitor can fix', async () => {
+    const made: Record<string, number> = {};
+    for (let index = 0; index < 2_000; index += 1) made[`k${index}`] = 0;
+    const lead = buildLead({ email: 'not-an-email', answers: { ...ANSWERS, ...made, ['x'.repeat(5_000)]: 0 } }) as Record<string, unknown>;
+    for (let index = 0; index < 200; index += 1) lead[`top${index}`] = 0;
+    const sent = JSON.stringify(lead);
+    assert.ok(sent.length > 20_000 && sent.length < 32_000, `${sent.length} bytes sent`);
+    const response = await stack.post('/leads', lead);
+    assert.equal(response.status, 400);
+    // Before: each of the 2,201 unknown keys echoed back under `fields`, about 60 KB for 25 KB sent.
+    assert.ok(response.text.length < 2_048, `${response.text.length} bytes answered`);
+    const fields = response.json.error.fields as Record<string, string>;
+    assert.equal(fields.email, 'invalid_email', 'the problem the visitor can fix is named');
+    const unknown = Object.entries(fields).filter(([, code]) => code === 'unknown_field');
+    assert.equal(unknown.length, 10);
+    assert.ok(unknown.every(([name]) => name.length <= 65), 'unknown names are cut');
+    assert.match(response.json.error.message, /2191 more unknown fields are not listed/);
+    assert.equal(response.json.error.unlistedFields, 2191);
+  });
+
   test('GET /questions with odd query strings answers 200, 304 or 404, never 500', async () => {
     for (const query of ['form=', 'form=%', 'form=%E0%A4%A', 'form=default&form=x', 'form[]=a', 'form=__proto__', `form=${'a'.repeat(5000)}`, '%=%', 'form', 'form=%00']) {
       const response = await stack.send(`/questions?${query}`, { method: 'GET' });

@@ -298,11 +298,29 @@ export function checkLeadRequest(body: Record<string, unknown>, questions?: Prox
   else if (typeof elapsedMs !== 'number' || !Number.isFinite(elapsedMs) || elapsedMs < 0) fields.elapsedMs = 'invalid_type';
   const captchaToken = optionalText(body.captchaToken, 'captchaToken', LIMITS.captchaToken.max, fields);
 
-  if (Object.keys(fields).length) throw invalidFields(fields);
+  if (Object.keys(fields).length) throw invalidFields(...listedFields(fields));
   for (const key of Object.keys(submission) as (keyof LeadSubmission)[]) {
     if (submission[key] === undefined) delete submission[key];
   }
   return { submission, hp: hp as string, elapsedMs: elapsedMs as number, captchaToken, contextDropped };
+}
+
+/** How many `unknown_field` problems a 400 names; every other problem (one the visitor or the page can fix) is named. */
+export const MAX_UNKNOWN_LISTED = 10;
+
+/**
+ * The problems a 400 carries: each known field's, and at most MAX_UNKNOWN_LISTED unknown names, each cut to 64
+ * characters, with how many more were left out. A 32 KB body of made-up keys would otherwise answer several times its
+ * size, every key echoed back.
+ */
+function listedFields(fields: FieldErrors): [FieldErrors, number] {
+  const listed: FieldErrors = {};
+  let unknown = 0;
+  for (const [name, code] of Object.entries(fields)) {
+    if (code === 'unknown_field' && (unknown += 1) > MAX_UNKNOWN_LISTED) continue;
+    setField(listed, code === 'unknown_field' && name.length > 64 ? `${name.slice(0, 64)}…` : name, code!);
+  }
+  return [listed, Math.max(0, unknown - MAX_UNKNOWN_LISTED)];
 }
 
 /**

@@ -92,6 +92,8 @@ export interface Refusal {
   status: number;
   code: string;
   fields?: FieldErrors;
+  /** Problems the wire error counted but did not name (`unlistedFields`: unknown fields past the first 10). */
+  unlisted?: number;
   locale: FormLocale;
   back?: string;
   /** The posted fields, to echo a wrong value next to its problem and to hand the message back for copying. */
@@ -119,7 +121,7 @@ export const MAX_LISTED_PROBLEMS = 10;
 /** An attacker-chosen field name is echoed in `data-field` no longer than this. */
 const MAX_FIELD_NAME_CHARS = 64;
 
-function problemList(t: FormMessages, fields: FieldErrors, values: Record<string, string | string[]>, labels: Record<string, string> = {}): string {
+function problemList(t: FormMessages, fields: FieldErrors, values: Record<string, string | string[]>, labels: Record<string, string> = {}, unlisted = 0): string {
   const labelled = (field: string) => (FIELD_LABELS as readonly string[]).includes(field.split('.')[0]!) || Object.prototype.hasOwnProperty.call(labels, field);
   const entries = Object.entries(fields);
   const listed = [...entries.filter(([field]) => labelled(field)), ...entries.filter(([field]) => !labelled(field))].slice(0, MAX_LISTED_PROBLEMS);
@@ -129,7 +131,8 @@ function problemList(t: FormMessages, fields: FieldErrors, values: Record<string
     const entered = typeof value === 'string' && value !== '' && field !== 'consent' ? ` ${escapeHtml(t.youEntered)} <bdi class="value">${echo(value, 300)}</bdi>` : '';
     return `<li data-field="${echo(field, MAX_FIELD_NAME_CHARS)}" data-code="${escapeHtml(code ?? '')}"><strong>${escapeHtml(fieldLabel(t, field, labels))}:</strong> ${escapeHtml(sentence)}${entered}</li>`;
   });
-  const more = entries.length > listed.length ? `\n<p data-more="${entries.length - listed.length}">${escapeHtml(t.moreProblems)}</p>` : '';
+  const left = entries.length - listed.length + (Number.isSafeInteger(unlisted) && unlisted > 0 ? unlisted : 0);
+  const more = left > 0 ? `\n<p data-more="${left}">${escapeHtml(t.moreProblems)}</p>` : '';
   return `<ul>\n${items.join('\n')}\n</ul>${more}`;
 }
 
@@ -156,7 +159,7 @@ export function refusalPage(refusal: Refusal): Response {
   const { t } = locale;
   const retry = status >= 500 || status === 409 || status === 429;
   const parts = [`<p>${escapeHtml(refusalSentence(t, status, code))}</p>`];
-  if (fields && Object.keys(fields).length) parts.push(problemList(t, fields, values, refusal.labels));
+  if (fields && Object.keys(fields).length) parts.push(problemList(t, fields, values, refusal.labels, refusal.unlisted));
   // A captcha the visitor cannot pass here (it needs JavaScript) leaves them only another way to reach the site:
   // everything they typed goes back to them, so that way costs no retyping.
   if (code === 'captcha_failed') parts.push(typedDetails(t, values));

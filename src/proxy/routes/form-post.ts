@@ -276,7 +276,7 @@ export function formPostPages(allowedOrigins: readonly string[]): MiddlewareHand
     const wire = (await c.res
       .clone()
       .json()
-      .catch(() => undefined)) as { error?: { code?: string; fields?: Record<string, string> } } | undefined;
+      .catch(() => undefined)) as { error?: { code?: string; fields?: Record<string, string>; unlistedFields?: number } } | undefined;
     const code = wire?.error?.code ?? 'internal_error';
     const context = readPosts.get(request) ?? {
       locale: formLocale(undefined, request.headers.get('accept-language')),
@@ -288,7 +288,7 @@ export function formPostPages(allowedOrigins: readonly string[]): MiddlewareHand
       const value = c.res.headers.get(name);
       if (value) headers[name] = value;
     }
-    const page = refusalPage({ status: c.res.status, code, fields: wire?.error?.fields as FieldErrors | undefined, ...context, headers });
+    const page = refusalPage({ status: c.res.status, code, fields: wire?.error?.fields as FieldErrors | undefined, unlisted: wire?.error?.unlistedFields, ...context, headers });
     // Replace, not merge: Hono's setter would carry the JSON answer's headers over.
     c.res = undefined;
     c.res = page;
