@@ -38,8 +38,12 @@ export const LIMITS = {
   userHash: { max: 128 },
   jwt: { max: 4096 },
   visitorId: { max: 255 },
-  /** Proxy refuses bodies above this many bytes (413 body_too_large). */
-  bodyBytes: 32 * 1024,
+  /**
+   * Proxy refuses bodies above this many bytes (413 body_too_large), plus what a questions file's answers can weigh on
+   * POST /leads. At least a submission of every field above at its limit in 4-byte characters (UTF-8's most per code
+   * point) with the page context and tokens the widget sends: about 41 KB (test/proxy/guards.test.ts sends it).
+   */
+  bodyBytes: 48 * 1024,
   /** A human takes at least this long from first keystroke to submit; faster is a bot. */
   minFillMs: 1500,
 } as const;

@@ -48,7 +48,12 @@ export interface ProxyOptions {
   clients?: ClientOptions;
   /** What a request may carry, and how long a lead token lives. */
   limits?: {
-    /** Largest accepted body in bytes (default 32 KB; larger is 413 body_too_large); a form posted without JavaScript is held to it by what its fields decode to (its percent-encoded body may be three times as long). */
+    /**
+     * Largest accepted body in bytes (default 48 KB: more than a submission of every built-in field at its limit, page
+     * context included, can weigh; larger is 413 body_too_large). POST /leads also takes what the questions file's
+     * largest form can add with every answer at its limit. A form posted without JavaScript is held to that by what its
+     * fields decode to (its percent-encoded body may be three times as long).
+     */
     maxBodyBytes?: number;
     /** Minimum time a person takes to fill the form (default 1.5 s; faster is 422 spam_suspected). */
     minFillMs?: number;

@@ -11,6 +11,9 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.js';
 import { verifyIdentity } from '../../src/proxy/guards/identity.js';
+import { FORM_ENCODING_FACTOR, submissionBodyCap } from '../../src/proxy/guards/request-body.js';
+import { loadQuestions } from '../../src/proxy/guards/questions.js';
+import { LIMITS } from '../../src/protocol/wire.js';
 import { ACCESS_TOKEN, SECRET, buildLead, testSecret } from '../proxy/harness.js';
 import { docBlocks, docFiles, jsonLines, readmeRegion, root, runCli, shellCommands, startCli, withIntercomAt, type ReadmeBlock } from './readme-blocks.js';
 
@@ -315,7 +318,10 @@ test('caddy and nginx: they pass the base path through unchanged to the port the
   assert.match(nginx, /proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
   assert.match(nginx, /proxy_set_header X-Forwarded-Proto \$scheme;/);
   const bodyLimit = Number(/client_max_body_size (\d+)k;/.exec(nginx)?.[1]) * 1024;
-  assert.ok(bodyLimit >= 32 * 1024, 'nginx lets through the largest body the proxy accepts');
+  // The largest body the proxy takes: a form posted without JavaScript with the most questions a file may hold.
+  const mostQuestions = { questions: Array.from({ length: 50 }, (_, index) => ({ name: `question_${index}`, type: 'textarea', label: 'Q', maxLength: 255 })) };
+  const largest = FORM_ENCODING_FACTOR * submissionBodyCap(LIMITS.bodyBytes, loadQuestions(mostQuestions));
+  assert.ok(bodyLimit >= largest, `nginx lets through the largest body the proxy accepts (${largest} bytes)`);
 });
 
 test('hono-mount: the Hono app it builds takes a lead for Intercom under /api/leadrelay', async () => {

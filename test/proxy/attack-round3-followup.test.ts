@@ -9,6 +9,8 @@ import { createEmulator } from '../../src/emulator/index.js';
 import { EMULATOR_TURNSTILE_SECRET } from '../../src/emulator/turnstile.js';
 import { createWorker, optionsFromWorkerEnv } from '../../src/proxy/cloudflare.js';
 import { MAX_FORM_FIELDS } from '../../src/proxy/guards/request-body.js';
+import { loadQuestions } from '../../src/proxy/guards/questions.js';
+import { LIMITS } from '../../src/protocol/wire.js';
 import { ACCESS_TOKEN, IDENTITY_SECRET, SECRET, apiCalls, buildLead, startInProcessStack, type Stack } from './harness.js';
 import { ANSWERS, EVERY_TYPE, INLINE, setupDone } from './questions-fixture.js';
 
@@ -271,8 +273,37 @@ describe('a no-JavaScript form typed in a script that is not Latin', () => {
   });
 
   test('a form post past three times the JSON cap is still refused before it is read whole', async () => {
-    const response = await stack.send('/leads', { method: 'POST', headers: { ...FORM, origin: SITE }, body: `message=${'%E6%BC%A2'.repeat(11_000)}`, redirect: 'manual' });
+    const response = await stack.send('/leads', { method: 'POST', headers: { ...FORM, origin: SITE }, body: `message=${'%E6%BC%A2'.repeat(25_000)}`, redirect: 'manual' });
     assert.equal(response.status, 413, response.text.slice(0, 300));
     assert.match(response.text, /<main data-code="body_too_large">/);
+  });
+});
+
+describe('a form of the most questions a file may hold, every answer typed to its limit', () => {
+  // 50 textarea questions of 255 characters each (what a questions file allows at most), answered in full in 4-byte
+  // characters, beside the longest message: about 90 KB of JSON, all of it typed by the visitor.
+  const QUESTIONS = { questions: Array.from({ length: 50 }, (_, index) => ({ name: `long_answer_${index}`, type: 'textarea', label: `Long answer ${index}`, maxLength: 255 })) };
+  let stack: Stack;
+  before(async () => {
+    stack = await startInProcessStack({ origins: { allowed: [SITE] }, questions: QUESTIONS, ...INLINE });
+    await setupDone(stack);
+  });
+  after(() => stack.close());
+
+  test('is accepted (the body cap grows with the questions file), and one byte past that cap is still 413', async () => {
+    const hash = (await stack.send('/questions?form=default', { method: 'GET', headers: { origin: SITE } })).json.hash as string;
+    const answers = Object.fromEntries(QUESTIONS.questions.map((question) => [question.name, '\u{1F4E6}'.repeat(255)]));
+    const lead = buildLead({ email: `full.${randomUUID().slice(0, 6)}@example.com`, message: '\u{1F4E6}'.repeat(5_000), answers, questionsHash: hash });
+    const bytes = Buffer.byteLength(JSON.stringify(lead));
+    assert.ok(bytes > 64 * 1024, `${bytes} bytes`);
+    const response = await stack.post('/leads', lead, { headers: { origin: SITE } });
+    // Before: 413 body_too_large for every visitor who wrote this much.
+    assert.equal(response.status, 201, response.text.slice(0, 300));
+
+    const { maxAnswersBytes } = loadQuestions(QUESTIONS);
+    const over = JSON.stringify(buildLead({ answers: {} })).padEnd(LIMITS.bodyBytes + maxAnswersBytes + 1, ' ');
+    const refused = await stack.post('/leads', over, { headers: { origin: SITE } });
+    assert.equal(refused.status, 413);
+    assert.equal(refused.json.error.code, 'body_too_large');
   });
 });

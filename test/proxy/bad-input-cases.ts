@@ -175,7 +175,7 @@ function hugeValues(): BadInputCase[] {
     leadCase('a body one byte over the limit', JSON.stringify(buildLead({ message: '' })).padEnd(LIMITS.bodyBytes + 1, ' '), 413, 'body_too_large'),
     leadCase('a 1 MB name', buildLead({ name: 'n'.repeat(1 << 20) }), 413, 'body_too_large'),
     leadCase('a 64 kB message', buildLead({ message: 'm'.repeat(1 << 16) }), 413, 'body_too_large'),
-    leadCase('a 40 kB run of multi-byte characters', buildLead({ message: 'é'.repeat(20_000) }), 413, 'body_too_large'),
+    leadCase('a 60 kB run of multi-byte characters', buildLead({ message: 'é'.repeat(30_000) }), 413, 'body_too_large'),
     leadCase('10,000 unknown keys', JSON.stringify(Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, 1]))), 413, 'body_too_large'),
     leadCase('a name nested 5,000 arrays deep', rawLead('name', `${'['.repeat(5000)}${']'.repeat(5000)}`), 400, 'invalid_field', { name: 'invalid_type' }),
   ];

@@ -1,6 +1,7 @@
 // POST /leads as a browser form without JavaScript (urlencoded), against the emulator, in-process: pages, never JSON.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { LIMITS } from '../../src/protocol/wire.js';
 import { ACCESS_TOKEN, apiCalls, startInProcessStack, type CapturedResponse, type Stack } from './harness.js';
 
 const SITE = 'https://shop.example';
@@ -243,7 +244,7 @@ describe('a refused form post gets a page that says what to fix, never JSON', ()
   });
 
   test('a body over the size limit: 413 page', async () => {
-    const response = await postForm(buildForm({ message: 'x'.repeat(40 * 1024) }));
+    const response = await postForm(buildForm({ message: 'x'.repeat(LIMITS.bodyBytes + 1) }));
     assertPage(response, 413, 'body_too_large');
     assert.match(response.text, /Your message is too long to send/);
   });

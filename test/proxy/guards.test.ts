@@ -62,6 +62,28 @@ describe('guards', () => {
     assert.equal((await stack.post('/leads', padded)).status, 201);
   });
 
+  test('a submission of every field at its limit in 4-byte characters, from a crafted link with every context value at its limit, is not too large', async () => {
+    const emoji = (count: number) => '\u{1F600}'.repeat(count);
+    const ascii = (prefix: string, total: number) => prefix + 'a'.repeat(total - prefix.length);
+    const utm = Object.fromEntries(['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'].map((key) => [key, emoji(LIMITS.utmValue.max)]));
+    const heaviest = buildLead({
+      name: emoji(LIMITS.name.max),
+      email: `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(LIMITS.email.max - 64 - 1 - 64 - 64 - 8)}.example`,
+      message: emoji(LIMITS.message.max),
+      consent: { given: true, text: emoji(LIMITS.consentText.max) },
+      // What the widget sends: the page's URLs as the browser serialises them (ASCII), the title and UTM values decoded.
+      page: { url: ascii('https://shop.example/?q=', LIMITS.url.max), referrer: ascii('https://search.example/?q=', LIMITS.url.max), title: emoji(LIMITS.title.max) },
+      utm,
+      leadToken: 'x'.repeat(LIMITS.leadToken.max),
+      captchaToken: 'y'.repeat(LIMITS.captchaToken.max),
+    });
+    const bytes = Buffer.byteLength(JSON.stringify(heaviest));
+    // Before: refused 413 above 32 KB; the page context a crafted link fills (about 10 KB here) counted against the visitor.
+    assert.ok(bytes > 32 * 1024 && bytes <= LIMITS.bodyBytes, `${bytes} bytes`);
+    const response = await stack.post('/leads', heaviest);
+    assert.equal(response.status, 201, response.text.slice(0, 300));
+  });
+
   test('a body that is not JSON is refused with 415 unsupported_media_type', async () => {
     const response = await stack.post('/leads', 'name=Ada', { headers: { 'content-type': 'text/plain' } });
     await assertRefused(response, 415, 'unsupported_media_type');

@@ -26,11 +26,49 @@ export interface ProxyQuestions {
    * by its field count; a flood of names still is, before any of it is judged.
    */
   maxFormFields: number;
+  /**
+   * The most bytes the largest form's answers can weigh in a JSON body, every answer at its limit in 4-byte characters:
+   * POST /leads accepts that much more than `limits.maxBodyBytes` (submissionBodyCap), so the site's own questions
+   * never make a legitimate submission too large.
+   */
+  maxAnswersBytes: number;
 }
 
 /** The most fields a post of `form` can carry (a checkboxes question's name once per ticked box). */
 function formPostFields(form: QuestionForm): number {
   return FORM_OWN_FIELDS + form.questions.reduce((sum, question) => sum + (question.type === 'checkboxes' ? question.options.length : 1), 0);
+}
+
+/** UTF-8's most bytes for one code point; JSON's escapes of what a text may hold (`\"`, `\\`, `\n`) take two. */
+const BYTES_PER_CODE_POINT = 4;
+
+/** The most bytes `form`'s answers take in `answers: {…}`: each name quoted, each value at its longest, the separators. */
+function answersBytes(form: QuestionForm): number {
+  const quoted = (codePoints: number) => codePoints * BYTES_PER_CODE_POINT + 2;
+  const longest = (values: readonly string[]) => Math.max(0, ...values.map((value) => [...value].length));
+  return form.questions.reduce((sum, question) => {
+    let value: number;
+    switch (question.type) {
+      case 'number':
+        value = 32; // a JSON number or its text: more digits than any double prints
+        break;
+      case 'date':
+        value = quoted(10);
+        break;
+      case 'checkbox':
+        value = 5; // true, false
+        break;
+      case 'select':
+        value = quoted(longest(question.options.map((option) => option.value)));
+        break;
+      case 'checkboxes':
+        value = 2 + question.options.reduce((all, option) => all + quoted([...option.value].length) + 1, 0);
+        break;
+      default:
+        value = quoted(question.maxLength);
+    }
+    return sum + quoted(question.name.length) + 2 + value;
+  }, 16); // "answers":{}, and the form's name beside it
 }
 
 /** A definition parseQuestionsFile made (its forms hold `{name, defaultLocale, questions}`), not a raw file. */
@@ -71,7 +109,8 @@ export function loadQuestions(input: unknown): ProxyQuestions {
   // A `{questions: […]}` file read back through `forms` keeps its one form under the default name.
   const formHashes = new Map(Object.values(definition.forms).map((form) => [form.name, questionsHash(form)]));
   const maxFormFields = Math.max(MAX_FORM_FIELDS, ...Object.values(definition.forms).map(formPostFields));
-  return { definition, hash: questionsHash(definition), formHashes, maxFormFields };
+  const maxAnswersBytes = Math.max(0, ...Object.values(definition.forms).map(answersBytes));
+  return { definition, hash: questionsHash(definition), formHashes, maxFormFields, maxAnswersBytes };
 }
 
 /** The form a submission or the widget names; with no name, the default form, or none (an empty form) when the file has none. */

@@ -38,6 +38,14 @@ async function readCapped(request: Request, maxBytes: number): Promise<Uint8Arra
   return body;
 }
 
+/**
+ * The body cap of a lead submission (JSON or a form post's decoded fields): `maxBodyBytes`, plus what the questions
+ * file's largest form can add with every answer at its limit. What a visitor may legitimately send is never too large.
+ */
+export function submissionBodyCap(maxBodyBytes: number, questions: { maxAnswersBytes: number } | undefined): number {
+  return maxBodyBytes + (questions?.maxAnswersBytes ?? 0);
+}
+
 /** The request's JSON body, which must be an object. */
 export async function readJsonObject(request: Request, maxBytes: number = LIMITS.bodyBytes): Promise<Record<string, unknown>> {
   if (!isJsonContentType(request.headers.get('content-type'))) {

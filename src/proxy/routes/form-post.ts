@@ -23,7 +23,7 @@ import { loadPhoneRules } from '../guards/phone.js';
 import { questionForm, type ProxyQuestions } from '../guards/questions.js';
 import { questionLabel } from '../../protocol/questions.js';
 import type { ProxyDeps, ProxyEnv, RequestTrace, RouteHandler } from '../options.js';
-import { isFormContentType, readFormFields } from '../guards/request-body.js';
+import { isFormContentType, readFormFields, submissionBodyCap } from '../guards/request-body.js';
 import type { Store } from '../store/index.js';
 
 /** Form fields that steer the answer and are not part of the lead. */
@@ -200,7 +200,7 @@ function secretFingerprint(secret: string, checked: ReturnType<typeof checkLeadR
 async function acceptFormPost(deps: ProxyDeps, c: Parameters<RouteHandler>[0]): Promise<Response> {
   const request = c.req.raw;
   const { options } = deps;
-  const fields = await readFormFields(request, options.limits.maxBodyBytes, deps.questions?.maxFormFields);
+  const fields = await readFormFields(request, submissionBodyCap(options.limits.maxBodyBytes, deps.questions), deps.questions?.maxFormFields);
   const trusted = trustedOrigins(request, options.origins.allowed, true);
   const locale = formLocale(single(fields[LOCALE_FIELD]), request.headers.get('accept-language'));
   const page = formPage(request, single(fields[PAGE_FIELD]), trusted, c.get('trace'));

@@ -11,7 +11,7 @@ import { checkLeadRequest, fingerprintSubmission, type LeadRequestChecked } from
 import { replayResentLead } from './resent-lead.js';
 import { loadPhoneRules } from '../guards/phone.js';
 import type { ProxyDeps, RequestTrace, RouteHandler } from '../options.js';
-import { readJsonObject } from '../guards/request-body.js';
+import { readJsonObject, submissionBodyCap } from '../guards/request-body.js';
 import { enforceCaptcha, enforceTurnstile, rejectSpamSignals } from '../guards/spam.js';
 
 /**
@@ -41,7 +41,7 @@ export function createLeadsRoute(deps: ProxyDeps): RouteHandler {
   return async (c) => {
     const request = c.req.raw;
     const submissionId = readIdempotencyKey(request);
-    const json = await readJsonObject(request, deps.options.limits.maxBodyBytes);
+    const json = await readJsonObject(request, submissionBodyCap(deps.options.limits.maxBodyBytes, deps.questions));
     await loadPhoneRules();
     let checked: LeadRequestChecked;
     try {
