@@ -94,6 +94,36 @@ for (const version of ['2.14', '2.16'] as const) {
     });
   });
 
+  describe(`attack: an address that folds onto the victim's under Unicode lower-casing (Intercom ${version})`, () => {
+    let stack: Stack;
+    before(async () => {
+      stack = await startInProcessStack({ intercom: { version }, identity: { secret: IDENTITY_SECRET } });
+    });
+    after(() => stack.close());
+    beforeEach(() => stack.reset());
+
+    test('a sign-in JWT whose verified email is "\u212Aate@…" (Kelvin sign) is never merged into kate@…\'s user', async () => {
+      // The attacker registers on the site with the Kelvin sign where kate has a k, and the site signs their JWT with
+      // the address exactly as registered. "\u212A".toLowerCase() is "k"; ASCII-only folding keeps them apart.
+      const kate = await intercom(stack, version, 'POST', '/contacts', { role: 'user', email: 'kate@corp.example' });
+      assert.equal(kate.status, 200);
+      const now = Math.floor(Date.now() / 1000);
+      const jwt = await new SignJWT({ email: '\u212Aate@corp.example' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('attacker-kelvin')
+        .setAudience(JWT_AUDIENCE)
+        .setIssuer(JWT_ISSUER)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 300)
+        .sign(identityJwtKey(IDENTITY_SECRET));
+      const lead = await submit(stack, { email: 'attacker@evil.example', message: 'Hi' });
+      const response = await convert(stack, { leadToken: lead.leadToken, identity: { jwt } });
+      assert.notEqual(response.json.contactId, kate.json.id, `merged into kate's user: ${response.text}`);
+      assert.ok(!(await merges(stack)).some((m) => m.into === kate.json.id), "a merge into kate's user");
+      assert.notEqual(await conversationOwner(stack, version, lead.conversationId), kate.json.id);
+    });
+  });
+
   describe(`attack: a planted email never blocks the victim's sign-in and never catches it (Intercom ${version})`, () => {
     let stack: Stack;
     before(async () => {

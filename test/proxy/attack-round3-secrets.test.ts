@@ -69,6 +69,17 @@ describe('a guessable secret', () => {
     });
   }
 
+  test('a secret under 32 characters is refused for its length alone, however random it looks', async () => {
+    // 31 distinct characters, no runs: the estimate alone would pass it.
+    const short = 'q7X!m2Rz#9kLp$4Tw&8Hn@5Vd*3Jf%6';
+    assert.equal([...short].length, 31);
+    assert.ok(estimateSecretBits(short) >= 128, `the estimate passes it (${estimateSecretBits(short)} bits)`);
+    for (const options of [{ secret: short }, { identity: { secret: short } }, { identity: { jwtSecret: short } }, { previousSecrets: [short] }]) {
+      await assert.rejects(construct(options), (error: unknown) => error instanceof ConfigError && /is too short: 31 characters/.test(error.message));
+    }
+    await construct({ secret: `${short}Y` });
+  });
+
   test('`openssl rand -hex 32` passes, for every secret at once', async () => {
     const fresh = () => execFileSync('openssl', ['rand', '-hex', '32'], { encoding: 'utf8' }).trim();
     const [secret, identitySecret, jwtSecret, previous] = [fresh(), fresh(), fresh(), fresh()];
@@ -176,6 +187,18 @@ describe('rotating LEADRELAY_SECRET', () => {
     const contactId = JSON.parse(Buffer.from(created.json.leadToken.split('.')[1], 'base64url').toString()).sub as string;
     assert.equal(await findLeadBySubmission(client, [NEXT, SECRET], key), contactId);
     assert.equal(await findLeadBySubmission(client, [NEXT], key), undefined, 'the new secret alone does not find it');
+  });
+
+  test('a token handed out while its lead was queued, before the rotation, still finds its delivered lead by the reference under the previous secret', async () => {
+    // The old instance queued the submission and handed out a token naming only its submission; the lead was then
+    // delivered under the old secret. The new instance has no record of it (another store), so only Intercom can tell.
+    const key = crypto.randomUUID();
+    const created = await stack.post('/leads', buildLead({ email: 'queued-before-rotation@example.com' }), { key });
+    assert.equal(created.status, 201);
+    const pendingToken = await signLeadToken({ submissionId: key }, SECRET);
+    const answer = await message(pendingToken);
+    assert.equal(answer.status, 201, await answer.clone().text());
+    assert.deepEqual(await answer.json(), { conversationId: created.json.conversationId });
   });
 
   test('no previous secret appears in a log line', () => {

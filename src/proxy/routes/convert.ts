@@ -10,7 +10,7 @@ import {
   type Identity,
 } from '../../protocol/wire.js';
 import { ProxyError, invalidFields, invalidLeadToken, leadPending, upstreamError, type FieldErrors } from '../errors.js';
-import { emailUserExternalId, IdentityError, verifyIdentity, type VerifiedUser } from '../guards/identity.js';
+import { emailUserExternalId, IdentityError, normaliseEmail, verifyIdentity, type VerifiedUser } from '../guards/identity.js';
 import { runExactlyOnce, unfinished } from '../delivery/idempotency.js';
 import { onceAnswer } from './once-answer.js';
 import { upstreamFailureOf } from '../delivery/upstream-failure.js';
@@ -114,7 +114,7 @@ function notConverted(result: Exclude<ConversionResult, { kind: 'converted' }>):
 
 /** One conversion record per lead and verified user: the same user converting again gets the first answer. */
 function conversionKey(claims: LeadTokenClaims, user: VerifiedUser): string {
-  const subject = toBase64Url(sha256(JSON.stringify([user.userId ?? null, user.email?.toLowerCase() ?? null])));
+  const subject = toBase64Url(sha256(JSON.stringify([user.userId ?? null, user.email === undefined ? null : normaliseEmail(user.email)])));
   return `convert:${claims.contactId}:${subject}`;
 }
 
