@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { type ProxyOptions, createProxy, ConfigError, estimateSecretBits } from '../../src/proxy/app.js';
 import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { findLeadBySubmission } from '../../src/proxy/delivery/lead-steps.js';
-import { ACCESS_TOKEN, SECRET, buildLead, startInProcessStack, testIntercomClient, testSecret, type Stack, mergeOptions } from './harness.js';
+import { ACCESS_TOKEN, SECRET, buildLead, startInProcessStack, testIntercomClient, testProxyOptions, testSecret, type Stack, mergeOptions } from './harness.js';
+import { ANSWERS, EVERY_TYPE, INLINE, setupDone } from './questions-fixture.js';
 import { serveInProcess, type InProcessProxy } from './in-process.js';
 
 /** What an attacker tries first: short words, defaults, a repeated character, a phrase of common words. */
@@ -204,5 +205,39 @@ describe('rotating LEADRELAY_SECRET', () => {
   test('no previous secret appears in a log line', () => {
     assert.ok(rotatedLogs.length > 0);
     for (const line of rotatedLogs) assert.ok(!JSON.stringify(line).includes(SECRET) && !JSON.stringify(line).includes(NEXT));
+  });
+});
+
+describe('rotating LEADRELAY_SECRET with a company question', () => {
+  let stack: Stack;
+  let rotated: InProcessProxy;
+  const NEXT = testSecret('next-company-secret');
+
+  before(async () => {
+    stack = await startInProcessStack({ questions: EVERY_TYPE, ...INLINE });
+    await setupDone(stack);
+    // The same Intercom, a new instance after the rotation: company ids the old secret derived are still its own.
+    rotated = serveInProcess(
+      mergeOptions(testProxyOptions(stack.emulator.url, []), { port: 0, secret: NEXT, previousSecrets: [SECRET], questions: EVERY_TYPE, testing: { setupDataAttributes: false }, ...INLINE }),
+    );
+  });
+  after(async () => {
+    await rotated.close();
+    await stack.close();
+  });
+
+  test('a company the proxy made before the rotation is found under its old id and reused, never made twice', async () => {
+    const before = await stack.post('/leads', buildLead({ email: 'first@acme.example', answers: ANSWERS }));
+    assert.equal(before.status, 201, before.text);
+    const after = await rotated.request('/leads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+      body: JSON.stringify(buildLead({ email: 'second@acme.example', answers: ANSWERS })),
+    });
+    assert.equal(after.status, 201, await after.clone().text());
+    const { companies } = (await stack.emulatorState()) as unknown as { companies: { company_id: string; user_count: number }[] };
+    // Before: a second company, the same name under the new secret's id.
+    assert.equal(companies.length, 1, JSON.stringify(companies));
+    assert.equal(companies[0]!.user_count, 2);
   });
 });

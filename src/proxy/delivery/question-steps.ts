@@ -4,6 +4,7 @@
 import { companyReference } from '../intercom/company-reference.js';
 import { IntercomError, type IntercomCallOptions } from '../intercom/intercom-client.js';
 import type { LeadSubmission } from '../guards/lead-request.js';
+import { verificationSecrets } from '../guards/lead-token.js';
 import type { ProxyDeps } from '../options.js';
 import type { Progress } from './idempotency.js';
 import { settleStep, type StepBudget } from './lead-steps.js';
@@ -83,16 +84,25 @@ export async function attachCompany(
   const name = submission.questions?.company;
   if (!name || progress.steps[COMPANY_ATTACHED] || progress.steps[COMPANY_REFUSED]) return undefined;
   const { intercom, options } = deps;
-  const reference = companyReference(options.secret, name);
+  // The company_id under the current secret, then under each previous one: after a rotation, a company the proxy made
+  // before is still found and reused, never made a second time under its new id.
+  const [reference, ...earlier] = verificationSecrets(options).map((secret) => companyReference(secret, name));
   const lookup = { ...call, retry: 'idempotent' as const };
   // The company by its company_id: a direct read, no search lag (Intercom answers 404 for none).
-  const findCompany = async () => {
+  const findCompanyBy = async (companyId: string) => {
     try {
-      return foundCompanyId(await intercom.request('GET', `/companies?company_id=${encodeURIComponent(reference)}`, undefined, lookup), reference);
+      return foundCompanyId(await intercom.request('GET', `/companies?company_id=${encodeURIComponent(companyId)}`, undefined, lookup), companyId);
     } catch (error) {
       if (error instanceof IntercomError && error.kind === 'http' && error.status === 404) return undefined;
       throw error;
     }
+  };
+  const findCompany = async () => {
+    for (const companyId of [reference!, ...earlier]) {
+      const found = await findCompanyBy(companyId);
+      if (found) return found;
+    }
+    return undefined;
   };
   try {
     const company = await settleStep(
