@@ -6,7 +6,7 @@ import { proxyFrom, type Proxy, type ProxyOptions } from './app.js';
 import { resolveOptions } from './options.js';
 import { rateLimitKey } from './guards/client-address.js';
 import { wireErrorBody } from './errors.js';
-import { shutdownGate } from './shutdown-gate.js';
+import { shutdownGate } from './guards/shutdown-gate.js';
 import { nodeHttpTransport } from './intercom/node-transport.js';
 
 export type { ProxyOptions } from './app.js';

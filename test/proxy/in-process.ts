@@ -9,7 +9,7 @@ import { TransportError, fetchTransport, type HttpTransport } from '../../src/pr
 import { nodeHttpTransport } from '../../src/proxy/intercom/node-transport.js';
 import type { ServeOptions, ServedProxy } from '../../src/proxy/node.js';
 import { resolveOptions } from '../../src/proxy/options.js';
-import { shutdownGate } from '../../src/proxy/shutdown-gate.js';
+import { shutdownGate } from '../../src/proxy/guards/shutdown-gate.js';
 
 /** In-process emulators by their URL's origin: what the in-process transport and fetch answer from. */
 const emulators = new Map<string, Emulator>();

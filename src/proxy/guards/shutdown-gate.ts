@@ -1,8 +1,8 @@
 // Graceful stop for a server adapter, without its sockets: new requests get 503 while stopping, requests in flight are
 // counted until their answer is written out, and the stop waits for them (and for queued deliveries whose contact
 // exists) at most `shutdownTimeoutMs`. serve() puts its sockets around it; a test harness can use it without any.
-import type { Proxy } from './app.js';
-import { wireErrorResponse } from './errors.js';
+import type { Proxy } from '../app.js';
+import { wireErrorResponse } from '../errors.js';
 
 /** What the adapter passes with a request, handed on to the proxy: @hono/node-server's `outgoing` is the response being written. */
 export interface GateEnv {
