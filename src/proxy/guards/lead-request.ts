@@ -310,8 +310,8 @@ export const MAX_UNKNOWN_LISTED = 10;
 
 /**
  * The problems a 400 carries: each known field's, and at most MAX_UNKNOWN_LISTED unknown names, each cut to 64
- * characters, with how many more were left out. A 32 KB body of made-up keys would otherwise answer several times its
- * size, every key echoed back.
+ * characters, with how many more were left out. A body of made-up keys would otherwise answer several times its size,
+ * every key echoed back.
  */
 function listedFields(fields: FieldErrors): [FieldErrors, number] {
   const listed: FieldErrors = {};

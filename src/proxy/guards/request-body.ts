@@ -90,7 +90,7 @@ export function isFormContentType(header: string | null): boolean {
 /**
  * At most this many fields in a form post without questions (and at least this many with them). The form posts about
  * a dozen; every field past the known ones is refused one by one (and named on the refusal page), so without a cap a
- * 32 KB body of empty names is thousands of problems.
+ * body of empty names is thousands of problems.
  */
 export const MAX_FORM_FIELDS = 64;
 
