@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { type ProxyOptions, createProxy, ConfigError, estimateSecretBits } from '../../src/proxy/app.js';
+import { type ProxyOptions, createProxy, ConfigError, estimateSecretBits, MemoryStore } from '../../src/proxy/app.js';
 import { signLeadToken, verifyLeadToken } from '../../src/proxy/guards/lead-token.js';
 import { findLeadBySubmission } from '../../src/proxy/delivery/lead-steps.js';
 import { ACCESS_TOKEN, SECRET, buildLead, startInProcessStack, testIntercomClient, testProxyOptions, testSecret, type Stack, mergeOptions } from './harness.js';
@@ -239,5 +239,49 @@ describe('rotating LEADRELAY_SECRET with a company question', () => {
     // Before: a second company, the same name under the new secret's id.
     assert.equal(companies.length, 1, JSON.stringify(companies));
     assert.equal(companies[0]!.user_count, 2);
+  });
+});
+
+describe('rotating LEADRELAY_SECRET while a delivery is unfinished', () => {
+  // Two instances share one store: the old one created a lead whose answer was lost (503 after commit), the new one,
+  // started after the rotation, finishes the submission when the visitor sends it again.
+  const store = new MemoryStore();
+  let stack: Stack;
+  let rotated: InProcessProxy;
+  const NEXT = testSecret('next-secret-unfinished');
+
+  before(async () => {
+    stack = await startInProcessStack({ store, delivery: { recoveryWaitMs: 0 }, intercom: { maxRetries: 0 } });
+    rotated = serveInProcess(
+      mergeOptions(testProxyOptions(stack.emulator.url, []), {
+        port: 0,
+        store,
+        secret: NEXT,
+        previousSecrets: [SECRET],
+        delivery: { recoveryLagMs: 200 },
+        testing: { setupDataAttributes: false, queuePollMs: 0 },
+      }),
+    );
+  });
+  after(async () => {
+    await rotated.close();
+    await stack.close();
+    await store.close();
+  });
+
+  test('the new instance finds the lead the old one made, by its reference under the previous secret, and makes no second one', async () => {
+    await stack.addFault({ route: 'POST /contacts', status: 503, afterCommit: true, times: 1 });
+    const key = crypto.randomUUID();
+    const body = buildLead({ email: 'unfinished-at-rotation@example.com' });
+    const first = await stack.post('/leads', body, { key });
+    assert.ok(first.status >= 500, `the old instance could not finish: ${first.status} ${first.text}`);
+
+    const again = await rotated.request('/leads', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });
+    assert.equal(again.status, 201, await again.clone().text());
+    const { contacts, conversations } = await stack.emulatorState();
+    const leads = contacts.filter((contact: { email?: string }) => contact.email === 'unfinished-at-rotation@example.com');
+    // Before: the new instance searched under its own secret only, found nothing and created a second lead.
+    assert.equal(leads.length, 1, JSON.stringify(leads.map((lead: { id: string }) => lead.id)));
+    assert.equal(conversations.filter((conversation: { contacts: { contacts: { id: string }[] } }) => conversation.contacts.contacts[0]?.id === leads[0].id).length, 1);
   });
 });
